@@ -1,0 +1,105 @@
+"""The tables of the migration plan (versions 1.0.0-1.4.0), column for column.
+
+Migrations create the tables; these models only read and write them. Columns
+the plan adds in later versions are nullable here, as they are in the schema.
+"""
+
+from __future__ import annotations
+
+import peewee as pw
+
+from .base import BaseModel, UtcDateTimeField
+
+# Server-side default, so rows written by the sqlite3 shell get one too.
+NOW = [pw.SQL("DEFAULT CURRENT_TIMESTAMP")]
+
+
+class Vehicle(BaseModel):
+    id = pw.AutoField()
+    number_plate = pw.TextField(unique=True)
+    contact_name = pw.TextField()
+    phone_number = pw.TextField()
+    entry_timestamp = UtcDateTimeField(constraints=NOW)
+    created_at = UtcDateTimeField(constraints=NOW)
+    updated_at = UtcDateTimeField(constraints=NOW)
+    vehicle_type = pw.TextField(null=True)  # 1.1.0
+    parking_spot = pw.TextField(null=True)  # 1.1.0
+    payment_status = pw.TextField(null=True)  # 1.2.0
+
+    class Meta:
+        table_name = "vehicles"
+
+
+class SystemConfig(BaseModel):
+    id = pw.AutoField()
+    retention_hours = pw.IntegerField(constraints=[pw.SQL("DEFAULT 24")])
+    updated_at = UtcDateTimeField(constraints=NOW)
+
+    class Meta:
+        table_name = "system_config"
+
+
+class AuditLog(BaseModel):
+    id = pw.AutoField()
+    action = pw.TextField()
+    entity = pw.TextField()
+    entity_id = pw.TextField()
+    timestamp = UtcDateTimeField(constraints=NOW)
+    details = pw.TextField(null=True)
+
+    class Meta:
+        table_name = "audit_logs"
+
+
+class AuditLogArchive(BaseModel):
+    """1.4.0: same columns, same order as audit_logs, so `INSERT ... SELECT *` works."""
+
+    id = pw.IntegerField(primary_key=True)
+    action = pw.TextField()
+    entity = pw.TextField()
+    entity_id = pw.TextField()
+    timestamp = UtcDateTimeField()
+    details = pw.TextField(null=True)
+
+    class Meta:
+        table_name = "audit_logs_archive"
+
+
+class ParkingSpot(BaseModel):
+    id = pw.AutoField()
+    spot_number = pw.TextField(unique=True)
+    vehicle_type = pw.TextField(null=True)
+    is_occupied = pw.BooleanField(null=True, default=False)
+    created_at = UtcDateTimeField(constraints=NOW)
+    updated_at = UtcDateTimeField(constraints=NOW)
+
+    class Meta:
+        table_name = "parking_spots"
+
+
+class Payment(BaseModel):
+    id = pw.AutoField()
+    vehicle = pw.ForeignKeyField(Vehicle, column_name="vehicle_id", backref="payments")
+    amount = pw.DecimalField(max_digits=10, decimal_places=2)
+    payment_status = pw.TextField()
+    payment_method = pw.TextField(null=True)
+    transaction_id = pw.TextField(unique=True, null=True)
+    created_at = UtcDateTimeField(constraints=NOW)
+
+    class Meta:
+        table_name = "payments"
+
+
+class ParkingRate(BaseModel):
+    id = pw.AutoField()
+    vehicle_type = pw.TextField()
+    rate_per_hour = pw.DecimalField(max_digits=10, decimal_places=2)
+    minimum_hours = pw.IntegerField(null=True, default=1)
+    created_at = UtcDateTimeField(constraints=NOW)
+    updated_at = UtcDateTimeField(constraints=NOW)
+
+    class Meta:
+        table_name = "parking_rates"
+
+
+PLAN_MODELS = [Vehicle, SystemConfig, AuditLog, AuditLogArchive, ParkingSpot, Payment, ParkingRate]

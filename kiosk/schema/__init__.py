@@ -1,0 +1,1 @@
+"""Schema versions: discovering, applying and rolling back the migrations in migrations/."""

@@ -1,0 +1,181 @@
+"""Schema operations the CLI and the app call: status, plan, migrate, rollback."""
+
+from __future__ import annotations
+
+import contextlib
+from dataclasses import dataclass, field
+from typing import Callable, Iterator
+
+import peewee as pw
+from peewee_migrate import Migrator
+
+from ..clock import Clock
+from ..db import Target
+from ..errors import KioskError
+from . import history
+from .files import EMPTY, MigrationFile, Version, format_version, load_migrations
+from .lock import file_lock
+from .router import KioskRouter
+from .steps import dialect_of
+
+Report = Callable[[str], None]
+
+
+@dataclass
+class Status:
+    target: str
+    schema_version: Version
+    latest: Version
+    applied: list[history.Applied]
+    pending: list[MigrationFile]
+    findings: list[str] = field(default_factory=list)
+
+    def to_json(self) -> dict:
+        return {
+            "target": self.target,
+            "schema_version": format_version(self.schema_version),
+            "latest": format_version(self.latest),
+            "up_to_date": self.schema_version == self.latest,
+            "applied": [
+                {
+                    "version": format_version(a.version),
+                    "name": a.name,
+                    "applied_at": a.applied_at.strftime("%Y-%m-%d %H:%M:%S") if a.applied_at else None,
+                    "checksum": a.checksum,
+                    "duration_ms": a.duration_ms,
+                }
+                for a in self.applied
+            ],
+            "pending": [{"version": f.version_text, "name": f.name} for f in self.pending],
+            "findings": list(self.findings),
+        }
+
+
+@dataclass(frozen=True)
+class Step:
+    """One version to apply or undo, with the SQL it runs."""
+
+    file: MigrationFile
+    direction: str  # "up" or "down"
+    sql: list[str]
+
+
+def current_version(applied: list[history.Applied]) -> Version:
+    return max((a.version for a in applied), default=EMPTY)
+
+
+def status(target: Target, database: pw.Database | None, files: list[MigrationFile] | None = None) -> Status:
+    files = files or load_migrations()
+    applied = [] if database is None else history.read_history(database, files)
+    done = {a.name for a in applied}
+    return Status(
+        target=target.describe(),
+        schema_version=current_version(applied),
+        latest=files[-1].version,
+        applied=applied,
+        pending=[f for f in files if f.name not in done],
+    )
+
+
+def plan(database: pw.Database, to: Version | None, files: list[MigrationFile] | None = None) -> list[Step]:
+    """The steps from the current version to `to` (default: latest), without running them."""
+    files = files or load_migrations()
+    applied = history.read_history(database, files)
+    current = current_version(applied)
+    goal = files[-1].version if to is None else to
+    steps: list[Step] = []
+    done = {a.name for a in applied}
+    if goal >= current:
+        for f in files:
+            if f.name not in done and f.version <= goal:
+                steps.append(Step(f, "up", _sql_of(f.migrate, database)))
+    else:
+        for a in reversed(applied):
+            if a.version > goal:
+                f = _file_for(a, files)
+                steps.append(Step(f, "down", _sql_of(f.rollback, database)))
+    return steps
+
+
+def migrate(
+    target: Target,
+    database: pw.Database,
+    to: Version | None = None,
+    *,
+    clock: Clock | None = None,
+    files: list[MigrationFile] | None = None,
+    report: Report = lambda _msg: None,
+) -> list[Step]:
+    """Apply pending versions up to `to`, each in its own transaction."""
+    files = files or load_migrations()
+    with maintenance_lock(target, database, report):
+        steps = plan(database, to, files)
+        if any(s.direction == "down" for s in steps):
+            raise KioskError(
+                f"the database is at a newer version than {format_version(to)}: use 'rollback --to {format_version(to)}' to go down"
+            )
+        router = KioskRouter(database, files, clock)
+        for step in steps:
+            report(f"applying {step.file.version_text}  {step.file.title}")
+            router.run_one(step.file.name, router.migrator, fake=False)
+        return steps
+
+
+def rollback(
+    target: Target,
+    database: pw.Database,
+    to: Version,
+    *,
+    files: list[MigrationFile] | None = None,
+    report: Report = lambda _msg: None,
+) -> list[Step]:
+    """Undo applied versions newer than `to`, newest first, each in its own transaction."""
+    files = files or load_migrations()
+    with maintenance_lock(target, database, report):
+        steps = plan(database, to, files)
+        if any(s.direction == "up" for s in steps):
+            raise KioskError(f"the database is below {format_version(to)}: use 'migrate --to {format_version(to)}' to go up")
+        router = KioskRouter(database, files)
+        for step in steps:
+            report(f"rolling back {step.file.version_text}  {step.file.title}")
+            router.run_one(step.file.name, router.migrator, fake=False, downgrade=True)
+        return steps
+
+
+@contextlib.contextmanager
+def maintenance_lock(target: Target, database: pw.Database, report: Report = lambda _m: None) -> Iterator[None]:
+    if target.is_sqlite:
+        with file_lock(target.path, on_wait=report):
+            yield
+    else:  # PostgreSQL: a session-level advisory lock, released if the session dies
+        database.execute_sql("SELECT pg_advisory_lock(hashtext('kiosk-maintenance'))")
+        try:
+            yield
+        finally:
+            database.execute_sql("SELECT pg_advisory_unlock(hashtext('kiosk-maintenance'))")
+
+
+def _file_for(applied: history.Applied, files: list[MigrationFile]) -> MigrationFile:
+    for f in files:
+        if f.name == applied.name:
+            return f
+    raise KioskError(
+        f"schema version {format_version(applied.version)} ({applied.name}) is applied but its migration file is missing: "
+        "this kiosk cannot undo it; restore a backup or install the kiosk release that has it"
+    )
+
+
+def _sql_of(fn, database: pw.Database) -> list[str]:
+    """The statements a migrate/rollback function would queue, without running them."""
+    migrator = Migrator(database)
+    fn(migrator, database, fake=False)
+    out = []
+    for op in migrator.__ops__:
+        if getattr(op, "fn", None) is not None and op.fn.__name__ == "sql":
+            out.append(op.args[0])
+        else:
+            out.append(f"-- {op!r}")
+    return out
+
+
+__all__ = ["Status", "Step", "current_version", "dialect_of", "migrate", "plan", "rollback", "status"]

@@ -1,0 +1,46 @@
+"""Decide whether the terminal may start on a database, creating the schema on a fresh one."""
+
+from __future__ import annotations
+
+import peewee as pw
+
+from .db import Target
+from .errors import KioskError
+from .schema import runner
+from .schema.files import EMPTY, format_version, load_migrations
+
+
+class SchemaNotReady(KioskError):
+    exit_code = 1
+
+
+def prepare_database(target: Target, database: pw.Database) -> str:
+    """Bring a fresh database to the latest schema; refuse one that is behind or ahead.
+
+    Returns the schema version the kiosk runs on.
+    """
+    files = load_migrations()
+    st = runner.status(target, database, files)
+    latest = format_version(st.latest)
+    if st.schema_version == EMPTY:
+        user_tables = [t for t in database.get_tables() if t not in ("migratehistory", "sqlite_sequence")]
+        if user_tables:
+            raise SchemaNotReady(
+                f"{target.describe()} holds tables ({', '.join(sorted(user_tables)[:5])}) but no kiosk schema history: "
+                "point --db at a kiosk database or an empty file"
+            )
+        runner.migrate(target, database, None, files=files)
+        return latest
+    known = {f.name for f in files}
+    unknown = [a for a in st.applied if a.name not in known]
+    if unknown:
+        raise SchemaNotReady(
+            f"the database has schema version {format_version(unknown[-1].version)}, newer than this kiosk knows "
+            f"(latest {latest}): install the matching kiosk release"
+        )
+    if st.pending:
+        raise SchemaNotReady(
+            f"the database is at schema version {format_version(st.schema_version)}, the kiosk needs {latest}: "
+            "run 'kiosk --maintenance migrate' first"
+        )
+    return latest

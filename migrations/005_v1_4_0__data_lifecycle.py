@@ -1,0 +1,43 @@
+"""1.4.0 - Data lifecycle: audit_logs_archive and the plan's composite index.
+
+audit_logs_archive has audit_logs' columns in the same order, so the plan's
+`INSERT INTO audit_logs_archive SELECT * FROM audit_logs ...` works verbatim.
+Its id is a plain INTEGER PRIMARY KEY: ids are copied, never generated.
+Depends on 1.0.0 (audit_logs) and 1.2.0 (vehicles.payment_status in the index).
+Rolling back moves archived rows back into audit_logs, so no audit row is lost.
+"""
+
+from kiosk.schema.steps import apply
+
+VERSION = "1.4.0"
+
+UP = {
+    "sqlite": [
+        """CREATE TABLE audit_logs_archive (
+    id INTEGER PRIMARY KEY,
+    action TEXT NOT NULL,
+    entity TEXT NOT NULL,
+    entity_id TEXT NOT NULL,
+    timestamp DATETIME NOT NULL DEFAULT CURRENT_TIMESTAMP,
+    details TEXT
+)""",
+        "CREATE INDEX idx_audit_logs_archive_timestamp ON audit_logs_archive(timestamp)",
+        "CREATE INDEX idx_vehicles_status_timestamp ON vehicles(payment_status, entry_timestamp)",
+    ],
+}
+
+DOWN = {
+    "sqlite": [
+        "DROP INDEX idx_vehicles_status_timestamp",
+        "INSERT INTO audit_logs SELECT * FROM audit_logs_archive",
+        "DROP TABLE audit_logs_archive",
+    ],
+}
+
+
+def migrate(migrator, database, fake=False):
+    apply(migrator, database, UP)
+
+
+def rollback(migrator, database, fake=False):
+    apply(migrator, database, DOWN)
