@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import hashlib
 import importlib.resources
+import os
 import re
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -51,7 +52,14 @@ class MigrationFile:
 
 
 def migrations_dir() -> Path:
-    """The packaged migrations folder (the repository's migrations/ in a checkout)."""
+    """The packaged migrations folder (the repository's migrations/ in a checkout).
+
+    `KIOSK_MIGRATIONS_DIR` points elsewhere: for rehearsing a release's
+    migrations and for tests that need a slow or failing version.
+    """
+    override = os.environ.get("KIOSK_MIGRATIONS_DIR")
+    if override:
+        return Path(override).expanduser().absolute()
     return Path(str(importlib.resources.files("kiosk_migrations")))
 
 
