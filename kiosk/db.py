@@ -104,7 +104,8 @@ def connect(target: Target, readonly: bool = False) -> pw.Database:
         from playhouse.db_url import connect as url_connect
 
         db = url_connect(target.raw)
-    db_proxy.initialize(db)
+    if not readonly:  # a read-only look never rebinds the models away from the working database
+        db_proxy.initialize(db)
     return db
 
 
