@@ -11,7 +11,7 @@ import pytest
 from pg_introspect import HISTORY, pg_snapshot, portable_pg, portable_sqlite, without_history
 
 from kiosk.db import connect, resolve_target
-from kiosk.schema import runner
+from kiosk.schema import history, runner
 from kiosk.schema.files import EMPTY, load_migrations, migrations_dir
 from kiosk.schema.router import MigrationFailed
 
@@ -23,11 +23,7 @@ LATEST = VERSIONS[-1]
 
 
 def version_of(db):
-    return runner.status(None_target(db), db, FILES).schema_version
-
-
-def None_target(db):  # status() only prints the target; the database is what it reads
-    return resolve_target("postgresql://unused@localhost/unused")
+    return runner.current_version(history.read_history(db, FILES))
 
 
 @pytest.fixture
