@@ -18,9 +18,25 @@ $(STAMP): pyproject.toml
 run: $(STAMP)
 	$(BIN)/kiosk --db "$(KIOSK_DB)"
 
-## Set everything up and run the whole test suite.
+PYTEST := $(BIN)/python -m pytest -n 2 -q
+
+## Set everything up and run the whole test suite twice: on SQLite, then on a
+## throw-away PostgreSQL server (.ci/pg.sh starts it in a temporary directory
+## and stops it afterwards, also when tests fail). Both runs always happen.
 test: $(STAMP)
-	$(BIN)/python -m pytest -n 2 -q
+	@sqlite=0; $(MAKE) --no-print-directory test-sqlite || sqlite=$$?; \
+	pg=0; $(MAKE) --no-print-directory test-pg || pg=$$?; \
+	if [ $$sqlite -ne 0 ] || [ $$pg -ne 0 ]; then \
+	  echo "make test: FAILED (SQLite run exit $$sqlite, PostgreSQL run exit $$pg)" >&2; exit 1; fi
+
+## The whole suite on the embedded SQLite backend only.
+test-sqlite: $(STAMP)
+	env -u KIOSK_TEST_PG_URL $(PYTEST)
+
+## The whole suite on PostgreSQL only (needs PostgreSQL 15's initdb/pg_ctl,
+## installed from Debian's packages when missing and we are root).
+test-pg: $(STAMP)
+	bash .ci/pg.sh run $(PYTEST) </dev/null
 
 clean:
 	rm -rf $(VENV) build dist *.egg-info .pytest_cache

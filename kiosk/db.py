@@ -7,12 +7,15 @@
 from __future__ import annotations
 
 import os
+import re
+import sys
 from dataclasses import dataclass
 from pathlib import Path
+from urllib.parse import urlsplit
 
 import peewee as pw
 
-from .errors import DatabaseTargetError
+from .errors import DatabaseTargetError, KioskError
 
 DEFAULT_TARGET = "kiosk.db"
 SQLITE_MAGIC = b"SQLite format 3\x00"
@@ -27,7 +30,16 @@ SQLITE_PRAGMAS = {
     "synchronous": "full",
 }
 
+# PostgreSQL sessions: give up on an unreachable server after this many seconds.
+PG_CONNECT_TIMEOUT_S = 5
+# Identifies the kiosk in pg_stat_activity; PostgreSQL keeps 63 bytes of it.
+APPLICATION_NAME_MAX = 63
+
 db_proxy = pw.DatabaseProxy()
+
+
+class DatabaseUnavailable(KioskError):
+    """The PostgreSQL server cannot be reached, refused the login, or lacks the database."""
 
 
 @dataclass(frozen=True)
@@ -63,6 +75,7 @@ def resolve_target(explicit: str | None = None) -> Target:
     if "://" in raw:
         scheme = raw.split("://", 1)[0].lower()
         if scheme in ("postgres", "postgresql"):
+            _check_pg_url(raw)
             return Target(raw=raw, kind="postgresql")
         raise DatabaseTargetError(
             f"unsupported database URL scheme '{scheme}': use a file path (SQLite) or postgresql://user@host:port/dbname"
@@ -87,12 +100,86 @@ def _check_sqlite_path(path: Path) -> Path:
     return path
 
 
-def connect(target: Target, readonly: bool = False) -> pw.Database:
-    """Open (lazily) the database for a target and bind the models to it.
+def _check_pg_url(raw: str) -> None:
+    """Refuse a PostgreSQL URL that cannot name a database, before any connection."""
+    allowed = "write it as postgresql://user@host:port/dbname"
+    try:
+        parts = urlsplit(raw)
+        parts.port  # noqa: B018 - raises ValueError for a port that is not a number 0-65535
+    except ValueError:
+        raise DatabaseTargetError(f"bad port in {_redact(raw)}: {allowed} (port 1-65535)") from None
+    dbname = parts.path.lstrip("/")
+    if not dbname or "/" in dbname:
+        raise DatabaseTargetError(f"{_redact(raw)} names no database: {allowed}")
+
+
+def application_name(role: str | None = None) -> str:
+    """`kiosk:<role>:<pid>`, how other kiosks and the operator see this session on the server.
+
+    The role defaults to `maintenance` for `--maintenance` runs, else to $KIOSK_BOOTH
+    (the booth's name), else `booth`.
+    """
+    if not role:
+        role = "maintenance" if "--maintenance" in sys.argv else os.environ.get("KIOSK_BOOTH") or "booth"
+    role = re.sub(r"[^A-Za-z0-9_.-]+", "-", role).strip("-") or "booth"
+    suffix = f":{os.getpid()}"
+    return ("kiosk:" + role)[: APPLICATION_NAME_MAX - len(suffix)] + suffix
+
+
+def _connect_postgresql(target: Target, readonly: bool, role: str | None) -> pw.Database:
+    from playhouse.db_url import connect as url_connect
+    from playhouse.db_url import parse as url_parse
+
+    given = url_parse(target.raw, unquote_password=True, unquote_user=True)
+    # Session time zone UTC: CURRENT_TIMESTAMP defaults and naive timestamps mean UTC,
+    # as on SQLite. Ours comes last in `options`, so it wins over one in the URL.
+    options = [str(given.get("options") or ""), "-c TimeZone=UTC"]
+    if readonly:  # status/dry-run: the server itself refuses any write
+        options.append("-c default_transaction_read_only=on")
+    extra = {
+        "options": " ".join(o for o in options if o),
+        "prefer_psycopg3": True,
+    }
+    for key, value in (("connect_timeout", PG_CONNECT_TIMEOUT_S), ("application_name", application_name(role))):
+        if key not in given:  # a value in the URL's query string wins
+            extra[key] = value
+    db = url_connect(target.raw, unquote_password=True, unquote_user=True, **extra)
+    try:
+        db.connect()
+    except pw.ImproperlyConfigured:
+        raise DatabaseUnavailable(
+            "PostgreSQL needs the psycopg driver: install the kiosk with its postgres extra (pip install 'kiosk[postgres]')"
+        ) from None
+    except pw.DatabaseError as exc:
+        raise DatabaseUnavailable(_explain_pg_failure(target, given, exc)) from None
+    return db
+
+
+def _explain_pg_failure(target: Target, given: dict, exc: BaseException) -> str:
+    """One line: what went wrong connecting, and what to check."""
+    text = " ".join(str(exc).split())
+    text = re.sub(r"^(connection failed: )?", "", text)
+    where = f"{given.get('host') or 'local socket'}:{given.get('port') or 5432}"
+    user = given.get("user") or "(default user)"
+    dbname = given.get("database")
+    if re.search(r'database "[^"]*" does not exist', text):
+        return f"database '{dbname}' does not exist on the PostgreSQL server at {where}: create it (createdb {dbname}) or fix the name in {target.describe()}"
+    if re.search(r'password authentication failed|no password supplied|role "[^"]*" does not exist', text):
+        return f"the PostgreSQL server at {where} refused user '{user}': check the user name and password in the URL (or ~/.pgpass)"
+    if "timeout" in text.lower():
+        return f"no answer from the PostgreSQL server at {where} within {PG_CONNECT_TIMEOUT_S} s: check the host, the port and the network"
+    return f"cannot connect to the PostgreSQL server at {where} ({text[:200]}): check that it runs and accepts connections, and the host and port in the URL"
+
+
+def connect(target: Target, readonly: bool = False, role: str | None = None) -> pw.Database:
+    """Open the database for a target and bind the models to it.
 
     `readonly` opens an existing SQLite file without any write, not even the
     WAL switch, for commands such as `status` that must not touch a file that
-    may not be a kiosk database.
+    may not be a kiosk database; on PostgreSQL it makes the session read-only.
+    A PostgreSQL session is opened at once, so an unreachable server, a refused
+    login or a missing database is a one-line `DatabaseUnavailable` here;
+    `role` names the session (see `application_name`). SQLite opens lazily.
     """
     if target.is_sqlite and readonly:
         db: pw.Database = pw.SqliteDatabase(
@@ -101,9 +188,7 @@ def connect(target: Target, readonly: bool = False) -> pw.Database:
     elif target.is_sqlite:
         db = pw.SqliteDatabase(str(target.path), pragmas=dict(SQLITE_PRAGMAS), timeout=BUSY_TIMEOUT_MS / 1000)
     else:
-        from playhouse.db_url import connect as url_connect
-
-        db = url_connect(target.raw)
+        db = _connect_postgresql(target, readonly, role)
     if not readonly:  # a read-only look never rebinds the models away from the working database
         db_proxy.initialize(db)
     return db

@@ -11,6 +11,11 @@ from kiosk.schema.steps import apply
 
 VERSION = "1.4.0"
 
+# PostgreSQL: TIMESTAMP (no time zone) holding UTC, like SQLite's CURRENT_TIMESTAMP text.
+# The default converts explicitly, so a psql session in another time zone still writes
+# UTC, and truncates to whole seconds as SQLite's CURRENT_TIMESTAMP does.
+PG_NOW = "date_trunc('second', CURRENT_TIMESTAMP AT TIME ZONE 'UTC')"
+
 UP = {
     "sqlite": [
         """CREATE TABLE audit_logs_archive (
@@ -24,10 +29,27 @@ UP = {
         "CREATE INDEX idx_audit_logs_archive_timestamp ON audit_logs_archive(timestamp)",
         "CREATE INDEX idx_vehicles_status_timestamp ON vehicles(payment_status, entry_timestamp)",
     ],
+    "postgresql": [
+        f"""CREATE TABLE audit_logs_archive (
+    id INTEGER PRIMARY KEY,
+    action TEXT NOT NULL,
+    entity TEXT NOT NULL,
+    entity_id TEXT NOT NULL,
+    timestamp TIMESTAMP NOT NULL DEFAULT {PG_NOW},
+    details TEXT
+)""",
+        "CREATE INDEX idx_audit_logs_archive_timestamp ON audit_logs_archive(timestamp)",
+        "CREATE INDEX idx_vehicles_status_timestamp ON vehicles(payment_status, entry_timestamp)",
+    ],
 }
 
 DOWN = {
     "sqlite": [
+        "DROP INDEX idx_vehicles_status_timestamp",
+        "INSERT INTO audit_logs SELECT * FROM audit_logs_archive",
+        "DROP TABLE audit_logs_archive",
+    ],
+    "postgresql": [
         "DROP INDEX idx_vehicles_status_timestamp",
         "INSERT INTO audit_logs SELECT * FROM audit_logs_archive",
         "DROP TABLE audit_logs_archive",

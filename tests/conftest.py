@@ -1,12 +1,22 @@
-"""Shared fixtures: a fresh file database per test, a pinned clock, the CLI in-process."""
+"""Shared fixtures: a fresh database per test, a pinned clock, the CLI in a subprocess.
+
+The backend is SQLite (a file under tmp_path) unless KIOSK_TEST_PG_URL names a
+PostgreSQL server (e.g. postgresql://postgres@127.0.0.1:PORT/postgres, as
+`.ci/pg.sh run` or `make test-pg` set it): then `target` and `database` are a
+fresh database `kiosk_test_<random>` on that server, dropped after the test.
+Markers: `sqlite_only` (files, flock, PRAGMAs) and `postgres_only` tests are
+skipped on the other backend.
+"""
 
 from __future__ import annotations
 
 import os
+import secrets
 import subprocess
 import sys
 from dataclasses import dataclass
 from pathlib import Path
+from urllib.parse import urlsplit, urlunsplit
 
 import pytest
 
@@ -15,6 +25,73 @@ from kiosk.db import connect, resolve_target
 from kiosk.schema import runner
 
 REPO = Path(__file__).resolve().parent.parent
+PG_URL = os.environ.get("KIOSK_TEST_PG_URL", "").strip()
+BACKEND = "postgresql" if PG_URL else "sqlite"
+
+
+def pytest_report_header(config):
+    return f"kiosk database backend: {BACKEND}" + (f" ({PG_URL})" if PG_URL else "")
+
+
+def pytest_collection_modifyitems(config, items):
+    skip_other = pytest.mark.skip(reason=f"not for the {BACKEND} backend (KIOSK_TEST_PG_URL {'set' if PG_URL else 'unset'})")
+    unwanted = "sqlite_only" if PG_URL else "postgres_only"
+    for item in items:
+        if unwanted in item.keywords:
+            item.add_marker(skip_other)
+
+
+def pg_url_for(dbname: str, server_url: str | None = None) -> str:
+    """The server URL with its database name replaced."""
+    parts = urlsplit(server_url or PG_URL)
+    return urlunsplit(parts._replace(path="/" + dbname))
+
+
+def _pg_admin():
+    import psycopg
+
+    try:
+        return psycopg.connect(PG_URL, autocommit=True, connect_timeout=10)
+    except psycopg.OperationalError as exc:  # a set but dead server must fail the run, not skip it
+        pytest.fail(f"KIOSK_TEST_PG_URL={PG_URL} is set but the server cannot be reached: {exc}", pytrace=False)
+
+
+class PgDatabases:
+    """Creates throw-away databases on the test server and drops them all afterwards."""
+
+    def __init__(self):
+        self.created: list[str] = []
+
+    def create(self) -> str:
+        name = f"kiosk_test_{secrets.token_hex(6)}"
+        with _pg_admin() as admin:
+            admin.execute(f'CREATE DATABASE "{name}"')
+        self.created.append(name)
+        return pg_url_for(name)
+
+    def drop_all(self) -> None:
+        if not self.created:
+            return
+        with _pg_admin() as admin:
+            for name in self.created:  # FORCE ends sessions a test left open
+                admin.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+        self.created.clear()
+
+
+@pytest.fixture
+def backend() -> str:
+    """'sqlite' or 'postgresql': the backend this run's `target` uses."""
+    return BACKEND
+
+
+@pytest.fixture
+def pg_databases():
+    """Factory of fresh PostgreSQL databases (URLs) on the test server; postgres runs only."""
+    if not PG_URL:
+        pytest.skip("needs KIOSK_TEST_PG_URL (a PostgreSQL server): run 'make test-pg'")
+    dbs = PgDatabases()
+    yield dbs
+    dbs.drop_all()
 
 
 @pytest.fixture(autouse=True)
@@ -30,8 +107,13 @@ def db_path(tmp_path) -> Path:
 
 
 @pytest.fixture
-def target(db_path):
-    return resolve_target(str(db_path))
+def target(request, db_path):
+    """The test's database target: the SQLite file `db_path`, or a fresh PostgreSQL database."""
+    if not PG_URL:
+        return resolve_target(str(db_path))
+    dbs = PgDatabases()
+    request.addfinalizer(dbs.drop_all)
+    return resolve_target(dbs.create())
 
 
 @pytest.fixture

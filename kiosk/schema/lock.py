@@ -60,3 +60,50 @@ def _holder(path: Path) -> str:
         return path.read_text().strip() or "unknown process"
     except OSError:
         return "unknown process"
+
+
+# PostgreSQL: one key for "a kiosk maintenance run" (the bytes of b"kioskmnt").
+# Advisory locks are scoped to the current database, so sites sharing a server
+# with several kiosk databases do not block each other.
+ADVISORY_KEY = 0x6B696F736B6D6E74
+
+
+@contextlib.contextmanager
+def advisory_lock(database, wait_seconds: float = 60.0, on_wait=None):
+    """Hold a session-level advisory lock on a PostgreSQL database; wait up to `wait_seconds`.
+
+    The server releases it if the session dies, so a killed run never blocks the next.
+    Polled with pg_try_advisory_lock so the wait is bounded and can name the holder.
+    """
+    deadline = time.monotonic() + wait_seconds
+    told = False
+    while not database.execute_sql("SELECT pg_try_advisory_lock(%s)", (ADVISORY_KEY,)).fetchone()[0]:
+        if time.monotonic() >= deadline:
+            raise LockBusy(
+                f"another maintenance run holds the database's maintenance lock ({_pg_holder(database)}): "
+                "wait for it to finish and try again"
+            )
+        if on_wait and not told:
+            on_wait(f"waiting for another maintenance run ({_pg_holder(database)}) ...")
+            told = True
+        time.sleep(0.05)
+    try:
+        yield
+    finally:
+        try:
+            database.execute_sql("SELECT pg_advisory_unlock(%s)", (ADVISORY_KEY,))
+        except Exception:  # a broken session has lost the lock already; keep the real error
+            pass
+
+
+def _pg_holder(database) -> str:
+    row = database.execute_sql(
+        "SELECT a.pid, a.application_name FROM pg_locks l JOIN pg_stat_activity a ON a.pid = l.pid "
+        "WHERE l.locktype = 'advisory' AND l.granted AND l.database = "
+        "(SELECT oid FROM pg_database WHERE datname = current_database()) "
+        "AND ((l.classid::bigint << 32) | l.objid::bigint) = %s LIMIT 1",
+        (ADVISORY_KEY,),
+    ).fetchone()
+    if not row:
+        return "unknown session"
+    return f"pid {row[0]}, {row[1] or 'no application name'}"

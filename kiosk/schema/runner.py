@@ -14,7 +14,7 @@ from ..db import Target
 from ..errors import KioskError
 from . import history
 from .files import EMPTY, MigrationFile, Version, format_version, load_migrations
-from .lock import file_lock
+from .lock import advisory_lock, file_lock
 from .router import KioskRouter
 from .steps import dialect_of
 
@@ -148,11 +148,8 @@ def maintenance_lock(target: Target, database: pw.Database, report: Report = lam
         with file_lock(target.path, on_wait=report):
             yield
     else:  # PostgreSQL: a session-level advisory lock, released if the session dies
-        database.execute_sql("SELECT pg_advisory_lock(hashtext('kiosk-maintenance'))")
-        try:
+        with advisory_lock(database, on_wait=report):
             yield
-        finally:
-            database.execute_sql("SELECT pg_advisory_unlock(hashtext('kiosk-maintenance'))")
 
 
 def _file_for(applied: history.Applied, files: list[MigrationFile]) -> MigrationFile:
