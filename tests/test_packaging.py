@@ -15,6 +15,7 @@ import pytest
 REPO = Path(__file__).resolve().parent.parent
 
 
+@pytest.mark.sqlite_only
 def test_every_package_is_listed_in_pyproject():
     listed = set(tomllib.loads((REPO / "pyproject.toml").read_text())["tool"]["setuptools"]["packages"])
     found = {
@@ -26,6 +27,7 @@ def test_every_package_is_listed_in_pyproject():
 
 
 @pytest.mark.slow
+@pytest.mark.sqlite_only  # backend-independent: once is enough
 def test_wheel_ships_migrations_and_stylesheet(tmp_path):
     subprocess.run(
         [sys.executable, "-m", "pip", "wheel", "--no-deps", "-q", "-w", str(tmp_path), str(REPO)],
