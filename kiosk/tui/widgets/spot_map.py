@@ -423,7 +423,14 @@ class SpotMap(ScrollView, can_focus=True):
         self._move_to(index, keep_col=True)
 
     def action_page(self, direction: int) -> None:
+        """Move a screenful, the view with it: the cursor keeps its place on the screen."""
+        if not self._cells:
+            return
+        on_screen = self._line_of(self._cursor) - self.scroll_offset.y
         self.action_move_rows(direction * max(1, self.scrollable_content_region.height - 1))
+        top = max(0, min(self._line_of(self._cursor) - on_screen, self.max_scroll_y))
+        if top != self.scroll_offset.y:
+            self.scroll_to(y=top, animate=False)
 
     def action_first(self) -> None:
         self.action_move(-len(self._cells))
