@@ -254,3 +254,13 @@ def test_snapshot_quit_dialog_80x24(snap_compare):
         await pilot.press("f10")
 
     assert snap_compare(make_app(), terminal_size=(80, 24), run_before=ask)
+
+
+def test_spot_cells_can_be_built_without_importing_textual():
+    """kiosk.booth may build SpotCells: that must not pull Textual into the business layer."""
+    import subprocess
+    import sys
+
+    code = "import sys, kiosk.tui.widgets.spot_cells; assert 'textual' not in sys.modules, 'textual imported'"
+    proc = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True)
+    assert proc.returncode == 0, proc.stderr

@@ -20,10 +20,10 @@ class ConfirmQuit(ModalScreen[bool]):
     def compose(self) -> ComposeResult:
         with Vertical(id="quit-dialog"):
             yield Label("Quit the booth terminal?", id="quit-question")
-            yield Label("Cars cannot be registered or paid here until it is started again.", id="quit-why")
+            yield Label("No car can be registered or paid here until it restarts.", id="quit-why")
             with Horizontal(id="quit-buttons"):
-                yield Button("Keep running  [N/Esc]", id="quit-no", variant="primary")
-                yield Button("Quit  [Y]", id="quit-yes", variant="error")
+                yield Button("Keep running (N/Esc)", id="quit-no", variant="primary")
+                yield Button("Quit (Y)", id="quit-yes", variant="error")
 
     def on_mount(self) -> None:
         # Focus on the safe choice: Enter right after F10 keeps the kiosk running.
