@@ -1,33 +1,231 @@
-"""The booth terminal application (placeholder screen until the booth screens land)."""
+"""The booth terminal application: modes, header data, the spot feed, quitting, errors."""
 
 from __future__ import annotations
 
+import gc
+from collections.abc import Iterable
+from dataclasses import replace
+from functools import partial
 from pathlib import Path
 
-from textual.app import App, ComposeResult
+from textual import work
+from textual.app import App, SystemCommand
 from textual.binding import Binding
-from textual.widgets import Footer, Header, Static
+from textual.reactive import reactive
+from textual.screen import ModalScreen, Screen
+from textual.timer import Timer
+from textual.worker import Worker, WorkerState
+
+from ..clock import Clock, SystemClock
+from .perf import freeze_gc_after_mount
+from .screens.activity import ActivityScreen
+from .screens.configuration import ConfigurationScreen
+from .screens.entry import EntryScreen
+from .screens.payment import PaymentScreen
+from .screens.quit import ConfirmQuit
+from .screens.spot_map import SpotMapScreen
+from .services import KioskServices, database_services
+from .theme import KIOSK_THEME
+from .widgets.booth_header import HeaderInfo
+from .widgets.spot_cells import SpotCell, SpotCounts, check_cells
 
 CSS_FILE = Path(__file__).resolve().parent.parent / "kiosk.tcss"
 
+# mode name -> (function key, title); the order is the order of the keys.
+SCREENS = {
+    "entry": ("f1", "Entry"),
+    "map": ("f2", "Map"),
+    "payment": ("f3", "Pay"),
+    "config": ("f4", "Config"),
+    "activity": ("f5", "Activity"),
+}
+SPOTS_GROUP = "spots"
 
-class KioskApp(App):
+
+class KioskApp(App, inherit_bindings=False):
+    """No ctrl+q / ctrl+c quit (inherit_bindings=False): only F10, then a confirmation."""
+
     CSS_PATH = CSS_FILE
     TITLE = "Car-park booth"
-    BINDINGS = [Binding("f10", "quit", "Quit", id="quit")]
+    MODES = {
+        "entry": EntryScreen,
+        "map": SpotMapScreen,
+        "payment": PaymentScreen,
+        "config": ConfigurationScreen,
+        "activity": ActivityScreen,
+    }
+    BINDINGS = [
+        *(
+            Binding(key, f"switch_mode('{mode}')", title, key_display=key.upper(), id=f"mode.{mode}")
+            for mode, (key, title) in SCREENS.items()
+        ),
+        Binding("f10", "request_quit", "Quit", key_display="F10", id="quit"),
+    ]
 
-    def __init__(self, target, database, schema_version: str):
+    header_info: reactive[HeaderInfo] = reactive(HeaderInfo, always_update=False)
+    spots_version: reactive[int] = reactive(0)
+
+    def __init__(
+        self,
+        services: KioskServices,
+        *,
+        schema_version: str = "",
+        clock: Clock | None = None,
+        mode: str = "entry",
+        freeze_gc: bool = False,
+        target=None,
+        database=None,
+    ) -> None:
+        if mode not in self.MODES:
+            raise ValueError(f"unknown screen {mode!r}; one of: {', '.join(self.MODES)}")
+        self.DEFAULT_MODE = mode  # Textual reads it once, in App.__init__
         super().__init__()
+        self.services = services
+        self.clock = clock or SystemClock()
+        self.schema_version = schema_version
         self.target = target
         self.database = database
-        self.schema_version = schema_version
-        self.sub_title = f"schema {schema_version}"
+        self.spot_cells: list[SpotCell] = []
+        self.spots_read_at = "—"
+        self._freeze_gc = freeze_gc
+        self._spot_timer: Timer | None = None
+        self._spots_alert = ""
+        self._payment_request: str | None = None
+        self.register_theme(KIOSK_THEME)
+        self.theme = KIOSK_THEME.name
+        self.set_reactive(
+            KioskApp.header_info,
+            HeaderInfo(booth_name=services.booth_name, clock_text=self._clock_text(), schema_version=schema_version),
+        )
 
-    def compose(self) -> ComposeResult:
-        yield Header(show_clock=True)
-        yield Static(f"Kiosk ready on {self.target.describe()} (schema {self.schema_version}).", id="welcome")
-        yield Footer()
+    # ---- start and stop -------------------------------------------------------------
+    def on_mount(self) -> None:
+        self.set_interval(1.0, self._tick)
+        self.refresh_spots()
+        if self._freeze_gc:
+            freeze_gc_after_mount(self)
+
+    def on_unmount(self) -> None:
+        if self._freeze_gc:
+            gc.unfreeze()
+
+    def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
+        # Under a dialog, function keys must not switch screens beneath it.
+        if action in ("switch_mode", "request_quit") and isinstance(self.screen, ModalScreen):
+            return False
+        return True
+
+    def action_request_quit(self) -> None:
+        self.push_screen(ConfirmQuit(), self._quit_answered)
+
+    def _quit_answered(self, quit_: bool | None) -> None:
+        if quit_:
+            self.exit()
+
+    # ---- header ---------------------------------------------------------------------
+    def _clock_text(self) -> str:
+        return self.clock.now().strftime("%H:%M")
+
+    def _tick(self) -> None:
+        self.header_info = replace(self.header_info, clock_text=self._clock_text())
+
+    def set_alert(self, text: str) -> None:
+        """Show an alert in every screen's header until `set_alert('')`."""
+        self.header_info = replace(self.header_info, alert=text)
+
+    # ---- the spot feed: read on a timer in a thread, never on the UI thread ------------
+    @work(thread=True, exit_on_error=False, group=SPOTS_GROUP, description="reading the spot map")
+    def refresh_spots(self) -> list[SpotCell]:
+        return check_cells(self.services.get_cells())
+
+    def refresh_spots_now(self) -> None:
+        if any(w.group == SPOTS_GROUP and not w.is_finished for w in self.workers):
+            return  # a read is under way; its result is as fresh as a new one
+        if self._spot_timer is not None:
+            self._spot_timer.stop()
+        self.refresh_spots()
+
+    def _spots_read(self, cells: list[SpotCell]) -> None:
+        self.spot_cells = cells
+        self.spots_read_at = self.clock.now().strftime("%H:%M:%S")
+        counts = SpotCounts.of(cells)
+        info = replace(self.header_info, free=counts.free, total=counts.total)
+        if self._spots_alert and info.alert == self._spots_alert:
+            info = replace(info, alert="")
+        self._spots_alert = ""
+        self.header_info = info
+        self.spots_version += 1
+
+    def _arm_spot_timer(self) -> None:
+        # Re-armed after each read ends, so reads never overlap however slow the database is.
+        if self._spot_timer is not None:
+            self._spot_timer.stop()
+        self._spot_timer = self.set_timer(self.services.refresh_seconds, self.refresh_spots)
+
+    # ---- one place for every worker failure -------------------------------------------
+    def on_worker_state_changed(self, event: Worker.StateChanged) -> None:
+        worker = event.worker
+        if worker.group == SPOTS_GROUP:
+            if event.state == WorkerState.SUCCESS:
+                self._spots_read(worker.result)
+            if event.state in (WorkerState.SUCCESS, WorkerState.ERROR, WorkerState.CANCELLED):
+                self._arm_spot_timer()
+        if event.state == WorkerState.ERROR:
+            self.report_worker_error(worker)
+
+    def report_worker_error(self, worker: Worker) -> None:
+        """A failed worker becomes a notification (and for the spot feed, a header alert)."""
+        what = worker.description or worker.name or "background work"
+        reason = str(worker.error) or type(worker.error).__name__
+        self.log.error(f"{what} failed", worker.error)
+        if worker.group == SPOTS_GROUP:
+            retry = f"; trying again every {self.services.refresh_seconds:g} s"
+            self.notify(f"Could not read the spot map: {reason}{retry}.", title="Spot map not updated", severity="error")
+            self._spots_alert = f"spot map not updated since {self.spots_read_at}: {reason}"
+            self.set_alert(self._spots_alert)
+        else:
+            self.notify(f"{what[:1].upper()}{what[1:]} failed: {reason}", title="Not done", severity="error")
+
+    # ---- hand-over between screens --------------------------------------------------
+    def open_payment(self, spot_number: str | None) -> None:
+        self._payment_request = spot_number
+        self.switch_mode("payment")
+
+    def take_payment_request(self) -> str | None:
+        spot, self._payment_request = self._payment_request, None
+        return spot
+
+    # ---- command palette: every action of the current screen, plus the screens ---------
+    def get_system_commands(self, screen: Screen) -> Iterable[SystemCommand]:
+        for mode, (key, title) in SCREENS.items():
+            yield SystemCommand(f"Go to {title}", f"{key.upper()}: the {title} screen", partial(self.switch_mode, mode))
+        seen = {f"switch_mode('{m}')" for m in SCREENS} | {"request_quit", "command_palette"}
+        for key, active in screen.active_bindings.items():
+            binding = active.binding
+            if not binding.description or binding.action in seen or not active.enabled:
+                continue
+            seen.add(binding.action)
+            run = partial(self.run_action, binding.action, active.node)
+            yield SystemCommand(binding.description, f"{self.get_key_display(binding)}: {screen.TITLE or 'this screen'}", run)
+        yield SystemCommand("Quit", "F10: close the booth terminal (asks first)", self.action_request_quit)
+        for command in super().get_system_commands(screen):
+            if command.title in ("Theme", "Keys"):
+                yield command
 
 
-def build_app(target, database, schema_version: str) -> KioskApp:
-    return KioskApp(target=target, database=database, schema_version=schema_version)
+def build_app(target=None, database=None, schema_version: str = "", *, services: KioskServices | None = None,
+              clock: Clock | None = None, mode: str = "entry", freeze_gc: bool = True) -> KioskApp:
+    """The one factory the CLI and the tests use; `services` defaults to reading `database`."""
+    if services is None:
+        if database is None:
+            raise ValueError("build_app needs a database or a services object")
+        services = database_services(database)
+    return KioskApp(
+        services,
+        schema_version=schema_version,
+        clock=clock,
+        mode=mode,
+        freeze_gc=freeze_gc,
+        target=target,
+        database=database,
+    )

@@ -1,0 +1,1 @@
+"""The booth's screens: one module per screen, one mode (function key) each."""

@@ -1,0 +1,1 @@
+"""Widgets of the booth terminal (each in its own module)."""
