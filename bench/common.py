@@ -61,6 +61,14 @@ class Copy:
     def __enter__(self) -> Path:
         self._clean()
         shutil.copyfile(self.source, self.path)
+        # Put the copy on disk now: otherwise the first commit measured pays for writing
+        # back gigabytes of dirty pages (seen: a 0.5 s first commit on the 1/10 site).
+        fd = os.open(self.path, os.O_RDONLY)
+        try:
+            os.fsync(fd)
+        finally:
+            os.close(fd)
+        os.sync()
         return self.path
 
     def __exit__(self, *exc) -> None:
