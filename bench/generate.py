@@ -275,6 +275,50 @@ def generate_sqlite(path: Path, scale: float, *, log=print) -> dict:
     return meta
 
 
+def generate_v100_sqlite(path: Path, scale: float, *, log=print) -> dict:
+    """The same site as a 1.0.0 database (vehicles, system_config, audit_logs): the start of the
+    migrate-and-roll-back figure. 1.0.0 has no spots, stays, payments or archive."""
+    from kiosk.db import connect, resolve_target
+    from kiosk.schema import runner
+
+    t0 = time.perf_counter()
+    for suffix in ("", "-wal", "-shm", ".lock"):
+        Path(f"{path}{suffix}").unlink(missing_ok=True)
+    target = resolve_target(str(path))
+    database = connect(target)
+    runner.migrate(target, database, (1, 0, 0))
+    database.close()
+    counts = Counts.at(scale)
+    anchor = int(time.time())
+    rnd = random.Random(5)
+    vehicles = []
+    for i in range(counts.vehicles):
+        entry = anchor - rnd.randint(60, 118 * DAY)
+        vehicles.append((i + 1, plate_of(i * 7 + 3), f"{FIRST[i % 10]} {LAST[(i // 10) % 10]}", f"+4474{i:08d}",
+                         ts(entry), ts(entry), ts(entry)))
+    con = sqlite3.connect(path, isolation_level=None)
+    con.execute("PRAGMA journal_mode=OFF")
+    con.execute("PRAGMA synchronous=OFF")
+    indexes = con.execute("SELECT name, sql FROM sqlite_master WHERE type='index' AND sql IS NOT NULL "
+                          "AND tbl_name = 'audit_logs'").fetchall()
+    con.execute("BEGIN")
+    for name, _sql in indexes:
+        con.execute(f"DROP INDEX {name}")
+    con.executemany("INSERT INTO vehicles (id, number_plate, contact_name, phone_number, entry_timestamp, created_at, "
+                    "updated_at) VALUES (?, ?, ?, ?, ?, ?, ?)", vehicles)
+    for table, first, count, start, span in audit_plan(counts, anchor)[1:]:
+        con.execute(f"INSERT INTO {table} (id, action, entity, entity_id, timestamp, details) "
+                    + audit_select(first - counts.archive, count, start, span))
+    for _name, sql in indexes:
+        con.execute(sql)
+    con.execute("COMMIT")
+    con.execute("PRAGMA journal_mode=WAL")
+    con.close()
+    return {"scale": scale, "anchor": anchor, "schema_version": "1.0.0", "counts": asdict(counts),
+            "seconds": round(time.perf_counter() - t0, 1), "size_bytes": path.stat().st_size,
+            "generator": generator_hash()}
+
+
 def generator_hash() -> str:
     return hashlib.sha256(Path(__file__).read_bytes()).hexdigest()[:12]
 
@@ -285,9 +329,11 @@ def latest_schema_version() -> str:
     return load_migrations()[-1].version_text
 
 
-def cached_site(scale: float, *, max_age_days: float = 3.0, log=print) -> tuple[Path, dict]:
-    """The cached database for this scale, regenerated when missing, stale, or built by other code/schema."""
-    path = DATA / f"site-s{scale:g}.db"
+def cached_site(scale: float, *, v100: bool = False, max_age_days: float = 3.0, log=print) -> tuple[Path, dict]:
+    """The cached database for this scale, regenerated when missing, stale, or built by other code/schema.
+
+    `v100`: the 1.0.0 form of the site (for the migrate figure)."""
+    path = DATA / (f"site-s{scale:g}-v100.db" if v100 else f"site-s{scale:g}.db")
     meta_path = path.with_suffix(".json")
     meta = json.loads(meta_path.read_text()) if meta_path.exists() and path.exists() else None
     reason = None
@@ -295,13 +341,13 @@ def cached_site(scale: float, *, max_age_days: float = 3.0, log=print) -> tuple[
         reason = "no cached database"
     elif meta.get("generator") != generator_hash():
         reason = "the generator changed"
-    elif meta.get("schema_version") != latest_schema_version():
+    elif meta.get("schema_version") != ("1.0.0" if v100 else latest_schema_version()):
         reason = f"the schema is now {latest_schema_version()}"
     elif time.time() - meta["anchor"] > max_age_days * DAY:
         reason = f"older than {max_age_days:g} days (times are relative to generation)"
     if reason:
         log(f"generating the site at scale {scale:g} ({reason}) -> {path}")
-        meta = generate_sqlite(path, scale, log=log)
+        meta = (generate_v100_sqlite if v100 else generate_sqlite)(path, scale, log=log)
         meta_path.write_text(json.dumps(meta, indent=2))
         log(f"  done in {meta['seconds']} s, {meta['size_bytes'] / 1e9:.2f} GB")
         meta["generated_now"] = True

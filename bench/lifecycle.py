@@ -10,7 +10,7 @@ import time
 from pathlib import Path
 
 from .common import Copy, Sample, log, retention_for, set_config, shell_timer_runs, sqlite_shell
-from .oltp import Kiosk, new_cars
+from .oltp import Kiosk, capacity, new_cars
 
 # migration-plan.md, "Data Cleanup", verbatim.
 PLAN_CLEANUP = """DELETE FROM vehicles 
@@ -120,7 +120,8 @@ def _register_paced(k: Kiosk, cars, pause: float, until=None) -> Sample:
 def register_during_expiry(site: Path, meta: dict, n_alone: int, pause: float = 0.02) -> dict:
     """Register alone vs register while `kiosk --maintenance expire` (expiry, then archiving) runs."""
     retention = retention_for(meta)
-    free = meta["counts"]["spots"] - meta["counts"]["open_stays"]
+    free = capacity(site)
+    n_alone = min(n_alone, free - 15)
     out = {}
     with Copy(site, "during-alone") as path:
         set_config(path, retention_hours=retention)

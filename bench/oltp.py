@@ -52,6 +52,15 @@ def open_sample(path: Path, n: int, seed: int = 3) -> list[tuple[int, str]]:
     return random.Random(seed).sample(rows, min(n, len(rows)))
 
 
+def capacity(path: Path) -> int:
+    """Free car spots: how many cars one run can register."""
+    con = bare_connect(path)
+    try:
+        return con.execute("SELECT COUNT(*) FROM parking_spots WHERE vehicle_type = 'car' AND is_occupied = 0").fetchone()[0]
+    finally:
+        con.close()
+
+
 # --------------------------------------------------------------------------- baseline
 class Bare:
     def __init__(self, path: Path):
@@ -160,7 +169,9 @@ def run_side(side, cars, lookups, payments) -> dict[str, Sample]:
 
 def measure(site: Path, n: int) -> dict[str, dict[str, Sample]]:
     """Register n cars, look up n open stays and pay n of them, on each side's own copy."""
+    n = min(n, capacity(site) - WARMUP - 2)
     sample = open_sample(site, 2 * (n + WARMUP))
+    n = min(n, len(sample) // 2 - WARMUP)
     lookups, payments = sample[: n + WARMUP], sample[n + WARMUP:]
     cars = new_cars(n + WARMUP)
     results = {}
