@@ -28,6 +28,7 @@ from .validate import parse_int
 
 Progress = Callable[[int, int], None] | None
 ShouldStop = Callable[[], bool] | None
+BATCH_PAUSE_S = 0.03  # between batches: see _run
 AUDIT_COLUMNS = [AuditLog.id, AuditLog.action, AuditLog.entity, AuditLog.entity_id, AuditLog.timestamp, AuditLog.details]
 
 
@@ -99,6 +100,10 @@ def _run(ctx: Context, kind: str, cutoff: dt.datetime, size: int, batch: Callabl
                 progress(rows, max(total, rows))
             if n < size:
                 break
+            # Give the write lock away between batches. A booth waiting on it polls (SQLite's busy
+            # handler sleeps 1, 2, 5 ... 25 ms between tries); re-taking the lock at once starved
+            # registrations for seconds during a run (bench/, issue 8).
+            time.sleep(BATCH_PAUSE_S)
     except Exception as exc:
         status, message = "failed", " ".join(str(exc).split())[:300] or type(exc).__name__
         _record(ctx, kind, status, started, cutoff, rows, batches, size, t0, longest, message)
