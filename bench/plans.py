@@ -34,7 +34,7 @@ def _operations(k: Kiosk, path: Path):
     stays = open_sample(path, 3, seed=11)
     car = new_cars(1, 900_000)[0]
     booth = k.booth
-    once = iter([False, True])
+    once_e, once_a = iter([False]), iter([False])  # one batch each, then stop
     return [
         ("register", lambda: booth.register(*car)),
         ("look up + fee", lambda: booth.quote(booth.open_stay_for(stays[0][1]).stay_id)),
@@ -45,8 +45,8 @@ def _operations(k: Kiosk, path: Path):
         ("overstays", booth.overstays),
         ("recent payments", booth.recent_payments),
         ("occupancy", booth.occupancy_by_type),
-        ("expiry batch", lambda: booth.expire(batch_size=100, should_stop=lambda: next(once, True))),
-        ("archive batch", lambda: booth.archive(batch_size=100, should_stop=lambda: next(iter([False]), True))),
+        ("expiry batch", lambda: booth.expire(batch_size=100, should_stop=lambda: next(once_e, True))),
+        ("archive batch", lambda: booth.archive(batch_size=100, should_stop=lambda: next(once_a, True))),
     ]
 
 
