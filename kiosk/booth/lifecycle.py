@@ -24,6 +24,7 @@ from ..models import AuditLog, AuditLogArchive, LifecycleRun, Stay, Vehicle
 from . import tx
 from .config import read_config
 from .context import Context
+from .errors import BoothError
 from .results import RunReport
 from .validate import parse_int
 
@@ -74,6 +75,12 @@ def _archive_batch(ctx: Context, cutoff: dt.datetime, size: int) -> int:
         raise RuntimeError(f"archive batch copied {copied} rows but deleted {deleted}: undone")
     ctx.audit("archive", "audit_logs", f"{ids[0]}-{ids[-1]}", count=deleted, cutoff=f"{cutoff:%Y-%m-%d %H:%M:%S}")
     return deleted
+
+
+def _check_callbacks(progress, should_stop) -> None:
+    for name, fn in (("progress", progress), ("should_stop", should_stop)):
+        if fn is not None and not callable(fn):
+            raise BoothError(f"{name} must be a function or None", field=name)
 
 
 def _run(ctx: Context, kind: str, cutoff: dt.datetime, size: int, batch: Callable, total: int,
@@ -130,6 +137,7 @@ def _record(ctx, kind, status, started, cutoff, rows, batches, size, t0, longest
 
 
 def expire(ctx: Context, batch_size=None, progress: Progress = None, should_stop: ShouldStop = None) -> RunReport:
+    _check_callbacks(progress, should_stop)
     cfg = read_config(ctx)
     size = cfg.expiry_batch_size if batch_size is None else parse_int(batch_size, "batch_size", 1, 100_000, "batch size")
     cutoff = ctx.now() - dt.timedelta(hours=cfg.retention_hours)
@@ -139,6 +147,7 @@ def expire(ctx: Context, batch_size=None, progress: Progress = None, should_stop
 
 
 def archive(ctx: Context, batch_size=None, progress: Progress = None, should_stop: ShouldStop = None) -> RunReport:
+    _check_callbacks(progress, should_stop)
     cfg = read_config(ctx)
     size = cfg.archive_batch_size if batch_size is None else parse_int(batch_size, "batch_size", 1, 100_000, "batch size")
     cutoff = ctx.now() - dt.timedelta(days=cfg.archive_days)
