@@ -88,6 +88,7 @@ def take_backup(
     clock: Clock | None = None,
     progress: Progress | None = None,
     tag: str = "",
+    protect: Path | None = None,
 ) -> Backup:
     """Copy the database with the online backup API, verify it, chmod 0600, rotate.
 
@@ -120,7 +121,7 @@ def take_backup(
         if isinstance(exc, OSError) and not isinstance(exc, KioskError):
             raise BackupFailed(f"cannot write the backup in {folder}: {exc.strerror or exc}") from None
         raise
-    removed = rotate(db_path, keep) if out is None else []
+    removed = rotate(db_path, keep, protect=protect) if out is None else []
     return Backup(final, version, counts, final.stat().st_size, time.perf_counter() - started, removed)
 
 
@@ -169,9 +170,10 @@ def verify_copy(path: Path, expected: dict[str, int] | None = None) -> dict[str,
     return counts
 
 
-def rotate(db_path: Path, keep: int) -> list[Path]:
-    """Delete this database's oldest backups beyond the newest `keep`."""
-    backups = list_backups(db_path)
+def rotate(db_path: Path, keep: int, protect: Path | None = None) -> list[Path]:
+    """Delete this database's oldest backups beyond the newest `keep` (never `protect`)."""
+    keepsafe = Path(protect).absolute() if protect else None
+    backups = [p for p in list_backups(db_path) if p.absolute() != keepsafe]
     doomed = backups[: max(0, len(backups) - keep)]
     for p in doomed:
         p.unlink()

@@ -33,16 +33,23 @@ def _need_database(target) -> None:
 
 
 def _run_recorded(target, database, run: RunRecord, started: float, body):
-    """Run `body()`, then store the run with its outcome, also when it fails."""
+    """Run `body()`, then store the run with its outcome, also when it fails.
+
+    A run that did not complete changed nothing: it is recorded beside the
+    database, not in it.
+    """
+    completed = False
     try:
-        return body()
+        result = body()
+        completed = True
+        return result
     except BaseException as exc:
         run.outcome = "refused" if isinstance(exc, Refused) else "failed"
         run.error = str(exc) if isinstance(exc, KioskError) else f"{type(exc).__name__}: {exc}"
         raise
     finally:
         run.duration_ms = round((time.perf_counter() - started) * 1000)
-        record(target, database, run)
+        record(target, database, run, in_database=completed)
 
 
 @click.command("backup")

@@ -60,10 +60,13 @@ def change_schema(
     out = Outcome(run)
     pre = preflight.Preflight(set(skip), report)
     run.skipped_checks = pre.skipped
+    touched = False  # until the first version runs, a failure leaves the database byte for byte as it was
     try:
         with preflight.hold(target, database, pre):
             st = preflight.check_history(target, database if target.exists() else None, files, pre)
             run.from_version = format_version(st.schema_version)
+            preflight.check_disk(target, pre)
+            pre.refuse_if_failed()
             steps = runner.plan(database, goal, files)
             wrong = [s for s in steps if s.direction != direction]
             if wrong:
@@ -71,8 +74,6 @@ def change_schema(
                 raise KioskError(
                     f"the database is at {run.from_version}: use '{other} --to {format_version(goal)}' to get to {format_version(goal)}"
                 )
-            preflight.check_disk(target, pre)
-            pre.refuse_if_failed()
             if not steps:
                 run.to_version = run.from_version
                 report(f"already at {run.from_version}: nothing to do")
@@ -91,6 +92,7 @@ def change_schema(
                     raise Refused("--rehearse needs the backup (do not skip it): the rehearsal runs on a copy of it; nothing was changed")
                 out.rehearsal_seconds = _rehearse(target, pre.taken, files, goal, direction, allowed, report)
             final = goal if goal is not None else files[-1].version
+            touched = True
             if direction == "up":
                 out.steps = runner.migrate(target, database, final, clock=clock, files=files, report=report, locked=True)
             else:
@@ -113,7 +115,7 @@ def change_schema(
             with contextlib.suppress(Exception):
                 run.to_version = format_version(runner.status(target, database, files).schema_version)
         run.duration_ms = round((time.perf_counter() - started) * 1000)
-        out.recorded_in = record(target, database, run)
+        out.recorded_in = record(target, database, run, in_database=touched)
         raise
 
 

@@ -15,7 +15,7 @@ from typing import Callable, Iterator
 import peewee as pw
 
 from ..db import Target
-from ..errors import UsageError
+from ..errors import KioskError, UsageError
 from ..schema import runner
 from ..schema.files import EMPTY, MigrationFile, format_version
 from . import Refused, backup, facts, presence, validate
@@ -79,6 +79,8 @@ def parse_skips(names: tuple[str, ...] | list[str]) -> set[str]:
 @contextlib.contextmanager
 def hold(target: Target, database: pw.Database, pre: Preflight, *, need_exclusive: bool = True) -> Iterator[None]:
     """The lock, then (for changes) the database held against kiosks, for the whole run."""
+    if target.is_sqlite:
+        ensure_writable(target)
     with runner.maintenance_lock(target, database, pre.report, wait_seconds=LOCK_WAIT_SECONDS):
         if target.is_sqlite:
             owner_only(target.path)
@@ -92,6 +94,17 @@ def hold(target: Target, database: pw.Database, pre: Preflight, *, need_exclusiv
             pre.add("connections", not live, f"live kiosk(s): {names}; close them first" if live else "no live kiosk")
             pre.refuse_if_failed()
             yield
+
+
+def ensure_writable(target: Target) -> None:
+    """Refuse before anything starts, rather than fail half-way through."""
+    folder = target.path.parent
+    for path, what in ((folder, "folder"), (target.path, "database file")):
+        if path.exists() and not os.access(path, os.W_OK):
+            raise KioskError(
+                f"no write permission on the {what} {path}: run maintenance as the user who owns the database "
+                "(or fix its permissions); nothing was changed"
+            )
 
 
 def owner_only(db_path) -> None:

@@ -104,7 +104,7 @@ def restore(
     run = RunRecord(command="restore", started_at=to_sqlite_text(clock.now()))
     pre = preflight.Preflight(set(skip), report)
     run.skipped_checks = pre.skipped
-    live = database
+    live, replaced = database, False
     try:
         found = inspect_backup(source, files)
         report(f"backup       ok       {found.path} is a sound kiosk database at {found.version} ({sum(found.counts.values())} rows)")
@@ -115,12 +115,12 @@ def restore(
             run.rows_before = _live_counts(target)
             preflight.check_disk(target, pre, factor=1, extra=found.size)
             pre.refuse_if_failed()
-            _safety_copy(target, run.from_version, pre, keep=keep, clock=clock)
+            _safety_copy(target, run.from_version, pre, keep=keep, clock=clock, protect=found.path)
             run.backup_path = str(pre.taken.path) if pre.taken else None
             if database is not None:
                 database.close()
             _replace(target.path, found, progress)
-            live = None
+            live, replaced = None, True
             report(f"restored     ok       {target.path} now holds {found.path.name}, verified (integrity_check, row counts)")
         run.outcome = "warnings" if pre.skipped else "ok"
     except BaseException as exc:
@@ -129,7 +129,7 @@ def restore(
         raise
     finally:
         run.duration_ms = round((time.perf_counter() - started) * 1000)
-        where = _record_after(target, live, run)
+        where = _record_after(target, live, run) if replaced else record(target, database, run, in_database=False)
     return run, found, where
 
 
@@ -155,7 +155,7 @@ def _current_version(database: pw.Database | None, files) -> str | None:
         return "unreadable"
 
 
-def _safety_copy(target: Target, version: str | None, pre: preflight.Preflight, *, keep: int, clock: Clock) -> None:
+def _safety_copy(target: Target, version: str | None, pre: preflight.Preflight, *, keep: int, clock: Clock, protect: Path) -> None:
     if not target.exists():
         pre.add("backup", True, "no current database: nothing to keep aside")
         return
@@ -163,7 +163,7 @@ def _safety_copy(target: Target, version: str | None, pre: preflight.Preflight, 
         pre.add("backup", False, "no safety copy of the current database")
         return
     try:
-        pre.taken = backup.take_backup(target.path, version or "0", keep=keep, clock=clock, tag="pre-restore")
+        pre.taken = backup.take_backup(target.path, version or "0", keep=keep, clock=clock, tag="pre-restore", protect=protect)
         pre.add("backup", True, f"current database kept aside as {pre.taken.path} (verified)")
     except backup.BackupFailed as exc:
         # A damaged database cannot be backed up through SQLite: keep its bytes as they are.

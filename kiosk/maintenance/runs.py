@@ -51,10 +51,16 @@ def has_table(database: pw.Database | None, name: str) -> bool:
         return False
 
 
-def record(target: Target, database: pw.Database | None, run: RunRecord) -> str:
-    """Store the run; returns where it went. Never raises: a failed run must still be reported."""
+def record(target: Target, database: pw.Database | None, run: RunRecord, *, in_database: bool = True) -> str:
+    """Store the run; returns where it went. Never raises: a failed run must still be reported.
+
+    `in_database=False` (a run that changed nothing: refused, bad input) writes
+    only the file, so the database stays byte for byte as it was.
+    """
     try:
-        if has_table(database, TABLE):
+        if not in_database:
+            pass
+        elif has_table(database, TABLE):
             with database.atomic():
                 cur = database.execute_sql(
                     f"INSERT INTO {TABLE} (command, started_at, duration_ms, from_version, to_version, outcome, error, "
@@ -79,7 +85,7 @@ def record(target: Target, database: pw.Database | None, run: RunRecord) -> str:
                 run_id = cur.lastrowid
                 _audit(database, run, str(run_id))
             return f"{TABLE} #{run_id}"
-        if has_table(database, "audit_logs"):
+        elif has_table(database, "audit_logs"):
             with database.atomic():
                 _audit(database, run, "-")
     except (pw.DatabaseError, OSError):
