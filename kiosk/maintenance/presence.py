@@ -8,7 +8,8 @@ process's lock, so a crashed kiosk never blocks maintenance; its info file is
 left behind and cleaned up by the next probe. While maintenance holds the
 exclusive lock (`exclusive()`), a kiosk that starts is refused.
 
-PostgreSQL: kiosks set `application_name` to `kiosk:<booth>`, and
+PostgreSQL: each session's `application_name` is `kiosk:<role>:<pid>` (role =
+the booth's name, or `maintenance` for maintenance runs), and
 `pg_stat_activity` lists them (the server drops a dead session).
 """
 
@@ -20,6 +21,7 @@ import errno
 import fcntl
 import json
 import os
+import re
 import socket
 from dataclasses import dataclass
 from pathlib import Path
@@ -61,8 +63,9 @@ def announce(target: Target, database: pw.Database | None, booth_name: str) -> I
     """Make this kiosk visible to maintenance for as long as the block runs."""
     me = LiveKiosk(booth=booth_name, pid=os.getpid(), host=socket.gethostname(), since=to_sqlite_text(SystemClock().now()))
     if not target.is_sqlite:
-        name = f"kiosk:{booth_name}"[:63].replace("'", "")
-        database.execute_sql(f"SET application_name = '{name}'")
+        role = re.sub(r"[^A-Za-z0-9_.-]+", "-", booth_name).strip("-") or "booth"
+        suffix = f":{os.getpid()}"
+        database.execute_sql("SELECT set_config('application_name', %s, false)", (("kiosk:" + role)[: 63 - len(suffix)] + suffix,))
         yield me
         return
     fd = os.open(presence_path(target.path), os.O_RDWR | os.O_CREAT, 0o600)
@@ -186,9 +189,14 @@ def _pg_live(database: pw.Database | None) -> list[LiveKiosk]:
     rows = database.execute_sql(
         "SELECT application_name, pid, COALESCE(client_addr::text, 'local'), backend_start "
         "FROM pg_stat_activity WHERE datname = current_database() AND pid <> pg_backend_pid() "
-        "AND application_name LIKE 'kiosk:%'"
+        "AND application_name LIKE 'kiosk:%' AND application_name NOT LIKE 'kiosk:maintenance:%'"
     ).fetchall()
     return [
-        LiveKiosk(name.split(":", 1)[1], pid, host, since.strftime("%Y-%m-%d %H:%M:%S") if isinstance(since, dt.datetime) else str(since))
+        LiveKiosk(
+            name.split(":")[1],
+            pid,
+            host,
+            since.strftime("%Y-%m-%d %H:%M:%S") if isinstance(since, dt.datetime) else str(since),
+        )
         for name, pid, host, since in rows
     ]

@@ -164,5 +164,7 @@ def validate(
                 )
             )
     if analyze and any(t not in BOOKKEEPING for t in result.rows_after):
-        database.execute_sql("ANALYZE")  # an empty schema stays empty: no sqlite_stat1
+        database.execute_sql("ANALYZE")
+    elif sqlite and "sqlite_stat1" in database.get_tables():
+        database.execute_sql("DROP TABLE sqlite_stat1")  # an emptied schema (rollback --to 0) keeps no statistics
     return result
