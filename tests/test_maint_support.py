@@ -39,7 +39,7 @@ def db_state(path: Path) -> tuple[str, dict[str, int], list[str]]:
     return (versions[-1] if versions else "0"), counts, integrity
 
 
-def make_db(path: Path, to: str | None = None, vehicles: int = 3, files=None) -> Path:
+def make_db(path: Path, to: str | None = None, vehicles: int = 3, files=None, audit: bool = True) -> Path:
     """A kiosk database at `to` (default latest) with a few vehicles and audit rows."""
     target = resolve_target(str(path))
     db = connect(target)
@@ -52,7 +52,8 @@ def make_db(path: Path, to: str | None = None, vehicles: int = 3, files=None) ->
             f"WITH RECURSIVE n(i) AS (SELECT 1 UNION ALL SELECT i + 1 FROM n WHERE i < {vehicles}) "
             "SELECT 'PL' || i, 'Name ' || i, '+4420' || i FROM n"
         )
-        db.execute_sql("INSERT INTO audit_logs (action, entity, entity_id) SELECT 'entry', 'vehicle', id FROM vehicles")
+        if audit:
+            db.execute_sql("INSERT INTO audit_logs (action, entity, entity_id) SELECT 'entry', 'vehicle', id FROM vehicles")
     db.close()
     return path
 
