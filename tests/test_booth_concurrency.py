@@ -86,8 +86,46 @@ def test_a_locked_database_is_retried_not_reported(database, clock, monkeypatch)
 
 def test_a_database_locked_for_good_gives_a_booth_error(database, clock, monkeypatch):
     booth = Booth(database, clock)
-    monkeypatch.setattr(tx.time, "sleep", lambda s: None)
+    monkeypatch.setattr(tx, "DEADLINE_S", 0.05)
     monkeypatch.setattr(database, "atomic", lambda *a, **k: (_ for _ in ()).throw(peewee.OperationalError("database is locked")))
     with pytest.raises(BoothError) as err:
         booth.register("AB12CDE", "Jane", "07400 123456", "car")
     assert "busy" in str(err.value) and "nothing was changed" in str(err.value)
+    assert Stay.select().count() == 0
+
+
+def test_a_write_waits_for_another_connections_lock_then_succeeds(database, db_path, clock):
+    """A real second connection holds the write lock; the booth waits (busy_timeout 0 + own polling) and wins."""
+    import sqlite3
+    import threading
+
+    booth = Booth(database, clock)
+    other = sqlite3.connect(str(db_path), isolation_level=None, check_same_thread=False)
+    other.execute("BEGIN IMMEDIATE")
+    released = threading.Event()
+
+    def release():
+        released.wait()
+        other.execute("COMMIT")
+
+    t = threading.Thread(target=release)
+    t.start()
+    real_sleep = tx.time.sleep
+    polls = []
+
+    def sleep(seconds):
+        polls.append(seconds)
+        if len(polls) == 3:
+            released.set()  # let the other writer finish once the booth has been refused a few times
+        real_sleep(seconds)
+
+    tx.time.sleep = sleep
+    try:
+        reg = booth.register("AB12CDE", "Jane", "07400 123456", "car")
+    finally:
+        tx.time.sleep = real_sleep
+        released.set()
+        t.join()
+        other.close()
+    assert reg.spot == "A01" and len(polls) >= 3
+    assert database.execute_sql("PRAGMA busy_timeout").fetchone()[0] == 5000  # restored

@@ -2,14 +2,13 @@
 
 import datetime as dt
 import json
-from decimal import Decimal
 
 import peewee
 import pytest
 
 from kiosk.booth import Booth, BoothError
 from kiosk.clock import FixedClock, SystemClock
-from kiosk.models import AuditLog, AuditLogArchive, LifecycleRun, Payment, Stay, Vehicle
+from kiosk.models import AuditLog, AuditLogArchive, LifecycleRun, Payment, Vehicle
 
 PHONE = "07400 123456"
 

@@ -4,7 +4,6 @@ import subprocess
 import sys
 
 import peewee as pw
-import pytest
 
 from kiosk.booth import Booth
 from kiosk.db import connect, resolve_target

@@ -159,3 +159,11 @@ def test_types_spots_and_ranges():
 
 def test_booth_error_is_a_kiosk_error():
     assert issubclass(BoothError, KioskError)
+
+
+def test_reason_name_check_is_whole_words():
+    assert clean_reason("wrong job done", names=("Jo",)) == "wrong job done"
+    with pytest.raises(BoothError):
+        clean_reason("asked by jo today", names=("Jo",))
+    with pytest.raises(BoothError):
+        clean_reason("call back on 7400-123456", forbidden=("+447400123456", "123456"))

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import datetime as dt
 import itertools
 
@@ -113,6 +114,6 @@ def register(ctx: Context, plate, contact_name, phone, vehicle_type, spot=None) 
                          field="plate") from None
     similar = lookalikes(ctx, number)
     if similar:
-        reg = Registration(**{**reg.__dict__, "warnings": (
-            f"{', '.join(similar)} is also parked: check the plate (O/0 and I/1 look alike)",)})
+        reg = dataclasses.replace(reg, warnings=(
+            f"{', '.join(similar)} is also parked: check the plate (O/0 and I/1 look alike)",))
     return reg

@@ -143,8 +143,7 @@ def refund(ctx: Context, payment_id, reason, reopen: bool = False) -> Refund:
         if Payment.select().where(Payment.refund_of == pid).exists():
             raise BoothError(f"payment {pid} was already refunded", field="payment")
         vehicle = original.vehicle
-        why = clean_reason(reason, forbidden=(vehicle.number_plate, vehicle.contact_name, vehicle.phone_number,
-                                              vehicle.phone_number[-7:]))
+        why = clean_reason(reason, forbidden=_secrets(vehicle), names=(vehicle.contact_name,))
         cents = original.amount_cents if original.amount_cents is not None else to_cents(original.amount)
         if cents <= 0:
             raise BoothError(f"payment {pid} was for {from_cents(cents):.2f}: there is nothing to refund", field="payment")
@@ -183,6 +182,11 @@ def _reopen(stay: Stay | None, latest: int | None, vehicle: Vehicle, now: dt.dat
     Vehicle.update(payment_status=None, updated_at=now).where(Vehicle.id == vehicle.id).execute()
 
 
+def _secrets(vehicle: Vehicle) -> tuple[str, ...]:
+    phone = vehicle.phone_number or ""
+    return (vehicle.number_plate, phone, phone[-7:], phone[-6:])
+
+
 def close_departed(ctx: Context, stay_id, reason) -> None:
     """An open stay whose vehicle left without paying (e.g. an overstay): closed, spot freed, audited."""
 
@@ -191,8 +195,7 @@ def close_departed(ctx: Context, stay_id, reason) -> None:
         if stay.status != "open":
             raise BoothError(f"stay {stay.id} is already closed ({stay.status})", field="stay")
         vehicle = stay.vehicle
-        why = clean_reason(reason, forbidden=(vehicle.number_plate, vehicle.contact_name, vehicle.phone_number,
-                                              vehicle.phone_number[-7:]))
+        why = clean_reason(reason, forbidden=_secrets(vehicle), names=(vehicle.contact_name,))
         now = ctx.now()
         Stay.update(status="departed", exit_timestamp=now, closed_reason=why, updated_at=now).where(Stay.id == stay.id).execute()
         Vehicle.update(payment_status="departed", updated_at=now).where(Vehicle.id == stay.vehicle_id).execute()

@@ -33,14 +33,22 @@ def clean_name(raw: object) -> str:
     return name
 
 
-def clean_reason(raw: object, *, forbidden: tuple[str, ...] = ()) -> str:
-    """A reason kept in the audit trail: it must not carry the plate or phone it concerns."""
+def clean_reason(raw: object, *, forbidden: tuple[str, ...] = (), names: tuple[str, ...] = ()) -> str:
+    """A reason kept in the audit trail: it must not carry the plate, phone or name it concerns.
+
+    Plates and phone digits are found even when typed with spaces or dashes; a
+    name only as whole words, so that 'Jo' does not forbid 'job'.
+    """
     allowed = "3 to 200 characters saying why, without plate, name or phone number"
     reason = _clean(raw, "reason", "reason", 3, 200, allowed)
-    squashed = re.sub(r"[\s-]", "", reason).upper()
-    for secret in forbidden:
-        if secret and re.sub(r"[\s-]", "", secret).upper() in squashed:
-            raise BoothError(f"the reason must not contain personal data (plate, name or phone): {allowed}", field="reason")
+    squashed = re.sub(r"[\s()+-]", "", reason).upper()
+    found = any(len(s) >= 4 and re.sub(r"[\s()+-]", "", s).upper() in squashed for s in forbidden if s)
+    found = found or any(
+        n.strip() and re.search(r"(?<!\w)" + re.escape(" ".join(n.split()).upper()) + r"(?!\w)", " ".join(reason.split()).upper())
+        for n in names if n
+    )
+    if found:
+        raise BoothError(f"the reason must not contain personal data (plate, name or phone): {allowed}", field="reason")
     return reason
 
 

@@ -2,10 +2,14 @@
 
 On SQLite a write transaction starts with BEGIN IMMEDIATE: the lock is taken
 before anything is read, so a check-then-write (a free spot, an open stay)
-cannot be overtaken by another booth. Another writer holding the lock past the
-busy timeout gives `database is locked`; the whole transaction is retried with
-a short backoff, and if the database stays busy the caller gets a BoothError,
-never the raw driver error.
+cannot be overtaken by another booth.
+
+Waiting for the lock is done here, not by SQLite's busy handler: that one
+sleeps in growing steps up to 100 ms and kept missing the short gaps between
+a maintenance run's batches (a payment waited over 1 s while expiry ran). So
+BEGIN IMMEDIATE is tried with busy_timeout 0 and retried every few ms until a
+deadline; a busy error inside a transaction retries the whole transaction. If
+the database stays busy the caller gets a BoothError, never the driver's error.
 """
 
 from __future__ import annotations
@@ -19,7 +23,7 @@ import peewee as pw
 from .errors import BoothError
 
 T = TypeVar("T")
-ATTEMPTS = 8
+DEADLINE_S = 10.0
 
 
 def is_sqlite(db: pw.Database) -> bool:
@@ -33,23 +37,45 @@ def is_busy(exc: BaseException) -> bool:
     return "database is locked" in text or "database is busy" in text or "database table is locked" in text
 
 
-def write(db: pw.Database, fn: Callable[[], T], *, attempts: int = ATTEMPTS) -> T:
+def write(db: pw.Database, fn: Callable[[], T], *, deadline_s: float | None = None) -> T:
     """Run fn() in one write transaction (a savepoint if one is already open)."""
     if db.transaction_depth() > 0:
         with db.atomic():
             return fn()
-    delay = 0.02
-    for attempt in range(attempts):
+    if not is_sqlite(db):
+        with db.atomic():
+            return fn()
+    give_up = time.monotonic() + (DEADLINE_S if deadline_s is None else deadline_s)
+    delay = 0.001
+    while True:
         try:
-            with db.atomic("IMMEDIATE") if is_sqlite(db) else db.atomic():
+            with _immediate(db):
                 return fn()
         except pw.OperationalError as exc:
             if not is_busy(exc):
                 raise
-            if attempt == attempts - 1:
+            if time.monotonic() >= give_up:
                 raise BoothError(
                     "the database is busy (another booth or a maintenance run is writing); nothing was changed: try again"
                 ) from None
-            time.sleep(delay * (1 + random.random()))
-            delay = min(delay * 2, 0.5)
-    raise AssertionError("unreachable")  # pragma: no cover
+            time.sleep(delay * (0.5 + random.random()))
+            delay = min(delay * 1.5, 0.01)
+
+
+class _immediate:
+    """BEGIN IMMEDIATE without SQLite's own busy wait; the connection's timeout is restored at once."""
+
+    def __init__(self, db: pw.Database):
+        self.db = db
+        self.atomic = db.atomic("IMMEDIATE")
+
+    def __enter__(self):
+        timeout = self.db.execute_sql("PRAGMA busy_timeout").fetchone()[0]
+        self.db.execute_sql("PRAGMA busy_timeout = 0")
+        try:
+            return self.atomic.__enter__()
+        finally:
+            self.db.execute_sql(f"PRAGMA busy_timeout = {int(timeout)}")
+
+    def __exit__(self, *exc):
+        return self.atomic.__exit__(*exc)
