@@ -217,7 +217,12 @@ def main(argv=None) -> int:
     scales = sorted(float(s) for s in args.scales.split(","))
     t0 = time.perf_counter()
     machine = machine_info()
-    results = [measure_scale(s, args.n, args.ui_reps) for s in scales]
+    results = []
+    args.out.mkdir(parents=True, exist_ok=True)
+    for s in scales:
+        results.append(measure_scale(s, args.n, args.ui_reps))
+        # kept as we go: a run stopped later still leaves what it measured
+        (args.out / "partial.json").write_text(json.dumps(_jsonable(results), indent=2, default=str))
     log("EXPLAIN QUERY PLAN of the hot queries")
     explain = plans.explain_all(cached_site(scales[-1], log=log)[0])
     total = time.perf_counter() - t0
@@ -227,6 +232,7 @@ def main(argv=None) -> int:
     data = {"machine": machine, "seconds": round(total, 1),
             "scales": [{**_jsonable(r), "figures": figures(r)} for r in results], "explain": explain}
     (args.out / "latest.json").write_text(json.dumps(data, indent=2, default=str))
+    (args.out / "partial.json").unlink(missing_ok=True)
     print(md)
     failed = [e for e in explain if not e["ok"]]
     if failed:

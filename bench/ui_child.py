@@ -16,6 +16,11 @@ import time
 
 
 def _rss_mb() -> float:
+    """Peak resident memory of this process image. Not ru_maxrss: Linux carries that across
+    fork+exec, so a child of a big parent would report the parent's peak."""
+    for line in open("/proc/self/status"):
+        if line.startswith("VmHWM:"):
+            return round(int(line.split()[1]) / 1024, 1)
     return round(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024, 1)
 
 
