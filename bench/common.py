@@ -69,6 +69,7 @@ class Copy:
         finally:
             os.close(fd)
         os.sync()
+        settle(self.path.parent)
         return self.path
 
     def __exit__(self, *exc) -> None:
@@ -79,6 +80,29 @@ class Copy:
             Path(f"{self.path}{suffix}").unlink(missing_ok=True)
         for extra in self.path.parent.glob(self.path.stem + "*.bak*"):
             extra.unlink(missing_ok=True)
+
+
+def settle(folder: Path, quiet_s: float = 0.015, limit_s: float = 60.0) -> float:
+    """Wait until an fsync in `folder` is quick three times running; returns the seconds waited.
+
+    Deleting and writing 5 GB copies leaves the filesystem busy for a while: a first commit
+    right after took 0.6-6.8 s in one run (and 0.01 s when repeated alone). Figures are
+    about the kiosk, not about that.
+    """
+    probe, start, quick = folder / ".settle-probe", time.perf_counter(), 0
+    try:
+        while quick < 3 and time.perf_counter() - start < limit_s:
+            t0 = time.perf_counter()
+            with open(probe, "wb") as fh:
+                fh.write(os.urandom(4096))
+                fh.flush()
+                os.fsync(fh.fileno())
+            quick = quick + 1 if time.perf_counter() - t0 < quiet_s else 0
+            if quick < 3:
+                time.sleep(0.1)
+    finally:
+        probe.unlink(missing_ok=True)
+    return time.perf_counter() - start
 
 
 def sqlite_shell(db: Path, script: str, timeout: float = 3600) -> tuple[float, str]:
