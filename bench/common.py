@@ -85,9 +85,8 @@ class Copy:
 def settle(folder: Path, quiet_s: float = 0.015, limit_s: float = 60.0) -> float:
     """Wait until an fsync in `folder` is quick three times running; returns the seconds waited.
 
-    Deleting and writing 5 GB copies leaves the filesystem busy for a while: a first commit
-    right after took 0.6-6.8 s in one run (and 0.01 s when repeated alone). Figures are
-    about the kiosk, not about that.
+    Writing a 5 GB copy leaves the disk busy for a while after `sync`; figures are about the
+    kiosk, not about that.
     """
     probe, start, quick = folder / ".settle-probe", time.perf_counter(), 0
     try:

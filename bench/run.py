@@ -12,6 +12,7 @@ bench/results/latest.md and latest.json.
 from __future__ import annotations
 
 import argparse
+import gc
 import json
 import subprocess
 import sys
@@ -85,6 +86,7 @@ def measure_scale(scale: float, n: int, ui_reps: int) -> dict:
     }
     r["step_seconds"] = {}
     for name, fn in steps.items():
+        gc.collect()  # nothing left over from the previous figure is collected inside this one
         t1 = time.perf_counter()
         r[name] = fn()
         r["step_seconds"][name] = round(time.perf_counter() - t1, 1)
