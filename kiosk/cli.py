@@ -156,3 +156,4 @@ def main(argv: list[str] | None = None) -> None:
         click.echo(f"kiosk: error: {exc.strerror or exc} ({exc.filename or 'file system'})", err=True)
         code = EXIT_FAILED
     sys.exit(code)
+from . import cli_lifecycle  # noqa: E402,F401

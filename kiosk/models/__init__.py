@@ -1,6 +1,7 @@
 """Peewee models. Tables are created by migrations/, never by `create_table`."""
 
 from .base import BaseModel, UtcDateTimeField
+from .booth import BOOTH_MODELS, LifecycleRun, Stay
 from .plan import (
     PLAN_MODELS,
     AuditLog,
@@ -12,16 +13,18 @@ from .plan import (
     Vehicle,
 )
 
-ALL_MODELS = list(PLAN_MODELS)
+ALL_MODELS = list(PLAN_MODELS) + list(BOOTH_MODELS)
 
 __all__ = [
     "ALL_MODELS",
     "AuditLog",
     "AuditLogArchive",
     "BaseModel",
+    "LifecycleRun",
     "ParkingRate",
     "ParkingSpot",
     "Payment",
+    "Stay",
     "SystemConfig",
     "UtcDateTimeField",
     "Vehicle",

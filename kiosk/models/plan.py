@@ -1,4 +1,4 @@
-"""The tables of the migration plan (versions 1.0.0-1.4.0), column for column.
+"""The tables of the migration plan (versions 1.0.0-1.4.0), column for column, plus 1.5.0 columns.
 
 Migrations create the tables; these models only read and write them. Columns
 the plan adds in later versions are nullable here, as they are in the schema.
@@ -25,6 +25,7 @@ class Vehicle(BaseModel):
     vehicle_type = pw.TextField(null=True)  # 1.1.0
     parking_spot = pw.TextField(null=True)  # 1.1.0
     payment_status = pw.TextField(null=True)  # 1.2.0
+    purged_at = UtcDateTimeField(null=True)  # 1.5.0: personal data removed by expiry
 
     class Meta:
         table_name = "vehicles"
@@ -34,6 +35,13 @@ class SystemConfig(BaseModel):
     id = pw.AutoField()
     retention_hours = pw.IntegerField(constraints=[pw.SQL("DEFAULT 24")])
     updated_at = UtcDateTimeField(constraints=NOW)
+    # 1.5.0
+    archive_days = pw.IntegerField(default=90)
+    booth_name = pw.TextField(default="Booth")
+    phone_region = pw.TextField(default="GB")
+    currency_symbol = pw.TextField(default="£")
+    expiry_batch_size = pw.IntegerField(default=500)
+    archive_batch_size = pw.IntegerField(default=1000)
 
     class Meta:
         table_name = "system_config"
@@ -85,6 +93,21 @@ class Payment(BaseModel):
     payment_method = pw.TextField(null=True)
     transaction_id = pw.TextField(unique=True, null=True)
     created_at = UtcDateTimeField(constraints=NOW)
+    # 1.5.0: the stay paid for, exact cents (amount is a float on SQLite), the
+    # rate and breakdown applied (so later rate changes never rewrite history).
+    stay_id = pw.IntegerField(null=True)
+    amount_cents = pw.IntegerField(null=True)
+    refund_of = pw.IntegerField(null=True)
+    tendered_cents = pw.IntegerField(null=True)
+    change_cents = pw.IntegerField(null=True)
+    rate_cents = pw.IntegerField(null=True)
+    minimum_hours = pw.IntegerField(null=True)
+    minutes = pw.IntegerField(null=True)
+    hours_started = pw.IntegerField(null=True)
+    hours_charged = pw.IntegerField(null=True)
+    grace_minutes = pw.IntegerField(null=True)
+    daily_cap_cents = pw.IntegerField(null=True)
+    booth_name = pw.TextField(null=True)
 
     class Meta:
         table_name = "payments"
@@ -97,6 +120,8 @@ class ParkingRate(BaseModel):
     minimum_hours = pw.IntegerField(null=True, default=1)
     created_at = UtcDateTimeField(constraints=NOW)
     updated_at = UtcDateTimeField(constraints=NOW)
+    grace_minutes = pw.IntegerField(default=0)  # 1.5.0
+    daily_cap_cents = pw.IntegerField(null=True)  # 1.5.0
 
     class Meta:
         table_name = "parking_rates"

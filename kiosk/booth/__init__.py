@@ -1,0 +1,19 @@
+"""The booth's business rules, with no user interface: entry, spots, fees, payments,
+configuration, audit trail, expiry and archiving. The terminal (kiosk.tui), the
+maintenance commands and the tests all call `Booth`.
+"""
+
+from .errors import BoothError
+from .fees import FeeBreakdown, compute_fee
+from .money import format_money, parse_money
+from .phones import format_phone
+from .plates import normalise_plate
+from .results import (AuditRow, Config, Occupancy, OpenStay, PaymentRow, Rate, Receipt, Refund, Registration,
+                      RunReport, SpotState)
+from .service import Booth
+
+__all__ = [
+    "AuditRow", "Booth", "BoothError", "Config", "FeeBreakdown", "Occupancy", "OpenStay", "PaymentRow", "Rate",
+    "Receipt", "Refund", "Registration", "RunReport", "SpotState", "compute_fee", "format_money", "format_phone",
+    "normalise_plate", "parse_money",
+]

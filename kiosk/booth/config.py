@@ -1,0 +1,123 @@
+"""Booth configuration: retention, archive age, booth name, phone region, rates per type."""
+
+from __future__ import annotations
+
+from decimal import Decimal
+
+from ..models import ParkingRate, SystemConfig
+from .context import Context
+from .errors import BoothError, shown
+from .money import from_cents, parse_money, to_cents
+from .phones import check_region
+from .results import Config, Rate
+from .text import clean_label
+from .validate import normalise_type, parse_int
+
+RATE_MAX = Decimal("1000.00")
+CAP_MAX = Decimal("100000.00")
+
+
+def _check_symbol(value: object) -> str:
+    text = clean_label(value, "currency_symbol", "currency symbol", hi=3)
+    if any(ch.isdigit() or ch.isspace() for ch in text):
+        raise BoothError("the currency symbol is 1 to 3 characters without digits or spaces, e.g. £", field="currency_symbol")
+    return text
+
+
+# setting -> validator; each says what it allows in its message.
+SETTINGS = {
+    "retention_hours": lambda v: parse_int(v, "retention_hours", 1, 8760, "retention (hours)"),
+    "archive_days": lambda v: parse_int(v, "archive_days", 1, 3650, "audit archive age (days)"),
+    "booth_name": lambda v: clean_label(v, "booth_name", "booth name"),
+    "phone_region": check_region,
+    "currency_symbol": _check_symbol,
+    "expiry_batch_size": lambda v: parse_int(v, "expiry_batch_size", 1, 100_000, "expiry batch size"),
+    "archive_batch_size": lambda v: parse_int(v, "archive_batch_size", 1, 100_000, "archive batch size"),
+}
+
+
+def _rate(row: ParkingRate) -> Rate:
+    return Rate(
+        vehicle_type=row.vehicle_type,
+        rate_per_hour=parse_money(str(row.rate_per_hour), "rate") if row.rate_per_hour is not None else Decimal("0.00"),
+        minimum_hours=row.minimum_hours if row.minimum_hours is not None else 1,
+        grace_minutes=row.grace_minutes or 0,
+        daily_cap=from_cents(row.daily_cap_cents),
+    )
+
+
+def rates(ctx: Context) -> tuple[Rate, ...]:
+    return tuple(_rate(r) for r in ParkingRate.select().order_by(ParkingRate.id))
+
+
+def rate_for(ctx: Context, vehicle_type: str) -> Rate:
+    row = ParkingRate.get_or_none(ParkingRate.vehicle_type == vehicle_type)
+    if row is None:
+        known = ", ".join(r.vehicle_type for r in rates(ctx)) or "none yet"
+        raise BoothError(
+            f"there is no rate for vehicle type '{shown(vehicle_type)}': set one in Configuration (types with a rate: {known})",
+            field="type",
+        )
+    return _rate(row)
+
+
+def read_config(ctx: Context) -> Config:
+    row = ctx.config_row()
+    return Config(
+        retention_hours=row.retention_hours,
+        archive_days=row.archive_days,
+        booth_name=ctx.booth_override or row.booth_name,
+        phone_region=row.phone_region,
+        rates=rates(ctx),
+        currency_symbol=row.currency_symbol,
+        expiry_batch_size=row.expiry_batch_size,
+        archive_batch_size=row.archive_batch_size,
+    )
+
+
+def update_config(ctx: Context, **fields) -> Config:
+    """Validate every field first; an invalid one changes nothing."""
+    if not fields:
+        raise BoothError("nothing to change: name a setting (" + ", ".join(SETTINGS) + ")")
+    clean = {}
+    for name, value in fields.items():
+        if name not in SETTINGS:
+            raise BoothError(f"unknown setting '{shown(name)}': the settings are " + ", ".join(SETTINGS), field=name)
+        clean[name] = SETTINGS[name](value)
+
+    def change():
+        row = ctx.config_row()
+        before = {k: getattr(row, k) for k in clean}
+        changes = {k: [before[k], v] for k, v in clean.items() if before[k] != v}
+        if changes:
+            SystemConfig.update(**clean, updated_at=ctx.now()).where(SystemConfig.id == row.id).execute()
+            ctx.audit("config", "system_config", row.id, changes=changes)
+
+    ctx.write(change)
+    return read_config(ctx)
+
+
+def set_rate(ctx: Context, vehicle_type, rate_per_hour, minimum_hours=1, grace_minutes=0, daily_cap=None) -> Rate:
+    vtype = normalise_type(vehicle_type)
+    rate = parse_money(rate_per_hour, "rate", what="hourly rate", minimum=Decimal("0.01"), maximum=RATE_MAX)
+    minimum = parse_int(minimum_hours, "minimum_hours", 0, 24, "minimum hours")
+    grace = parse_int(grace_minutes, "grace_minutes", 0, 59, "grace (minutes)")
+    cap = None
+    if daily_cap not in (None, ""):
+        cap = parse_money(daily_cap, "daily_cap", what="daily cap", minimum=Decimal("0.01"), maximum=CAP_MAX)
+
+    def change():
+        now = ctx.now()
+        values = dict(rate_per_hour=rate, minimum_hours=minimum, grace_minutes=grace,
+                      daily_cap_cents=None if cap is None else to_cents(cap), updated_at=now)
+        row = ParkingRate.get_or_none(ParkingRate.vehicle_type == vtype)
+        if row is None:
+            rid = ParkingRate.insert(vehicle_type=vtype, created_at=now, **values).execute()
+        else:
+            rid = row.id
+            ParkingRate.update(**values).where(ParkingRate.id == rid).execute()
+        ctx.audit("rate", "parking_rates", rid, vehicle_type=vtype, rate=str(rate), minimum_hours=minimum,
+                  grace_minutes=grace, daily_cap=None if cap is None else str(cap), created=row is None)
+
+    ctx.write(change)
+    return rate_for(ctx, vtype)

@@ -1,0 +1,26 @@
+"""The one exception the booth's rules raise for bad input or a refused action."""
+
+from __future__ import annotations
+
+from ..errors import KioskError
+
+
+class BoothError(KioskError):
+    """What was wrong and what is allowed, plus the input at fault.
+
+    `field` names the input ('plate', 'name', 'phone', 'type', 'spot', 'amount',
+    'tendered', 'retention_hours', ...) so a form can show the message next to it;
+    None when no single input is at fault (e.g. the database is busy).
+    """
+
+    def __init__(self, message: str, field: str | None = None):
+        super().__init__(message)
+        self.field = field
+        self.message = message
+
+
+def shown(value: object, limit: int = 24) -> str:
+    """A user's input quoted back safely: printable, short."""
+    text = value if isinstance(value, str) else repr(value)
+    text = "".join(ch if ch.isprintable() else "?" for ch in text)
+    return text if len(text) <= limit else text[: limit - 1] + "…"

@@ -1,0 +1,60 @@
+"""Phone numbers: parsed and validated with `phonenumbers`, stored as E.164."""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+
+import phonenumbers
+from phonenumbers import NumberParseException, PhoneNumberFormat
+
+from .errors import BoothError, shown
+
+MAX_INPUT = 40
+# Vanity letters and extensions are refused: an attendant types digits.
+_CHARS = re.compile(r"[0-9 +()./-]+", re.ASCII)
+
+
+def check_region(raw: object) -> str:
+    region = raw.strip().upper() if isinstance(raw, str) else ""
+    if region not in phonenumbers.SUPPORTED_REGIONS:
+        raise BoothError(
+            f"'{shown(raw)}' is not a phone region: use a two-letter country code such as GB, IE, FR or US",
+            field="phone_region",
+        )
+    return region
+
+
+def example(region: str) -> str:
+    number = phonenumbers.example_number_for_type(region, phonenumbers.PhoneNumberType.MOBILE)
+    if number is None:
+        return "+44 7700 900123"
+    return phonenumbers.format_number(number, PhoneNumberFormat.NATIONAL)
+
+
+def format_phone(raw: object, region: str = "GB") -> tuple[str, str]:
+    """(E.164, national display form) or BoothError(field='phone')."""
+    region = check_region(region)
+    allowed = f"a {region} number such as {example(region)}, or an international one starting with +"
+    if not isinstance(raw, str):
+        raise BoothError(f"the phone number must be text: {allowed}", field="phone")
+    if len(raw) > MAX_INPUT:
+        raise BoothError(f"the phone number is too long ({len(raw)} characters): {allowed}", field="phone")
+    text = unicodedata.normalize("NFKC", raw).strip()
+    if not text:
+        raise BoothError(f"enter a phone number: {allowed}", field="phone")
+    if not _CHARS.fullmatch(text):
+        bad = next(ch for ch in text if not _CHARS.fullmatch(ch))
+        raise BoothError(f"'{shown(bad)}' is not allowed in a phone number: digits, spaces, + - ( ) only; {allowed}", field="phone")
+    try:
+        number = phonenumbers.parse(text, region)
+    except NumberParseException:
+        raise BoothError(f"'{shown(text)}' is not a phone number: {allowed}", field="phone") from None
+    if not phonenumbers.is_valid_number(number):
+        raise BoothError(f"'{shown(text)}' is not a valid phone number: {allowed}", field="phone")
+    e164 = phonenumbers.format_number(number, PhoneNumberFormat.E164)
+    if phonenumbers.region_code_for_number(number) == region:
+        shown_as = phonenumbers.format_number(number, PhoneNumberFormat.NATIONAL)
+    else:
+        shown_as = phonenumbers.format_number(number, PhoneNumberFormat.INTERNATIONAL)
+    return e164, shown_as

@@ -1,0 +1,88 @@
+"""Reports: occupancy now and through a day, revenue per day and method, the audit trail."""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+from decimal import Decimal
+
+import peewee as pw
+
+from ..clock import UTC
+from ..models import AuditLog, Payment, Stay
+from .context import Context
+from .errors import BoothError, shown
+from .money import from_cents
+from .results import AuditRow, Occupancy
+from .spots import free_counts
+from .validate import parse_int
+
+
+def occupancy_by_type(ctx: Context) -> list[Occupancy]:
+    return [Occupancy(t, total - free, free, total) for t, (free, total) in free_counts(ctx).items()]
+
+
+def _day(day) -> dt.date:
+    if isinstance(day, dt.datetime):
+        return day.date()
+    if isinstance(day, dt.date):
+        return day
+    if isinstance(day, str):
+        try:
+            return dt.date.fromisoformat(day.strip())
+        except ValueError:
+            pass
+    raise BoothError(f"'{shown(day)}' is not a day: give a date as YYYY-MM-DD", field="day")
+
+
+def occupancy_through_day(ctx: Context, day) -> list[tuple[int, int]]:
+    """(hour, vehicles on site at any moment of that UTC hour) for 0-23; hours not yet begun count 0."""
+    date = _day(day)
+    start = dt.datetime.combine(date, dt.time(0), tzinfo=UTC)
+    end = start + dt.timedelta(days=1)
+    now = ctx.now()
+    stays = list(Stay.select(Stay.entry_timestamp, Stay.exit_timestamp)
+                 .where((Stay.entry_timestamp < end) & (Stay.exit_timestamp.is_null() | (Stay.exit_timestamp > start)))
+                 .tuples())
+    out = []
+    for hour in range(24):
+        h0 = start + dt.timedelta(hours=hour)
+        h1 = h0 + dt.timedelta(hours=1)
+        if h0 > now:
+            out.append((hour, 0))
+            continue
+        out.append((hour, sum(1 for entry, exit_ in stays if entry < h1 and (exit_ is None or exit_ > h0))))
+    return out
+
+
+def revenue_per_day(ctx: Context, days=14) -> list[tuple[dt.date, str, Decimal]]:
+    """Net takings (refunds count on the day they were made) per UTC day and method, exact to the cent."""
+    days = parse_int(days, "days", 1, 3660)
+    since = dt.datetime.combine(ctx.now().date() - dt.timedelta(days=days - 1), dt.time(0), tzinfo=UTC)
+    cents = pw.fn.COALESCE(Payment.amount_cents, pw.Cast(pw.fn.ROUND(Payment.amount * 100), "INTEGER"))
+    day = pw.fn.DATE(Payment.created_at).coerce(False)  # the text date, not a datetime
+    query = (Payment.select(day.alias("day"), Payment.payment_method, pw.fn.SUM(cents).alias("cents"))
+             .where(Payment.created_at >= since).group_by(day, Payment.payment_method)
+             .order_by(day, Payment.payment_method).tuples())
+    out = []
+    for d, method, total in query:
+        date = d if isinstance(d, dt.date) else dt.date.fromisoformat(str(d))
+        out.append((date, method or "", from_cents(int(total))))
+    return out
+
+
+def recent_audit(ctx: Context, limit=50, action=None) -> list[AuditRow]:
+    limit = parse_int(limit, "limit", 1, 10_000)
+    query = AuditLog.select().order_by(AuditLog.id.desc()).limit(limit)
+    if action not in (None, ""):
+        if not isinstance(action, str) or len(action) > 40:
+            raise BoothError("an action filter is a short word such as entry, payment or config", field="action")
+        query = query.where(AuditLog.action == action.strip().lower())
+    out = []
+    for r in query:
+        try:
+            details = json.loads(r.details) if r.details else {}
+        except ValueError:
+            details = {"text": r.details}
+        out.append(AuditRow(r.id, r.timestamp, r.action, r.entity, r.entity_id, details if isinstance(details, dict) else {"value": details}))
+    return out

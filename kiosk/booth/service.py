@@ -1,0 +1,130 @@
+"""`Booth`: the one object the terminal, the maintenance commands and the tests call.
+
+Each method validates its input and raises only BoothError for bad input or a
+refused action; every change is one transaction with its audit row.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+
+import peewee as pw
+
+from ..clock import Clock
+from . import config as _config
+from . import entry, lifecycle, payments, reports, spots
+from .context import Context
+from .fees import FeeBreakdown
+from .phones import format_phone as _format_phone
+from .plates import normalise_plate as _normalise_plate
+from .results import (AuditRow, Config, Occupancy, OpenStay, PaymentRow, Rate, Receipt, Refund, Registration,
+                      RunReport, SpotState)
+
+
+class Booth:
+    def __init__(self, database: pw.Database, clock: Clock | None = None, booth_name: str | None = None):
+        self._ctx = Context.create(database, clock, booth_name)
+
+    @property
+    def database(self) -> pw.Database:
+        return self._ctx.db
+
+    @property
+    def clock(self) -> Clock:
+        return self._ctx.clock
+
+    # --- entry ---------------------------------------------------------------
+    def register(self, plate, contact_name, phone, vehicle_type, spot=None) -> Registration:
+        return entry.register(self._ctx, plate, contact_name, phone, vehicle_type, spot)
+
+    def normalise_plate(self, raw) -> str:
+        return _normalise_plate(raw)
+
+    def format_phone(self, raw) -> tuple[str, str]:
+        return _format_phone(raw, self._ctx.config_row().phone_region)
+
+    def vehicle_types(self) -> list[str]:
+        return spots.vehicle_types(self._ctx)
+
+    def suggest_spot(self, vehicle_type) -> str | None:
+        return spots.suggest_spot(self._ctx, vehicle_type)
+
+    def free_counts(self) -> dict[str, tuple[int, int]]:
+        return spots.free_counts(self._ctx)
+
+    def open_stay_for(self, plate) -> OpenStay | None:
+        return entry.open_stay_for(self._ctx, plate)
+
+    def open_stays(self, prefix="", limit=20) -> list[OpenStay]:
+        return entry.open_stays(self._ctx, prefix, limit)
+
+    def lookalikes(self, plate) -> list[str]:
+        return entry.lookalikes(self._ctx, _normalise_plate(plate))
+
+    # --- fees and payments ---------------------------------------------------
+    def quote(self, stay_id, at: dt.datetime | None = None) -> FeeBreakdown:
+        return payments.quote(self._ctx, stay_id, at)
+
+    def pay(self, stay_id, method, tendered=None, transaction_id=None) -> Receipt:
+        return payments.pay(self._ctx, stay_id, method, tendered, transaction_id)
+
+    def refund(self, payment_id, reason, reopen: bool = False) -> Refund:
+        return payments.refund(self._ctx, payment_id, reason, reopen)
+
+    def recent_payments(self, limit=20) -> list[PaymentRow]:
+        return payments.recent_payments(self._ctx, limit)
+
+    def close_departed(self, stay_id, reason) -> None:
+        payments.close_departed(self._ctx, stay_id, reason)
+
+    # --- spots ---------------------------------------------------------------
+    def spot_states(self) -> list[SpotState]:
+        return spots.spot_states(self._ctx, entry.overstay_before(self._ctx))
+
+    def add_spots(self, range_text, vehicle_type) -> list[str]:
+        return spots.add_spots(self._ctx, range_text, vehicle_type)
+
+    def retype_spot(self, spot, vehicle_type) -> None:
+        spots.retype_spot(self._ctx, spot, vehicle_type)
+
+    def remove_spot(self, spot) -> None:
+        spots.remove_spot(self._ctx, spot)
+
+    # --- configuration -------------------------------------------------------
+    def config(self) -> Config:
+        return _config.read_config(self._ctx)
+
+    def update_config(self, **fields) -> Config:
+        return _config.update_config(self._ctx, **fields)
+
+    def set_rate(self, vehicle_type, rate_per_hour, minimum_hours=1, grace_minutes=0, daily_cap=None) -> Rate:
+        return _config.set_rate(self._ctx, vehicle_type, rate_per_hour, minimum_hours, grace_minutes, daily_cap)
+
+    # --- lifecycle -----------------------------------------------------------
+    def expiry_preview(self, retention_hours) -> int:
+        return lifecycle.expiry_preview(self._ctx, retention_hours)
+
+    def expire(self, batch_size=None, progress=None, should_stop=None) -> RunReport:
+        return lifecycle.expire(self._ctx, batch_size, progress, should_stop)
+
+    def archive(self, batch_size=None, progress=None, should_stop=None) -> RunReport:
+        return lifecycle.archive(self._ctx, batch_size, progress, should_stop)
+
+    def last_runs(self, limit=10) -> list[RunReport]:
+        return lifecycle.last_runs(self._ctx, limit)
+
+    # --- reports -------------------------------------------------------------
+    def occupancy_by_type(self) -> list[Occupancy]:
+        return reports.occupancy_by_type(self._ctx)
+
+    def occupancy_through_day(self, day) -> list[tuple[int, int]]:
+        return reports.occupancy_through_day(self._ctx, day)
+
+    def revenue_per_day(self, days=14):
+        return reports.revenue_per_day(self._ctx, days)
+
+    def overstays(self) -> list[OpenStay]:
+        return entry.overstays(self._ctx)
+
+    def recent_audit(self, limit=50, action=None) -> list[AuditRow]:
+        return reports.recent_audit(self._ctx, limit, action)

@@ -1,0 +1,143 @@
+"""Spots: the layout (add, retype, remove), free counts, the map, and atomic assignment."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+import peewee as pw
+
+from ..models import ParkingRate, ParkingSpot, Stay, Vehicle
+from .config import rate_for
+from .context import Context
+from .errors import BoothError
+from .results import SpotState
+from .validate import normalise_spot, normalise_type, parse_spot_range
+
+FREE = ParkingSpot.is_occupied == False  # noqa: E712  (peewee expression)
+
+
+def vehicle_types(ctx: Context) -> list[str]:
+    """Types a car can be registered as: those with a rate, in the order they were set up."""
+    return [r.vehicle_type for r in ParkingRate.select(ParkingRate.vehicle_type).order_by(ParkingRate.id)]
+
+
+def _spot(number: str) -> ParkingSpot:
+    row = ParkingSpot.get_or_none(ParkingSpot.spot_number == number)
+    if row is None:
+        raise BoothError(f"there is no spot {number}: pick one from the spot map", field="spot")
+    return row
+
+
+def suggest_spot(ctx: Context, vehicle_type) -> str | None:
+    vtype = normalise_type(vehicle_type)
+    row = (ParkingSpot.select(ParkingSpot.spot_number)
+           .where((ParkingSpot.vehicle_type == vtype) & FREE)
+           .order_by(ParkingSpot.spot_number).first())
+    return row.spot_number if row else None
+
+
+def free_counts(ctx: Context) -> dict[str, tuple[int, int]]:
+    """type -> (free, total), in one grouped query."""
+    free = pw.fn.SUM(pw.Case(None, [(FREE, 1)], 0))
+    query = (ParkingSpot.select(ParkingSpot.vehicle_type, free.alias("free"), pw.fn.COUNT(ParkingSpot.id).alias("total"))
+             .group_by(ParkingSpot.vehicle_type).order_by(ParkingSpot.vehicle_type))
+    return {r.vehicle_type: (int(r.free or 0), int(r.total)) for r in query if r.vehicle_type is not None}
+
+
+def assign(ctx: Context, vtype: str, wanted: str | None, now: dt.datetime) -> str:
+    """Take a spot inside the caller's write transaction; the conditional UPDATE is the guard."""
+    if wanted is not None:
+        spot = _spot(wanted)
+        if spot.vehicle_type != vtype:
+            raise BoothError(f"spot {wanted} is for {spot.vehicle_type or 'no type'}, not {vtype}: choose a {vtype} spot", field="spot")
+        if not _take(wanted, now):
+            raise BoothError(f"spot {wanted} is occupied: choose a free {vtype} spot, or leave the spot empty", field="spot")
+        return wanted
+    while True:  # on PostgreSQL another booth may win a candidate: try the next one
+        row = (ParkingSpot.select(ParkingSpot.spot_number).where((ParkingSpot.vehicle_type == vtype) & FREE)
+               .order_by(ParkingSpot.spot_number).first())
+        if row is None:
+            total = ParkingSpot.select().where(ParkingSpot.vehicle_type == vtype).count()
+            if total == 0:
+                raise BoothError(f"there are no {vtype} spots: add some in Configuration", field="type")
+            raise BoothError(f"the car park is full for {vtype}: all {total} {vtype} spots are taken", field="type")
+        if _take(row.spot_number, now):
+            return row.spot_number
+
+
+def _take(number: str, now: dt.datetime) -> bool:
+    return (ParkingSpot.update(is_occupied=True, updated_at=now)
+            .where((ParkingSpot.spot_number == number) & FREE).execute()) == 1
+
+
+def release(number: str | None, now: dt.datetime) -> None:
+    if number:
+        ParkingSpot.update(is_occupied=False, updated_at=now).where(ParkingSpot.spot_number == number).execute()
+
+
+def add_spots(ctx: Context, range_text, vehicle_type) -> list[str]:
+    numbers = parse_spot_range(range_text)
+    vtype = normalise_type(vehicle_type)
+
+    def change():
+        rate_for(ctx, vtype)  # spots only for a type that can be charged
+        taken = [r.spot_number for r in ParkingSpot.select(ParkingSpot.spot_number)
+                 .where(ParkingSpot.spot_number.in_(numbers)).order_by(ParkingSpot.spot_number)]
+        if taken:
+            sample = ", ".join(taken[:5]) + (" …" if len(taken) > 5 else "")
+            raise BoothError(f"{len(taken)} of these spots already exist ({sample}): add a range of new spots only", field="spots")
+        now = ctx.now()
+        rows = [{"spot_number": n, "vehicle_type": vtype, "is_occupied": False, "created_at": now, "updated_at": now}
+                for n in numbers]
+        for i in range(0, len(rows), 200):
+            ParkingSpot.insert_many(rows[i:i + 200]).execute()
+        ctx.audit("spots_add", "parking_spots", f"{numbers[0]}-{numbers[-1]}", vehicle_type=vtype, count=len(numbers))
+
+    ctx.write(change)
+    return numbers
+
+
+def retype_spot(ctx: Context, spot, vehicle_type) -> None:
+    number, vtype = normalise_spot(spot), normalise_type(vehicle_type)
+
+    def change():
+        row = _spot(number)
+        rate_for(ctx, vtype)
+        done = (ParkingSpot.update(vehicle_type=vtype, updated_at=ctx.now())
+                .where((ParkingSpot.spot_number == number) & FREE).execute())
+        if not done:
+            raise BoothError(f"spot {number} is occupied: it can be retyped once it is free", field="spot")
+        ctx.audit("spot_retype", "parking_spots", row.id, spot=number, old_type=row.vehicle_type, new_type=vtype)
+
+    ctx.write(change)
+
+
+def remove_spot(ctx: Context, spot) -> None:
+    number = normalise_spot(spot)
+
+    def change():
+        row = _spot(number)
+        if not ParkingSpot.delete().where((ParkingSpot.spot_number == number) & FREE).execute():
+            raise BoothError(f"spot {number} is occupied: only a free spot can be removed", field="spot")
+        ctx.audit("spot_remove", "parking_spots", row.id, spot=number, vehicle_type=row.vehicle_type)
+
+    ctx.write(change)
+
+
+def spot_states(ctx: Context, overstay_before: dt.datetime) -> list[SpotState]:
+    """Every spot with its open stay, in one query (a LEFT JOIN on the open-stay index)."""
+    query = (ParkingSpot.select(ParkingSpot.spot_number, ParkingSpot.vehicle_type, ParkingSpot.is_occupied,
+                                Stay.id.alias("stay_id"), Stay.entry_timestamp.alias("entry_at"),
+                                Vehicle.number_plate.alias("plate"))
+             .join(Stay, pw.JOIN.LEFT_OUTER, on=((Stay.spot_number == ParkingSpot.spot_number) & (Stay.status == "open")))
+             .join(Vehicle, pw.JOIN.LEFT_OUTER, on=(Vehicle.id == Stay.vehicle))
+             .order_by(ParkingSpot.spot_number).dicts())
+    out = []
+    for r in query:
+        entry = Stay.entry_timestamp.python_value(r["entry_at"])
+        if r["stay_id"] is None:
+            state = "occupied" if r["is_occupied"] else "free"
+        else:
+            state = "overstay" if entry < overstay_before else "occupied"
+        out.append(SpotState(r["spot_number"], r["vehicle_type"], state, r["stay_id"], r["plate"], entry))
+    return out

@@ -1,0 +1,92 @@
+"""`kiosk --maintenance expire`: remove expired personal data, then archive old audit rows.
+
+Runs the same batched code as the terminal's background worker. Ctrl-C or
+SIGTERM stops cleanly between batches (every finished batch stays committed).
+Exit codes: 0 done, 4 done but overstays need attention, 130 stopped early.
+"""
+
+from __future__ import annotations
+
+import json
+import signal
+import sys
+import threading
+
+import click
+
+from .booth import Booth
+from .cli import EXIT_OK, EXIT_WARNINGS, cli, echo
+from .db import connect
+from .errors import KioskError
+from .schema import runner
+from .schema.files import format_version
+
+NEEDS = (1, 5, 0)
+EXIT_STOPPED = 130
+
+
+def _progress(enabled: bool):
+    """A rich progress bar on an interactive stderr; nothing for scripts."""
+    if not enabled:
+        return None, lambda label: None
+
+    from rich.console import Console
+    from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
+
+    bar = Progress(TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(), TimeElapsedColumn(),
+                   console=Console(stderr=True), transient=True)
+    state = {}
+
+    def start(label):
+        state["task"] = bar.add_task(label, total=None)
+        return lambda done, total: bar.update(state["task"], completed=done, total=total)
+
+    return bar, start
+
+
+@cli.command("expire")
+@click.option("--json", "as_json", is_flag=True, help="One JSON object for scripts and monitoring.")
+@click.option("--batch-size", type=click.IntRange(1, 100_000), metavar="N",
+              help="Rows per transaction (default: the configured expiry/archive batch sizes).")
+@click.pass_context
+def expire_cmd(ctx: click.Context, as_json: bool, batch_size: int | None) -> int:
+    """Expire personal data past the retention, then archive old audit rows."""
+    target = ctx.obj["target"]
+    if not target.exists():
+        raise KioskError(f"no database at {target.describe()}: nothing to expire")
+    database = connect(target)
+    version = runner.status(target, database).schema_version
+    if version < NEEDS:
+        raise KioskError(f"the database is at schema version {format_version(version)}; expiry needs "
+                         f"{format_version(NEEDS)} or later: run 'kiosk --maintenance migrate' first")
+    booth = Booth(database)
+    stop = threading.Event()
+    previous = {s: signal.signal(s, lambda *_: stop.set()) for s in (signal.SIGINT, signal.SIGTERM)}
+    bar, start = _progress(not as_json and sys.stderr.isatty())
+    reports = []
+    try:
+        if bar is not None:
+            bar.start()
+        reports.append(booth.expire(batch_size, start("expiring personal data"), stop.is_set))
+        if reports[-1].status == "done":
+            reports.append(booth.archive(batch_size, start("archiving audit rows"), stop.is_set))
+    finally:
+        if bar is not None:
+            bar.stop()
+        for sig, handler in previous.items():
+            signal.signal(sig, handler)
+    if as_json:
+        echo(json.dumps({r.kind: r.to_json() for r in reports}, indent=2))
+    else:
+        for r in reports:
+            what = "vehicles' personal data removed" if r.kind == "expire" else "audit rows archived"
+            echo(f"{r.kind:8} {r.status:8} {r.rows} {what} in {r.batches} batch(es) of up to {r.batch_size}; "
+                 f"{r.duration_ms} ms, longest transaction {r.longest_tx_ms} ms")
+            if r.remaining:
+                echo(f"{r.kind:8} {r.remaining} row(s) left for the next run")
+        if reports[0].overstays:
+            echo(f"warning: {reports[0].overstays} open stay(s) are older than the retention (overstays): "
+                 "resolve them at the booth (take payment, or close as departed)")
+    if any(r.status == "stopped" for r in reports):
+        return EXIT_STOPPED
+    return EXIT_WARNINGS if reports[0].overstays else EXIT_OK

@@ -1,0 +1,93 @@
+"""Several booths (real processes, one connection each) registering into one file until it is full."""
+
+import json
+import subprocess
+import sys
+import textwrap
+
+import peewee
+import pytest
+
+from kiosk.booth import Booth, BoothError
+from kiosk.booth import tx
+from kiosk.models import AuditLog, ParkingSpot, Stay
+
+PROCS, EXTRA = 4, "C001-C090"  # 30 default car spots + 90 = 120
+
+CHILD = textwrap.dedent("""
+    import json, os, sys, time
+    from kiosk.booth import Booth, BoothError
+    from kiosk.db import connect, resolve_target
+    path, name, go = sys.argv[1], sys.argv[2], sys.argv[3]
+    booth = Booth(connect(resolve_target(path)), booth_name=name)
+    while not os.path.exists(go):  # start together
+        time.sleep(0.001)
+    done, i = [], 0
+    while True:
+        try:
+            reg = booth.register(f"{name}{i:03d}", "Jane Doe", "07400 123456", "car")
+        except BoothError as exc:
+            if "full" in str(exc):
+                break
+            print(json.dumps({"error": str(exc)}), flush=True)
+            sys.exit(1)
+        done.append([reg.plate, reg.spot, reg.stay_id])
+        i += 1
+    print(json.dumps({"done": done}), flush=True)
+""")
+
+
+@pytest.mark.slow
+def test_no_double_booking_no_lost_registration(database, db_path, tmp_path):
+    booth = Booth(database)
+    booth.add_spots(EXTRA, "car")
+    capacity = booth.free_counts()["car"][0]
+    database.close()
+    go = tmp_path / "go"
+    procs = [subprocess.Popen([sys.executable, "-c", CHILD, str(db_path), f"P{k}X", str(go)],
+                              stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True) for k in range(PROCS)]
+    go.touch()
+    results = []
+    for p in procs:
+        out, err = p.communicate(timeout=120)
+        assert p.returncode == 0, (out, err)
+        assert "locked" not in err and "Traceback" not in err
+        results.append(json.loads(out)["done"])
+    regs = [r for rs in results for r in rs]
+    assert len(regs) == capacity  # every spot given, none twice
+    assert len({spot for _, spot, _ in regs}) == capacity
+    assert sum(1 for rs in results if rs) >= 2  # the booths really competed
+    database.connect(reuse_if_open=True)
+    open_stays = {(s.vehicle.number_plate, s.spot_number, s.id) for s in Stay.select().where(Stay.status == "open")}
+    assert open_stays == {tuple(r) for r in regs}  # no registration lost or invented
+    free_cars = ParkingSpot.select().where((ParkingSpot.vehicle_type == "car") & (ParkingSpot.is_occupied == False))  # noqa: E712
+    assert free_cars.count() == 0
+    assert AuditLog.select().where(AuditLog.action == "entry").count() == capacity
+    assert database.execute_sql("PRAGMA integrity_check").fetchone()[0] == "ok"
+
+
+def test_a_locked_database_is_retried_not_reported(database, clock, monkeypatch):
+    booth = Booth(database, clock)
+    real_atomic = database.atomic
+    failures = {"left": 3}
+
+    def flaky_atomic(*args, **kwargs):
+        if failures["left"]:
+            failures["left"] -= 1
+            raise peewee.OperationalError("database is locked")
+        return real_atomic(*args, **kwargs)
+
+    monkeypatch.setattr(database, "atomic", flaky_atomic)
+    monkeypatch.setattr(tx.time, "sleep", lambda s: None)
+    reg = booth.register("AB12CDE", "Jane", "07400 123456", "car")
+    assert reg.spot == "A01" and failures["left"] == 0
+    assert Stay.select().count() == 1
+
+
+def test_a_database_locked_for_good_gives_a_booth_error(database, clock, monkeypatch):
+    booth = Booth(database, clock)
+    monkeypatch.setattr(tx.time, "sleep", lambda s: None)
+    monkeypatch.setattr(database, "atomic", lambda *a, **k: (_ for _ in ()).throw(peewee.OperationalError("database is locked")))
+    with pytest.raises(BoothError) as err:
+        booth.register("AB12CDE", "Jane", "07400 123456", "car")
+    assert "busy" in str(err.value) and "nothing was changed" in str(err.value)
