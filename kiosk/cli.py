@@ -46,9 +46,12 @@ def run_terminal(target) -> int:
 
     database = connect(target)
     version = prepare_database(target, database)
+    from .booth import Booth
     from .tui.app import build_app  # Textual is imported only when the terminal starts
+    from .tui.services import booth_services, receipts_dir_for
 
-    build_app(target=target, database=database, schema_version=version).run()
+    services = booth_services(Booth(database), receipts_dir=receipts_dir_for(target))
+    build_app(target=target, database=database, schema_version=version, services=services).run()
     return EXIT_OK
 
 

@@ -215,6 +215,7 @@ async def test_shell_screens_say_plainly_what_is_not_connected_yet():
 async def test_build_app_reads_spots_from_the_database(database, target):
     from kiosk.models.plan import ParkingSpot
 
+    ParkingSpot.delete().execute()  # 1.5.0 seeds a default layout; this test wants its own spots
     ParkingSpot.insert_many(
         [{"spot_number": f"A{i}", "vehicle_type": "car", "is_occupied": i == 2} for i in range(1, 13)]
     ).execute()

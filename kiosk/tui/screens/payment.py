@@ -47,7 +47,7 @@ class PaymentScreen(KioskScreen):
 
     def on_screen_resume(self) -> None:
         # A spot handed over from the map (F3 there): shown until the booth layer finds its stay.
-        spot = self.app.take_payment_request()
+        spot, _plate = self.app.take_payment_request()
         if spot:
             self.query_one("#pay-stay", Static).update(f"spot {spot} (from the map)")
         self.query_one("#pay-plate", Input).focus()
