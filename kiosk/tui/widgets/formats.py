@@ -19,3 +19,12 @@ def span_text(minutes: int) -> str:
         days, hours = divmod(hours, 24)
         return f"{days} d {hours} h {mins:02d} min"
     return f"{hours} h {mins:02d} min"
+
+
+def when_text(moment: dt.datetime | None, now: dt.datetime | None = None) -> str:
+    """'14:32' today, '23 Nov 14:32' on another day (an overnight stay must not look like today's)."""
+    if moment is None:
+        return "--:--"
+    if now is not None and moment.date() == now.date():
+        return f"{moment:%H:%M}"
+    return f"{moment.day} {moment:%b %H:%M}"
