@@ -103,13 +103,12 @@ class EntryScreen(KioskScreen):
 
     def on_mount(self) -> None:
         self.query_one("#entry-plate", Input).focus()
-        if self.app.services.connected:
-            self._read_form(None)
 
     def on_screen_resume(self) -> None:
-        # Back from another screen: free counts may have changed meanwhile.
-        if self.app.services.connected and self.is_mounted:
-            self._read_form(self._selected_type())
+        # Shown (first time or back from another screen): free counts may have changed meanwhile.
+        # The first read picks the type; later ones keep the attendant's choice.
+        if self.app.services.connected:
+            self._read_form(self._selected_type() if self._region is not None else None)
 
     # ---- helpers ----------------------------------------------------------------------
     def _hint(self, field: str) -> FieldHint:
