@@ -65,7 +65,7 @@ class PaymentScreen(KioskScreen):
         Binding("up", "move(-1)", "Previous match", show=False),
         Binding("f8", "refund", "Refund", key_display="F8", id="pay.refund"),
         Binding("ctrl+d", "departed", "Departed", id="pay.departed"),
-        Binding("escape", "clear", "Clear", id="pay.clear"),
+        Binding("escape", "clear", "Clear", show=False, id="pay.clear"),  # on the keys line: room for F10 at 80 columns
     ]
 
     @dataclass
@@ -100,6 +100,7 @@ class PaymentScreen(KioskScreen):
         self._currency = "£"
         self._txn = ""  # one transaction id per chosen stay: a repeated Enter can never charge twice
         self._busy = False
+        self._said_about_search = False
 
     def compose_body(self) -> ComposeResult:
         with Horizontal(id="pay-find"):
@@ -139,7 +140,8 @@ class PaymentScreen(KioskScreen):
             self.query_one("#pay-plate", Input).focus()
 
     # ---- helpers ----------------------------------------------------------------------
-    def _say(self, text: str, kind: str = "") -> None:
+    def _say(self, text: str, kind: str = "", *, about_search: bool = False) -> None:
+        self._said_about_search = about_search  # such a message goes when the plate is cleared; an outcome stays
         self.query_one("#pay-message", FieldHint).say(text, kind)
 
     def _now(self):
@@ -174,13 +176,13 @@ class PaymentScreen(KioskScreen):
         if not text:
             self._matches, self._prefix = [], ""
             self._show_stay()
-            if self.query_one("#pay-message", FieldHint).kind in ("error", "needed"):
-                self._say(FIND_HINT)  # an outcome just said ("paid …") stays until the next car
+            if self._said_about_search:
+                self._say(FIND_HINT)
             return
         try:
             prefix = normalise_plate(text, partial=True)
         except BoothError as exc:
-            self._say(exc.message, "error")
+            self._say(exc.message, "error", about_search=True)
             return
         self._prefix = prefix
         if self.app.services.connected:
@@ -204,12 +206,12 @@ class PaymentScreen(KioskScreen):
         wanted, self._pick_when_found = self._pick_when_found, None
         if not event.stays:
             self._say(f"no car on site has a plate starting {event.prefix}: check the plate, or the Spot map (F2)",
-                      "error")
+                      "error", about_search=True)
         elif wanted == "" or (wanted and any(s.plate == normalise_plate(wanted) for s in event.stays)):
             self._pick(next((s for s in event.stays if wanted and s.plate == normalise_plate(wanted)), event.stays[0]))
         else:
             count = "1 car matches" if len(event.stays) == 1 else f"{len(event.stays)} cars match"
-            self._say(f"{count}: Enter takes the highlighted one (↑↓ to move)")
+            self._say(f"{count}: Enter takes the highlighted one (↑↓ to move)", about_search=True)
 
     def action_move(self, step: int) -> None:
         matches = self.query_one("#pay-matches", OptionList)
