@@ -27,10 +27,11 @@ from ..widgets.type_select import TypeSelect
 from .base import KioskScreen
 
 FIELDS = (
-    # id, label, placeholder, what is allowed (shown beside the field until something else is known)
-    ("plate", "Plate", "AB12 CDE", "2-10 letters and digits; spaces and dashes are ignored"),
-    ("name", "Name", "Jane Doe", "the driver's name, as given"),
-    ("phone", "Phone", "07400 123456", "a national number, or +country code and number"),
+    # id, label, what is allowed (shown beside the field until something else is known). No
+    # placeholders: an example in an empty field reads like the last car's data on a dim screen.
+    ("plate", "Plate", "2-10 letters and digits, e.g. AB12 CDE; spaces and dashes are ignored"),
+    ("name", "Name", "the driver's name, as given"),
+    ("phone", "Phone", "a national number such as 07400 123456, or +country code and number"),
 )
 TYPE_HINT = "first letter picks a type; Space lists them"
 SPOT_HINT = "empty: the first free spot of the type"
@@ -85,9 +86,9 @@ class EntryScreen(KioskScreen):
     def compose_body(self) -> ComposeResult:
         types = list(self.app.services.vehicle_types)
         with Grid(id="entry-form"):
-            for field_id, label, placeholder, allowed in FIELDS:
+            for field_id, label, allowed in FIELDS:
                 yield Label(label, classes="field-label")
-                yield Input(placeholder=placeholder, id=f"entry-{field_id}", max_length=80)
+                yield Input(id=f"entry-{field_id}", max_length=80)
                 yield FieldHint(allowed, id=f"entry-{field_id}-hint")
             yield Label("Type", classes="field-label")
             yield TypeSelect([(t, t) for t in types], id="entry-type", allow_blank=not types,
@@ -258,7 +259,7 @@ class EntryScreen(KioskScreen):
             hint.say(f"FULL: all {event.total} {event.vehicle_type} spots are taken", "error")
         else:
             hint.say(f"{event.free} of {event.total} {event.vehicle_type} spots free", "ok")
-        spot_input.placeholder = event.suggested or "none free"
+        spot_input.placeholder = f"{event.suggested} (auto)" if event.suggested else "none free"
         if self._hint("spot").kind != "error":
             self._hint("spot").reset(f"{event.suggested}: first free {event.vehicle_type} spot; type another to choose"
                                      if event.suggested else SPOT_HINT)

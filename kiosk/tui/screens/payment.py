@@ -105,14 +105,14 @@ class PaymentScreen(KioskScreen):
     def compose_body(self) -> ComposeResult:
         with Horizontal(id="pay-find"):
             yield Label("Plate", classes="field-label")
-            yield Input(placeholder="2-3 characters", id="pay-plate", max_length=40)
+            yield Input(id="pay-plate", max_length=40)
             yield Static("", id="pay-stay", markup=False)
         yield OptionList(id="pay-matches")
         yield Static("", id="pay-breakdown")
         with Horizontal(id="pay-method"):
             yield MethodBar(id="pay-methods")
             yield Label("Tendered", classes="field-label")
-            yield Input(placeholder="cash", id="pay-tendered", max_length=20, disabled=True)
+            yield Input(placeholder="C first", id="pay-tendered", max_length=20, disabled=True)
             yield FieldHint("", id="pay-change")
         yield FieldHint(FIND_HINT, id="pay-message")
         yield Static(KEYS, id="pay-keys")
@@ -421,7 +421,7 @@ class PaymentScreen(KioskScreen):
     # ---- refund, departed, clear ------------------------------------------------------------
     def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
         if action == "departed":
-            return True if self._stay is not None and self._stay.overstay else None  # greyed out otherwise
+            return self._stay is not None and self._stay.overstay  # offered only for an overstay
         return True
 
     def action_refund(self) -> None:
