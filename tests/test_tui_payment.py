@@ -9,7 +9,7 @@ import stat
 from decimal import Decimal
 
 import pytest
-from textual.widgets import Input, OptionList, Static
+from textual.widgets import Input, OptionList
 
 from kiosk.booth import Booth
 from kiosk.models import AuditLog, ParkingSpot, Payment, Stay

@@ -23,7 +23,7 @@ from textual.worker import Worker, WorkerState, get_current_worker
 from ...booth import BoothError, FeeBreakdown, OpenStay, Receipt, Refund, format_money, normalise_plate, parse_money
 from ..services import write_receipt
 from ..widgets.field_hint import FieldHint
-from ..widgets.formats import span_text, when_text
+from ..widgets.fee_text import breakdown_rows, stay_line
 from ..widgets.method_bar import MethodBar
 from .base import KioskScreen
 from .receipt import ReceiptScreen
@@ -33,24 +33,6 @@ MATCHES = 8  # open stays listed under the plate while typing
 PAY_GROUP = "pay-confirm"
 FIND_HINT = "type 2-3 characters of the plate: the cars on site that match are listed"
 KEYS = "[b]Enter[/b] pick / confirm  [b]C[/b] cash  [b]K[/b] card  [b]F8[/b] refund  [b]Esc[/b] clear"
-
-
-def stay_line(stay: OpenStay, now) -> str:
-    minutes = int((now.replace(tzinfo=None) - stay.entry_at.replace(tzinfo=None)).total_seconds() // 60)
-    flag = "  OVERSTAY" if stay.overstay else ""
-    return (f"{stay.plate:<10} {stay.spot or '?':<5} {stay.vehicle_type or '?':<10} "
-            f"in {when_text(stay.entry_at, now)}  {span_text(minutes)}{flag}")
-
-
-def breakdown_rows(fee: FeeBreakdown, currency: str, now) -> list[tuple[str, str]]:
-    """The fee as label/value rows: every input of the rule, so the customer can check it."""
-    rows = [("entry time", f"{when_text(fee.entry_at, now)} UTC"), ("exit (now)", f"{when_text(fee.exit_at, now)} UTC")]
-    rows += [("time on site" if label == "time parked" else label, value) for label, value in fee.lines(currency)]
-    if not fee.grace_minutes:
-        rows.insert(-3, ("grace", "none"))
-    if fee.daily_cap is None:
-        rows.insert(-1, ("daily cap", "none"))
-    return rows
 
 
 class PaymentScreen(KioskScreen):
