@@ -90,7 +90,7 @@ class KioskApp(App, inherit_bindings=False):
         self._freeze_gc = freeze_gc
         self._spot_timer: Timer | None = None
         self._spots_alert = ""
-        self._payment_request: str | None = None
+        self._payment_request: tuple[str | None, str | None] | None = None
         self.register_theme(KIOSK_THEME)
         self.theme = KIOSK_THEME.name
         self.set_reactive(
@@ -187,13 +187,15 @@ class KioskApp(App, inherit_bindings=False):
             self.notify(f"{what[:1].upper()}{what[1:]} failed: {reason}", title="Not done", severity="error")
 
     # ---- hand-over between screens --------------------------------------------------
-    def open_payment(self, spot_number: str | None) -> None:
-        self._payment_request = spot_number
+    def open_payment(self, spot_number: str | None, plate: str | None = None) -> None:
+        """Go to Payment with a stay to look up: a spot (from the map) or a plate (from Entry)."""
+        self._payment_request = (spot_number, plate)
         self.switch_mode("payment")
 
-    def take_payment_request(self) -> str | None:
-        spot, self._payment_request = self._payment_request, None
-        return spot
+    def take_payment_request(self) -> tuple[str | None, str | None]:
+        """(spot, plate) handed over by open_payment, once; (None, None) when there is none."""
+        request, self._payment_request = self._payment_request, None
+        return request or (None, None)
 
     # ---- command palette: every action of the current screen, plus the screens ---------
     def get_system_commands(self, screen: Screen) -> Iterable[SystemCommand]:
@@ -219,7 +221,7 @@ def build_app(target=None, database=None, schema_version: str = "", *, services:
     if services is None:
         if database is None:
             raise ValueError("build_app needs a database or a services object")
-        services = database_services(database)
+        services = database_services(database, clock=clock, target=target)
     return KioskApp(
         services,
         schema_version=schema_version,
