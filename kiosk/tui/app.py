@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import gc
 from collections.abc import Iterable
 from dataclasses import replace
@@ -16,7 +17,9 @@ from textual.screen import ModalScreen, Screen
 from textual.timer import Timer
 from textual.worker import Worker, WorkerState
 
+from ..booth import Booth
 from ..clock import Clock, SystemClock
+from .lifecycle_worker import DEFAULT_INTERVAL, LifecycleWorker
 from .perf import freeze_gc_after_mount
 from .screens.activity import ActivityScreen
 from .screens.configuration import ConfigurationScreen
@@ -75,6 +78,8 @@ class KioskApp(App, inherit_bindings=False):
         freeze_gc: bool = False,
         target=None,
         database=None,
+        booth: Booth | None = None,
+        lifecycle_interval: float | None = DEFAULT_INTERVAL,
     ) -> None:
         if mode not in self.MODES:
             raise ValueError(f"unknown screen {mode!r}; one of: {', '.join(self.MODES)}")
@@ -85,6 +90,9 @@ class KioskApp(App, inherit_bindings=False):
         self.schema_version = schema_version
         self.target = target
         self.database = database
+        self.booth = booth  # the business layer; None in shell-only tests (screens then say so)
+        self.lifecycle = LifecycleWorker(self, interval=lifecycle_interval)
+        self._presence = contextlib.ExitStack()
         self.spot_cells: list[SpotCell] = []
         self.spots_read_at = "—"
         self._freeze_gc = freeze_gc
@@ -102,12 +110,25 @@ class KioskApp(App, inherit_bindings=False):
     def on_mount(self) -> None:
         self.set_interval(1.0, self._tick)
         self.refresh_spots()
+        self._presence.enter_context(self._announce_presence())
+        self.lifecycle.start()
         if self._freeze_gc:
             freeze_gc_after_mount(self)
 
     def on_unmount(self) -> None:
+        self.lifecycle.stop()
+        self._presence.close()
         if self._freeze_gc:
             gc.unfreeze()
+
+    def _announce_presence(self) -> contextlib.AbstractContextManager:
+        """Register this kiosk for the maintenance mode's active-connections check, withdrawn on exit.
+
+        NOT WIRED YET: kiosk.maintenance.presence is written in parallel. The lead replaces
+        the body with `return presence.announce(self.target, self.database, booth_name)`;
+        until then this registers nothing.
+        """
+        return contextlib.nullcontext()
 
     def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
         # Under a dialog, function keys must not switch screens beneath it.
@@ -214,12 +235,15 @@ class KioskApp(App, inherit_bindings=False):
 
 
 def build_app(target=None, database=None, schema_version: str = "", *, services: KioskServices | None = None,
-              clock: Clock | None = None, mode: str = "entry", freeze_gc: bool = True) -> KioskApp:
-    """The one factory the CLI and the tests use; `services` defaults to reading `database`."""
+              clock: Clock | None = None, mode: str = "entry", freeze_gc: bool = True, booth: Booth | None = None,
+              lifecycle_interval: float | None = DEFAULT_INTERVAL) -> KioskApp:
+    """The one factory the CLI and the tests use; `services` and `booth` default to `database`."""
     if services is None:
         if database is None:
             raise ValueError("build_app needs a database or a services object")
         services = database_services(database)
+    if booth is None and database is not None:
+        booth = Booth(database, clock=clock)
     return KioskApp(
         services,
         schema_version=schema_version,
@@ -228,4 +252,6 @@ def build_app(target=None, database=None, schema_version: str = "", *, services:
         freeze_gc=freeze_gc,
         target=target,
         database=database,
+        booth=booth,
+        lifecycle_interval=lifecycle_interval,
     )
