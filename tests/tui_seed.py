@@ -52,3 +52,16 @@ def fixed_runs(at: dt.datetime) -> None:
         LifecycleRun.insert(kind=kind, status="done", started_at=at, finished_at=at, cutoff=at, rows_done=rows,
                             batches=batches, batch_size=500 if kind == "expire" else 1000, duration_ms=ms,
                             longest_tx_ms=ms // max(batches, 1) if batches else 0, booth_name="Booth").execute()
+
+
+async def until_ready(pilot, loaded) -> None:
+    """Let the app run until `loaded(screen)` holds, the spot feed has been read and no worker is
+    left: a snapshot then shows the finished screen, whatever order the workers ended in."""
+    app = pilot.app
+    for _ in range(200):
+        await app.workers.wait_for_complete()
+        await pilot.pause()
+        if loaded(app.screen) and app.spots_version >= 1 and all(w.is_finished for w in app.workers):
+            await pilot.pause()
+            return
+    raise AssertionError("the screen did not finish loading")

@@ -96,7 +96,9 @@ class ActivityScreen(KioskScreen):
 
     def on_mount(self) -> None:
         table = self.query_one("#activity-audit", DataTable)
-        table.add_columns("when (UTC)", "action", "booth", "what", "details")
+        # Fixed widths: the layout does not jump as rows arrive (auto widths settle only on idle).
+        for label, width in (("when (UTC)", 14), ("action", 11), ("booth", 10), ("what", 14), ("details", 80)):
+            table.add_column(label, width=width)
         self.watch(self.app, "header_info", lambda _info: self._show_status(), init=False)
         if hasattr(self.app, "lifecycle"):
             self.app.lifecycle.changed.subscribe(self, self._lifecycle_changed)
@@ -110,9 +112,8 @@ class ActivityScreen(KioskScreen):
         self.query_one("#activity-main").set_class(event.size.width >= WIDE, "-wide")
 
     def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
-        if action == "run_expiry":
-            booth_ok = getattr(self.app, "booth", None) is not None
-            return True if booth_ok and not self.app.lifecycle.status.running else None
+        if action == "run_expiry":  # kept enabled during a run: pressing it then says a run is under way
+            return True if getattr(self.app, "booth", None) is not None else None
         return True
 
     # ---- reading --------------------------------------------------------------------------
@@ -218,4 +219,6 @@ class ActivityScreen(KioskScreen):
 
     @on(Select.Changed, "#activity-filter")
     def _filter_changed(self, event: Select.Changed) -> None:
-        self.action_reload()
+        wanted = "" if event.select.is_blank() else str(event.value)
+        if self.data is None or wanted != self.data.action:  # not the Changed a mounting Select posts
+            self.action_reload()

@@ -29,7 +29,7 @@ SETTING_FIELDS = (
     ("booth_name", "Booth name", "1-40 characters, shown in the header"),
     ("retention_hours", "Retention (hours)", "1-8760: personal data kept after a stay"),
     ("archive_days", "Archive age (days)", "1-3650: then audit rows are archived"),
-    ("phone_region", "Phone region", "2 letters (GB, IE, FR…) for local numbers"),
+    ("phone_region", "Phone region", "2 letters (GB, IE…) for local numbers"),
 )
 SPOT_HINT = "a range such as A31-A40 to add; one free spot (A07) to retype or remove"
 WIDE = 120  # from this width the settings and the rates/spots sit side by side
@@ -109,7 +109,9 @@ class ConfigurationScreen(KioskScreen):
                     yield Static("", id="config-spots")
                     with Horizontal(id="config-spot-form"):
                         yield Label("Spot(s)", classes="spot-label")
-                        yield Input(placeholder="A31-A40", id="config-spot-input", compact=True, max_length=40)
+                        spot_input = Input(placeholder="A31-A40", id="config-spot-input", compact=True, max_length=40)
+                        spot_input.cursor_blink = False
+                        yield spot_input
                         yield Label("as", classes="spot-label")
                         yield Select([], prompt="type", id="config-spot-type", compact=True)
                         yield Button("Add", id="config-spot-add", compact=True)
@@ -227,6 +229,9 @@ class ConfigurationScreen(KioskScreen):
             self._preview_timer = None
         if hours is None:
             self.query_one("#config-preview", Static).update("Retention refused: no expiry preview.")
+            return
+        if self.PREVIEW_DELAY <= 0:  # tests: no debounce, straight to the worker
+            self.preview(hours)
             return
         self._preview_timer = self.set_timer(self.PREVIEW_DELAY, partial(self.preview, hours))
 

@@ -15,6 +15,7 @@ from textual.app import ComposeResult
 from textual.containers import Vertical
 from textual.widgets import Static
 from textual_plotext import PlotextPlot
+from textual_plotext.plot import Plot
 
 from ...booth.money import format_money
 
@@ -44,9 +45,24 @@ class Chart(Vertical):
     Chart > PlotextPlot { height: 1fr; }
     """
 
+    _shown: tuple | None = None  # the last show() arguments, to draw again at a new size
+
     def compose(self) -> ComposeResult:
         yield Static("", classes="chart-title")
         yield PlotextPlot()
+
+    def on_resize(self) -> None:
+        if self._shown is not None:
+            self.show(*self._shown)
+
+    def show(self, *args) -> None:  # pragma: no cover - overridden
+        raise NotImplementedError
+
+    def label_step(self, count: int, label_width: int) -> int:
+        """Every how many bars a label fits with room to spare. Labels that nearly touch are
+        nudged by plotext in an order that varies from one process to the next (hash seed)."""
+        inner = max(self.size.width - 8, 8)  # less the y-axis labels and the frame
+        return max(1, -(-(label_width + 3) * count // inner))
 
     @property
     def title_text(self) -> str:
@@ -56,8 +72,10 @@ class Chart(Vertical):
               yticks: tuple[list, list]) -> None:
         self.query_one(".chart-title", Static).update(title)
         plot = self.query_one(PlotextPlot)
+        # A fresh figure each time: plotext keeps sizing state between builds (textual-plotext
+        # issue 5), which moved tick labels by a column from one run to the next.
+        plot._plot = Plot()
         plt = plot.plt
-        plt.clear_figure()
         plt.bar(xs, ys, marker="hd", color=color, width=0.8)
         plt.xticks(*xticks)
         plt.yticks(*yticks)
@@ -70,10 +88,11 @@ class OccupancyChart(Chart):
     """Vehicles on site in each UTC hour of one day (Booth.occupancy_through_day)."""
 
     def show(self, points: list[tuple[int, int]], day: dt.date) -> None:
+        self._shown = (points, day)
         counts = [c for _, c in points]
         peak = max(counts, default=0)
         ticks = nice_ticks(peak)
-        hours = [0, 3, 6, 9, 12, 15, 18, 21]
+        hours = list(range(0, 24, max(3, self.label_step(24, 2))))
         self._draw(f"On site per hour · {day:%a %d %b} · peak {peak}", [h for h, _ in points], counts,
                    "cyan", (hours, [str(h) for h in hours]), (ticks, [str(t) for t in ticks]))
 
@@ -82,6 +101,7 @@ class RevenueChart(Chart):
     """Net takings per UTC day, all methods together (Booth.revenue_per_day)."""
 
     def show(self, rows: list[tuple[dt.date, str, Decimal]], today: dt.date, days: int, symbol: str = "£") -> None:
+        self._shown = (rows, today, days, symbol)
         per_day: dict[dt.date, Decimal] = defaultdict(Decimal)
         for day, _method, amount in rows:
             per_day[day] += amount
@@ -89,7 +109,7 @@ class RevenueChart(Chart):
         totals = [per_day.get(d, Decimal("0.00")) for d in dates]
         total = sum(totals, Decimal("0.00"))
         ticks = nice_ticks(float(max(totals, default=0)))
-        step = max(1, days // 5)
+        step = self.label_step(days, 5)
         xt = list(range(days - 1, -1, -step))[::-1]
         title = f"Takings per day · {days} days · {format_money(total, symbol)}"
         self._draw(title, list(range(days)), [float(t) for t in totals], "green",

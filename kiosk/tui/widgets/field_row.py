@@ -33,8 +33,10 @@ class FieldRow(Horizontal):
 
     def compose(self) -> ComposeResult:
         yield Label(self.label, classes="row-label")
-        yield Input(self._value, placeholder=self._placeholder, max_length=self._max_length, compact=True,
-                    id=f"{self.id}-input", select_on_focus=False)
+        field = Input(self._value, placeholder=self._placeholder, max_length=self._max_length, compact=True,
+                      id=f"{self.id}-input", select_on_focus=False)
+        field.cursor_blink = False  # a steady cursor: seen at a glance from the booth chair
+        yield field
         yield Static(self.hint, classes="row-hint")
 
     @property
