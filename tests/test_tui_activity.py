@@ -104,6 +104,19 @@ async def test_runs_alerts_and_charts_show_the_data(target, database, booth, clo
         assert "! disk 95% full" in text_of(app, "#activity-alerts-text")
 
 
+def test_audit_details_read_as_words():
+    import datetime as dt
+
+    from kiosk.booth import AuditRow
+    from kiosk.tui.screens.activity import details_text
+
+    row = AuditRow(1, dt.datetime(2026, 11, 24), "config", "system_config", "1",
+                   {"booth": "Booth A", "changes": {"retention_hours": [24, 36], "booth_name": ["A", "B"]}})
+    assert details_text(row) == "booth_name A→B, retention_hours 24→36"
+    row = AuditRow(2, dt.datetime(2026, 11, 24), "expire", "vehicles", "1-6", {"booth": "A", "count": 6})
+    assert details_text(row) == "count=6"
+
+
 def test_nice_ticks_cover_the_top_in_round_steps():
     assert nice_ticks(0) == [0, 1]
     assert nice_ticks(5) == [0, 2, 4, 6]

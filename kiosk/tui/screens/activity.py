@@ -42,7 +42,17 @@ class ActivityData:
 
 
 def details_text(row: AuditRow) -> str:
-    return ", ".join(f"{k}={v}" for k, v in sorted(row.details.items()) if k != "booth")
+    """'count=6, cutoff=…'; a config change reads 'retention_hours 24→36'."""
+    parts = []
+    for key, value in sorted(row.details.items()):
+        if key == "booth":
+            continue  # it has its own column
+        if key == "changes" and isinstance(value, dict):
+            parts += [f"{k} {v[0]}→{v[1]}" if isinstance(v, list) and len(v) == 2 else f"{k}={v}"
+                      for k, v in sorted(value.items())]
+        else:
+            parts.append(f"{key}={value}")
+    return ", ".join(parts)
 
 
 def run_line(label: str, run: RunReport | None, today: dt.date | None = None) -> str:
