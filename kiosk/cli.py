@@ -12,10 +12,10 @@ import sys
 import click
 import peewee as pw
 
-from .db import connect, resolve_target
-from .errors import KioskError
+from .db import Target, connect, resolve_target
+from .errors import DatabaseTargetError, KioskError
 from .schema import runner
-from .schema.files import format_version, load_migrations, resolve_target_version
+from .schema.files import format_version, resolve_target_version
 
 EXIT_OK, EXIT_FAILED, EXIT_USAGE, EXIT_REFUSED, EXIT_WARNINGS = 0, 1, 2, 3, 4
 
@@ -31,7 +31,13 @@ def echo(msg: str = "") -> None:
 def cli(ctx: click.Context, db_target: str | None, maintenance: bool) -> int:
     """Car-park booth kiosk."""
     ctx.ensure_object(dict)
-    ctx.obj["target"] = resolve_target(db_target)
+    try:
+        ctx.obj["target"] = resolve_target(db_target)
+    except DatabaseTargetError as exc:
+        # The emergency procedure: a wrecked database file is exactly what restore replaces.
+        if not (maintenance and ctx.invoked_subcommand == "restore" and "is not a SQLite database" in str(exc)):
+            raise
+        ctx.obj["target"] = Target(raw=db_target or "", kind="sqlite", path=_wrecked_path(db_target))
     if ctx.invoked_subcommand is None:
         if maintenance:
             raise click.UsageError("--maintenance needs a command: " + ", ".join(sorted(cli.commands)))
@@ -41,14 +47,27 @@ def cli(ctx: click.Context, db_target: str | None, maintenance: bool) -> int:
     return EXIT_OK
 
 
+def _wrecked_path(raw: str | None):
+    import os
+    from pathlib import Path
+
+    return Path(raw or os.environ.get("KIOSK_DB") or "kiosk.db").expanduser().absolute()
+
+
 def run_terminal(target) -> int:
+    import os
+    import socket
+
+    from .maintenance.presence import announce
     from .startup import prepare_database
 
     database = connect(target)
     version = prepare_database(target, database)
     from .tui.app import build_app  # Textual is imported only when the terminal starts
 
-    build_app(target=target, database=database, schema_version=version).run()
+    # Maintenance refuses to run under a live kiosk: announce this one for as long as it runs.
+    with announce(target, database, os.environ.get("KIOSK_BOOTH") or socket.gethostname()):
+        build_app(target=target, database=database, schema_version=version).run()
     return EXIT_OK
 
 
@@ -59,7 +78,7 @@ def status_cmd(ctx: click.Context, as_json: bool) -> int:
     """Schema version, applied and pending versions."""
     target = ctx.obj["target"]
     database = connect(target, readonly=True) if target.exists() else None
-    st = runner.status(target, database)
+    st = runner.status(target, database, runner.migration_files())
     if as_json:
         echo(json.dumps(st.to_json(), indent=2))
         return EXIT_OK
@@ -78,42 +97,72 @@ def status_cmd(ctx: click.Context, as_json: bool) -> int:
     return EXIT_OK
 
 
+def _change_options(fn):
+    """Options shared by migrate and rollback (pre-flight, rehearsal, backups)."""
+    fn = click.option("--keep", type=click.IntRange(1, 1000), default=10, show_default=True, help="Backups of this database to keep (older ones are deleted).")(fn)
+    fn = click.option("--rehearse", is_flag=True, help="Run the plan on a copy of the fresh backup first; touch the live database only if that validates.")(fn)
+    fn = click.option(
+        "--skip-check",
+        "skips",
+        multiple=True,
+        metavar="NAME",
+        help="Skip a pre-flight check (backup, disk, connections, history); repeatable; logged with the run. The lock cannot be skipped.",
+    )(fn)
+    return fn
+
+
 @cli.command("migrate")
 @click.option("--to", "to", metavar="VERSION", help="Stop at this version (default: the latest).")
 @click.option("--dry-run", is_flag=True, help="Print the plan and its SQL; change nothing.")
+@_change_options
 @click.pass_context
-def migrate_cmd(ctx: click.Context, to: str | None, dry_run: bool) -> int:
-    """Upgrade the schema to the latest (or given) version."""
+def migrate_cmd(ctx: click.Context, to: str | None, dry_run: bool, skips, rehearse: bool, keep: int) -> int:
+    """Upgrade the schema to the latest (or given) version, after the pre-flight checks."""
     target = ctx.obj["target"]
-    files = load_migrations()
+    files = runner.migration_files()
     goal = resolve_target_version(to, files) if to is not None else None
     if dry_run:
         return _print_plan(target, goal, files)
-    database = connect(target)
-    steps = runner.migrate(target, database, goal, files=files, report=echo)
-    final = runner.status(target, database, files).schema_version
-    echo(f"schema version {format_version(final)}" + ("" if steps else " (nothing to do)"))
-    return EXIT_OK
+    return _change(target, files, goal, "up", skips, rehearse, keep)
 
 
 @cli.command("rollback")
 @click.option("--to", "to", required=True, metavar="VERSION", help="Version to go down to (0 empties the schema).")
 @click.option("--dry-run", is_flag=True, help="Print the plan and its SQL; change nothing.")
+@_change_options
 @click.pass_context
-def rollback_cmd(ctx: click.Context, to: str, dry_run: bool) -> int:
-    """Downgrade the schema to an earlier version."""
+def rollback_cmd(ctx: click.Context, to: str, dry_run: bool, skips, rehearse: bool, keep: int) -> int:
+    """Downgrade the schema to an earlier version, after the pre-flight checks."""
     target = ctx.obj["target"]
-    files = load_migrations()
+    files = runner.migration_files()
     goal = resolve_target_version(to, files)
     if dry_run:
         return _print_plan(target, goal, files)
     if not target.exists():
         raise KioskError(f"no database at {target.describe()}: nothing to roll back")
+    return _change(target, files, goal, "down", skips, rehearse, keep)
+
+
+def _change(target, files, goal, direction: str, skips, rehearse: bool, keep: int) -> int:
+    from .maintenance import migrate as safe
+    from .maintenance import preflight
+    from .maintenance.report import page_progress, print_validation
+
+    skip = preflight.parse_skips(skips)
     database = connect(target)
-    steps = runner.rollback(target, database, goal, files=files, report=echo)
-    final = runner.status(target, database, files).schema_version
-    echo(f"schema version {format_version(final)}" + ("" if steps else " (nothing to do)"))
-    return EXIT_OK
+    with page_progress() as progress:
+        out = safe.change_schema(
+            target, database, files, goal, direction=direction, skip=skip, rehearse=rehearse, keep=keep, report=echo, progress=progress
+        )
+    if out.validation is not None:
+        print_validation(out.validation, echo)
+    if out.rehearsal_seconds is not None:
+        echo(f"rehearsal took {out.rehearsal_seconds:.2f} s")
+    echo(f"recorded in {out.recorded_in}")
+    echo(f"schema version {out.run.to_version}" + ("" if out.steps else " (nothing to do)"))
+    if out.run.skipped_checks:
+        echo(f"warning: pre-flight check(s) skipped: {', '.join(out.run.skipped_checks)}")
+    return out.exit_code
 
 
 def _print_plan(target, goal, files) -> int:
@@ -131,6 +180,11 @@ def _print_plan(target, goal, files) -> int:
             echo(sql.rstrip() + ";")
     echo("\ndry run: nothing was changed")
     return EXIT_OK
+
+
+from .maintenance.commands import register  # noqa: E402  (backup, restore, check, stats)
+
+register(cli)
 
 
 def main(argv: list[str] | None = None) -> None:

@@ -64,6 +64,14 @@ def current_version(applied: list[history.Applied]) -> Version:
     return max((a.version for a in applied), default=EMPTY)
 
 
+# Test and operations hook: run the migrations of another folder (validated like the packaged one).
+
+
+def migration_files() -> list[MigrationFile]:
+    """The packaged migrations, or those of $KIOSK_MIGRATIONS_DIR when set (see files.migrations_dir)."""
+    return load_migrations()
+
+
 def status(target: Target, database: pw.Database | None, files: list[MigrationFile] | None = None) -> Status:
     files = files or load_migrations()
     applied = [] if database is None else history.read_history(database, files)
@@ -74,7 +82,42 @@ def status(target: Target, database: pw.Database | None, files: list[MigrationFi
         latest=files[-1].version,
         applied=applied,
         pending=[f for f in files if f.name not in done],
+        findings=history_findings(applied, files),
     )
+
+
+def history_findings(applied: list[history.Applied], files: list[MigrationFile]) -> list[str]:
+    """Where the applied history and the migration files disagree (empty when they agree)."""
+    by_name = {f.name: f for f in files}
+    out = []
+    for a in applied:
+        f = by_name.get(a.name)
+        if f is None:
+            out.append(
+                f"schema version {format_version(a.version)} ({a.name}) is applied but has no migration file here: "
+                "install the kiosk release that has it, or restore a backup taken before it"
+            )
+        elif a.checksum and a.checksum != f.checksum:
+            out.append(
+                f"migration file {f.name}.py was edited after it was applied (checksum {a.checksum[:12]} applied, "
+                f"{f.checksum[:12]} now): put the released file back; never edit an applied migration, add a new version"
+            )
+        elif a.version != f.version:
+            out.append(f"{a.name} was applied as version {format_version(a.version)} but its file says {f.version_text}")
+    seen: Version = EMPTY
+    for a in applied:
+        if a.version <= seen:
+            out.append(f"versions were applied out of order: {format_version(a.version)} after {format_version(seen)}")
+        seen = max(seen, a.version)
+    current = current_version(applied)
+    done = {a.name for a in applied}
+    for f in files:
+        if f.name not in done and f.version < current:
+            out.append(
+                f"version {f.version_text} is pending but {format_version(current)} is already applied: applying it now would run "
+                f"versions out of order; roll back below {f.version_text} first, then migrate"
+            )
+    return out
 
 
 def plan(database: pw.Database, to: Version | None, files: list[MigrationFile] | None = None) -> list[Step]:
@@ -105,10 +148,15 @@ def migrate(
     clock: Clock | None = None,
     files: list[MigrationFile] | None = None,
     report: Report = lambda _msg: None,
+    locked: bool = False,
 ) -> list[Step]:
-    """Apply pending versions up to `to`, each in its own transaction."""
+    """Apply pending versions up to `to`, each in its own transaction.
+
+    `locked=True`: the caller already holds the maintenance lock (a second
+    flock from the same process would wait on itself).
+    """
     files = files or load_migrations()
-    with maintenance_lock(target, database, report):
+    with _maybe_lock(target, database, report, locked):
         steps = plan(database, to, files)
         if any(s.direction == "down" for s in steps):
             raise KioskError(
@@ -128,10 +176,11 @@ def rollback(
     *,
     files: list[MigrationFile] | None = None,
     report: Report = lambda _msg: None,
+    locked: bool = False,
 ) -> list[Step]:
     """Undo applied versions newer than `to`, newest first, each in its own transaction."""
     files = files or load_migrations()
-    with maintenance_lock(target, database, report):
+    with _maybe_lock(target, database, report, locked):
         steps = plan(database, to, files)
         if any(s.direction == "up" for s in steps):
             raise KioskError(f"the database is below {format_version(to)}: use 'migrate --to {format_version(to)}' to go up")
@@ -143,13 +192,19 @@ def rollback(
 
 
 @contextlib.contextmanager
-def maintenance_lock(target: Target, database: pw.Database, report: Report = lambda _m: None) -> Iterator[None]:
+def maintenance_lock(
+    target: Target, database: pw.Database, report: Report = lambda _m: None, wait_seconds: float = 60.0
+) -> Iterator[None]:
     if target.is_sqlite:
-        with file_lock(target.path, on_wait=report):
+        with file_lock(target.path, wait_seconds=wait_seconds, on_wait=report):
             yield
     else:  # PostgreSQL: a session-level advisory lock, released if the session dies
-        with advisory_lock(database, on_wait=report):
+        with advisory_lock(database, wait_seconds=wait_seconds, on_wait=report):
             yield
+
+
+def _maybe_lock(target: Target, database: pw.Database, report: Report, locked: bool):
+    return contextlib.nullcontext() if locked else maintenance_lock(target, database, report)
 
 
 def _file_for(applied: history.Applied, files: list[MigrationFile]) -> MigrationFile:

@@ -1,0 +1,115 @@
+"""Alerts: findings with a level, for `stats`, cron and the TUI header.
+
+`collect_alerts` is read-only and fast (no integrity_check: that is `check`'s
+job; it reads the last recorded run instead). Levels: "error" (exit 1),
+"warning" (exit 4), "info" (exit 0).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import time
+from dataclasses import dataclass
+from typing import Callable
+
+import peewee as pw
+
+from ..clock import Clock, SystemClock
+from ..db import Target
+from ..schema import runner
+from ..schema.files import MigrationFile, load_migrations
+from . import backup, facts, queries, runs
+
+LEVELS = ("error", "warning", "info")
+DISK_WARN_FLOOR = 256 * facts.MIB
+BACKUP_MAX_AGE = dt.timedelta(days=8)
+
+
+@dataclass(frozen=True)
+class Alert:
+    level: str
+    code: str
+    message: str
+
+    def to_json(self) -> dict:
+        return {"level": self.level, "code": self.code, "message": self.message}
+
+
+def exit_code(alerts: list[Alert]) -> int:
+    if any(a.level == "error" for a in alerts):
+        return 1
+    if any(a.level == "warning" for a in alerts):
+        return 4
+    return 0
+
+
+def collect_alerts(
+    target: Target,
+    database: pw.Database | None,
+    *,
+    files: list[MigrationFile] | None = None,
+    clock: Clock | None = None,
+    timings: list[queries.Timing] | None = None,
+    timer: Callable[[], float] = time.perf_counter,
+) -> list[Alert]:
+    """Everything an operator should know now, worst first."""
+    files = files or load_migrations()
+    clock = clock or SystemClock()
+    out: list[Alert] = []
+    if database is not None:
+        out += _schema_alerts(target, database, files)
+        out += _run_alerts(database)
+        if timings is None:
+            timings = queries.time_queries(database, timer)
+        for t in timings:
+            if t.over_budget:
+                out.append(Alert("warning", "query_slow", f"'{t.name}' took {t.ms:.1f} ms (budget {t.budget_ms:.0f} ms): run ANALYZE, see docs/operations.md"))
+            if not t.uses_index:
+                out.append(Alert("warning", "query_no_index", f"'{t.name}' scans without an index ({'; '.join(t.plan)})"))
+    if target.is_sqlite and target.path.parent.is_dir():
+        out += _disk_alerts(target)
+        out += _backup_alerts(target, clock)
+    return sorted(out, key=lambda a: LEVELS.index(a.level))
+
+
+def _schema_alerts(target: Target, database: pw.Database, files) -> list[Alert]:
+    st = runner.status(target, database, files)
+    out = [Alert("error", "schema_history", f) for f in st.findings]
+    if st.pending and not st.findings:
+        out.append(Alert("warning", "schema_behind", f"{len(st.pending)} schema version(s) pending: run 'kiosk --maintenance migrate'"))
+    return out
+
+
+def _run_alerts(database: pw.Database) -> list[Alert]:
+    out = []
+    last = runs.last_run(database)
+    if last is None:
+        return out
+    label = f"{last['command']} at {last['started_at']} UTC"
+    if last["outcome"] == "failed":
+        out.append(Alert("error", "migration_failed" if last["command"] in ("migrate", "rollback") else "maintenance_failed", f"last maintenance run failed ({label}): {last['error']}"))
+    errors = [f for f in last["findings"] if isinstance(f, dict) and f.get("level") == "error"]
+    if errors:
+        out.append(Alert("error", "validation_error", f"validation after {label}: {errors[0].get('message')}"))
+    return out
+
+
+def _disk_alerts(target: Target) -> list[Alert]:
+    free = facts.free_bytes(target.path.parent)
+    need = facts.needed_bytes(target.path)
+    text = f"{facts.human(free)} free at {target.path.parent}"
+    if free < need:
+        return [Alert("error", "disk_low", f"{text}, a backup and migration need {facts.human(need)}: free some space")]
+    if free < max(2 * need, DISK_WARN_FLOOR):
+        return [Alert("warning", "disk_low", f"{text}, below the warning threshold {facts.human(max(2 * need, DISK_WARN_FLOOR))}")]
+    return []
+
+
+def _backup_alerts(target: Target, clock: Clock) -> list[Alert]:
+    newest = backup.newest_backup(target.path)
+    if newest is None:
+        return [Alert("info", "no_backup", "no backup yet: 'kiosk --maintenance backup' takes one")] if target.exists() else []
+    age = clock.now() - dt.datetime.fromtimestamp(newest.stat().st_mtime, dt.timezone.utc)
+    if age > BACKUP_MAX_AGE:
+        return [Alert("warning", "backup_old", f"the newest backup is {age.days} days old ({newest.name}): take one")]
+    return []

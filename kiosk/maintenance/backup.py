@@ -1,0 +1,209 @@
+"""Verified online backups of a SQLite kiosk database, with rotation.
+
+A plain file copy of a live WAL database can miss committed pages still in the
+WAL; SQLite's online backup API copies a consistent snapshot. The row counts
+are read in the same read transaction the backup copies, so the copy must match
+them exactly. The copy is written under a hidden temporary name and renamed
+only once verified, so an interrupted run never leaves a file that looks like
+a backup. Backups hold personal data: owner-only (0600), and rotated.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import os
+import re
+import sqlite3
+import time
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Callable
+
+from ..clock import Clock, SystemClock
+from ..errors import KioskError
+from . import facts
+
+DEFAULT_KEEP = 10
+PAGES_PER_STEP = 1024
+Progress = Callable[[int, int], None]  # (pages done, pages total)
+
+
+class BackupFailed(KioskError):
+    pass
+
+
+@dataclass
+class Backup:
+    path: Path
+    version: str
+    counts: dict[str, int]
+    size: int
+    seconds: float
+    removed: list[Path] = field(default_factory=list)
+
+    def to_json(self) -> dict:
+        return {
+            "path": str(self.path),
+            "schema_version": self.version,
+            "bytes": self.size,
+            "seconds": round(self.seconds, 3),
+            "rows": self.counts,
+            "rotated_out": [str(p) for p in self.removed],
+        }
+
+
+def backups_dir(db_path: Path) -> Path:
+    return db_path.parent / "backups"
+
+
+def _name_re(stem: str) -> re.Pattern:
+    return re.compile(rf"^{re.escape(stem)}-(\d{{8}}T\d{{6}}Z)-v([0-9.]+)(-[a-z-]+)?(-\d+)?\.db$")
+
+
+def list_backups(db_path: Path) -> list[Path]:
+    """This database's backups in `backups/`, oldest first."""
+    folder = backups_dir(db_path)
+    if not folder.is_dir():
+        return []
+    pattern = _name_re(db_path.stem)
+    found = []
+    for p in folder.iterdir():
+        m = pattern.match(p.name)
+        if m and p.is_file():
+            found.append((m.group(1), p.stat().st_mtime_ns, p.name, p))
+    return [p for *_key, p in sorted(found)]
+
+
+def newest_backup(db_path: Path) -> Path | None:
+    backups = list_backups(db_path)
+    return backups[-1] if backups else None
+
+
+def take_backup(
+    db_path: Path,
+    version: str,
+    *,
+    out: Path | None = None,
+    keep: int = DEFAULT_KEEP,
+    clock: Clock | None = None,
+    progress: Progress | None = None,
+    tag: str = "",
+    protect: Path | None = None,
+) -> Backup:
+    """Copy the database with the online backup API, verify it, chmod 0600, rotate.
+
+    `out` writes to that file instead of `backups/` (no rotation). `tag` marks
+    special copies, e.g. "pre-restore". The caller holds the maintenance lock.
+    """
+    started = time.perf_counter()
+    clock = clock or SystemClock()
+    final = Path(out).absolute() if out is not None else _new_name(db_path, version, clock, tag)
+    if final.exists():
+        raise BackupFailed(f"{final} already exists: choose another --out file (a backup never overwrites)")
+    folder = final.parent
+    if out is None:
+        folder.mkdir(mode=0o700, exist_ok=True)
+        _remove_partials(folder)
+    elif not folder.is_dir():
+        raise BackupFailed(f"folder {folder} does not exist: create it or choose another --out file")
+    tmp = folder / f".{final.name}.partial"
+    try:
+        counts = _copy(db_path, tmp, progress)
+        verify_copy(tmp, counts)
+        os.chmod(tmp, 0o600)
+        os.replace(tmp, final)
+    except BaseException as exc:  # incl. Ctrl-C: never leave a half file behind
+        for p in (tmp, tmp.with_name(tmp.name + "-journal")):
+            with contextlib.suppress(OSError):
+                p.unlink()
+        if isinstance(exc, sqlite3.Error):
+            raise BackupFailed(_explain(exc, db_path, folder)) from None
+        if isinstance(exc, OSError) and not isinstance(exc, KioskError):
+            raise BackupFailed(f"cannot write the backup in {folder}: {exc.strerror or exc}") from None
+        raise
+    removed = rotate(db_path, keep, protect=protect) if out is None else []
+    return Backup(final, version, counts, final.stat().st_size, time.perf_counter() - started, removed)
+
+
+def _copy(db_path: Path, tmp: Path, progress: Progress | None) -> dict[str, int]:
+    # Created 0600 before SQLite opens it, so the copy is never readable by others.
+    os.close(os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600))
+    src = sqlite3.connect(f"file:{db_path}?mode=ro", uri=True, isolation_level=None, timeout=5)
+    dst = sqlite3.connect(tmp, isolation_level=None)
+    try:
+        src.execute("BEGIN")  # one read snapshot for the counts and the copy
+        counts = facts.row_counts(src)
+
+        def step(status: int, remaining: int, total: int) -> None:
+            if progress is not None:
+                progress(total - remaining, total)
+
+        src.backup(dst, pages=PAGES_PER_STEP, progress=step)
+        src.execute("COMMIT")
+        # A standalone file: no -wal beside it to lose when it is moved or copied.
+        dst.execute("PRAGMA journal_mode=DELETE")
+        return counts
+    finally:
+        dst.close()
+        src.close()
+
+
+def verify_copy(path: Path, expected: dict[str, int] | None = None) -> dict[str, int]:
+    """integrity_check, and the row counts equal to `expected`; returns the counts."""
+    with open(path, "rb") as fh:
+        head = fh.read(len(b"SQLite format 3\x00"))
+    if head != b"SQLite format 3\x00":
+        raise BackupFailed(f"{path} is not a SQLite database file")
+    conn = facts.open_ro(path)
+    try:
+        problems = facts.integrity_problems(conn)
+        if problems:
+            raise BackupFailed(f"{path} fails PRAGMA integrity_check: {problems[0]}")
+        counts = facts.row_counts(conn)
+    except sqlite3.DatabaseError as exc:
+        raise BackupFailed(f"{path} is damaged or truncated: {exc}") from None
+    finally:
+        conn.close()
+    if expected is not None and counts != expected:
+        diff = [f"{t}: {expected.get(t)} -> {counts.get(t)}" for t in sorted(set(expected) | set(counts)) if expected.get(t) != counts.get(t)]
+        raise BackupFailed(f"the backup's row counts differ from the database's ({'; '.join(diff)})")
+    return counts
+
+
+def rotate(db_path: Path, keep: int, protect: Path | None = None) -> list[Path]:
+    """Delete this database's oldest backups beyond the newest `keep` (never `protect`)."""
+    keepsafe = Path(protect).absolute() if protect else None
+    backups = [p for p in list_backups(db_path) if p.absolute() != keepsafe]
+    doomed = backups[: max(0, len(backups) - keep)]
+    for p in doomed:
+        p.unlink()
+    return doomed
+
+
+def _new_name(db_path: Path, version: str, clock: Clock, tag: str) -> Path:
+    stamp = clock.now().strftime("%Y%m%dT%H%M%SZ")
+    base = f"{db_path.stem}-{stamp}-v{version}" + (f"-{tag}" if tag else "")
+    folder = backups_dir(db_path)
+    candidate = folder / f"{base}.db"
+    n = 1
+    while candidate.exists():
+        n += 1
+        candidate = folder / f"{base}-{n}.db"
+    return candidate
+
+
+def _remove_partials(folder: Path) -> None:
+    """Left by a run that was killed: never a valid backup."""
+    for p in folder.glob(".*.partial*"):
+        with contextlib.suppress(OSError):
+            p.unlink()
+
+
+def _explain(exc: sqlite3.Error, db_path: Path, folder: Path) -> str:
+    text = " ".join(str(exc).split())
+    if "full" in text.lower():
+        free = facts.human(facts.free_bytes(folder))
+        return f"the disk is full while writing the backup in {folder} ({free} free, about {facts.human(facts.db_bytes(db_path))} needed): free some space and try again"
+    if "readonly" in text.lower() or "unable to open" in text.lower():
+        return f"cannot write the backup in {folder} ({text}): check the folder's owner and permissions"
+    return f"the backup failed: {text}"

@@ -1,0 +1,71 @@
+"""Small read-only facts about a SQLite database file: tables, row counts, sizes, free disk."""
+
+from __future__ import annotations
+
+import os
+import shutil
+import sqlite3
+from pathlib import Path
+
+MIB = 1024 * 1024
+# Headroom on top of 2 x the database: SQLite's temp files, the journal, the run record.
+DISK_MARGIN_BYTES = 16 * MIB
+# Test and operations hook: pretend the disk has this many bytes free (simulates a full disk).
+FAKE_FREE_ENV = "KIOSK_FAKE_FREE_BYTES"
+
+
+def user_tables(conn: sqlite3.Connection) -> list[str]:
+    rows = conn.execute(
+        "SELECT name FROM sqlite_master WHERE type = 'table' AND name NOT LIKE 'sqlite_%' ORDER BY name"
+    ).fetchall()
+    return [r[0] for r in rows]
+
+
+def row_counts(conn: sqlite3.Connection) -> dict[str, int]:
+    return {t: conn.execute(f'SELECT COUNT(*) FROM "{t}"').fetchone()[0] for t in user_tables(conn)}
+
+
+def integrity_problems(conn: sqlite3.Connection, limit: int = 20) -> list[str]:
+    """`PRAGMA integrity_check` findings; empty when the file is sound."""
+    rows = [r[0] for r in conn.execute(f"PRAGMA integrity_check({limit})").fetchall()]
+    return [] if rows == ["ok"] else rows
+
+
+def db_bytes(db_path: Path) -> int:
+    """The database file plus its WAL (what a copy of it needs)."""
+    total = 0
+    for p in (db_path, db_path.with_name(db_path.name + "-wal")):
+        try:
+            total += p.stat().st_size
+        except FileNotFoundError:
+            pass
+    return total
+
+
+def free_bytes(folder: Path) -> int:
+    """Free bytes for this user at `folder`; KIOSK_FAKE_FREE_BYTES overrides (test hook)."""
+    fake = os.environ.get(FAKE_FREE_ENV)
+    if fake is not None and fake.strip().isdigit():
+        return int(fake)
+    return shutil.disk_usage(folder).free
+
+
+def needed_bytes(db_path: Path) -> int:
+    """A backup plus a migration's worth of rewritten pages, plus headroom."""
+    return 2 * db_bytes(db_path) + DISK_MARGIN_BYTES
+
+
+def human(n: int | None) -> str:
+    if n is None:
+        return "?"
+    value = float(n)
+    for unit in ("B", "KiB", "MiB", "GiB", "TiB"):
+        if abs(value) < 1024 or unit == "TiB":
+            return f"{value:.0f} {unit}" if unit == "B" else f"{value:.1f} {unit}"
+        value /= 1024
+    return f"{n} B"
+
+
+def open_ro(path: Path) -> sqlite3.Connection:
+    """Open a SQLite file read-only, no writes at all (not even a WAL switch)."""
+    return sqlite3.connect(f"file:{path}?mode=ro", uri=True, isolation_level=None, timeout=5)

@@ -1,0 +1,168 @@
+"""Pre-flight checks before migrate, rollback and restore.
+
+Order: lock (never skippable; held for the whole run), active kiosks, schema
+history, disk space, then the verified backup. A skipped check is named by the
+operator (`--skip-check NAME`), reported, and stored with the run.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import os
+from dataclasses import dataclass, field
+from typing import Callable, Iterator
+
+import peewee as pw
+
+from ..db import Target
+from ..errors import KioskError, UsageError
+from ..schema import runner
+from ..schema.files import EMPTY, MigrationFile, format_version
+from . import Refused, backup, facts, presence, validate
+
+SKIPPABLE = ("backup", "disk", "connections", "history")
+LOCK_WAIT_SECONDS = 60.0
+Report = Callable[[str], None]
+
+
+@dataclass
+class CheckResult:
+    name: str
+    status: str  # ok, failed, skipped
+    message: str
+
+    def line(self) -> str:
+        return f"pre-flight {self.name:12} {self.status:8} {self.message}"
+
+
+@dataclass
+class Preflight:
+    skip: set[str]
+    report: Report
+    results: list[CheckResult] = field(default_factory=list)
+    taken: backup.Backup | None = None
+
+    def add(self, name: str, ok: bool, message: str) -> bool:
+        status = "skipped" if name in self.skip else ("ok" if ok else "failed")
+        if name in self.skip:
+            message = f"SKIPPED by --skip-check {name} ({message})"
+        result = CheckResult(name, status, message)
+        self.results.append(result)
+        self.report(result.line())
+        return ok or name in self.skip
+
+    def refuse_if_failed(self) -> None:
+        failed = [r for r in self.results if r.status == "failed"]
+        if failed:
+            names = ", ".join(r.name for r in failed)
+            raise Refused(
+                f"pre-flight check(s) failed ({names}): " + "; ".join(r.message for r in failed) + "; nothing was changed"
+            )
+
+    @property
+    def skipped(self) -> list[str]:
+        return sorted(self.skip)
+
+
+def parse_skips(names: tuple[str, ...] | list[str]) -> set[str]:
+    out = set()
+    for raw in names:
+        name = raw.strip().lower()
+        if name == "lock":
+            raise UsageError("the lock check cannot be skipped: two maintenance runs at once could apply a version twice")
+        if name not in SKIPPABLE:
+            raise UsageError(f"unknown check '{raw}': the checks you may skip are {', '.join(SKIPPABLE)}")
+        out.add(name)
+    return out
+
+
+@contextlib.contextmanager
+def hold(target: Target, database: pw.Database, pre: Preflight, *, need_exclusive: bool = True) -> Iterator[None]:
+    """The lock, then (for changes) the database held against kiosks, for the whole run."""
+    if target.is_sqlite:
+        ensure_writable(target)
+    with runner.maintenance_lock(target, database, pre.report, wait_seconds=LOCK_WAIT_SECONDS):
+        if target.is_sqlite:
+            owner_only(target.path)
+        pre.results.append(CheckResult("lock", "ok", "no other maintenance run"))
+        pre.report(pre.results[-1].line())
+        if not need_exclusive:
+            yield
+            return
+        with presence.exclusive(target, database) as live:
+            names = ", ".join(k.describe() for k in live)
+            pre.add("connections", not live, f"live kiosk(s): {names}; close them first" if live else "no live kiosk")
+            pre.refuse_if_failed()
+            yield
+
+
+def ensure_writable(target: Target) -> None:
+    """Refuse before anything starts, rather than fail half-way through."""
+    folder = target.path.parent
+    for path, what in ((folder, "folder"), (target.path, "database file")):
+        if path.exists() and not os.access(path, os.W_OK):
+            raise KioskError(
+                f"no write permission on the {what} {path}: run maintenance as the user who owns the database "
+                "(or fix its permissions); nothing was changed"
+            )
+
+
+def owner_only(db_path) -> None:
+    """The database holds personal data: readable by its owner only, like its backups."""
+    for p in (db_path, db_path.with_name(db_path.name + "-wal"), db_path.with_name(db_path.name + "-shm")):
+        with contextlib.suppress(OSError):
+            if p.exists() and p.stat().st_mode & 0o077:
+                p.chmod(0o600)
+
+
+def check_history(target: Target, database: pw.Database | None, files: list[MigrationFile], pre: Preflight) -> runner.Status:
+    st = runner.status(target, database, files)
+    problems = list(st.findings)
+    if database is not None and st.schema_version != EMPTY and not problems:
+        problems += [f.message for f in validate.consistency(database, files, st.schema_version) if f.level == "error"]
+        if problems:
+            newest = backup.newest_backup(target.path) if target.is_sqlite else None
+            hint = f"restore the newest backup: kiosk --maintenance restore {newest}" if newest else "restore it from a backup"
+            problems = [f"the database is inconsistent: {problems[0]}; {hint}"]
+    ok = not problems
+    label = format_version(st.schema_version)
+    pre.add("history", ok, "; ".join(problems) if problems else f"at {label}, {len(st.applied)} version(s) applied, files and checksums match")
+    return st
+
+
+def check_disk(target: Target, pre: Preflight, *, factor: int = 2, extra: int = 0) -> None:
+    if not target.is_sqlite:
+        pre.add("disk", True, "PostgreSQL: the server's disk is watched by its own monitoring")
+        return
+    size = facts.db_bytes(target.path) + extra
+    need = factor * size + facts.DISK_MARGIN_BYTES
+    free = facts.free_bytes(target.path.parent)
+    msg = f"{facts.human(free)} free at {target.path.parent}, {facts.human(need)} needed"
+    pre.add("disk", free >= need, msg if free >= need else f"not enough disk space: {msg}; free some space first")
+
+
+def take_backup(target: Target, version: str, pre: Preflight, *, keep: int, clock, progress, tag: str = "") -> None:
+    if "backup" in pre.skip:
+        pre.add("backup", False, "no backup taken")
+        return
+    if not target.is_sqlite:
+        pre.add("backup", True, "PostgreSQL: take a pg_dump before (see docs/operations.md)")
+        return
+    if not target.exists():
+        pre.add("backup", True, "no database yet, nothing to back up")
+        return
+    pre.taken = backup.take_backup(target.path, version, keep=keep, clock=clock, progress=progress, tag=tag)
+    rows = sum(pre.taken.counts.values())
+    rotated = f", {len(pre.taken.removed)} old backup(s) rotated out" if pre.taken.removed else ""
+    pre.add(
+        "backup",
+        True,
+        f"{_rel(pre.taken.path)} ({facts.human(pre.taken.size)}, {rows} rows in {len(pre.taken.counts)} tables, verified{rotated})",
+    )
+
+
+def _rel(path) -> str:
+    try:
+        return os.path.relpath(path)
+    except ValueError:
+        return str(path)

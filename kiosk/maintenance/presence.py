@@ -1,0 +1,202 @@
+"""Which kiosks are running on a database, so maintenance never runs under them.
+
+SQLite: every running kiosk holds a *shared* flock on `<db>.presence` for as
+long as it runs, and writes one small info file (booth, pid, host, since) into
+`<db>.presence.d/`. Maintenance probes with a non-blocking *exclusive* lock: it
+gets it only when no kiosk holds the shared one. The kernel drops a dead
+process's lock, so a crashed kiosk never blocks maintenance; its info file is
+left behind and cleaned up by the next probe. While maintenance holds the
+exclusive lock (`exclusive()`), a kiosk that starts is refused.
+
+PostgreSQL: each session's `application_name` is `kiosk:<role>:<pid>` (role =
+the booth's name, or `maintenance` for maintenance runs), and
+`pg_stat_activity` lists them (the server drops a dead session).
+"""
+
+from __future__ import annotations
+
+import contextlib
+import datetime as dt
+import errno
+import fcntl
+import json
+import os
+import re
+import socket
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Iterator
+
+import peewee as pw
+
+from ..clock import SystemClock, to_sqlite_text
+from ..db import Target
+from ..errors import KioskError
+
+
+class MaintenanceRunning(KioskError):
+    """A kiosk tried to start while maintenance holds the database."""
+
+
+@dataclass(frozen=True)
+class LiveKiosk:
+    booth: str
+    pid: int | None
+    host: str
+    since: str
+
+    def describe(self) -> str:
+        pid = f" pid {self.pid}" if self.pid else ""
+        return f"booth '{self.booth}' ({self.host}{pid}, since {self.since} UTC)"
+
+
+def presence_path(db_path: Path) -> Path:
+    return db_path.with_name(db_path.name + ".presence")
+
+
+def info_dir(db_path: Path) -> Path:
+    return db_path.with_name(db_path.name + ".presence.d")
+
+
+@contextlib.contextmanager
+def announce(target: Target, database: pw.Database | None, booth_name: str) -> Iterator[LiveKiosk]:
+    """Make this kiosk visible to maintenance for as long as the block runs."""
+    me = LiveKiosk(booth=booth_name, pid=os.getpid(), host=socket.gethostname(), since=to_sqlite_text(SystemClock().now()))
+    if not target.is_sqlite:
+        role = re.sub(r"[^A-Za-z0-9_.-]+", "-", booth_name).strip("-") or "booth"
+        suffix = f":{os.getpid()}"
+        database.execute_sql("SELECT set_config('application_name', %s, false)", (("kiosk:" + role)[: 63 - len(suffix)] + suffix,))
+        yield me
+        return
+    fd = os.open(presence_path(target.path), os.O_RDWR | os.O_CREAT, 0o600)
+    info = None
+    try:
+        try:
+            fcntl.flock(fd, fcntl.LOCK_SH | fcntl.LOCK_NB)
+        except OSError as exc:
+            if exc.errno not in (errno.EAGAIN, errno.EACCES):
+                raise
+            raise MaintenanceRunning(
+                f"maintenance is running on {target.describe()}: wait for it to finish, then start the kiosk again"
+            ) from None
+        folder = info_dir(target.path)
+        folder.mkdir(mode=0o700, exist_ok=True)
+        info = folder / f"{me.host}-{me.pid}.json"
+        info.write_text(json.dumps(me.__dict__))
+        yield me
+    finally:
+        if info is not None:
+            with contextlib.suppress(OSError):
+                info.unlink()
+        os.close(fd)  # releases the shared lock
+
+
+def live_kiosks(target: Target, database: pw.Database | None = None) -> list[LiveKiosk]:
+    """The kiosks running on this database now (empty when none)."""
+    if not target.is_sqlite:
+        return _pg_live(database)
+    fd = _open_probe(target.path)
+    if fd is None:
+        return []
+    try:
+        try:
+            fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except OSError as exc:
+            if exc.errno not in (errno.EAGAIN, errno.EACCES):
+                raise
+            return _named_kiosks(target.path)
+        _clean_stale(target.path)
+        return []
+    finally:
+        os.close(fd)
+
+
+@contextlib.contextmanager
+def exclusive(target: Target, database: pw.Database | None = None) -> Iterator[list[LiveKiosk]]:
+    """Hold the database against kiosks for the block; yields the live ones if any.
+
+    When the list is not empty the lock is *not* held and the caller must refuse.
+    """
+    if not target.is_sqlite:
+        yield _pg_live(database)
+        return
+    fd = os.open(presence_path(target.path), os.O_RDWR | os.O_CREAT, 0o600)
+    try:
+        try:
+            fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except OSError as exc:
+            if exc.errno not in (errno.EAGAIN, errno.EACCES):
+                raise
+            yield _named_kiosks(target.path) or [LiveKiosk("unknown", None, "unknown host", "?")]
+            return
+        _clean_stale(target.path)
+        yield []
+    finally:
+        os.close(fd)
+
+
+def _open_probe(db_path: Path) -> int | None:
+    path = presence_path(db_path)
+    try:
+        return os.open(path, os.O_RDWR)
+    except FileNotFoundError:
+        return None  # no kiosk has ever announced itself here
+
+
+def _read_infos(db_path: Path) -> list[tuple[Path, LiveKiosk]]:
+    folder = info_dir(db_path)
+    out = []
+    for path in sorted(folder.glob("*.json")) if folder.is_dir() else []:
+        try:
+            raw = json.loads(path.read_text())
+            out.append((path, LiveKiosk(str(raw["booth"]), raw.get("pid"), str(raw["host"]), str(raw["since"]))))
+        except (OSError, ValueError, KeyError, TypeError):
+            continue
+    return out
+
+
+def _named_kiosks(db_path: Path) -> list[LiveKiosk]:
+    """Info of kiosks holding the lock; entries of dead local processes are skipped."""
+    here = socket.gethostname()
+    live = []
+    for _path, k in _read_infos(db_path):
+        if k.host == here and k.pid and not _pid_alive(k.pid):
+            continue
+        live.append(k)
+    return live
+
+
+def _clean_stale(db_path: Path) -> None:
+    """Called while holding the exclusive lock: no kiosk runs, every info file is stale."""
+    for path, _k in _read_infos(db_path):
+        with contextlib.suppress(OSError):
+            path.unlink()
+
+
+def _pid_alive(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:
+        return True
+    return True
+
+
+def _pg_live(database: pw.Database | None) -> list[LiveKiosk]:
+    if database is None:
+        return []
+    rows = database.execute_sql(
+        "SELECT application_name, pid, COALESCE(client_addr::text, 'local'), backend_start "
+        "FROM pg_stat_activity WHERE datname = current_database() AND pid <> pg_backend_pid() "
+        "AND application_name LIKE 'kiosk:%' AND application_name NOT LIKE 'kiosk:maintenance:%'"
+    ).fetchall()
+    return [
+        LiveKiosk(
+            name.split(":")[1],
+            pid,
+            host,
+            since.strftime("%Y-%m-%d %H:%M:%S") if isinstance(since, dt.datetime) else str(since),
+        )
+        for name, pid, host, since in rows
+    ]

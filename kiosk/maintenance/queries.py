@@ -1,0 +1,95 @@
+"""A fixed set of the kiosk's typical queries, timed, with their query plans.
+
+Each has a budget; one slower than its budget, or one that does not use an
+index it should, is an alert. The timer is injectable so tests never depend on
+how fast the machine is.
+"""
+
+from __future__ import annotations
+
+import time
+from dataclasses import dataclass
+from typing import Callable
+
+import peewee as pw
+
+from ..schema.steps import dialect_of
+
+
+@dataclass(frozen=True)
+class Query:
+    name: str
+    sql: str
+    params: tuple = ()
+    budget_ms: float = 50.0
+
+
+# Probe values that match no real row: the cost is the lookup, not the result size.
+TYPICAL = (
+    Query("find a vehicle by plate", "SELECT id FROM vehicles WHERE number_plate = ?", ("~PROBE~",)),
+    Query(
+        "unpaid vehicles older than an hour",
+        "SELECT COUNT(*) FROM vehicles WHERE payment_status = ? AND entry_timestamp < datetime('now', '-1 hours')",
+        ("pending",),
+        100.0,
+    ),
+    Query(
+        "expired vehicles (retention)",
+        "SELECT COUNT(*) FROM vehicles WHERE entry_timestamp < datetime('now', '-24 hours')",
+        (),
+        100.0,
+    ),
+    Query("audit trail of one vehicle", "SELECT id FROM audit_logs WHERE entity = ? AND entity_id = ? ORDER BY timestamp", ("vehicle", "~PROBE~")),
+    Query(
+        "latest audit rows",
+        "SELECT id FROM audit_logs WHERE timestamp >= datetime('now', '-1 day') ORDER BY timestamp DESC LIMIT 50",
+    ),
+)
+
+
+@dataclass
+class Timing:
+    name: str
+    sql: str
+    ms: float
+    budget_ms: float
+    plan: list[str]
+
+    @property
+    def uses_index(self) -> bool:
+        return any("USING" in line and ("INDEX" in line or "PRIMARY KEY" in line) for line in self.plan)
+
+    @property
+    def over_budget(self) -> bool:
+        return self.ms > self.budget_ms
+
+    def to_json(self) -> dict:
+        return {
+            "name": self.name,
+            "sql": self.sql,
+            "ms": round(self.ms, 3),
+            "budget_ms": self.budget_ms,
+            "uses_index": self.uses_index,
+            "plan": self.plan,
+        }
+
+
+def time_queries(database: pw.Database, timer: Callable[[], float] = time.perf_counter) -> list[Timing]:
+    """Run each typical query whose tables exist (SQLite); skipped on other backends."""
+    if dialect_of(database) != "sqlite":
+        return []
+    out = []
+    for q in TYPICAL:
+        try:
+            plan = [r[-1] for r in database.execute_sql("EXPLAIN QUERY PLAN " + q.sql, q.params).fetchall()]
+            start = timer()
+            database.execute_sql(q.sql, q.params).fetchall()
+            ms = (timer() - start) * 1000
+        except pw.OperationalError:
+            continue  # table or column not in this schema version
+        out.append(Timing(q.name, q.sql, ms, q.budget_ms, plan))
+    return out
+
+
+def slowest(timings: list[Timing]) -> Timing | None:
+    return max(timings, key=lambda t: t.ms / t.budget_ms, default=None)

@@ -1,0 +1,125 @@
+"""`kiosk --maintenance stats`: the plan's key metrics, read-only, with alerts."""
+
+from __future__ import annotations
+
+import datetime as dt
+import time
+from typing import Callable
+
+import peewee as pw
+
+from ..clock import Clock, SystemClock, to_sqlite_text
+from ..db import Target
+from ..schema import runner
+from ..schema.files import MigrationFile, format_version
+from ..schema.steps import dialect_of
+from . import alerts, backup, facts, queries, runs
+
+LIFECYCLE_TABLE = "lifecycle_runs"  # added by schema 1.5.0 (issue 5); may be absent
+
+
+def collect(
+    target: Target,
+    database: pw.Database | None,
+    files: list[MigrationFile],
+    *,
+    clock: Clock | None = None,
+    timer: Callable[[], float] = time.perf_counter,
+) -> dict:
+    clock = clock or SystemClock()
+    st = runner.status(target, database, files)
+    out: dict = {
+        "target": target.describe(),
+        "schema_version": format_version(st.schema_version),
+        "latest": format_version(st.latest),
+        "pending": [f.version_text for f in st.pending],
+        "history_findings": st.findings,
+    }
+    if target.is_sqlite:
+        folder = target.path.parent
+        out["database_bytes"] = _size(target.path)
+        out["wal_bytes"] = _size(target.path.with_name(target.path.name + "-wal"))
+        out["free_disk_bytes"] = facts.free_bytes(folder)
+        newest = backup.newest_backup(target.path)
+        out["backups"] = {"count": len(backup.list_backups(target.path)), "newest": str(newest) if newest else None}
+    timings: list[queries.Timing] = []
+    if database is not None:
+        out["tables"], out["indexes"], out["size_source"] = _sizes(database)
+        out["last_maintenance_run"] = runs.last_run(database)
+        out["last_lifecycle_runs"] = _lifecycle(database)
+        since = to_sqlite_text(clock.now() - dt.timedelta(hours=24))
+        out["errors_24h"] = runs.failures_since(database, since) + _lifecycle_errors(database, since)
+        timings = queries.time_queries(database, timer)
+        worst = queries.slowest(timings)
+        out["queries"] = [t.to_json() for t in timings]
+        out["slowest_query"] = worst.to_json() if worst else None
+    out["alerts"] = [a.to_json() for a in alerts.collect_alerts(target, database, files=files, clock=clock, timings=timings)]
+    return out
+
+
+def _size(path) -> int:
+    try:
+        return path.stat().st_size
+    except FileNotFoundError:
+        return 0
+
+
+def _sizes(database: pw.Database) -> tuple[list[dict], list[dict], str]:
+    """Rows and bytes per table, bytes per index: dbstat where compiled in, else page counts."""
+    names = database.execute_sql(
+        "SELECT name, type, tbl_name FROM sqlite_master WHERE type IN ('table', 'index') AND name NOT LIKE 'sqlite_%'"
+    ).fetchall() if dialect_of(database) == "sqlite" else []
+    if not names:
+        return [], [], "n/a"
+    try:
+        sizes = dict(database.execute_sql("SELECT name, SUM(pgsize) FROM dbstat GROUP BY name").fetchall())
+        source = "dbstat"
+    except pw.OperationalError:
+        # No dbstat: only the whole file is known; per-object bytes stay null.
+        sizes, source = {}, "page_count (dbstat not available)"
+    tables, indexes = [], []
+    for name, kind, table in sorted(names):
+        if kind == "table":
+            rows = database.execute_sql(f'SELECT COUNT(*) FROM "{name}"').fetchone()[0]
+            tables.append({"name": name, "rows": rows, "bytes": sizes.get(name)})
+        else:
+            indexes.append({"name": name, "table": table, "bytes": sizes.get(name)})
+    if source != "dbstat":
+        page_size = database.execute_sql("PRAGMA page_size").fetchone()[0]
+        pages = database.execute_sql("PRAGMA page_count").fetchone()[0]
+        source += f", whole file {page_size * pages} bytes"
+    return tables, indexes, source
+
+
+def _lifecycle(database: pw.Database) -> list[dict]:
+    """The newest expiry/archive run of each kind, if schema 1.5.0's table exists."""
+    if not runs.has_table(database, LIFECYCLE_TABLE):
+        return []
+    have = {c.name for c in database.get_columns(LIFECYCLE_TABLE)}
+    cols = [c for c in ("kind", "started_at", "duration_ms", "rows") if c in have]
+    if "kind" not in cols or "started_at" not in cols:
+        return []
+    picked = ", ".join(f'"{c}"' for c in cols)
+    latest: dict[str, dict] = {}
+    for row in database.execute_sql(f"SELECT {picked} FROM {LIFECYCLE_TABLE} ORDER BY started_at DESC LIMIT 500").fetchall():
+        item = dict(zip(cols, row))
+        item["started_at"] = str(item["started_at"])
+        latest.setdefault(str(item["kind"]), item)
+    return list(latest.values())
+
+
+def _lifecycle_errors(database: pw.Database, since: str) -> int:
+    if not runs.has_table(database, LIFECYCLE_TABLE):
+        return 0
+    have = {c.name for c in database.get_columns(LIFECYCLE_TABLE)}
+    if "started_at" not in have:
+        return 0
+    if "outcome" in have:
+        cond = "outcome = 'failed'"
+    elif "error" in have:
+        cond = "error IS NOT NULL AND error <> ''"
+    else:
+        return 0
+    return database.execute_sql(
+        f"SELECT COUNT(*) FROM {LIFECYCLE_TABLE} WHERE {cond} AND started_at >= {database.param}", (since,)
+    ).fetchone()[0]

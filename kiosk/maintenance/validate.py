@@ -1,0 +1,170 @@
+"""Post-migration validation, also run on demand by `check`.
+
+integrity_check, foreign_key_check, the schema matching what its history says,
+row counts before/after (a version that does not declare `DELETES_ROWS = True`
+must not lose rows), the plan's orphaned-records query (information only: the
+plan joins vehicles.id to audit_logs.entity_id), and ANALYZE.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+import peewee as pw
+
+from ..schema.files import MigrationFile, Version, format_version
+from ..schema.router import KioskRouter
+from ..schema.steps import dialect_of
+
+# Tables whose row count changes by design during maintenance.
+BOOKKEEPING = {"migratehistory", "maintenance_runs", "sqlite_stat1", "sqlite_sequence"}
+
+# The plan's query, verbatim: "SELECT v.* FROM vehicles v LEFT JOIN audit_logs a ON v.id = a.entity_id WHERE a.id IS NULL".
+PLAN_ORPHANS_SQL = "SELECT v.* FROM vehicles v LEFT JOIN audit_logs a ON v.id = a.entity_id WHERE a.id IS NULL"
+# The same count, fast: no index covers entity_id alone, so the join above is
+# quadratic (minutes on 200,000 vehicles); NOT IN builds a temporary index. Same
+# comparison rules (entity_id NOT NULL; INTEGER vs TEXT compares numerically).
+ORPHANS_COUNT_SQL = "SELECT COUNT(*) FROM vehicles WHERE id NOT IN (SELECT entity_id FROM audit_logs)"
+
+
+@dataclass(frozen=True)
+class Finding:
+    level: str  # "error", "warning" or "info"
+    code: str
+    message: str
+
+    def to_json(self) -> dict:
+        return {"level": self.level, "code": self.code, "message": self.message}
+
+
+@dataclass
+class Validation:
+    findings: list[Finding] = field(default_factory=list)
+    rows_before: dict[str, int] | None = None
+    rows_after: dict[str, int] = field(default_factory=dict)
+    orphans: int | None = None
+
+    @property
+    def errors(self) -> list[Finding]:
+        return [f for f in self.findings if f.level == "error"]
+
+    @property
+    def ok(self) -> bool:
+        return not self.errors
+
+    def to_json(self) -> dict:
+        return {
+            "ok": self.ok,
+            "findings": [f.to_json() for f in self.findings],
+            "rows_before": self.rows_before,
+            "rows_after": self.rows_after,
+            "plan_orphaned_vehicles": self.orphans,
+        }
+
+
+def deletes_rows(f: MigrationFile) -> bool:
+    """What the migration file declares; undeclared means it must keep every row."""
+    return bool(f.migrate.__globals__.get("DELETES_ROWS", False))
+
+
+def row_counts(database: pw.Database) -> dict[str, int]:
+    tables = [t for t in database.get_tables() if not t.startswith("sqlite_")]
+    return {t: database.execute_sql(f'SELECT COUNT(*) FROM "{t}"').fetchone()[0] for t in sorted(tables)}
+
+
+def consistency(database: pw.Database, files: list[MigrationFile], version: Version) -> list[Finding]:
+    """Integrity of the file and the schema against its recorded version."""
+    out = []
+    if dialect_of(database) == "sqlite":
+        rows = [r[0] for r in database.execute_sql("PRAGMA integrity_check(20)").fetchall()]
+        if rows != ["ok"]:
+            out.append(Finding("error", "integrity", f"PRAGMA integrity_check: {'; '.join(rows[:3])}"))
+        out += schema_drift(database, files, version)
+    return out
+
+
+def schema_drift(database: pw.Database, files: list[MigrationFile], version: Version) -> list[Finding]:
+    """Compare tables, columns and indexes with a fresh in-memory schema at `version`."""
+    expected_db = pw.SqliteDatabase(":memory:")
+    try:
+        router = KioskRouter(expected_db, files)
+        for f in files:
+            if f.version <= version:
+                router.run_one(f.name, router.migrator, fake=False)
+        want, have = _shape(expected_db), _shape(database)
+    finally:
+        expected_db.close()
+    out = []
+    label = format_version(version)
+    for name in sorted(set(want) - set(have)):
+        out.append(Finding("error", "schema_drift", f"history says {label} but {name} is missing"))
+    for name in sorted(set(have) - set(want)):
+        out.append(Finding("warning", "schema_extra", f"{name} is not part of schema {label}"))
+    for name in sorted(set(want) & set(have)):
+        if want[name] != have[name]:
+            out.append(Finding("error", "schema_drift", f"history says {label} but {name} has columns {have[name]}, expected {want[name]}"))
+    return out
+
+
+def _shape(database: pw.Database) -> dict[str, list[str]]:
+    shape: dict[str, list[str]] = {}
+    for kind, name in database.execute_sql(
+        "SELECT type, name FROM sqlite_master WHERE type IN ('table', 'index') AND name NOT LIKE 'sqlite_%'"
+    ).fetchall():
+        if name in BOOKKEEPING:
+            continue
+        if kind == "table":
+            shape[f"table {name}"] = [r[1] for r in database.execute_sql(f'PRAGMA table_info("{name}")').fetchall()]
+        else:
+            shape[f"index {name}"] = [r[2] for r in database.execute_sql(f'PRAGMA index_info("{name}")').fetchall()]
+    return shape
+
+
+def validate(
+    database: pw.Database,
+    files: list[MigrationFile],
+    version: Version,
+    *,
+    rows_before: dict[str, int] | None = None,
+    deletes_allowed: bool = False,
+    analyze: bool = True,
+) -> Validation:
+    result = Validation(rows_before=rows_before)
+    result.findings += consistency(database, files, version)
+    sqlite = dialect_of(database) == "sqlite"
+    if sqlite:
+        broken = database.execute_sql("PRAGMA foreign_key_check").fetchall()
+        if broken:
+            tables = sorted({r[0] for r in broken})
+            result.findings.append(
+                Finding("error", "foreign_keys", f"{len(broken)} row(s) break a foreign key in {', '.join(tables)}")
+            )
+    result.rows_after = row_counts(database)
+    if rows_before is not None:
+        for table, before in sorted(rows_before.items()):
+            after = result.rows_after.get(table)
+            if table in BOOKKEEPING:
+                continue
+            if after is None:
+                result.findings.append(Finding("info", "table_dropped", f"table {table} was dropped with its {before} row(s)"))
+            elif after < before and not deletes_allowed:
+                result.findings.append(
+                    Finding("error", "rows_lost", f"{table} lost {before - after} row(s) ({before} -> {after}) in a version not meant to delete rows")
+                )
+    tables = set(result.rows_after)
+    if {"vehicles", "audit_logs"} <= tables:
+        result.orphans = database.execute_sql(ORPHANS_COUNT_SQL).fetchone()[0]
+        if result.orphans:
+            result.findings.append(
+                Finding(
+                    "info",
+                    "plan_orphans",
+                    f"the plan's orphaned-records query finds {result.orphans} vehicle(s) with no audit row whose entity_id equals their id "
+                    "(information: the plan joins vehicles.id to audit_logs.entity_id)",
+                )
+            )
+    if analyze and any(t not in BOOKKEEPING for t in result.rows_after):
+        database.execute_sql("ANALYZE")
+    elif sqlite and "sqlite_stat1" in database.get_tables():
+        database.execute_sql("DROP TABLE sqlite_stat1")  # an emptied schema (rollback --to 0) keeps no statistics
+    return result
