@@ -30,9 +30,11 @@ PLAN_ORPHANS_SQL = "SELECT v.* FROM vehicles v LEFT JOIN audit_logs a ON v.id = 
 ORPHANS_COUNT_SQL = "SELECT COUNT(*) FROM vehicles WHERE id NOT IN (SELECT entity_id FROM audit_logs)"
 # PostgreSQL compares no integer with text: the same rule spelled out (an entity_id that reads
 # as a number is compared as that number, as SQLite's affinity does; any other never matches).
+# An anti-join, not NOT IN: a NOT IN list bigger than work_mem is rescanned for every vehicle.
 ORPHANS_COUNT_SQL_PG = (
-    "SELECT COUNT(*) FROM vehicles WHERE id NOT IN (SELECT CAST(entity_id AS NUMERIC) FROM audit_logs "
-    "WHERE entity_id ~ '^[-+]?([0-9]+[.]?[0-9]*|[.][0-9]+)([eE][-+]?[0-9]+)?$')"
+    "SELECT COUNT(*) FROM vehicles v WHERE NOT EXISTS (SELECT 1 FROM audit_logs a "
+    "WHERE a.entity_id ~ '^[-+]?([0-9]+[.]?[0-9]*|[.][0-9]+)([eE][-+]?[0-9]+)?$' "
+    "AND CAST(a.entity_id AS NUMERIC) = v.id)"
 )
 
 
