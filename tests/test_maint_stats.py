@@ -46,13 +46,13 @@ def test_stats_reads_lifecycle_runs_when_present(tmp_path):
     db = make_db(tmp_path / "k.db")
     target = resolve_target(str(db))
     conn = sqlite3.connect(db)
-    # The shape schema 1.5.0 adds in parallel (only the columns stats relies on).
-    conn.execute("CREATE TABLE IF NOT EXISTS lifecycle_runs (id INTEGER PRIMARY KEY, kind TEXT, started_at TEXT, duration_ms INTEGER, rows INTEGER, error TEXT)")
-    conn.execute("DELETE FROM lifecycle_runs")
+    # Schema 1.5.0's table, as the booth's expiry/archive runs fill it.
     conn.executemany(
-        "INSERT INTO lifecycle_runs (kind, started_at, duration_ms, rows, error) VALUES (?, ?, ?, ?, ?)",
-        [("expire", "2026-11-24 10:00:00", 12, 3, None), ("expire", "2026-11-24 11:00:00", 8, 1, None),
-         ("archive", "2026-11-23 01:00:00", 30, 90, "disk I/O error")],
+        "INSERT INTO lifecycle_runs (kind, status, started_at, finished_at, duration_ms, rows_done, batch_size, "
+        "longest_tx_ms, message) VALUES (?, ?, ?, ?, ?, ?, 100, 1, ?)",
+        [("expire", "done", "2026-11-24 10:00:00", "2026-11-24 10:00:00", 12, 3, None),
+         ("expire", "done", "2026-11-24 11:00:00", "2026-11-24 11:00:00", 8, 1, None),
+         ("archive", "failed", "2026-11-23 01:00:00", "2026-11-23 01:00:00", 30, 90, "disk I/O error")],
     )
     conn.commit()
     conn.close()

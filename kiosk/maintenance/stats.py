@@ -106,10 +106,14 @@ def _lifecycle(database: pw.Database) -> list[dict]:
     if not runs.has_table(database, LIFECYCLE_TABLE):
         return []
     have = {c.name for c in database.get_columns(LIFECYCLE_TABLE)}
-    cols = [c for c in ("kind", "started_at", "duration_ms", "rows") if c in have]
+    # 1.5.0 names the row count rows_done; shown as "rows".
+    wanted = [("kind", "kind"), ("started_at", "started_at"), ("duration_ms", "duration_ms"),
+              ("rows_done" if "rows_done" in have else "rows", "rows")]
+    pairs = [(c, as_) for c, as_ in wanted if c in have]
+    cols = [as_ for _c, as_ in pairs]
     if "kind" not in cols or "started_at" not in cols:
         return []
-    picked = ", ".join(f'"{c}"' for c in cols)
+    picked = ", ".join(f'"{c}"' for c, _as in pairs)
     latest: dict[str, dict] = {}
     for row in database.execute_sql(f"SELECT {picked} FROM {LIFECYCLE_TABLE} ORDER BY started_at DESC LIMIT 500").fetchall():
         item = dict(zip(cols, row))
@@ -124,7 +128,9 @@ def _lifecycle_errors(database: pw.Database, since: str) -> int:
     have = {c.name for c in database.get_columns(LIFECYCLE_TABLE)}
     if "started_at" not in have:
         return 0
-    if "outcome" in have:
+    if "status" in have:  # 1.5.0: done | stopped | failed
+        cond = "status = 'failed'"
+    elif "outcome" in have:
         cond = "outcome = 'failed'"
     elif "error" in have:
         cond = "error IS NOT NULL AND error <> ''"

@@ -54,6 +54,7 @@ class Validation:
     rows_before: dict[str, int] | None = None
     rows_after: dict[str, int] = field(default_factory=dict)
     orphans: int | None = None
+    backend: str = "sqlite"
 
     @property
     def errors(self) -> list[Finding]:
@@ -144,7 +145,7 @@ def validate(
     deletes_allowed: bool = False,
     analyze: bool = True,
 ) -> Validation:
-    result = Validation(rows_before=rows_before)
+    result = Validation(rows_before=rows_before, backend=dialect_of(database))
     result.findings += consistency(database, files, version)
     sqlite = dialect_of(database) == "sqlite"
     broken = database.execute_sql("PRAGMA foreign_key_check").fetchall() if sqlite else pg_checks.fk_orphans(database)
