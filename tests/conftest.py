@@ -195,3 +195,12 @@ def kiosk_cli():
         return CliResult(proc.returncode, proc.stdout, proc.stderr)
 
     return run
+
+
+@pytest.fixture(autouse=True)
+def _deterministic_batches(monkeypatch):
+    """Expiry/archive halve their batch when a transaction runs long: a wall-clock reaction
+    that would make batch counts depend on machine load. Tests pin it off; one test drives it."""
+    import kiosk.booth.lifecycle as lifecycle
+
+    monkeypatch.setattr(lifecycle, "TARGET_TX_MS", 10**9)

@@ -25,12 +25,10 @@ FUTURE = "2030-01-01 00:00:00"
 CHILD = textwrap.dedent("""
     import os, signal, sys
     from kiosk.booth import Booth
+    import kiosk.booth.lifecycle as lifecycle
+    lifecycle.TARGET_TX_MS = 10 ** 9  # batch sizes independent of machine load
     from kiosk.clock import FixedClock
-    from kiosk.booth import lifecycle
     from kiosk.db import connect, resolve_target
-    # Fixed batch sizes: the worker halves them after a batch slower than 100 ms, which on a
-    # loaded machine would make the counts below depend on the clock.
-    lifecycle.TARGET_TX_MS = 10**9
     path, kind, kill_at, batch = sys.argv[1], sys.argv[2], int(sys.argv[3]), int(sys.argv[4])
     db = connect(resolve_target(path))
     marker = 'INSERT INTO "audit_logs"'

@@ -19,15 +19,6 @@ def booth(database, clock):
     return Booth(database, clock)
 
 
-@pytest.fixture(autouse=True)
-def fixed_batch_sizes(monkeypatch):
-    """The worker halves its batch after one slower than 100 ms; on a loaded test machine that
-    would make the batch counts asserted here depend on the clock."""
-    from kiosk.booth import lifecycle
-
-    monkeypatch.setattr(lifecycle, "TARGET_TX_MS", 10**9)
-
-
 fk_and_integrity = assert_consistent
 
 # The plan's cleanup WHERE: verbatim on SQLite; on PostgreSQL in its own date arithmetic.
@@ -203,3 +194,14 @@ def test_cli_expire_refuses_an_old_schema(target, kiosk_cli):
     assert kiosk_cli("--db", db, "--maintenance", "migrate", "--to", "1.4.0").code == 0
     result = kiosk_cli("--db", db, "--maintenance", "expire")
     assert result.code == 1 and "migrate" in result.err and "Traceback" not in result.err
+
+
+def test_a_batch_that_holds_the_lock_too_long_halves_the_next(booth, database, monkeypatch):
+    import kiosk.booth.lifecycle as lifecycle
+
+    monkeypatch.setattr(lifecycle, "TARGET_TX_MS", -1)  # every batch counts as too slow
+    old_audit_rows(database, 100)
+    report = booth.archive(batch_size=40)
+    # 40, then 20, then 10 (the floor) until done: 40 + 20 + 10 + 10 + 10 + 10 = 100
+    assert (report.status, report.rows, report.batches) == ("done", 100, 6)
+    assert AuditLogArchive.select().count() == 100

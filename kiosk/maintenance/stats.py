@@ -102,42 +102,26 @@ def _sizes(database: pw.Database) -> tuple[list[dict], list[dict], str]:
 
 
 def _lifecycle(database: pw.Database) -> list[dict]:
-    """The newest expiry/archive run of each kind, if schema 1.5.0's table exists."""
+    """The newest expiry/archive run of each kind (table of schema 1.5.0; absent below it)."""
     if not runs.has_table(database, LIFECYCLE_TABLE):
         return []
-    have = {c.name for c in database.get_columns(LIFECYCLE_TABLE)}
-    # 1.5.0 names the row count rows_done; shown as "rows".
-    wanted = [("kind", "kind"), ("started_at", "started_at"), ("duration_ms", "duration_ms"),
-              ("rows_done" if "rows_done" in have else "rows", "rows")]
-    pairs = [(c, as_) for c, as_ in wanted if c in have]
-    cols = [as_ for _c, as_ in pairs]
-    if "kind" not in cols or "started_at" not in cols:
-        return []
-    picked = ", ".join(f'"{c}"' for c, _as in pairs)
     latest: dict[str, dict] = {}
-    for row in database.execute_sql(f"SELECT {picked} FROM {LIFECYCLE_TABLE} ORDER BY started_at DESC LIMIT 500").fetchall():
-        item = dict(zip(cols, row))
-        item["started_at"] = str(item["started_at"])
-        latest.setdefault(str(item["kind"]), item)
+    rows = database.execute_sql(
+        f"SELECT kind, started_at, duration_ms, rows_done, status FROM {LIFECYCLE_TABLE} ORDER BY started_at DESC LIMIT 500"
+    ).fetchall()
+    for kind, started_at, duration_ms, rows_done, status in rows:
+        latest.setdefault(
+            str(kind),
+            {"kind": kind, "started_at": str(started_at), "duration_ms": duration_ms, "rows": rows_done, "status": status},
+        )
     return list(latest.values())
 
 
 def _lifecycle_errors(database: pw.Database, since: str) -> int:
     if not runs.has_table(database, LIFECYCLE_TABLE):
         return 0
-    have = {c.name for c in database.get_columns(LIFECYCLE_TABLE)}
-    if "started_at" not in have:
-        return 0
-    if "status" in have:  # 1.5.0: done | stopped | failed
-        cond = "status = 'failed'"
-    elif "outcome" in have:
-        cond = "outcome = 'failed'"
-    elif "error" in have:
-        cond = "error IS NOT NULL AND error <> ''"
-    else:
-        return 0
     return database.execute_sql(
-        f"SELECT COUNT(*) FROM {LIFECYCLE_TABLE} WHERE {cond} AND started_at >= {database.param}", (since,)
+        f"SELECT COUNT(*) FROM {LIFECYCLE_TABLE} WHERE status = 'failed' AND started_at >= {database.param}", (since,)
     ).fetchone()[0]
 
 

@@ -16,7 +16,9 @@ from textual.screen import ModalScreen, Screen
 from textual.timer import Timer
 from textual.worker import Worker, WorkerState
 
+from ..booth import Booth
 from ..clock import Clock, SystemClock
+from .lifecycle_worker import DEFAULT_INTERVAL, LifecycleWorker
 from .perf import freeze_gc_after_mount
 from .screens.activity import ActivityScreen
 from .screens.configuration import ConfigurationScreen
@@ -75,6 +77,8 @@ class KioskApp(App, inherit_bindings=False):
         freeze_gc: bool = False,
         target=None,
         database=None,
+        booth: Booth | None = None,
+        lifecycle_interval: float | None = DEFAULT_INTERVAL,
     ) -> None:
         if mode not in self.MODES:
             raise ValueError(f"unknown screen {mode!r}; one of: {', '.join(self.MODES)}")
@@ -85,12 +89,14 @@ class KioskApp(App, inherit_bindings=False):
         self.schema_version = schema_version
         self.target = target
         self.database = database
+        self.booth = booth  # the business layer; None in shell-only tests (screens then say so)
+        self.lifecycle = LifecycleWorker(self, interval=lifecycle_interval)
         self.spot_cells: list[SpotCell] = []
         self.spots_read_at = "—"
         self._freeze_gc = freeze_gc
         self._spot_timer: Timer | None = None
         self._spots_alert = ""
-        self._payment_request: str | None = None
+        self._payment_request: tuple[str | None, str | None] | None = None
         self.register_theme(KIOSK_THEME)
         self.theme = KIOSK_THEME.name
         self.set_reactive(
@@ -102,10 +108,12 @@ class KioskApp(App, inherit_bindings=False):
     def on_mount(self) -> None:
         self.set_interval(1.0, self._tick)
         self.refresh_spots()
+        self.lifecycle.start()
         if self._freeze_gc:
             freeze_gc_after_mount(self)
 
     def on_unmount(self) -> None:
+        self.lifecycle.stop()
         if self._freeze_gc:
             gc.unfreeze()
 
@@ -187,13 +195,15 @@ class KioskApp(App, inherit_bindings=False):
             self.notify(f"{what[:1].upper()}{what[1:]} failed: {reason}", title="Not done", severity="error")
 
     # ---- hand-over between screens --------------------------------------------------
-    def open_payment(self, spot_number: str | None) -> None:
-        self._payment_request = spot_number
+    def open_payment(self, spot_number: str | None, plate: str | None = None) -> None:
+        """Go to Payment with a stay to look up: a spot (from the map) or a plate (from Entry)."""
+        self._payment_request = (spot_number, plate)
         self.switch_mode("payment")
 
-    def take_payment_request(self) -> str | None:
-        spot, self._payment_request = self._payment_request, None
-        return spot
+    def take_payment_request(self) -> tuple[str | None, str | None]:
+        """(spot, plate) handed over by open_payment, once; (None, None) when there is none."""
+        request, self._payment_request = self._payment_request, None
+        return request or (None, None)
 
     # ---- command palette: every action of the current screen, plus the screens ---------
     def get_system_commands(self, screen: Screen) -> Iterable[SystemCommand]:
@@ -214,12 +224,15 @@ class KioskApp(App, inherit_bindings=False):
 
 
 def build_app(target=None, database=None, schema_version: str = "", *, services: KioskServices | None = None,
-              clock: Clock | None = None, mode: str = "entry", freeze_gc: bool = True) -> KioskApp:
-    """The one factory the CLI and the tests use; `services` defaults to reading `database`."""
+              clock: Clock | None = None, mode: str = "entry", freeze_gc: bool = True, booth: Booth | None = None,
+              lifecycle_interval: float | None = DEFAULT_INTERVAL) -> KioskApp:
+    """The one factory the CLI and the tests use; `services` and `booth` default to `database`."""
     if services is None:
         if database is None:
             raise ValueError("build_app needs a database or a services object")
-        services = database_services(database)
+        services = database_services(database, clock=clock, target=target)
+    if booth is None:  # one Booth for the whole app: the services' own
+        booth = services.booth
     return KioskApp(
         services,
         schema_version=schema_version,
@@ -228,4 +241,6 @@ def build_app(target=None, database=None, schema_version: str = "", *, services:
         freeze_gc=freeze_gc,
         target=target,
         database=database,
+        booth=booth,
+        lifecycle_interval=lifecycle_interval,
     )
