@@ -114,6 +114,10 @@ reap_stale() {
     for dir in "$TMPROOT"/kiosk-pg-run.* /dev/shm/kiosk-pg-run.* "${TMPDIR:-/tmp}"/kiosk-pg-run.*; do
         [ -d "$dir" ] || continue
         owner=$(cat "$dir/owner" 2>/dev/null || true)
+        # no owner yet: another run may be starting right now; only an old one is stale
+        if [ -z "$owner" ] && [ -z "$(find "$dir" -maxdepth 0 -mmin +5 2>/dev/null)" ]; then
+            continue
+        fi
         if [ -z "$owner" ] || ! kill -0 "$owner" 2>/dev/null; then
             say "removing the server of a killed run in $dir"
             stop_dir "$dir"
@@ -169,6 +173,7 @@ case "$cmd" in
         trap 'stop_dir "$dir"' EXIT
         trap 'exit 130' INT TERM
         start_dir "$dir"
+        echo $$ >"$dir/owner"  # again: start_dir lays the folder out anew
         KIOSK_TEST_PG_URL=$(url_of "$dir")
         export KIOSK_TEST_PG_URL
         cd "$REPO"
