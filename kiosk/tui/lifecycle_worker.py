@@ -192,10 +192,10 @@ class LifecycleWorker:
             retry = f"; trying again in {_every(self.interval)}" if self.interval else "; run it again from Activity"
             self.app.notify(f"{error}{retry}.", title="Expiry/archive run failed", severity="error", timeout=10)
             self._alert = f"expiry/archive run failed at {when}: {error}"
-            self.app.set_alert(self._alert)
+            self.app.set_alert(self._alert, source="lifecycle")
         else:
-            if self._alert and self.app.header_info.alert == self._alert:
-                self.app.set_alert("")
+            if self._alert:
+                self.app.set_alert("", source="lifecycle")
             self._alert = ""
             if outcome.trigger == "on demand":
                 self.app.notify(summary(outcome.reports), title="Expiry and archive done")
