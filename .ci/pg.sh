@@ -91,7 +91,8 @@ url_of() {
 }
 
 # Stop whatever server runs in DIR (fast, then immediate) and delete DIR.
-stop_dir() {
+# Stop whatever server runs in DIR, keeping DIR (and its owner file).
+stop_server() {
     local dir=$1
     [ -d "$dir" ] || return 0
     if [ -f "$dir/data/postmaster.pid" ] && BINDIR=$(find_bindir); then
@@ -105,20 +106,23 @@ stop_dir() {
             kill -9 "$pid" 2>/dev/null || true
         fi
     fi
-    rm -rf "$dir"
 }
 
-# Servers left by `run`s that were killed (their owner process is gone).
+stop_dir() {
+    stop_server "$1"
+    rm -rf "$1"
+}
+
+# Servers left by `run`s that were killed (their owner process is gone). Another checkout's
+# `run` going on at the same time keeps its owner file from start to end and is left alone.
 reap_stale() {
     local dir owner
     for dir in "$TMPROOT"/kiosk-pg-run.* /dev/shm/kiosk-pg-run.* "${TMPDIR:-/tmp}"/kiosk-pg-run.*; do
         [ -d "$dir" ] || continue
         owner=$(cat "$dir/owner" 2>/dev/null || true)
-        # no owner yet: another run may be starting right now; only an old one is stale
-        if [ -z "$owner" ] && [ -z "$(find "$dir" -maxdepth 0 -mmin +5 2>/dev/null)" ]; then
-            continue
-        fi
-        if [ -z "$owner" ] || ! kill -0 "$owner" 2>/dev/null; then
+        # No owner file: a run being set up (or one of an older pg.sh): never ours to stop.
+        [ -n "$owner" ] || continue
+        if ! kill -0 "$owner" 2>/dev/null; then
             say "removing the server of a killed run in $dir"
             stop_dir "$dir"
         fi
@@ -128,7 +132,8 @@ reap_stale() {
 start_dir() {
     local dir=$1 port attempt
     ensure_bindir
-    stop_dir "$dir"
+    stop_server "$dir"  # a leftover server; the folder stays (a `run` keeps its owner file in it)
+    rm -rf "$dir/data" "$dir/port" "$dir/server.log" "$dir/initdb.log"
     mkdir -p "$dir"
     chmod 700 "$dir"
     [ "$(id -u)" -eq 0 ] && { id "$PGUSER_OS" >/dev/null 2>&1 || as_pg true; chown "$PGUSER_OS:" "$dir"; }
@@ -173,7 +178,6 @@ case "$cmd" in
         trap 'stop_dir "$dir"' EXIT
         trap 'exit 130' INT TERM
         start_dir "$dir"
-        echo $$ >"$dir/owner"  # again: start_dir lays the folder out anew
         KIOSK_TEST_PG_URL=$(url_of "$dir")
         export KIOSK_TEST_PG_URL
         cd "$REPO"

@@ -9,6 +9,7 @@ import json
 import os
 import subprocess
 import sys
+import time
 
 import psycopg
 import pytest
@@ -59,6 +60,9 @@ def test_live_kiosk_refuses_migrate_naming_it_and_a_killed_kiosk_does_not_block(
         assert [k.booth for k in presence.live_kiosks(target, watcher)] == ["Booth-North"]
     finally:
         kill(kiosk)  # SIGKILL: the server drops its session and its lock
+    give_up = time.monotonic() + 30  # as soon as its server process has seen the client go
+    while presence.live_kiosks(target, watcher) and time.monotonic() < give_up:
+        time.sleep(0.01)
     assert presence.live_kiosks(target, watcher) == []
     watcher.close()
     skip = no_traceback(kiosk_cli("--db", url, "--maintenance", "migrate", "--skip-check", "connections"))

@@ -170,14 +170,18 @@ def test_a_lost_connection_is_a_booth_error_and_the_next_call_reconnects(databas
     booth.register("AB12CDE", "Jane", PHONE, "car")
     admin = psycopg.connect(target.raw, autocommit=True)
     pid = database.execute_sql("SELECT pg_backend_pid()").fetchone()[0]
+
+    def terminate():
+        # pg_terminate_backend only signals: wait (bounded) until the session is really gone.
+        assert admin.execute("SELECT pg_terminate_backend(%s, 30000)", (pid,)).fetchone()[0]
+
     if when == "idle":
-        admin.execute("SELECT pg_terminate_backend(%s)", (pid,))
-    else:  # the server goes away in the middle of a payment
+        terminate()
+    else:  # the server goes away in the middle of a registration
         real_assign = booth_entry.assign
 
         def cut(*args):
-            admin.execute("SELECT pg_terminate_backend(%s)", (pid,))
-            time.sleep(0.05)
+            terminate()
             return real_assign(*args)
 
         monkeypatch.setattr(booth_entry, "assign", cut)
