@@ -38,5 +38,11 @@ test-sqlite: $(STAMP)
 test-pg: $(STAMP)
 	bash .ci/pg.sh run $(PYTEST) </dev/null
 
+## Set everything up, generate the benchmark sites if missing (bench/data/, ~4 min
+## the first time) and run every benchmark figure; prints the table and writes
+## bench/results/latest.md and latest.json. About 15-20 minutes on 2 cores.
+bench: $(STAMP)
+	$(BIN)/python -m bench.run $(BENCH_ARGS)
+
 clean:
 	rm -rf $(VENV) build dist *.egg-info .pytest_cache

@@ -54,7 +54,7 @@ def quote(ctx: Context, stay_id, at: dt.datetime | None = None) -> FeeBreakdown:
 
 def _receipt(ctx: Context, pay: Payment, repeated: bool = False) -> Receipt:
     stay = Stay.get_by_id(pay.stay_id)
-    cfg = read_config(ctx)
+    cfg = ctx.config_row()  # not read_config(): the rates are not needed here
     # Rebuilt from what was recorded with the payment, never from today's rates.
     breakdown = compute_fee(stay.entry_timestamp, pay.created_at, from_cents(pay.rate_cents), pay.minimum_hours,
                             pay.grace_minutes or 0, from_cents(pay.daily_cap_cents), vehicle_type=stay.vehicle_type or "")
@@ -63,7 +63,7 @@ def _receipt(ctx: Context, pay: Payment, repeated: bool = False) -> Receipt:
         payment_id=pay.id, transaction_id=pay.transaction_id, stay_id=stay.id,
         plate="(expired)" if plate.startswith("~") else plate, spot=stay.spot_number, breakdown=breakdown,
         method=pay.payment_method, amount=from_cents(pay.amount_cents), tendered=from_cents(pay.tendered_cents),
-        change=from_cents(pay.change_cents), paid_at=pay.created_at, booth_name=pay.booth_name or cfg.booth_name,
+        change=from_cents(pay.change_cents), paid_at=pay.created_at, booth_name=pay.booth_name or ctx.booth_override or cfg.booth_name,
         currency=cfg.currency_symbol, repeated=repeated,
     )
 
