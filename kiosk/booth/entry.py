@@ -10,7 +10,7 @@ import peewee as pw
 
 from ..models import Stay, Vehicle
 from . import dialect
-from .config import rate_for, read_config
+from .config import rate_for
 from .context import Context
 from .errors import BoothError
 from .phones import format_phone

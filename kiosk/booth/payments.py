@@ -10,7 +10,7 @@ import peewee as pw
 
 from ..models import ParkingSpot, Payment, Stay, Vehicle
 from . import dialect
-from .config import rate_for, read_config
+from .config import rate_for
 from .context import Context
 from .errors import BoothError, shown
 from .fees import FeeBreakdown, compute_fee
