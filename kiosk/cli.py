@@ -63,11 +63,15 @@ def run_terminal(target) -> int:
 
     database = connect(target)
     version = prepare_database(target, database)
+    from .booth import Booth
     from .tui.app import build_app  # Textual is imported only when the terminal starts
+    from .tui.services import booth_services, receipts_dir_for
 
+    services = booth_services(Booth(database), receipts_dir=receipts_dir_for(target))
+    booth_name = os.environ.get("KIOSK_BOOTH") or services.booth_name or socket.gethostname()
     # Maintenance refuses to run under a live kiosk: announce this one for as long as it runs.
-    with announce(target, database, os.environ.get("KIOSK_BOOTH") or socket.gethostname()):
-        build_app(target=target, database=database, schema_version=version).run()
+    with announce(target, database, booth_name):
+        build_app(target=target, database=database, schema_version=version, services=services).run()
     return EXIT_OK
 
 

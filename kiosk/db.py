@@ -171,7 +171,7 @@ def _explain_pg_failure(target: Target, given: dict, exc: BaseException) -> str:
     return f"cannot connect to the PostgreSQL server at {where} ({text[:200]}): check that it runs and accepts connections, and the host and port in the URL"
 
 
-def connect(target: Target, readonly: bool = False, role: str | None = None) -> pw.Database:
+def connect(target: Target, readonly: bool = False, role: str | None = None, bind: bool = True) -> pw.Database:
     """Open the database for a target and bind the models to it.
 
     `readonly` opens an existing SQLite file without any write, not even the
@@ -180,6 +180,7 @@ def connect(target: Target, readonly: bool = False, role: str | None = None) -> 
     A PostgreSQL session is opened at once, so an unreachable server, a refused
     login or a missing database is a one-line `DatabaseUnavailable` here;
     `role` names the session (see `application_name`). SQLite opens lazily.
+    `bind=False` leaves the models bound where they are (a scratch database).
     """
     if target.is_sqlite and readonly:
         db: pw.Database = pw.SqliteDatabase(
@@ -189,7 +190,7 @@ def connect(target: Target, readonly: bool = False, role: str | None = None) -> 
         db = pw.SqliteDatabase(str(target.path), pragmas=dict(SQLITE_PRAGMAS), timeout=BUSY_TIMEOUT_MS / 1000)
     else:
         db = _connect_postgresql(target, readonly, role)
-    if not readonly:  # a read-only look never rebinds the models away from the working database
+    if bind and not readonly:  # a read-only look never rebinds the models away from the working database
         db_proxy.initialize(db)
     return db
 

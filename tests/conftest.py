@@ -4,6 +4,9 @@ The backend is SQLite (a file under tmp_path) unless KIOSK_TEST_PG_URL names a
 PostgreSQL server (e.g. postgresql://postgres@127.0.0.1:PORT/postgres, as
 `.ci/pg.sh run` or `make test-pg` set it): then `target` and `database` are a
 fresh database `kiosk_test_<random>` on that server, dropped after the test.
+A test that uses `database` gets a copy (CREATE DATABASE ... TEMPLATE) of one
+database migrated once per test process, instead of running every migration
+again: that is what keeps the PostgreSQL pass about as fast as the SQLite one.
 Markers: `sqlite_only` (files, flock, PRAGMAs) and `postgres_only` tests are
 skipped on the other backend.
 """
@@ -36,9 +39,13 @@ def pytest_report_header(config):
 def pytest_collection_modifyitems(config, items):
     skip_other = pytest.mark.skip(reason=f"not for the {BACKEND} backend (KIOSK_TEST_PG_URL {'set' if PG_URL else 'unset'})")
     unwanted = "sqlite_only" if PG_URL else "postgres_only"
+    once = pytest.mark.skip(reason="screen snapshots run once, on SQLite: rendering does not depend on the backend "
+                                   "(the screens' behaviour on PostgreSQL is covered by the other TUI tests)")
     for item in items:
         if unwanted in item.keywords:
             item.add_marker(skip_other)
+        elif PG_URL and "snap_compare" in getattr(item, "fixturenames", ()):
+            item.add_marker(once)
 
 
 def pg_url_for(dbname: str, server_url: str | None = None) -> str:
@@ -62,10 +69,11 @@ class PgDatabases:
     def __init__(self):
         self.created: list[str] = []
 
-    def create(self) -> str:
+    def create(self, template: str | None = None) -> str:
         name = f"kiosk_test_{secrets.token_hex(6)}"
+        copy = f' TEMPLATE "{template}"' if template else ""
         with _pg_admin() as admin:
-            admin.execute(f'CREATE DATABASE "{name}"')
+            admin.execute(f'CREATE DATABASE "{name}"{copy}')
         self.created.append(name)
         return pg_url_for(name)
 
@@ -76,6 +84,39 @@ class PgDatabases:
             for name in self.created:  # FORCE ends sessions a test left open
                 admin.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
         self.created.clear()
+
+
+FIXTURE_CLOCK = "2026-11-24 12:00:00"
+_migrated_template: dict[str, str] = {}
+
+
+def _pg_migrated_template() -> str:
+    """The name of a database migrated to the latest version (once per test process)."""
+    if "name" not in _migrated_template:
+        dbs = PgDatabases()
+        tpl_target = resolve_target(dbs.create())
+        db = connect(tpl_target)
+        try:
+            runner.migrate(tpl_target, db, None, clock=FixedClock(FIXTURE_CLOCK))
+        finally:
+            db.close()
+        # No session may use a template while it is copied; closed to connections, not even
+        # autovacuum goes in, so CREATE DATABASE never waits (it polls for up to 5 s otherwise).
+        with _pg_admin() as admin:
+            admin.execute(f'ALTER DATABASE "{dbs.created[0]}" WITH ALLOW_CONNECTIONS false IS_TEMPLATE true')
+        _migrated_template["name"] = dbs.created[0]
+    return _migrated_template["name"]
+
+
+def pytest_sessionfinish(session, exitstatus):
+    name = _migrated_template.pop("name", None)
+    if name and PG_URL:
+        try:
+            with _pg_admin() as admin:
+                admin.execute(f'ALTER DATABASE "{name}" WITH IS_TEMPLATE false')
+                admin.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+        except Exception:  # noqa: BLE001 - the server is thrown away after the run anyway
+            pass
 
 
 @pytest.fixture
@@ -113,19 +154,21 @@ def target(request, db_path):
         return resolve_target(str(db_path))
     dbs = PgDatabases()
     request.addfinalizer(dbs.drop_all)
-    return resolve_target(dbs.create())
+    # A test that asks for `database` gets it already migrated (see the module docstring).
+    template = _pg_migrated_template() if "database" in request.fixturenames else None
+    return resolve_target(dbs.create(template))
 
 
 @pytest.fixture
 def clock() -> FixedClock:
-    return FixedClock("2026-11-24 12:00:00")
+    return FixedClock(FIXTURE_CLOCK)
 
 
 @pytest.fixture
 def database(target, clock):
     """A database migrated to the latest schema, models bound to it."""
     db = connect(target)
-    runner.migrate(target, db, None, clock=clock)
+    runner.migrate(target, db, None, clock=clock)  # on PostgreSQL a copy of a migrated one: nothing left to do
     yield db
     db.close()
 
@@ -156,3 +199,12 @@ def kiosk_cli():
         return CliResult(proc.returncode, proc.stdout, proc.stderr)
 
     return run
+
+
+@pytest.fixture(autouse=True)
+def _deterministic_batches(monkeypatch):
+    """Expiry/archive halve their batch when a transaction runs long: a wall-clock reaction
+    that would make batch counts depend on machine load. Tests pin it off; one test drives it."""
+    import kiosk.booth.lifecycle as lifecycle
+
+    monkeypatch.setattr(lifecycle, "TARGET_TX_MS", 10**9)

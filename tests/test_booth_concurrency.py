@@ -1,4 +1,6 @@
-"""Several booths (real processes, one connection each) registering into one file until it is full."""
+"""Several booths (real processes, one connection each) registering into one database until it is full.
+
+The SQLite lock-handling tests are SQLite's; PostgreSQL's are in test_pg_concurrency.py."""
 
 import json
 import subprocess
@@ -7,6 +9,7 @@ import textwrap
 
 import peewee
 import pytest
+from dbcheck import assert_consistent
 
 from kiosk.booth import Booth, BoothError
 from kiosk.booth import tx
@@ -38,20 +41,20 @@ CHILD = textwrap.dedent("""
 
 
 @pytest.mark.slow
-def test_no_double_booking_no_lost_registration(database, db_path, tmp_path):
+def test_no_double_booking_no_lost_registration(database, target, tmp_path):
     booth = Booth(database)
     booth.add_spots(EXTRA, "car")
     capacity = booth.free_counts()["car"][0]
     database.close()
     go = tmp_path / "go"
-    procs = [subprocess.Popen([sys.executable, "-c", CHILD, str(db_path), f"P{k}X", str(go)],
+    procs = [subprocess.Popen([sys.executable, "-c", CHILD, target.raw, f"P{k}X", str(go)],
                               stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True) for k in range(PROCS)]
     go.touch()
     results = []
     for p in procs:
         out, err = p.communicate(timeout=120)
         assert p.returncode == 0, (out, err)
-        assert "locked" not in err and "Traceback" not in err
+        assert "locked" not in err and "Traceback" not in err and "psycopg" not in err
         results.append(json.loads(out)["done"])
     regs = [r for rs in results for r in rs]
     assert len(regs) == capacity  # every spot given, none twice
@@ -63,9 +66,10 @@ def test_no_double_booking_no_lost_registration(database, db_path, tmp_path):
     free_cars = ParkingSpot.select().where((ParkingSpot.vehicle_type == "car") & (ParkingSpot.is_occupied == False))  # noqa: E712
     assert free_cars.count() == 0
     assert AuditLog.select().where(AuditLog.action == "entry").count() == capacity
-    assert database.execute_sql("PRAGMA integrity_check").fetchone()[0] == "ok"
+    assert_consistent(database)
 
 
+@pytest.mark.sqlite_only  # SQLite's "database is locked"; PostgreSQL's conflicts: test_pg_concurrency.py
 def test_a_locked_database_is_retried_not_reported(database, clock, monkeypatch):
     booth = Booth(database, clock)
     real_atomic = database.atomic
@@ -84,6 +88,7 @@ def test_a_locked_database_is_retried_not_reported(database, clock, monkeypatch)
     assert Stay.select().count() == 1
 
 
+@pytest.mark.sqlite_only  # SQLite's "database is locked"; PostgreSQL's lock timeout: test_pg_concurrency.py
 def test_a_database_locked_for_good_gives_a_booth_error(database, clock, monkeypatch):
     booth = Booth(database, clock)
     monkeypatch.setattr(tx, "DEADLINE_S", 0.05)
@@ -94,6 +99,7 @@ def test_a_database_locked_for_good_gives_a_booth_error(database, clock, monkeyp
     assert Stay.select().count() == 0
 
 
+@pytest.mark.sqlite_only  # BEGIN IMMEDIATE and busy_timeout are SQLite's; PostgreSQL's: test_pg_concurrency.py
 def test_a_write_waits_for_another_connections_lock_then_succeeds(database, db_path, clock):
     """A real second connection holds the write lock; the booth waits (busy_timeout 0 + own polling) and wins."""
     import sqlite3

@@ -1,4 +1,6 @@
-"""Expiry and archiving killed mid-way (SIGKILL, real subprocesses) lose and duplicate nothing."""
+"""Expiry and archiving killed mid-way (SIGKILL, real subprocesses) lose and duplicate nothing.
+
+On either backend: the child opens the test's target (the SQLite file or the PostgreSQL URL)."""
 
 import os
 import signal
@@ -7,6 +9,7 @@ import sys
 import textwrap
 
 import pytest
+from dbcheck import assert_consistent, q
 
 from kiosk.booth import Booth
 from kiosk.clock import FixedClock
@@ -22,6 +25,8 @@ FUTURE = "2030-01-01 00:00:00"
 CHILD = textwrap.dedent("""
     import os, signal, sys
     from kiosk.booth import Booth
+    import kiosk.booth.lifecycle as lifecycle
+    lifecycle.TARGET_TX_MS = 10 ** 9  # batch sizes independent of machine load
     from kiosk.clock import FixedClock
     from kiosk.db import connect, resolve_target
     path, kind, kill_at, batch = sys.argv[1], sys.argv[2], int(sys.argv[3]), int(sys.argv[4])
@@ -45,25 +50,25 @@ CHILD = textwrap.dedent("""
 
 
 @pytest.fixture
-def loaded(database, db_path):
+def loaded(database, target):
     """A few thousand closed stays with payments, and old audit rows, inserted in bulk."""
     with database.atomic():
-        database.execute_sql(
+        database.execute_sql(q(database,
             "WITH RECURSIVE c(i) AS (SELECT 1 UNION ALL SELECT i + 1 FROM c WHERE i < ?) "
             "INSERT INTO vehicles (number_plate, contact_name, phone_number, entry_timestamp, vehicle_type, payment_status) "
-            "SELECT 'CR' || i, 'Jane', '+447400123456', '2020-01-01 10:00:00', 'car', 'paid' FROM c", (N_VEHICLES,))
+            "SELECT 'CR' || i, 'Jane', '+447400123456', '2020-01-01 10:00:00', 'car', 'paid' FROM c"), (N_VEHICLES,))
         database.execute_sql(
             "INSERT INTO stays (vehicle_id, vehicle_type, entry_timestamp, exit_timestamp, status) "
             "SELECT id, 'car', entry_timestamp, '2020-01-01 12:00:00', 'paid' FROM vehicles")
         database.execute_sql(
             "INSERT INTO payments (vehicle_id, stay_id, amount, amount_cents, payment_status, payment_method, transaction_id, created_at) "
             "SELECT vehicle_id, id, 5.00, 500, 'paid', 'card', 'tx' || id, '2020-01-01 12:00:00' FROM stays")
-        database.execute_sql(
+        database.execute_sql(q(database,
             "WITH RECURSIVE c(i) AS (SELECT 1 UNION ALL SELECT i + 1 FROM c WHERE i < ?) "
             "INSERT INTO audit_logs (action, entity, entity_id, timestamp, details) "
-            "SELECT 'old', 'test', i, '2020-01-01 00:00:00', '{}' FROM c", (N_AUDIT,))
+            "SELECT 'old', 'test', i, '2020-01-01 00:00:00', '{}' FROM c"), (N_AUDIT,))
     database.close()
-    return db_path
+    return target.raw
 
 
 def run_child(db_path, kind, kill_at):
@@ -87,8 +92,7 @@ def reopen(db_path):
     from kiosk.db import resolve_target
 
     db = connect(resolve_target(str(db_path)))
-    assert db.execute_sql("PRAGMA integrity_check").fetchone()[0] == "ok"
-    assert db.execute_sql("PRAGMA foreign_key_check").fetchall() == []
+    assert_consistent(db)
     return db
 
 

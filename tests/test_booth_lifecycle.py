@@ -5,6 +5,7 @@ import json
 
 import peewee
 import pytest
+from dbcheck import assert_consistent, is_pg, q
 
 from kiosk.booth import Booth, BoothError
 from kiosk.clock import FixedClock, SystemClock
@@ -18,9 +19,13 @@ def booth(database, clock):
     return Booth(database, clock)
 
 
-def fk_and_integrity(db):
-    assert db.execute_sql("PRAGMA foreign_key_check").fetchall() == []
-    assert db.execute_sql("PRAGMA integrity_check").fetchone()[0] == "ok"
+fk_and_integrity = assert_consistent
+
+# The plan's cleanup WHERE: verbatim on SQLite; on PostgreSQL in its own date arithmetic.
+PLAN_WHERE = {
+    False: "entry_timestamp < datetime('now', '-' || (SELECT retention_hours FROM system_config LIMIT 1) || ' hours')",
+    True: "entry_timestamp < (now() AT TIME ZONE 'UTC') - (SELECT retention_hours FROM system_config LIMIT 1) * interval '1 hour'",
+}
 
 
 def test_expiry_removes_personal_data_of_closed_stays_and_keeps_money(booth, clock, database):
@@ -90,7 +95,7 @@ def test_workers_selection_equals_the_plans_cleanup_where(database):
         else:
             booth.close_departed(reg.stay_id, "left without paying")
     clock.set(now)
-    plan_where = ("entry_timestamp < datetime('now', '-' || (SELECT retention_hours FROM system_config LIMIT 1) || ' hours')")
+    plan_where = PLAN_WHERE[is_pg(database)]
     closed_unpurged = ("purged_at IS NULL AND NOT EXISTS "
                        "(SELECT 1 FROM stays s WHERE s.vehicle_id = vehicles.id AND s.status = 'open')")
     by_plan = {r[0] for r in database.execute_sql(f"SELECT id FROM vehicles WHERE {plan_where} AND {closed_unpurged}")}
@@ -107,9 +112,8 @@ def test_the_plans_cleanup_delete_fails_verbatim_with_foreign_keys_on(booth, clo
     r = booth.register("AB12CDE", "Jane", PHONE, "car")
     booth.pay(r.stay_id, "card")
     database.execute_sql("UPDATE vehicles SET entry_timestamp = '2000-01-01 00:00:00'")
-    with pytest.raises(peewee.IntegrityError, match="FOREIGN KEY"):
-        database.execute_sql("DELETE FROM vehicles WHERE entry_timestamp < datetime('now', '-' || "
-                             "(SELECT retention_hours FROM system_config LIMIT 1) || ' hours')")
+    with pytest.raises(peewee.IntegrityError, match="(?i)foreign key"):
+        database.execute_sql(f"DELETE FROM vehicles WHERE {PLAN_WHERE[is_pg(database)]}")
     assert Vehicle.select().count() == 1
 
 
@@ -142,10 +146,10 @@ def test_expiry_in_batches_with_progress_and_a_clean_stop(booth, clock):
 
 def old_audit_rows(database, n, when="2020-01-01 00:00:00"):
     with database.atomic():
-        database.execute_sql(
+        database.execute_sql(q(database,
             "WITH RECURSIVE c(i) AS (SELECT 1 UNION ALL SELECT i + 1 FROM c WHERE i < ?) "
             "INSERT INTO audit_logs (action, entity, entity_id, timestamp, details) "
-            "SELECT 'old', 'test', i, ?, '{}' FROM c", (n, when))
+            "SELECT 'old', 'test', i, ?, '{}' FROM c"), (n, when))
 
 
 def test_archive_moves_old_audit_rows_exactly_once(booth, database, clock):
@@ -166,27 +170,38 @@ def test_archive_moves_old_audit_rows_exactly_once(booth, database, clock):
     assert booth.archive().rows == total - 250 + 3 + 1  # + the config change's own row
 
 
-def test_cli_expire_reports_and_flags_overstays(database, db_path, kiosk_cli):
+def test_cli_expire_reports_and_flags_overstays(database, target, kiosk_cli):
     past = FixedClock("2020-01-01 08:00:00")
     booth = Booth(database, past)
     r = booth.register("AB12CDE", "Jane", PHONE, "car")
     booth.pay(r.stay_id, "card")
     booth.register("XY34ZZZ", "Jim", PHONE, "car")
     database.close()
-    result = kiosk_cli("--db", str(db_path), "--maintenance", "expire", "--json", "--batch-size", "10")
+    result = kiosk_cli("--db", target.raw, "--maintenance", "expire", "--json", "--batch-size", "10")
     assert result.code == 4, result.err
     out = json.loads(result.out)
     assert out["expire"]["rows"] == 1 and out["expire"]["overstays"] == 1
     assert out["archive"]["status"] == "done" and out["archive"]["rows"] >= 2
-    text = kiosk_cli("--db", str(db_path), "--maintenance", "expire")
+    text = kiosk_cli("--db", target.raw, "--maintenance", "expire")
     assert text.code == 4 and "overstay" in text.out and "Traceback" not in text.err
-    bad = kiosk_cli("--db", str(db_path), "--maintenance", "expire", "--batch-size", "-5")
+    bad = kiosk_cli("--db", target.raw, "--maintenance", "expire", "--batch-size", "-5")
     assert bad.code == 2 and "Traceback" not in bad.err
     assert LifecycleRun.select().count() >= 4
 
 
-def test_cli_expire_refuses_an_old_schema(tmp_path, kiosk_cli):
-    db = tmp_path / "old.db"
-    assert kiosk_cli("--db", str(db), "--maintenance", "migrate", "--to", "1.4.0").code == 0
-    result = kiosk_cli("--db", str(db), "--maintenance", "expire")
+def test_cli_expire_refuses_an_old_schema(target, kiosk_cli):
+    db = target.raw
+    assert kiosk_cli("--db", db, "--maintenance", "migrate", "--to", "1.4.0").code == 0
+    result = kiosk_cli("--db", db, "--maintenance", "expire")
     assert result.code == 1 and "migrate" in result.err and "Traceback" not in result.err
+
+
+def test_a_batch_that_holds_the_lock_too_long_halves_the_next(booth, database, monkeypatch):
+    import kiosk.booth.lifecycle as lifecycle
+
+    monkeypatch.setattr(lifecycle, "TARGET_TX_MS", -1)  # every batch counts as too slow
+    old_audit_rows(database, 100)
+    report = booth.archive(batch_size=40)
+    # 40, then 20, then 10 (the floor) until done: 40 + 20 + 10 + 10 + 10 + 10 = 100
+    assert (report.status, report.rows, report.batches) == ("done", 100, 6)
+    assert AuditLogArchive.select().count() == 100

@@ -6,6 +6,7 @@ from collections import defaultdict
 from decimal import Decimal
 
 import pytest
+from dbcheck import is_pg, q
 
 from kiosk.booth import Booth
 from kiosk.clock import FixedClock
@@ -32,15 +33,16 @@ def test_revenue_over_100k_payments_is_exact(database):
         rows.append((reg.vehicle_id, reg.stay_id, str(amount), cents, "refunded" if cents < 0 else "paid", method,
                      f"bulk-{i}", f"{day} 12:00:00"))
     with database.atomic():
-        database.execute_sql("SELECT 1")
-        database.connection().executemany(
+        database.cursor().executemany(q(database,
             "INSERT INTO payments (vehicle_id, stay_id, amount, amount_cents, payment_status, payment_method, "
-            "transaction_id, created_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?)", rows)
+            "transaction_id, created_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?)"), rows)
     report = booth.revenue_per_day(days=14)
     assert {(d, m): v for d, m, v in report} == dict(expected)
     total = sum(v for _, _, v in report)
     assert total == sum(expected.values())
     assert total == Decimal(sum(r[3] for r in rows)) / 100
-    # What the plan's float column would have given: close, but only the cents column is guaranteed exact.
-    float_sum = database.execute_sql("SELECT SUM(amount) FROM payments").fetchone()[0]
-    assert abs(Decimal(str(float_sum)) - total) < Decimal("0.01")
+    plan_sum = database.execute_sql("SELECT SUM(amount) FROM payments").fetchone()[0]
+    if is_pg(database):  # NUMERIC(10,2) is exact there: the plan's column agrees to the cent
+        assert plan_sum == total and isinstance(plan_sum, Decimal)
+    else:  # SQLite's DECIMAL stores a float: close, but only the cents column is guaranteed exact
+        assert abs(Decimal(str(plan_sum)) - total) < Decimal("0.01")

@@ -153,7 +153,7 @@ def test_applied_version_without_file_and_out_of_order_are_refused(kiosk_cli, tm
     assert r.code == 3 and "99.0.0 (900_v99_0_0__extra) is applied but has no migration file" in r.err
     assert digest(db) == before
     # A database that skipped 1.3.0 (e.g. made from a branch without it) must not get it applied late.
-    gap = make_db(tmp_path / "gap.db", files=__import__("kiosk.schema.files", fromlist=["x"]).load_migrations(folder_with(tmp_path, drop=("004_",), name="gap")))
+    gap = make_db(tmp_path / "gap.db", files=__import__("kiosk.schema.files", fromlist=["x"]).load_migrations(folder_with(tmp_path, drop=("004_",), name="gap")), to="1.4.0")
     before = digest(gap)
     r = no_traceback(kiosk_cli("--db", str(gap), "--maintenance", "migrate"))
     assert r.code == 3 and "1.3.0 is pending but" in r.err and "out of order" in r.err

@@ -46,19 +46,19 @@ def test_stats_reads_lifecycle_runs_when_present(tmp_path):
     db = make_db(tmp_path / "k.db")
     target = resolve_target(str(db))
     conn = sqlite3.connect(db)
-    # The shape schema 1.5.0 adds in parallel (only the columns stats relies on).
-    conn.execute("CREATE TABLE IF NOT EXISTS lifecycle_runs (id INTEGER PRIMARY KEY, kind TEXT, started_at TEXT, duration_ms INTEGER, rows INTEGER, error TEXT)")
     conn.execute("DELETE FROM lifecycle_runs")
     conn.executemany(
-        "INSERT INTO lifecycle_runs (kind, started_at, duration_ms, rows, error) VALUES (?, ?, ?, ?, ?)",
-        [("expire", "2026-11-24 10:00:00", 12, 3, None), ("expire", "2026-11-24 11:00:00", 8, 1, None),
-         ("archive", "2026-11-23 01:00:00", 30, 90, "disk I/O error")],
+        "INSERT INTO lifecycle_runs (kind, status, started_at, finished_at, duration_ms, rows_done, batch_size,"
+        " longest_tx_ms, message) VALUES (?, ?, ?, ?, ?, ?, 500, 5, ?)",
+        [("expire", "done", "2026-11-24 10:00:00", "2026-11-24 10:00:00", 12, 3, ""),
+         ("expire", "done", "2026-11-24 11:00:00", "2026-11-24 11:00:00", 8, 1, ""),
+         ("archive", "failed", "2026-11-23 01:00:00", "2026-11-23 01:00:00", 30, 90, "disk I/O error")],
     )
     conn.commit()
     conn.close()
     d = stats.collect(target, connect(target, readonly=True), FILES, clock=FixedClock("2026-11-24 12:00:00"))
     last = {r["kind"]: r for r in d["last_lifecycle_runs"]}
-    assert last["expire"] == {"kind": "expire", "started_at": "2026-11-24 11:00:00", "duration_ms": 8, "rows": 1}
+    assert last["expire"] == {"kind": "expire", "started_at": "2026-11-24 11:00:00", "duration_ms": 8, "rows": 1, "status": "done"}
     assert last["archive"]["rows"] == 90
     assert d["errors_24h"] == 0  # the archive error is 35 h old
     d = stats.collect(target, connect(target, readonly=True), FILES, clock=FixedClock("2026-11-23 12:00:00"))

@@ -9,6 +9,7 @@ import itertools
 import peewee as pw
 
 from ..models import Stay, Vehicle
+from . import dialect
 from .config import rate_for
 from .context import Context
 from .errors import BoothError
@@ -47,8 +48,7 @@ def open_stays(ctx: Context, prefix="", limit=20) -> list[OpenStay]:
     limit = parse_int(limit, "limit", 1, 10_000)
     query = _open_query()
     if start:
-        # Plates are [A-Z0-9] only, so a range on the unique index is an exact prefix match.
-        query = query.where((Vehicle.number_plate >= start) & (Vehicle.number_plate < start + "~"))
+        query = query.where(dialect.prefix_match(Vehicle.number_plate, start))
     cutoff = overstay_before(ctx)
     return [_to_open(r, cutoff) for r in query.order_by(Vehicle.number_plate).limit(limit)]
 
@@ -94,7 +94,9 @@ def register(ctx: Context, plate, contact_name, phone, vehicle_type, spot=None) 
         spot_number = assign(ctx, vtype, wanted, now)
         person = dict(contact_name=name, phone_number=e164, entry_timestamp=now, updated_at=now, vehicle_type=vtype,
                       parking_spot=spot_number, payment_status=None)
-        vehicle = Vehicle.get_or_none(Vehicle.number_plate == number)
+        # PostgreSQL: locked, so an expiry batch purging this row finishes first and the row is
+        # then no longer this plate's (a new vehicle row is made), never half-reused.
+        vehicle = dialect.locked(Vehicle.select().where(Vehicle.number_plate == number)).first()
         if vehicle is None:
             vehicle_id = Vehicle.insert(number_plate=number, created_at=now, **person).execute()
         else:  # a returning plate: its row now holds this stay's personal data

@@ -21,7 +21,7 @@ from typing import Callable
 import peewee as pw
 
 from ..models import AuditLog, AuditLogArchive, LifecycleRun, Stay, Vehicle
-from . import tx
+from . import dialect, tx
 from .config import read_config
 from .context import Context
 from .errors import BoothError
@@ -52,13 +52,16 @@ def expiry_preview(ctx: Context, retention_hours) -> int:
 def _expire_batch(ctx: Context, cutoff: dt.datetime, size: int) -> int:
     # Oldest first, in the order of the partial index idx_vehicles_unpurged_entry: ORDER BY id made
     # SQLite scan every vehicle from id 1 on each batch (quadratic; bench/ issue 8).
-    ids = sorted(r.id for r in expirable(cutoff).order_by(Vehicle.entry_timestamp, Vehicle.id).limit(size))
+    # PostgreSQL: the batch's rows are locked; a row a booth is re-registering right now is
+    # skipped (left for the next run), so expiry never waits for a booth nor purges a car on site.
+    query = expirable(cutoff).order_by(Vehicle.entry_timestamp, Vehicle.id).limit(size)
+    ids = sorted(r.id for r in dialect.locked(query, skip_locked=True))
     if not ids:
         return 0
     now = ctx.now()
     token = pw.Value("~").concat(pw.Cast(Vehicle.id, "TEXT"))
     done = (Vehicle.update(number_plate=token, contact_name="", phone_number="", purged_at=now, updated_at=now)
-            .where(Vehicle.id.in_(ids) & Vehicle.purged_at.is_null()).execute())
+            .where(Vehicle.id.in_(ids) & Vehicle.purged_at.is_null() & (Vehicle.entry_timestamp < cutoff)).execute())
     ctx.audit("expire", "vehicles", f"{ids[0]}-{ids[-1]}", count=done, cutoff=f"{cutoff:%Y-%m-%d %H:%M:%S}")
     return done
 

@@ -9,6 +9,7 @@ import uuid
 import peewee as pw
 
 from ..models import ParkingSpot, Payment, Stay, Vehicle
+from . import dialect
 from .config import rate_for
 from .context import Context
 from .errors import BoothError, shown
@@ -87,6 +88,9 @@ def pay(ctx: Context, stay_id, method, tendered=None, transaction_id=None) -> Re
     stay_ref = _stay(stay_id)
 
     def change() -> Receipt:
+        # PostgreSQL: one payment at a time per stay, so a retried request waits for the first
+        # and then finds its transaction id below instead of a stay closed under its feet.
+        dialect.lock(Stay.select(Stay.id).where(Stay.id == stay_ref.id))
         earlier = Payment.get_or_none(Payment.transaction_id == txn)
         if earlier is not None:  # a retried request: hand back what was charged, charge nothing
             if earlier.stay_id != stay_ref.id or earlier.payment_method != how or earlier.refund_of is not None:
@@ -134,6 +138,7 @@ def refund(ctx: Context, payment_id, reason, reopen: bool = False) -> Refund:
     pid = parse_int(payment_id, "payment", 1, 2**62, "the payment number")
 
     def change() -> Refund:
+        dialect.lock(Payment.select(Payment.id).where(Payment.id == pid))  # PostgreSQL: one refund at a time
         original = Payment.get_or_none(Payment.id == pid)
         if original is None:
             raise BoothError(f"there is no payment {pid}: pick one from the recent payments", field="payment")
@@ -192,6 +197,8 @@ def close_departed(ctx: Context, stay_id, reason) -> None:
 
     def change() -> None:
         stay = _stay(stay_id)
+        if dialect.is_postgresql(ctx.db):  # re-read under a row lock: not closed twice at once
+            stay = dialect.locked(Stay.select().where(Stay.id == stay.id)).get()
         if stay.status != "open":
             raise BoothError(f"stay {stay.id} is already closed ({stay.status})", field="stay")
         vehicle = stay.vehicle

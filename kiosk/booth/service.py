@@ -1,24 +1,41 @@
 """`Booth`: the one object the terminal, the maintenance commands and the tests call.
 
 Each method validates its input and raises only BoothError for bad input or a
-refused action; every change is one transaction with its audit row.
+refused action; every change is one transaction with its audit row. A lost
+PostgreSQL connection (server restarted, network cut) is a BoothError too, and
+the next call opens a fresh connection.
 """
 
 from __future__ import annotations
 
 import datetime as dt
+import functools
 
 import peewee as pw
 
 from ..clock import Clock
 from . import config as _config
-from . import entry, lifecycle, payments, reports, spots
+from . import entry, lifecycle, payments, reports, spots, tx
 from .context import Context
+from .errors import BoothError
 from .fees import FeeBreakdown
 from .phones import format_phone as _format_phone
 from .plates import normalise_plate as _normalise_plate
 from .results import (AuditRow, Config, Occupancy, OpenStay, PaymentRow, Rate, Receipt, Refund, Registration,
                       RunReport, SpotState)
+
+
+def _guarded(method):
+    @functools.wraps(method)
+    def call(self, *args, **kwargs):
+        try:
+            return method(self, *args, **kwargs)
+        except Exception as exc:
+            if tx.connection_lost(self._ctx.db, exc):
+                raise BoothError(tx.LOST) from None
+            raise
+
+    return call
 
 
 class Booth:
@@ -128,3 +145,10 @@ class Booth:
 
     def recent_audit(self, limit=50, action=None) -> list[AuditRow]:
         return reports.recent_audit(self._ctx, limit, action)
+
+
+# Every public method: a lost server connection reaches the caller as a BoothError.
+for _name, _member in list(vars(Booth).items()):
+    if callable(_member) and not _name.startswith("_") and not isinstance(_member, property):
+        setattr(Booth, _name, _guarded(_member))
+del _name, _member

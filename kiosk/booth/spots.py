@@ -7,6 +7,7 @@ import datetime as dt
 import peewee as pw
 
 from ..models import ParkingRate, ParkingSpot, Stay, Vehicle
+from . import dialect
 from .config import rate_for
 from .context import Context
 from .errors import BoothError
@@ -54,8 +55,13 @@ def assign(ctx: Context, vtype: str, wanted: str | None, now: dt.datetime) -> st
             raise BoothError(f"spot {wanted} is occupied: choose a free {vtype} spot, or leave the spot empty", field="spot")
         return wanted
     while True:  # on PostgreSQL another booth may win a candidate: try the next one
-        row = (ParkingSpot.select(ParkingSpot.spot_number).where((ParkingSpot.vehicle_type == vtype) & FREE)
-               .order_by(ParkingSpot.spot_number).first())
+        candidates = (ParkingSpot.select(ParkingSpot.spot_number).where((ParkingSpot.vehicle_type == vtype) & FREE)
+                      .order_by(ParkingSpot.spot_number))
+        # PostgreSQL: skip spots other booths are taking right now instead of queueing behind them;
+        # only when every free one is being taken, wait for them (one may be given back).
+        row = dialect.locked(candidates, skip_locked=True).first()
+        if row is None and dialect.is_postgresql(ctx.db):
+            row = dialect.locked(candidates).first()
         if row is None:
             total = ParkingSpot.select().where(ParkingSpot.vehicle_type == vtype).count()
             if total == 0:

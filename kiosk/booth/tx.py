@@ -20,16 +20,18 @@ from typing import Callable, TypeVar
 
 import peewee as pw
 
+from . import dialect
 from .errors import BoothError
 
 T = TypeVar("T")
 DEADLINE_S = 10.0
+# A unique index hit twice in a row is not a race any more: let the caller report it.
+UNIQUE_RETRIES = 3
+BUSY = "the database is busy (another booth or a maintenance run is writing); nothing was changed: try again"
+LOST = ("the connection to the database server was lost, so this change may not have been saved: "
+        "check the server and the network, look the vehicle or payment up, and try again")
 
-
-def is_sqlite(db: pw.Database) -> bool:
-    if isinstance(db, pw.DatabaseProxy):
-        db = db.obj
-    return isinstance(db, pw.SqliteDatabase)
+is_sqlite = dialect.is_sqlite
 
 
 def is_busy(exc: BaseException) -> bool:
@@ -42,6 +44,8 @@ def write(db: pw.Database, fn: Callable[[], T], *, deadline_s: float | None = No
     if db.transaction_depth() > 0:
         with db.atomic():
             return fn()
+    if dialect.is_postgresql(db):
+        return _write_postgresql(db, fn, DEADLINE_S if deadline_s is None else deadline_s)
     if not is_sqlite(db):
         with db.atomic():
             return fn()
@@ -55,11 +59,49 @@ def write(db: pw.Database, fn: Callable[[], T], *, deadline_s: float | None = No
             if not is_busy(exc):
                 raise
             if time.monotonic() >= give_up:
-                raise BoothError(
-                    "the database is busy (another booth or a maintenance run is writing); nothing was changed: try again"
-                ) from None
+                raise BoothError(BUSY) from None
             time.sleep(delay * (0.5 + random.random()))
             delay = min(delay * 1.5, 0.01)
+
+
+def connection_lost(db: pw.Database, exc: BaseException) -> bool:
+    """True (and the dead connection closed, so peewee reconnects next time) when `exc` means
+    the PostgreSQL server went away."""
+    if not dialect.is_postgresql(db) or not dialect.is_connection_lost(exc, db):
+        return False
+    try:
+        db.close()
+    except Exception:  # noqa: BLE001 - the connection is gone either way
+        pass
+    return True
+
+
+def _write_postgresql(db: pw.Database, fn: Callable[[], T], deadline_s: float) -> T:
+    give_up = time.monotonic() + deadline_s
+    delay, unique_hits = 0.002, 0
+    while True:
+        try:
+            with db.atomic():
+                # Wait for another booth's row locks no longer than the deadline allows.
+                left_ms = max(1, int((give_up - time.monotonic()) * 1000))
+                db.execute_sql(f"SET LOCAL lock_timeout = {left_ms}")
+                return fn()
+        except BoothError:
+            raise
+        except Exception as exc:
+            if connection_lost(db, exc):
+                raise BoothError(LOST) from None
+            state = dialect.sqlstate(exc)
+            if state not in dialect.RETRYABLE:
+                raise
+            if state == dialect.UNIQUE_VIOLATION:
+                unique_hits += 1
+                if unique_hits >= UNIQUE_RETRIES:
+                    raise
+            if time.monotonic() >= give_up:
+                raise BoothError(BUSY) from None
+        time.sleep(delay * (0.5 + random.random()))
+        delay = min(delay * 2, 0.05)
 
 
 class _immediate:

@@ -18,7 +18,7 @@ from ..clock import Clock, SystemClock
 from ..db import Target
 from ..schema import runner
 from ..schema.files import MigrationFile, load_migrations
-from . import backup, facts, queries, runs
+from . import backup, facts, pg_dump, queries, runs
 
 LEVELS = ("error", "warning", "info")
 DISK_WARN_FLOOR = 256 * facts.MIB
@@ -67,8 +67,14 @@ def collect_alerts(
             if not t.uses_index:
                 out.append(Alert("warning", "query_no_index", f"'{t.name}' scans without an index ({'; '.join(t.plan)})"))
     if target.is_sqlite and target.path.parent.is_dir():
-        out += _disk_alerts(target)
-        out += _backup_alerts(target, clock)
+        out += _disk_alerts(target.path.parent, facts.needed_bytes(target.path))
+        out += _backup_alerts(backup.newest_backup(target.path), target.exists(), clock)
+    elif not target.is_sqlite and database is not None:  # the dumps are written on this machine
+        folder = pg_dump.backups_dir(target)
+        need = 2 * pg_dump.free_disk_needed(database) + facts.DISK_MARGIN_BYTES
+        out += _disk_alerts(folder if folder.is_dir() else folder.parent, need)
+        dumps = pg_dump.list_backups(target)
+        out += _backup_alerts(dumps[-1] if dumps else None, True, clock)
     return sorted(out, key=lambda a: LEVELS.index(a.level))
 
 
@@ -94,10 +100,9 @@ def _run_alerts(database: pw.Database) -> list[Alert]:
     return out
 
 
-def _disk_alerts(target: Target) -> list[Alert]:
-    free = facts.free_bytes(target.path.parent)
-    need = facts.needed_bytes(target.path)
-    text = f"{facts.human(free)} free at {target.path.parent}"
+def _disk_alerts(folder, need: int) -> list[Alert]:
+    free = facts.free_bytes(folder)
+    text = f"{facts.human(free)} free at {folder}"
     if free < need:
         return [Alert("error", "disk_low", f"{text}, a backup and migration need {facts.human(need)}: free some space")]
     if free < max(2 * need, DISK_WARN_FLOOR):
@@ -105,10 +110,9 @@ def _disk_alerts(target: Target) -> list[Alert]:
     return []
 
 
-def _backup_alerts(target: Target, clock: Clock) -> list[Alert]:
-    newest = backup.newest_backup(target.path)
+def _backup_alerts(newest, exists: bool, clock: Clock) -> list[Alert]:
     if newest is None:
-        return [Alert("info", "no_backup", "no backup yet: 'kiosk --maintenance backup' takes one")] if target.exists() else []
+        return [Alert("info", "no_backup", "no backup yet: 'kiosk --maintenance backup' takes one")] if exists else []
     age = clock.now() - dt.datetime.fromtimestamp(newest.stat().st_mtime, dt.timezone.utc)
     if age > BACKUP_MAX_AGE:
         return [Alert("warning", "backup_old", f"the newest backup is {age.days} days old ({newest.name}): take one")]

@@ -13,7 +13,7 @@ from ..db import connect
 from ..errors import KioskError
 from ..schema import runner
 from ..schema.files import format_version
-from . import Refused, alerts, facts, preflight, restore, stats, validate
+from . import Refused, alerts, facts, pg_dump, preflight, restore, stats, validate
 from . import backup as backups
 from .report import page_progress, print_validation
 from .runs import RunRecord, record
@@ -60,8 +60,6 @@ def _run_recorded(target, database, run: RunRecord, started: float, body):
 def backup_cmd(ctx: click.Context, out: Path | None, keep: int, as_json: bool) -> int:
     """Take a verified online backup (safe while kiosks run)."""
     target = ctx.obj["target"]
-    if not target.is_sqlite:
-        raise KioskError("backup works on SQLite files; for PostgreSQL use pg_dump (see docs/operations.md)")
     _need_database(target)
     files = runner.migration_files()
     database = connect(target)
@@ -73,9 +71,12 @@ def backup_cmd(ctx: click.Context, out: Path | None, keep: int, as_json: bool) -
         with preflight.hold(target, database, pre, need_exclusive=False), page_progress() as progress:
             st = runner.status(target, database, files)
             run.from_version = run.to_version = format_version(st.schema_version)
-            preflight.check_disk(target, pre, factor=1)
+            preflight.check_disk(target, pre, factor=1, database=database)
             pre.refuse_if_failed()
-            taken = backups.take_backup(target.path, run.from_version, out=out, keep=keep, progress=progress)
+            if target.is_sqlite:
+                taken = backups.take_backup(target.path, run.from_version, out=out, keep=keep, progress=progress)
+            else:  # pg_dump of one snapshot, verified against its row counts
+                taken = pg_dump.take(target, database, run.from_version, out=out, keep=keep)
         run.backup_path, run.rows_before = str(taken.path), taken.counts
         return taken
 
@@ -99,7 +100,7 @@ def restore_cmd(ctx: click.Context, file: Path, skips, keep: int) -> int:
     target = ctx.obj["target"]
     files = runner.migration_files()
     skip = preflight.parse_skips(skips)
-    database = connect(target) if target.is_sqlite else None
+    database = connect(target)
     with page_progress() as progress:
         run, found, where = restore.restore(target, database, file, files, skip=skip, keep=keep, report=echo, progress=progress)
     echo(f"recorded in {where}")
@@ -170,7 +171,8 @@ def _print_stats(d: dict) -> None:
     echo(f"database        {d['target']}")
     echo(f"schema version  {d['schema_version']}  (latest {d['latest']}{', pending ' + ', '.join(d['pending']) if d['pending'] else ''})")
     if "database_bytes" in d:
-        echo(f"size            {h(d['database_bytes'])} + WAL {h(d['wal_bytes'])}; free disk {h(d['free_disk_bytes'])}")
+        wal = "" if d["wal_bytes"] is None else f" + WAL {h(d['wal_bytes'])}"
+        echo(f"size            {h(d['database_bytes'])}{wal}; free disk {h(d['free_disk_bytes'])}")
         echo(f"backups         {d['backups']['count']}, newest {d['backups']['newest'] or 'none'}")
     echo(f"tables          (bytes from {d.get('size_source')})")
     for t in d.get("tables", []):

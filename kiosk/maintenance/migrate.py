@@ -15,7 +15,7 @@ from ..db import SQLITE_PRAGMAS, BUSY_TIMEOUT_MS, Target, resolve_target
 from ..errors import KioskError
 from ..schema import runner
 from ..schema.files import MigrationFile, Version, format_version
-from . import Refused, backup, preflight, validate
+from . import Refused, backup, pg_dump, preflight, validate
 from .runs import RunRecord, record
 
 
@@ -65,7 +65,7 @@ def change_schema(
         with preflight.hold(target, database, pre):
             st = preflight.check_history(target, database if target.exists() else None, files, pre)
             run.from_version = format_version(st.schema_version)
-            preflight.check_disk(target, pre)
+            preflight.check_disk(target, pre, database=database)
             pre.refuse_if_failed()
             steps = runner.plan(database, goal, files)
             wrong = [s for s in steps if s.direction != direction]
@@ -83,14 +83,14 @@ def change_schema(
             if empty and "backup" not in pre.skip:
                 pre.add("backup", True, "empty database, nothing to back up")
             else:
-                preflight.take_backup(target, run.from_version, pre, keep=keep, clock=clock, progress=progress)
+                preflight.take_backup(target, run.from_version, pre, keep=keep, clock=clock, progress=progress, database=database)
             out.backup = pre.taken
             run.backup_path = str(pre.taken.path) if pre.taken else None
             allowed = any(validate.deletes_rows(s.file) for s in steps)
             if rehearse:
                 if pre.taken is None and not empty:
                     raise Refused("--rehearse needs the backup (do not skip it): the rehearsal runs on a copy of it; nothing was changed")
-                out.rehearsal_seconds = _rehearse(target, pre.taken, files, goal, direction, allowed, report)
+                out.rehearsal_seconds = _rehearse(target, pre.taken, files, goal, direction, allowed, report, database)
             final = goal if goal is not None else files[-1].version
             touched = True
             if direction == "up":
@@ -134,8 +134,21 @@ def _rehearse(
     direction: str,
     deletes_allowed: bool,
     report,
+    database: pw.Database | None = None,
 ) -> float:
-    """Run the plan on a copy of the verified backup (or an empty file); refuse unless it validates."""
+    """Run the plan on a copy of the verified backup (or an empty database); refuse unless it validates.
+
+    SQLite: a copy of the backup file. PostgreSQL: a scratch database on the same
+    server, loaded from the dump, dropped afterwards.
+    """
+    scratch = _sqlite_scratch(target, taken) if target.is_sqlite else pg_dump.scratch_database(
+        target, database, taken.path if taken else None)
+    with scratch as (rtarget, db):
+        return _rehearse_on(rtarget, db, taken, files, goal, direction, deletes_allowed, report)
+
+
+@contextlib.contextmanager
+def _sqlite_scratch(target: Target, taken: backup.Backup | None):
     folder = backup.backups_dir(target.path)
     folder.mkdir(mode=0o700, exist_ok=True)
     copy = folder / f".rehearsal-{target.path.name}"
@@ -145,25 +158,29 @@ def _rehearse(
         copy.write_bytes(b"")
     copy.chmod(0o600)
     db = pw.SqliteDatabase(str(copy), pragmas=dict(SQLITE_PRAGMAS), timeout=BUSY_TIMEOUT_MS / 1000)
-    started = time.perf_counter()
     try:
-        rtarget = resolve_target(str(copy))
-        final = goal if goal is not None else files[-1].version
-        try:
-            if direction == "up":
-                runner.migrate(rtarget, db, final, files=files)
-            else:
-                runner.rollback(rtarget, db, final, files=files)
-            result = validate.validate(db, files, final, rows_before=taken.counts if taken else {}, deletes_allowed=deletes_allowed, analyze=False)
-        except KioskError as exc:
-            raise Refused(f"the rehearsal on a copy of the backup failed: {exc}; the live database was not touched") from None
-        if not result.ok:
-            raise Refused(f"the rehearsal's validation failed: {result.errors[0].message}; the live database was not touched")
-        seconds = time.perf_counter() - started
-        report(f"rehearsal    ok       the plan ran on a copy of the backup in {seconds:.2f} s and validated (booths wait about that long)")
-        return seconds
+        yield resolve_target(str(copy)), db
     finally:
         db.close()
         for p in (copy, Path(f"{copy}-wal"), Path(f"{copy}-shm"), Path(f"{copy}.lock")):
             with contextlib.suppress(OSError):
                 p.unlink()
+
+
+def _rehearse_on(rtarget, db, taken, files, goal, direction, deletes_allowed, report) -> float:
+    """The plan and its validation on the scratch copy; Refused unless both pass."""
+    started = time.perf_counter()
+    final = goal if goal is not None else files[-1].version
+    try:
+        if direction == "up":
+            runner.migrate(rtarget, db, final, files=files)
+        else:
+            runner.rollback(rtarget, db, final, files=files)
+        result = validate.validate(db, files, final, rows_before=taken.counts if taken else {}, deletes_allowed=deletes_allowed, analyze=False)
+    except KioskError as exc:
+        raise Refused(f"the rehearsal on a copy of the backup failed: {exc}; the live database was not touched") from None
+    if not result.ok:
+        raise Refused(f"the rehearsal's validation failed: {result.errors[0].message}; the live database was not touched")
+    seconds = time.perf_counter() - started
+    report(f"rehearsal    ok       the plan ran on a copy of the backup in {seconds:.2f} s and validated (booths wait about that long)")
+    return seconds

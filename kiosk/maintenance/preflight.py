@@ -18,7 +18,7 @@ from ..db import Target
 from ..errors import KioskError, UsageError
 from ..schema import runner
 from ..schema.files import EMPTY, MigrationFile, format_version
-from . import Refused, backup, facts, presence, validate
+from . import Refused, backup, facts, pg_dump, presence, validate
 
 SKIPPABLE = ("backup", "disk", "connections", "history")
 LOCK_WAIT_SECONDS = 60.0
@@ -121,7 +121,11 @@ def check_history(target: Target, database: pw.Database | None, files: list[Migr
     if database is not None and st.schema_version != EMPTY and not problems:
         problems += [f.message for f in validate.consistency(database, files, st.schema_version) if f.level == "error"]
         if problems:
-            newest = backup.newest_backup(target.path) if target.is_sqlite else None
+            if target.is_sqlite:
+                newest = backup.newest_backup(target.path)
+            else:
+                dumps = pg_dump.list_backups(target)
+                newest = dumps[-1] if dumps else None
             hint = f"restore the newest backup: kiosk --maintenance restore {newest}" if newest else "restore it from a backup"
             problems = [f"the database is inconsistent: {problems[0]}; {hint}"]
     ok = not problems
@@ -130,9 +134,16 @@ def check_history(target: Target, database: pw.Database | None, files: list[Migr
     return st
 
 
-def check_disk(target: Target, pre: Preflight, *, factor: int = 2, extra: int = 0) -> None:
+def check_disk(target: Target, pre: Preflight, *, factor: int = 2, extra: int = 0, database: pw.Database | None = None) -> None:
     if not target.is_sqlite:
-        pre.add("disk", True, "PostgreSQL: the server's disk is watched by its own monitoring")
+        # The server's own disk is its monitoring's job; the dump is written here, and is
+        # never bigger than the database on the server.
+        folder = pg_dump.backups_dir(target)
+        probe = folder if folder.is_dir() else folder.parent
+        need = (pg_dump.free_disk_needed(database) if database is not None else 0) + extra + facts.DISK_MARGIN_BYTES
+        free = facts.free_bytes(probe)
+        msg = f"{facts.human(free)} free at {probe} for the backup, {facts.human(need)} needed"
+        pre.add("disk", free >= need, msg if free >= need else f"not enough disk space: {msg}; free some space first")
         return
     size = facts.db_bytes(target.path) + extra
     need = factor * size + facts.DISK_MARGIN_BYTES
@@ -141,17 +152,18 @@ def check_disk(target: Target, pre: Preflight, *, factor: int = 2, extra: int = 
     pre.add("disk", free >= need, msg if free >= need else f"not enough disk space: {msg}; free some space first")
 
 
-def take_backup(target: Target, version: str, pre: Preflight, *, keep: int, clock, progress, tag: str = "") -> None:
+def take_backup(target: Target, version: str, pre: Preflight, *, keep: int, clock, progress, tag: str = "",
+                database: pw.Database | None = None) -> None:
     if "backup" in pre.skip:
         pre.add("backup", False, "no backup taken")
-        return
-    if not target.is_sqlite:
-        pre.add("backup", True, "PostgreSQL: take a pg_dump before (see docs/operations.md)")
         return
     if not target.exists():
         pre.add("backup", True, "no database yet, nothing to back up")
         return
-    pre.taken = backup.take_backup(target.path, version, keep=keep, clock=clock, progress=progress, tag=tag)
+    if target.is_sqlite:
+        pre.taken = backup.take_backup(target.path, version, keep=keep, clock=clock, progress=progress, tag=tag)
+    else:
+        pre.taken = pg_dump.take(target, database, version, keep=keep, clock=clock, tag=tag)
     rows = sum(pre.taken.counts.values())
     rotated = f", {len(pre.taken.removed)} old backup(s) rotated out" if pre.taken.removed else ""
     pre.add(

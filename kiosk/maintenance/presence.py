@@ -8,9 +8,13 @@ process's lock, so a crashed kiosk never blocks maintenance; its info file is
 left behind and cleaned up by the next probe. While maintenance holds the
 exclusive lock (`exclusive()`), a kiosk that starts is refused.
 
-PostgreSQL: each session's `application_name` is `kiosk:<role>:<pid>` (role =
-the booth's name, or `maintenance` for maintenance runs), and
-`pg_stat_activity` lists them (the server drops a dead session).
+PostgreSQL: the same design with the server's advisory locks. A running kiosk
+holds a *shared* session-level advisory lock (PRESENCE_KEY) and names its
+session `kiosk:<booth>:<pid>` (application_name); maintenance tries the
+*exclusive* lock and, when it cannot have it, names the holders from
+`pg_stat_activity`. The server drops a dead session and its locks, so a crashed
+kiosk never blocks maintenance; while maintenance holds the exclusive lock, a
+kiosk that starts is refused.
 """
 
 from __future__ import annotations
@@ -32,6 +36,10 @@ import peewee as pw
 from ..clock import SystemClock, to_sqlite_text
 from ..db import Target
 from ..errors import KioskError
+
+
+# PostgreSQL: the presence lock's key (the bytes of b"kioskliv"); advisory locks are per database.
+PRESENCE_KEY = 0x6B696F736B6C6976
 
 
 class MaintenanceRunning(KioskError):
@@ -66,7 +74,15 @@ def announce(target: Target, database: pw.Database | None, booth_name: str) -> I
         role = re.sub(r"[^A-Za-z0-9_.-]+", "-", booth_name).strip("-") or "booth"
         suffix = f":{os.getpid()}"
         database.execute_sql("SELECT set_config('application_name', %s, false)", (("kiosk:" + role)[: 63 - len(suffix)] + suffix,))
-        yield me
+        if not database.execute_sql("SELECT pg_try_advisory_lock_shared(%s)", (PRESENCE_KEY,)).fetchone()[0]:
+            raise MaintenanceRunning(
+                f"maintenance is running on {target.describe()}: wait for it to finish, then start the kiosk again"
+            )
+        try:
+            yield me
+        finally:
+            with contextlib.suppress(Exception):  # a lost session has dropped the lock already
+                database.execute_sql("SELECT pg_advisory_unlock_shared(%s)", (PRESENCE_KEY,))
         return
     fd = os.open(presence_path(target.path), os.O_RDWR | os.O_CREAT, 0o600)
     info = None
@@ -118,7 +134,14 @@ def exclusive(target: Target, database: pw.Database | None = None) -> Iterator[l
     When the list is not empty the lock is *not* held and the caller must refuse.
     """
     if not target.is_sqlite:
-        yield _pg_live(database)
+        if not database.execute_sql("SELECT pg_try_advisory_lock(%s)", (PRESENCE_KEY,)).fetchone()[0]:
+            yield _pg_live(database) or [LiveKiosk("unknown", None, "unknown host", "?")]
+            return
+        try:
+            yield []
+        finally:
+            with contextlib.suppress(Exception):
+                database.execute_sql("SELECT pg_advisory_unlock(%s)", (PRESENCE_KEY,))
         return
     fd = os.open(presence_path(target.path), os.O_RDWR | os.O_CREAT, 0o600)
     try:
@@ -184,19 +207,37 @@ def _pid_alive(pid: int) -> bool:
 
 
 def _pg_live(database: pw.Database | None) -> list[LiveKiosk]:
+    """Sessions holding the presence lock, named from pg_stat_activity (booth, pid, client address)."""
     if database is None:
         return []
     rows = database.execute_sql(
-        "SELECT application_name, pid, COALESCE(client_addr::text, 'local'), backend_start "
-        "FROM pg_stat_activity WHERE datname = current_database() AND pid <> pg_backend_pid() "
-        "AND application_name LIKE 'kiosk:%' AND application_name NOT LIKE 'kiosk:maintenance:%'"
+        "SELECT DISTINCT a.application_name, a.pid, COALESCE(host(a.client_addr), 'local socket'), "
+        "a.backend_start AT TIME ZONE 'UTC' "
+        "FROM pg_locks l JOIN pg_stat_activity a ON a.pid = l.pid "
+        "WHERE l.locktype = 'advisory' AND l.granted AND l.mode = 'ShareLock' "
+        "AND l.database = (SELECT oid FROM pg_database WHERE datname = current_database()) "
+        "AND l.objsubid = 1 AND ((l.classid::bigint << 32) | l.objid::bigint) = %s AND a.pid <> pg_backend_pid() "
+        "ORDER BY a.pid",
+        (PRESENCE_KEY,),
     ).fetchall()
     return [
         LiveKiosk(
-            name.split(":")[1],
-            pid,
+            _booth_of(name),
+            _client_pid(name) or pid,
             host,
             since.strftime("%Y-%m-%d %H:%M:%S") if isinstance(since, dt.datetime) else str(since),
         )
         for name, pid, host, since in rows
     ]
+
+
+def _client_pid(application_name: str | None) -> int | None:
+    """The kiosk process's own pid, from 'kiosk:<booth>:<pid>'."""
+    last = (application_name or "").rsplit(":", 1)[-1]
+    return int(last) if last.isdigit() else None
+
+
+def _booth_of(application_name: str | None) -> str:
+    """'kiosk:<booth>:<pid>' -> booth; another client's name as it is."""
+    parts = (application_name or "").split(":")
+    return parts[1] if len(parts) >= 3 and parts[0] == "kiosk" else (application_name or "unnamed session")

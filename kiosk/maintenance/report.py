@@ -56,5 +56,8 @@ def print_validation(v: Validation, echo: Callable[[str], None]) -> None:
             echo(f"  rows {t:28} {'-' if before is None else before} -> {'-' if after is None else after}")
     for f in v.findings:
         echo(f"  {f.level:8} {f.code:16} {f.message}")
-    if not any(f.code == "integrity" for f in v.findings):
+    if v.backend == "postgresql":
+        bad = {f.code for f in v.findings} & {"constraint_not_valid", "index_invalid", "foreign_keys"}
+        echo("  constraints and indexes valid, foreign keys ok" if not bad else "  see the findings above")
+    elif not any(f.code == "integrity" for f in v.findings):
         echo("  integrity_check ok, foreign_key_check ok" if not any(f.code == "foreign_keys" for f in v.findings) else "  integrity_check ok")

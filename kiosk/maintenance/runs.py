@@ -41,7 +41,16 @@ class RunRecord:
 
 
 def fallback_log(target: Target) -> Path | None:
-    return target.path.with_name(target.path.name + ".maintenance.jsonl") if target.is_sqlite else None
+    if target.is_sqlite:
+        return target.path.with_name(target.path.name + ".maintenance.jsonl")
+    from .pg_dump import backups_dir, dbname  # PostgreSQL: beside the dumps, on the machine that ran it
+
+    folder = backups_dir(target)
+    try:
+        folder.mkdir(mode=0o700, parents=True, exist_ok=True)
+    except OSError:
+        return None
+    return folder / f"{dbname(target)}.maintenance.jsonl"
 
 
 def has_table(database: pw.Database | None, name: str) -> bool:
@@ -61,12 +70,13 @@ def record(target: Target, database: pw.Database | None, run: RunRecord, *, in_d
         if not in_database:
             pass
         elif has_table(database, TABLE):
+            pg = not target.is_sqlite  # psycopg has no lastrowid: RETURNING gives the id
             with database.atomic():
                 cur = database.execute_sql(
                     f"INSERT INTO {TABLE} (command, started_at, duration_ms, from_version, to_version, outcome, error, "
                     "skipped_checks, backup_path, rows_before, rows_after, findings) VALUES (?,?,?,?,?,?,?,?,?,?,?,?)".replace(
                         "?", database.param
-                    ),
+                    ) + (" RETURNING id" if pg else ""),
                     (
                         run.command,
                         run.started_at,
@@ -82,7 +92,7 @@ def record(target: Target, database: pw.Database | None, run: RunRecord, *, in_d
                         json.dumps(run.findings),
                     ),
                 )
-                run_id = cur.lastrowid
+                run_id = cur.fetchone()[0] if pg else cur.lastrowid
                 _audit(database, run, str(run_id))
             return f"{TABLE} #{run_id}"
         elif has_table(database, "audit_logs"):

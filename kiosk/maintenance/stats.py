@@ -13,7 +13,7 @@ from ..db import Target
 from ..schema import runner
 from ..schema.files import MigrationFile, format_version
 from ..schema.steps import dialect_of
-from . import alerts, backup, facts, queries, runs
+from . import alerts, backup, facts, pg_dump, queries, runs
 
 LIFECYCLE_TABLE = "lifecycle_runs"  # added by schema 1.5.0 (issue 5); may be absent
 
@@ -42,6 +42,13 @@ def collect(
         out["free_disk_bytes"] = facts.free_bytes(folder)
         newest = backup.newest_backup(target.path)
         out["backups"] = {"count": len(backup.list_backups(target.path)), "newest": str(newest) if newest else None}
+    elif database is not None:  # PostgreSQL: the server's size functions; the dumps are local files
+        out["database_bytes"] = database.execute_sql("SELECT pg_database_size(current_database())").fetchone()[0]
+        out["wal_bytes"] = None  # the server's WAL is shared by all its databases: its own monitoring's job
+        folder = pg_dump.backups_dir(target)
+        out["free_disk_bytes"] = facts.free_bytes(folder if folder.is_dir() else folder.parent)
+        dumps = pg_dump.list_backups(target)
+        out["backups"] = {"count": len(dumps), "newest": str(dumps[-1]) if dumps else None}
     timings: list[queries.Timing] = []
     if database is not None:
         out["tables"], out["indexes"], out["size_source"] = _sizes(database)
@@ -65,7 +72,10 @@ def _size(path) -> int:
 
 
 def _sizes(database: pw.Database) -> tuple[list[dict], list[dict], str]:
-    """Rows and bytes per table, bytes per index: dbstat where compiled in, else page counts."""
+    """Rows and bytes per table, bytes per index: dbstat where compiled in, else page counts;
+    on PostgreSQL the server's pg_table_size / pg_relation_size."""
+    if dialect_of(database) == "postgresql":
+        return _pg_sizes(database)
     names = database.execute_sql(
         "SELECT name, type, tbl_name FROM sqlite_master WHERE type IN ('table', 'index') AND name NOT LIKE 'sqlite_%'"
     ).fetchall() if dialect_of(database) == "sqlite" else []
@@ -92,34 +102,42 @@ def _sizes(database: pw.Database) -> tuple[list[dict], list[dict], str]:
 
 
 def _lifecycle(database: pw.Database) -> list[dict]:
-    """The newest expiry/archive run of each kind, if schema 1.5.0's table exists."""
+    """The newest expiry/archive run of each kind (table of schema 1.5.0; absent below it)."""
     if not runs.has_table(database, LIFECYCLE_TABLE):
         return []
-    have = {c.name for c in database.get_columns(LIFECYCLE_TABLE)}
-    cols = [c for c in ("kind", "started_at", "duration_ms", "rows") if c in have]
-    if "kind" not in cols or "started_at" not in cols:
-        return []
-    picked = ", ".join(f'"{c}"' for c in cols)
     latest: dict[str, dict] = {}
-    for row in database.execute_sql(f"SELECT {picked} FROM {LIFECYCLE_TABLE} ORDER BY started_at DESC LIMIT 500").fetchall():
-        item = dict(zip(cols, row))
-        item["started_at"] = str(item["started_at"])
-        latest.setdefault(str(item["kind"]), item)
+    rows = database.execute_sql(
+        f"SELECT kind, started_at, duration_ms, rows_done, status FROM {LIFECYCLE_TABLE} ORDER BY started_at DESC LIMIT 500"
+    ).fetchall()
+    for kind, started_at, duration_ms, rows_done, status in rows:
+        latest.setdefault(
+            str(kind),
+            {"kind": kind, "started_at": str(started_at), "duration_ms": duration_ms, "rows": rows_done, "status": status},
+        )
     return list(latest.values())
 
 
 def _lifecycle_errors(database: pw.Database, since: str) -> int:
     if not runs.has_table(database, LIFECYCLE_TABLE):
         return 0
-    have = {c.name for c in database.get_columns(LIFECYCLE_TABLE)}
-    if "started_at" not in have:
-        return 0
-    if "outcome" in have:
-        cond = "outcome = 'failed'"
-    elif "error" in have:
-        cond = "error IS NOT NULL AND error <> ''"
-    else:
-        return 0
     return database.execute_sql(
-        f"SELECT COUNT(*) FROM {LIFECYCLE_TABLE} WHERE {cond} AND started_at >= {database.param}", (since,)
+        f"SELECT COUNT(*) FROM {LIFECYCLE_TABLE} WHERE status = 'failed' AND started_at >= {database.param}", (since,)
     ).fetchone()[0]
+
+
+def _pg_sizes(database: pw.Database) -> tuple[list[dict], list[dict], str]:
+    tables = [
+        {"name": name, "rows": database.execute_sql(f'SELECT COUNT(*) FROM "{name}"').fetchone()[0], "bytes": size}
+        for name, size in database.execute_sql(
+            "SELECT c.relname, pg_table_size(c.oid) FROM pg_class c "
+            "WHERE c.relkind IN ('r', 'p') AND c.relnamespace = current_schema()::regnamespace ORDER BY 1"
+        ).fetchall()
+    ]
+    indexes = [
+        {"name": name, "table": table, "bytes": size}
+        for name, table, size in database.execute_sql(
+            "SELECT i.relname, x.indrelid::regclass::text, pg_relation_size(i.oid) FROM pg_index x "
+            "JOIN pg_class i ON i.oid = x.indexrelid WHERE i.relnamespace = current_schema()::regnamespace ORDER BY 1"
+        ).fetchall()
+    ]
+    return tables, indexes, "pg_table_size/pg_relation_size"

@@ -1,6 +1,8 @@
 """Post-migration validation, also run on demand by `check`.
 
 integrity_check, foreign_key_check, the schema matching what its history says,
+(on PostgreSQL: every constraint and index valid, every foreign key value found
+in its parent table, the schema matching its history),
 row counts before/after (a version that does not declare `DELETES_ROWS = True`
 must not lose rows), the plan's orphaned-records query (information only: the
 plan joins vehicles.id to audit_logs.entity_id), and ANALYZE.
@@ -15,6 +17,7 @@ import peewee as pw
 from ..schema.files import MigrationFile, Version, format_version
 from ..schema.router import KioskRouter
 from ..schema.steps import dialect_of
+from . import pg_checks
 
 # Tables whose row count changes by design during maintenance.
 BOOKKEEPING = {"migratehistory", "maintenance_runs", "sqlite_stat1", "sqlite_sequence"}
@@ -25,6 +28,14 @@ PLAN_ORPHANS_SQL = "SELECT v.* FROM vehicles v LEFT JOIN audit_logs a ON v.id = 
 # quadratic (minutes on 200,000 vehicles); NOT IN builds a temporary index. Same
 # comparison rules (entity_id NOT NULL; INTEGER vs TEXT compares numerically).
 ORPHANS_COUNT_SQL = "SELECT COUNT(*) FROM vehicles WHERE id NOT IN (SELECT entity_id FROM audit_logs)"
+# PostgreSQL compares no integer with text: the same rule spelled out (an entity_id that reads
+# as a number is compared as that number, as SQLite's affinity does; any other never matches).
+# An anti-join, not NOT IN: a NOT IN list bigger than work_mem is rescanned for every vehicle.
+ORPHANS_COUNT_SQL_PG = (
+    "SELECT COUNT(*) FROM vehicles v WHERE NOT EXISTS (SELECT 1 FROM audit_logs a "
+    "WHERE a.entity_id ~ '^[-+]?([0-9]+[.]?[0-9]*|[.][0-9]+)([eE][-+]?[0-9]+)?$' "
+    "AND CAST(a.entity_id AS NUMERIC) = v.id)"
+)
 
 
 @dataclass(frozen=True)
@@ -43,6 +54,7 @@ class Validation:
     rows_before: dict[str, int] | None = None
     rows_after: dict[str, int] = field(default_factory=dict)
     orphans: int | None = None
+    backend: str = "sqlite"
 
     @property
     def errors(self) -> list[Finding]:
@@ -79,7 +91,9 @@ def consistency(database: pw.Database, files: list[MigrationFile], version: Vers
         rows = [r[0] for r in database.execute_sql("PRAGMA integrity_check(20)").fetchall()]
         if rows != ["ok"]:
             out.append(Finding("error", "integrity", f"PRAGMA integrity_check: {'; '.join(rows[:3])}"))
-        out += schema_drift(database, files, version)
+    else:
+        out += pg_checks.invalid_objects(database)
+    out += schema_drift(database, files, version)
     return out
 
 
@@ -91,7 +105,9 @@ def schema_drift(database: pw.Database, files: list[MigrationFile], version: Ver
         for f in files:
             if f.version <= version:
                 router.run_one(f.name, router.migrator, fake=False)
-        want, have = _shape(expected_db), _shape(database)
+        # Table, column and index names are the same on both backends (migrations keep them so).
+        want = _shape(expected_db)
+        have = _shape(database) if dialect_of(database) == "sqlite" else pg_checks.shape(database, BOOKKEEPING)
     finally:
         expected_db.close()
     out = []
@@ -129,16 +145,15 @@ def validate(
     deletes_allowed: bool = False,
     analyze: bool = True,
 ) -> Validation:
-    result = Validation(rows_before=rows_before)
+    result = Validation(rows_before=rows_before, backend=dialect_of(database))
     result.findings += consistency(database, files, version)
     sqlite = dialect_of(database) == "sqlite"
-    if sqlite:
-        broken = database.execute_sql("PRAGMA foreign_key_check").fetchall()
-        if broken:
-            tables = sorted({r[0] for r in broken})
-            result.findings.append(
-                Finding("error", "foreign_keys", f"{len(broken)} row(s) break a foreign key in {', '.join(tables)}")
-            )
+    broken = database.execute_sql("PRAGMA foreign_key_check").fetchall() if sqlite else pg_checks.fk_orphans(database)
+    if broken:
+        tables = sorted({r[0] for r in broken})
+        result.findings.append(
+            Finding("error", "foreign_keys", f"{len(broken)} row(s) break a foreign key in {', '.join(tables)}")
+        )
     result.rows_after = row_counts(database)
     if rows_before is not None:
         for table, before in sorted(rows_before.items()):
@@ -153,7 +168,7 @@ def validate(
                 )
     tables = set(result.rows_after)
     if {"vehicles", "audit_logs"} <= tables:
-        result.orphans = database.execute_sql(ORPHANS_COUNT_SQL).fetchone()[0]
+        result.orphans = database.execute_sql(ORPHANS_COUNT_SQL if sqlite else ORPHANS_COUNT_SQL_PG).fetchone()[0]
         if result.orphans:
             result.findings.append(
                 Finding(

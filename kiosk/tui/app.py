@@ -16,7 +16,9 @@ from textual.screen import ModalScreen, Screen
 from textual.timer import Timer
 from textual.worker import Worker, WorkerState
 
+from ..booth import Booth
 from ..clock import Clock, SystemClock
+from .lifecycle_worker import DEFAULT_INTERVAL, LifecycleWorker
 from .perf import freeze_gc_after_mount
 from .screens.activity import ActivityScreen
 from .screens.configuration import ConfigurationScreen
@@ -40,6 +42,8 @@ SCREENS = {
     "activity": ("f5", "Activity"),
 }
 SPOTS_GROUP = "spots"
+ALERTS_GROUP = "alerts"
+ALERTS_EVERY_S = 60.0  # disk space and maintenance findings change slowly
 
 
 class KioskApp(App, inherit_bindings=False):
@@ -75,6 +79,8 @@ class KioskApp(App, inherit_bindings=False):
         freeze_gc: bool = False,
         target=None,
         database=None,
+        booth: Booth | None = None,
+        lifecycle_interval: float | None = DEFAULT_INTERVAL,
     ) -> None:
         if mode not in self.MODES:
             raise ValueError(f"unknown screen {mode!r}; one of: {', '.join(self.MODES)}")
@@ -85,12 +91,15 @@ class KioskApp(App, inherit_bindings=False):
         self.schema_version = schema_version
         self.target = target
         self.database = database
+        self.booth = booth  # the business layer; None in shell-only tests (screens then say so)
+        self.lifecycle = LifecycleWorker(self, interval=lifecycle_interval)
         self.spot_cells: list[SpotCell] = []
         self.spots_read_at = "—"
         self._freeze_gc = freeze_gc
         self._spot_timer: Timer | None = None
         self._spots_alert = ""
-        self._payment_request: str | None = None
+        self._alerts: dict[str, str] = {}
+        self._payment_request: tuple[str | None, str | None] | None = None
         self.register_theme(KIOSK_THEME)
         self.theme = KIOSK_THEME.name
         self.set_reactive(
@@ -102,10 +111,14 @@ class KioskApp(App, inherit_bindings=False):
     def on_mount(self) -> None:
         self.set_interval(1.0, self._tick)
         self.refresh_spots()
+        self.lifecycle.start()
+        if self.target is not None and self.database is not None:
+            self.refresh_alerts()
         if self._freeze_gc:
             freeze_gc_after_mount(self)
 
     def on_unmount(self) -> None:
+        self.lifecycle.stop()
         if self._freeze_gc:
             gc.unfreeze()
 
@@ -129,9 +142,29 @@ class KioskApp(App, inherit_bindings=False):
     def _tick(self) -> None:
         self.header_info = replace(self.header_info, clock_text=self._clock_text())
 
-    def set_alert(self, text: str) -> None:
-        """Show an alert in every screen's header until `set_alert('')`."""
-        self.header_info = replace(self.header_info, alert=text)
+    def set_alert(self, text: str, source: str = "general") -> None:
+        """Show an alert in every screen's header until its source clears it with `set_alert('', source)`.
+
+        Sources (spot feed, lifecycle worker, maintenance findings) each own one slot, so one
+        clearing its alert never hides another's.
+        """
+        if text:
+            self._alerts[source] = text
+        else:
+            self._alerts.pop(source, None)
+        self.header_info = replace(self.header_info, alert=" · ".join(self._alerts.values()))
+
+    # ---- maintenance findings (disk space, failed runs, validation) for the header ----------
+    @work(thread=True, exit_on_error=False, group=ALERTS_GROUP, description="checking for alerts")
+    def refresh_alerts(self) -> list:
+        from ..maintenance.alerts import collect_alerts
+
+        with self.database.connection_context():
+            # timings=[]: the header never runs the timed typical queries (stats does)
+            return [a for a in collect_alerts(self.target, self.database, timings=[]) if a.level != "info"]
+
+    def _alerts_read(self, alerts: list) -> None:
+        self.set_alert("; ".join(a.message for a in alerts[:2]), source="maintenance")
 
     # ---- the spot feed: read on a timer in a thread, never on the UI thread ------------
     @work(thread=True, exit_on_error=False, group=SPOTS_GROUP, description="reading the spot map")
@@ -149,11 +182,10 @@ class KioskApp(App, inherit_bindings=False):
         self.spot_cells = cells
         self.spots_read_at = self.clock.now().strftime("%H:%M:%S")
         counts = SpotCounts.of(cells)
-        info = replace(self.header_info, free=counts.free, total=counts.total)
-        if self._spots_alert and info.alert == self._spots_alert:
-            info = replace(info, alert="")
+        self.header_info = replace(self.header_info, free=counts.free, total=counts.total)
+        if self._spots_alert:
+            self.set_alert("", source="spots")
         self._spots_alert = ""
-        self.header_info = info
         self.spots_version += 1
 
     def _arm_spot_timer(self) -> None:
@@ -170,6 +202,11 @@ class KioskApp(App, inherit_bindings=False):
                 self._spots_read(worker.result)
             if event.state in (WorkerState.SUCCESS, WorkerState.ERROR, WorkerState.CANCELLED):
                 self._arm_spot_timer()
+        if worker.group == ALERTS_GROUP and event.state in (WorkerState.SUCCESS, WorkerState.ERROR):
+            if event.state == WorkerState.SUCCESS:
+                self._alerts_read(worker.result)
+            self.set_timer(ALERTS_EVERY_S, self.refresh_alerts)  # re-armed after each check: never overlapping
+            return  # a failed alert check is itself not worth an error dialog; the next one retries
         if event.state == WorkerState.ERROR:
             self.report_worker_error(worker)
 
@@ -182,18 +219,20 @@ class KioskApp(App, inherit_bindings=False):
             retry = f"; trying again every {self.services.refresh_seconds:g} s"
             self.notify(f"Could not read the spot map: {reason}{retry}.", title="Spot map not updated", severity="error")
             self._spots_alert = f"spot map not updated since {self.spots_read_at}: {reason}"
-            self.set_alert(self._spots_alert)
+            self.set_alert(self._spots_alert, source="spots")
         else:
             self.notify(f"{what[:1].upper()}{what[1:]} failed: {reason}", title="Not done", severity="error")
 
     # ---- hand-over between screens --------------------------------------------------
-    def open_payment(self, spot_number: str | None) -> None:
-        self._payment_request = spot_number
+    def open_payment(self, spot_number: str | None, plate: str | None = None) -> None:
+        """Go to Payment with a stay to look up: a spot (from the map) or a plate (from Entry)."""
+        self._payment_request = (spot_number, plate)
         self.switch_mode("payment")
 
-    def take_payment_request(self) -> str | None:
-        spot, self._payment_request = self._payment_request, None
-        return spot
+    def take_payment_request(self) -> tuple[str | None, str | None]:
+        """(spot, plate) handed over by open_payment, once; (None, None) when there is none."""
+        request, self._payment_request = self._payment_request, None
+        return request or (None, None)
 
     # ---- command palette: every action of the current screen, plus the screens ---------
     def get_system_commands(self, screen: Screen) -> Iterable[SystemCommand]:
@@ -214,12 +253,15 @@ class KioskApp(App, inherit_bindings=False):
 
 
 def build_app(target=None, database=None, schema_version: str = "", *, services: KioskServices | None = None,
-              clock: Clock | None = None, mode: str = "entry", freeze_gc: bool = True) -> KioskApp:
-    """The one factory the CLI and the tests use; `services` defaults to reading `database`."""
+              clock: Clock | None = None, mode: str = "entry", freeze_gc: bool = True, booth: Booth | None = None,
+              lifecycle_interval: float | None = DEFAULT_INTERVAL) -> KioskApp:
+    """The one factory the CLI and the tests use; `services` and `booth` default to `database`."""
     if services is None:
         if database is None:
             raise ValueError("build_app needs a database or a services object")
-        services = database_services(database)
+        services = database_services(database, clock=clock, target=target)
+    if booth is None:  # one Booth for the whole app: the services' own
+        booth = services.booth
     return KioskApp(
         services,
         schema_version=schema_version,
@@ -228,4 +270,6 @@ def build_app(target=None, database=None, schema_version: str = "", *, services:
         freeze_gc=freeze_gc,
         target=target,
         database=database,
+        booth=booth,
+        lifecycle_interval=lifecycle_interval,
     )

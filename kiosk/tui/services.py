@@ -1,15 +1,29 @@
-"""What the terminal needs from the rest of the kiosk, as plain callables.
+"""What the terminal needs from the rest of the kiosk: a `kiosk.booth.Booth`, called from worker threads.
 
-Tests pass fakes; the CLI passes `database_services(db)` until kiosk.booth.Booth
-provides the real thing. No business rule lives here.
+Screens hold no rules: they call `services.call(lambda booth: booth.register(...))` inside a
+thread worker. `call` opens the worker thread's own connection (Peewee keeps one per thread)
+and closes it afterwards, so the UI thread never touches the database.
+
+Tests of the bare shell pass a `KioskServices` without a booth; the screens then say plainly
+that the booth layer is not connected.
 """
 
 from __future__ import annotations
 
+import os
+import re
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
+from pathlib import Path
+from typing import TYPE_CHECKING, TypeVar
 
+from .widgets.formats import clock_text, span_text
 from .widgets.spot_cells import SpotCell
+
+if TYPE_CHECKING:  # the booth is imported lazily: building a fake KioskServices needs no database code
+    from ..booth import Booth, Receipt
+
+T = TypeVar("T")
 
 
 @dataclass
@@ -17,40 +31,112 @@ class KioskServices:
     get_cells: Callable[[], Sequence[SpotCell]]  # called in a worker thread
     booth_name: str = "Booth"
     # Text shown when Enter is pressed on a spot (vehicle, time on site, fee so far);
-    # called in a worker thread. None: not connected yet.
+    # called in a worker thread. None: not connected.
     spot_details: Callable[[str], str] | None = None
     vehicle_types: Sequence[str] = field(default_factory=tuple)
     refresh_seconds: float = 3.0  # how often the spot map is read again
+    booth: Booth | None = None  # None: the screens say the booth layer is not connected
+    receipts_dir: Path | None = None  # where receipt files go (None: not written)
+
+    @property
+    def connected(self) -> bool:
+        return self.booth is not None
+
+    def call(self, fn: Callable[[Booth], T]) -> T:
+        """fn(booth) inside this thread's own database connection. Call it from worker threads only."""
+        if self.booth is None:
+            raise RuntimeError("the booth layer is not connected")
+        with self.booth.database.connection_context():
+            return fn(self.booth)
 
 
-def database_services(database, booth_name: str = "Booth") -> KioskServices:
-    """Read-only services straight from the plan tables (an interim until kiosk.booth)."""
-    import re
+# ---- the Booth-backed adapter ------------------------------------------------------------
 
-    from ..models.plan import ParkingRate, ParkingSpot
+def _natural(spot: str) -> list:
+    return [int(part) if part.isdigit() else part for part in re.split(r"(\d+)", spot.upper())]
 
-    def natural(spot: str):
-        return [int(part) if part.isdigit() else part for part in re.split(r"(\d+)", spot.upper())]
 
-    def get_cells() -> list[SpotCell]:
-        with database.connection_context():
-            rows = list(
-                ParkingSpot.select(ParkingSpot.spot_number, ParkingSpot.vehicle_type, ParkingSpot.is_occupied).tuples()
-            )
-        rows.sort(key=lambda r: natural(r[0]))
-        cells = []
-        for number, vehicle_type, occupied in rows:
-            zone = re.match(r"[^\d]*", number).group(0).rstrip("-_ ") or "—"
-            group = f"Zone {zone} · {vehicle_type or 'any type'}"
-            cells.append(SpotCell(number, group, "occupied" if occupied else "free"))
-        return cells
+def _zone(spot: str) -> str:
+    return re.match(r"[^\d]*", spot).group(0).rstrip("-_ ") or "—"
 
-    def vehicle_types() -> tuple[str, ...]:
-        with database.connection_context():
-            return tuple(r[0] for r in ParkingRate.select(ParkingRate.vehicle_type).distinct().tuples())
 
+def cells_from_states(states) -> list[SpotCell]:
+    """Booth.spot_states() -> map cells grouped by zone and type, in natural spot order (A2 before A10)."""
+    ordered = sorted(states, key=lambda s: _natural(s.spot_number))
+    return [SpotCell(s.spot_number, f"Zone {_zone(s.spot_number)} · {s.vehicle_type or 'any type'}", s.state)
+            for s in ordered]
+
+
+def spot_details_text(booth: Booth, spot: str) -> str:
+    """One line for Enter on the map: state, plate, time on site, fee so far. Plain words, never a traceback."""
+    from ..booth import BoothError, format_money
+
+    state = next((s for s in booth.spot_states() if s.spot_number == spot), None)
+    if state is None:
+        return "no such spot any more (removed in Configuration?)"
+    kind = state.vehicle_type or "any type"
+    if state.stay_id is None:
+        return f"{state.state} · {kind} spot"
     try:
-        types = vehicle_types()
-    except Exception:  # noqa: BLE001 - an empty type list is shown instead; the map reports errors itself
-        types = ()
-    return KioskServices(get_cells=get_cells, booth_name=booth_name, vehicle_types=types)
+        fee = booth.quote(state.stay_id)
+    except BoothError as exc:  # paid at another booth between the two reads
+        return f"{state.state} · {state.plate or '?'} · {exc.message}"
+    money = format_money(fee.total, booth.config().currency_symbol)
+    return (f"{state.state} · {state.plate} · {kind} · since {clock_text(fee.entry_at)} "
+            f"({span_text(fee.minutes)}) · fee so far {money}")
+
+
+def receipts_dir_for(target) -> Path:
+    """`receipts/` beside a SQLite file; for a server database, in the working directory."""
+    path = getattr(target, "path", None)
+    return (Path(path).resolve().parent if path else Path.cwd()) / "receipts"
+
+
+def booth_services(booth: Booth, *, receipts_dir: Path | None = None, refresh_seconds: float = 3.0) -> KioskServices:
+    """Services over a Booth. Reads the booth name and types once, before the terminal starts."""
+    config = booth.config()
+    types = tuple(booth.vehicle_types())
+    services = KioskServices(
+        get_cells=lambda: [],
+        booth_name=config.booth_name,
+        vehicle_types=types,
+        refresh_seconds=refresh_seconds,
+        booth=booth,
+        receipts_dir=receipts_dir,
+    )
+    services.get_cells = lambda: services.call(lambda b: cells_from_states(b.spot_states()))
+    services.spot_details = lambda spot: services.call(lambda b: spot_details_text(b, spot))
+    return services
+
+
+def database_services(database, booth_name: str | None = None, *, clock=None, target=None) -> KioskServices:
+    """Booth-backed services for a database (kept under its old name for the app factory)."""
+    from ..booth import Booth
+
+    return booth_services(Booth(database, clock, booth_name),
+                          receipts_dir=receipts_dir_for(target) if target is not None else None)
+
+
+# ---- receipt files -----------------------------------------------------------------------
+
+_UNSAFE = re.compile(r"[^A-Za-z0-9._-]")
+
+
+def write_receipt(directory: Path, receipt: Receipt) -> Path:
+    """Write Receipt.text() as `<paid at>_<transaction>.txt`: folder 0700, file 0600 (it carries a plate).
+
+    A file that already exists (the same transaction retried) is kept as it is. Runs in a worker.
+    """
+    directory.mkdir(mode=0o700, parents=True, exist_ok=True)
+    os.chmod(directory, 0o700)  # also when it existed: receipts are personal data
+    name = f"{receipt.paid_at:%Y%m%d-%H%M%S}_{_UNSAFE.sub('-', receipt.transaction_id)}.txt"
+    path = directory / name
+    try:
+        fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+    except FileExistsError:
+        return path
+    with os.fdopen(fd, "w", encoding="utf-8") as out:
+        out.write(receipt.text())
+        out.flush()
+        os.fsync(out.fileno())
+    return path

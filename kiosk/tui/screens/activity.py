@@ -1,51 +1,234 @@
-"""Activity (F5): the audit trail, the background worker's runs, open alerts. Layout and keys for now."""
+"""Activity (F5): the audit trail (newest first, filterable by action), the background worker's
+last expiry and archive runs, open alerts, and two charts: vehicles on site through today
+and takings per day. ctrl+r runs expiry + archive now.
+"""
 
 from __future__ import annotations
 
+import datetime as dt
+from dataclasses import dataclass, field
+from decimal import Decimal
+
+from textual import on, work
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Horizontal, Vertical
-from textual.widgets import DataTable, Input, Label, Static
+from textual.message import Message
+from textual.widgets import DataTable, Label, ProgressBar, Select, Static
 
+from ...booth import AuditRow, RunReport
+from ..lifecycle_worker import LifecycleStatus, _every
+from ..widgets.charts import OccupancyChart, RevenueChart
 from .base import KioskScreen
+
+KNOWN_ACTIONS = ("entry", "payment", "refund", "departed", "config", "rate", "spots_add", "spot_retype",
+                 "spot_remove", "expire", "archive")
+AUDIT_LIMIT = 200
+REVENUE_DAYS = 14
+WIDE = 120  # from this width the charts sit in a column beside the audit trail
+
+
+@dataclass
+class ActivityData:
+    audit: list[AuditRow]
+    runs: list[RunReport]
+    occupancy: list[tuple[int, int]]
+    revenue: list[tuple[dt.date, str, Decimal]]
+    overstays: int
+    today: dt.date
+    symbol: str = "£"
+    action: str = ""
+    actions_seen: list[str] = field(default_factory=list)
+
+
+def details_text(row: AuditRow) -> str:
+    """'count=6, cutoff=…'; a config change reads 'retention_hours 24→36'."""
+    parts = []
+    for key, value in sorted(row.details.items()):
+        if key == "booth":
+            continue  # it has its own column
+        if key == "changes" and isinstance(value, dict):
+            parts += [f"{k} {v[0]}→{v[1]}" if isinstance(v, list) and len(v) == 2 else f"{k}={v}"
+                      for k, v in sorted(value.items())]
+        else:
+            parts.append(f"{key}={value}")
+    return ", ".join(parts)
+
+
+def run_line(label: str, run: RunReport | None, today: dt.date | None = None) -> str:
+    if run is None:
+        return f"{label:<13} no run yet"
+    when = f"{run.finished_at:%H:%M}" if today == run.finished_at.date() else f"{run.finished_at:%m-%d %H:%M}"
+    batches = f"{run.batches} batch" + ("" if run.batches == 1 else "es")
+    text = f"{label:<13} {when} {run.status} · {run.rows:,} rows in {batches} · {run.duration_ms:,} ms"
+    if run.longest_tx_ms:
+        text += f" (lock ≤{run.longest_tx_ms:,} ms)"
+    if run.message and run.status != "done":
+        text += f"\n{'':<13} {run.message}"
+    return text
 
 
 class ActivityScreen(KioskScreen):
     TITLE = "Activity"
 
     BINDINGS = [
-        Binding("ctrl+f", "filter", "Filter", id="activity.filter"),
-        Binding("ctrl+e", "run_expiry", "Run expiry", id="activity.run"),
-        Binding("escape", "clear_filter", "Clear filter", show=False),
+        Binding("ctrl+r", "run_expiry", "Run expiry now", id="activity.run"),
+        Binding("ctrl+f", "filter", "Filter", show=False, id="activity.filter"),
+        Binding("ctrl+l", "reload", "Refresh", show=False, id="activity.reload"),
+        Binding("escape", "clear_filter", "Clear filter", show=False, id="activity.clear"),
     ]
+
+    @dataclass
+    class Loaded(Message):
+        data: ActivityData
+
+    def __init__(self, *args, **kwargs) -> None:
+        super().__init__(*args, **kwargs)
+        self.data: ActivityData | None = None
+        self._runs_seen = -1
 
     def compose_body(self) -> ComposeResult:
         with Horizontal(id="activity-bar"):
-            yield Label("Action", classes="field-label")
-            yield Input(placeholder="all actions", id="activity-filter")
-        yield DataTable(id="activity-audit", cursor_type="row", zebra_stripes=True)
-        with Horizontal(id="activity-lower"):
-            with Vertical(id="activity-runs"):
-                yield Label("Worker runs", classes="section-title")
-                yield Static("no runs yet", id="activity-runs-text")
-            with Vertical(id="activity-alerts"):
-                yield Label("Alerts", classes="section-title")
-                yield Static("", id="activity-alerts-text")
+            yield Label("Action", classes="bar-label")
+            options = [(a, a) for a in KNOWN_ACTIONS]
+            yield Select(options, prompt="all actions", id="activity-filter", compact=True)
+            yield Static("", id="activity-count")
+        with Horizontal(id="activity-main"):
+            with Vertical(id="activity-left"):
+                yield DataTable(id="activity-audit", cursor_type="row", zebra_stripes=True)
+                with Vertical(id="activity-runs"):
+                    yield Static("", id="activity-runs-text")
+                    yield ProgressBar(id="activity-progress", show_eta=False)
+                    yield Static("", id="activity-alerts-text")
+            with Vertical(id="activity-charts"):
+                yield OccupancyChart(id="activity-occupancy")
+                yield RevenueChart(id="activity-revenue")
 
     def on_mount(self) -> None:
-        self.query_one("#activity-audit", DataTable).add_columns("when (UTC)", "action", "entity", "id", "details")
-        self.watch(self.app, "header_info", self._show_alert)
-        self.query_one("#activity-audit", DataTable).focus()
+        table = self.query_one("#activity-audit", DataTable)
+        # Fixed widths: the layout does not jump as rows arrive (auto widths settle only on idle).
+        for label, width in (("when (UTC)", 14), ("action", 11), ("booth", 10), ("what", 14), ("details", 80)):
+            table.add_column(label, width=width)
+        self.watch(self.app, "header_info", lambda _info: self._show_status(), init=False)
+        if hasattr(self.app, "lifecycle"):
+            self.app.lifecycle.changed.subscribe(self, self._lifecycle_changed)
+        self._show_status()
+        table.focus()
 
-    def _show_alert(self, info) -> None:
-        self.query_one("#activity-alerts-text", Static).update(info.alert or "none")
+    def on_screen_resume(self) -> None:
+        self.action_reload()
+
+    def on_resize(self, event) -> None:
+        self.query_one("#activity-main").set_class(event.size.width >= WIDE, "-wide")
+
+    def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
+        if action == "run_expiry":  # kept enabled during a run: pressing it then says a run is under way
+            return True if getattr(self.app, "booth", None) is not None else None
+        return True
+
+    # ---- reading --------------------------------------------------------------------------
+    def action_reload(self) -> None:
+        if getattr(self.app, "booth", None) is None:
+            self.query_one("#activity-count", Static).update("no database connected")
+            return
+        select = self.query_one("#activity-filter", Select)
+        self.load("" if select.is_blank() else str(select.value))
+
+    @work(thread=True, exit_on_error=False, exclusive=True, group="activity-load", description="reading the activity")
+    def load(self, action: str) -> None:
+        booth = self.app.booth
+        with booth.database.connection_context():
+            config = booth.config()
+            today = booth.clock.now().date()
+            data = ActivityData(
+                audit=booth.recent_audit(AUDIT_LIMIT, action or None),
+                runs=booth.last_runs(10),
+                occupancy=booth.occupancy_through_day(today),
+                revenue=booth.revenue_per_day(REVENUE_DAYS),
+                overstays=len(booth.overstays()),
+                today=today,
+                symbol=config.currency_symbol,
+                action=action,
+            )
+        self.post_message(self.Loaded(data))
+
+    def on_activity_screen_loaded(self, message: Loaded) -> None:
+        data = self.data = message.data
+        table = self.query_one("#activity-audit", DataTable)
+        table.clear()
+        for row in data.audit:
+            table.add_row(f"{row.timestamp:%m-%d %H:%M:%S}", row.action, str(row.details.get("booth", "")),
+                          f"{row.entity} {row.entity_id}", details_text(row), key=str(row.id))
+        shown = f"{len(data.audit):,} entr{'y' if len(data.audit) == 1 else 'ies'}"
+        limit = f" (newest {AUDIT_LIMIT})" if len(data.audit) == AUDIT_LIMIT else ""
+        what = f"action {data.action}" if data.action else "all actions"
+        self.query_one("#activity-count", Static).update(f"{shown}{limit}, {what}, newest first")
+        self.query_one(OccupancyChart).show(data.occupancy, data.today)
+        self.query_one(RevenueChart).show(data.revenue, data.today, REVENUE_DAYS, data.symbol)
+        self._show_status()
+
+    # ---- the worker's runs and the alerts ---------------------------------------------------
+    def _lifecycle_changed(self, status: LifecycleStatus) -> None:
+        if not status.running and status.runs != self._runs_seen and self._runs_seen >= 0:
+            self.action_reload()  # a run just finished: its rows, runs and the audit trail changed
+        self._runs_seen = status.runs
+        self._show_status()
+        self.refresh_bindings()
+
+    def _show_status(self) -> None:
+        status: LifecycleStatus | None = getattr(getattr(self.app, "lifecycle", None), "status", None)
+        if self._runs_seen < 0 and status is not None:
+            self._runs_seen = status.runs
+        runs = self.data.runs if self.data else []
+        last = {kind: next((r for r in runs if r.kind == kind), None) for kind in ("expire", "archive")}
+        today = self.data.today if self.data else None
+        lines = [run_line("Last expiry", last["expire"], today), run_line("Last archive", last["archive"], today)]
+        if status is not None:
+            if status.running:
+                lines.append(f"{'Worker':<13} {status.progress_text()}")
+            elif status.interval is None:
+                lines.append(f"{'Worker':<13} on demand only · ctrl+r runs expiry + archive now")
+            else:
+                due = f" · next {status.next_at:%H:%M}" if status.next_at else ""
+                lines.append(f"{'Worker':<13} every {_every(status.interval)}{due} · ctrl+r runs it now")
+        self.query_one("#activity-runs-text", Static).update("\n".join(lines))
+        bar = self.query_one("#activity-progress", ProgressBar)
+        bar.display = bool(status and status.running)
+        if status and status.running:
+            bar.update(total=max(status.total, 1), progress=status.done)
+        self.query_one("#activity-alerts-text", Static).update(self._alerts_text(status))
+
+    def _alerts_text(self, status: LifecycleStatus | None) -> str:
+        alerts = []
+        header = getattr(getattr(self.app, "header_info", None), "alert", "")
+        if header:
+            alerts.append(header)
+        if status is not None and status.error and status.error not in header:
+            alerts.append(f"last run: {status.error}")
+        if self.data and self.data.overstays:
+            n = self.data.overstays
+            alerts.append(f"{n} vehicle{'s' if n > 1 else ''} on site past the overstay limit (F2 shows where)")
+        return "Alerts        " + ("\n              ".join(f"! {a}" for a in alerts) if alerts else "none")
+
+    # ---- keys -------------------------------------------------------------------------------
+    def action_run_expiry(self) -> None:
+        if getattr(self.app, "booth", None) is None:
+            self.notify("No database is connected: nothing to expire.", severity="warning")
+            return
+        if not self.app.lifecycle.run_now("on demand"):
+            self.notify("A run is already under way: its progress is shown here.", severity="warning")
 
     def action_filter(self) -> None:
-        self.query_one("#activity-filter", Input).focus()
+        self.query_one("#activity-filter", Select).focus()
 
     def action_clear_filter(self) -> None:
-        self.query_one("#activity-filter", Input).value = ""
+        select = self.query_one("#activity-filter", Select)
+        if not select.is_blank():
+            select.clear()
         self.query_one("#activity-audit", DataTable).focus()
 
-    def action_run_expiry(self) -> None:
-        self.not_connected("The expiry and archive run")
+    @on(Select.Changed, "#activity-filter")
+    def _filter_changed(self, event: Select.Changed) -> None:
+        wanted = "" if event.select.is_blank() else str(event.value)
+        if self.data is None or wanted != self.data.action:  # not the Changed a mounting Select posts
+            self.action_reload()

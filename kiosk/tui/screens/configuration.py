@@ -1,53 +1,408 @@
-"""Configuration (F4): retention, archive age, rates, spots, booth name. Layout and keys for now."""
+"""Configuration (F4): booth name, retention (with what the next expiry would remove), archive age,
+phone region, rates per vehicle type, and the spots. kiosk.booth decides what is valid; this
+screen shows why a value is refused, beside the field, and saves nothing while one is.
+"""
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+from functools import partial
+
+from textual import on, work
 from textual.app import ComposeResult
 from textual.binding import Binding
-from textual.containers import Grid, VerticalScroll
-from textual.widgets import DataTable, Input, Label, Static
+from textual.containers import Horizontal, Vertical, VerticalScroll
+from textual.message import Message
+from textual.timer import Timer
+from textual.widgets import Button, DataTable, Input, Label, Select, Static
 
+from ...booth import BoothError, Config, Rate
+from ...booth.config import SETTINGS
+from ...booth.money import format_money
+from ..widgets.field_row import FieldRow
+from ..widgets.spot_ranges import TypeSpots, by_type
 from .base import KioskScreen
+from .rate_dialog import RateDialog
 
-FIELDS = (
-    ("booth", "Booth name", "shown in the header; 1-40 characters"),
-    ("retention", "Retention (hours)", "personal data of closed stays is removed after this"),
-    ("archive", "Archive age (days)", "audit entries older than this move to the archive"),
-    ("region", "Phone region", "two letters, e.g. GB: numbers without +code are read as this"),
-    ("spots", "Add spots", "a range such as A01-A40 car"),
+# setting (as Booth.update_config names it), label, what is allowed
+SETTING_FIELDS = (
+    ("booth_name", "Booth name", "1-40 characters, shown in the header"),
+    ("retention_hours", "Retention (hours)", "1-8760: personal data kept after a stay"),
+    ("archive_days", "Archive age (days)", "1-3650: then audit rows are archived"),
+    ("phone_region", "Phone region", "2 letters (GB, IE…) for local numbers"),
 )
+SPOT_HINT = "a range such as A31-A40 to add; one free spot (A07) to retype or remove"
+WIDE = 120  # from this width the settings and the rates/spots sit side by side
+
+
+def check_setting(field: str, value: str) -> tuple[object, str]:
+    """(clean value, '') or (None, why it is refused) — the booth's own validators, no DB."""
+    try:
+        return SETTINGS[field](value), ""
+    except BoothError as exc:
+        return None, exc.message
+
+
+def stays(n: int) -> str:
+    return f"{n:,} closed stay" + ("" if n == 1 else "s")
 
 
 class ConfigurationScreen(KioskScreen):
     TITLE = "Configuration"
+    PREVIEW_DELAY = 0.3  # seconds of no typing before the expiry preview is counted
 
     BINDINGS = [
         Binding("ctrl+s", "save", "Save", id="config.save"),
         Binding("escape", "revert", "Revert", show=False, id="config.revert"),
+        Binding("ctrl+r", "edit_rate", "Edit rate", show=False, id="config.edit_rate"),
+        Binding("ctrl+n", "new_rate", "New type", show=False, id="config.new_rate"),
+        Binding("ctrl+t", "retype_spot", "Retype spot", show=False, id="config.retype"),
+        Binding("ctrl+b", "remove_spot", "Remove spot", show=False, id="config.remove"),
     ]
 
+    @dataclass
+    class Loaded(Message):
+        config: Config
+        spots: list[TypeSpots]
+        preview: int
+
+    @dataclass
+    class Previewed(Message):
+        hours: int
+        count: int
+
+    @dataclass
+    class Saved(Message):
+        config: Config
+        changes: dict
+
+    @dataclass
+    class SpotsChanged(Message):
+        done: str
+        spots: list[TypeSpots]
+
+    @dataclass
+    class Refused(Message):
+        form: str  # settings | spots
+        field: str | None
+        message: str
+
+    def __init__(self, *args, **kwargs) -> None:
+        super().__init__(*args, **kwargs)
+        self.saved: Config | None = None
+        self._preview_timer: Timer | None = None
+
+    # ---- layout -------------------------------------------------------------------------
     def compose_body(self) -> ComposeResult:
         with VerticalScroll(id="config-body"):
-            with Grid(id="config-form"):
-                for field_id, label, allowed in FIELDS:
-                    yield Label(label, classes="field-label")
-                    yield Input(id=f"config-{field_id}")
-                    yield Static(allowed, id=f"config-{field_id}-hint", classes="field-hint")
-            yield Static("", id="config-preview")
-            yield Label("Rates per vehicle type", classes="section-title")
-            yield DataTable(id="config-rates", cursor_type="row")
-        yield Static("[b]ctrl+s[/b] save    [b]Esc[/b] revert    nothing is saved while a field is refused", id="config-keys")
+            with Horizontal(id="config-columns"):
+                with Vertical(id="config-left"):
+                    yield Label("Settings", classes="config-section", id="config-first")
+                    for field, label, hint in SETTING_FIELDS:
+                        yield FieldRow(field, label, hint, id=f"cfg-{field}", max_length=60, classes="setting")
+                    yield Static("", id="config-preview")
+                    yield Static("", id="config-status")
+                with Vertical(id="config-right"):
+                    yield Label("Rates per vehicle type   (Enter edit · ctrl+n new type)", classes="config-section")
+                    yield DataTable(id="config-rates", cursor_type="row", show_cursor=True)
+                    yield Label("Spots", classes="config-section")
+                    yield Static("", id="config-spots")
+                    with Horizontal(id="config-spot-form"):
+                        yield Label("Spot(s)", classes="spot-label")
+                        spot_input = Input(placeholder="A31-A40", id="config-spot-input", compact=True, max_length=40)
+                        spot_input.cursor_blink = False
+                        yield spot_input
+                        yield Label("as", classes="spot-label")
+                        yield Select([], prompt="type", id="config-spot-type", compact=True)
+                        yield Button("Add", id="config-spot-add", compact=True)
+                        yield Button("Retype", id="config-spot-retype", compact=True)
+                        yield Button("Remove", id="config-spot-remove", compact=True, variant="error")
+                    yield Static(SPOT_HINT, id="config-spot-hint", classes="spot-hint")
 
     def on_mount(self) -> None:
-        rates = self.query_one("#config-rates", DataTable)
-        rates.add_columns("type", "rate / hour", "minimum hours")
-        self.query_one("#config-booth", Input).value = self.app.services.booth_name
-        self.query_one("#config-booth", Input).focus()
+        self.query_one("#config-rates", DataTable).add_columns("type", "rate / h", "min h", "grace", "daily cap")
+        if self.app.booth is None:
+            self._status("No database is connected: the configuration cannot be read or saved.")
+            return
+        self.row("booth_name").input.focus()
+        self.load()
+
+    def on_resize(self, event) -> None:
+        self.query_one("#config-columns").set_class(event.size.width >= WIDE, "-wide")
+
+    def row(self, field: str) -> FieldRow:
+        return self.query_one(f"#cfg-{field}", FieldRow)
+
+    def _status(self, text: str) -> None:
+        status = self.query_one("#config-status", Static)
+        status.update(text)
+        status.display = bool(text)
+
+    def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
+        if action in ("save", "revert", "edit_rate", "new_rate", "retype_spot", "remove_spot"):
+            return True if self.saved is not None else None  # greyed until the configuration is read
+        return True
+
+    # ---- reading ------------------------------------------------------------------------
+    @work(thread=True, exit_on_error=False, exclusive=True, group="config-load", description="reading the configuration")
+    def load(self) -> None:
+        booth = self.app.booth
+        with booth.database.connection_context():
+            config = booth.config()
+            spots = by_type(booth.spot_states(), [r.vehicle_type for r in config.rates])
+            preview = booth.expiry_preview(config.retention_hours)
+        self.post_message(self.Loaded(config, spots, preview))
+
+    def on_configuration_screen_loaded(self, message: Loaded) -> None:
+        self._show_config(message.config)
+        self._show_spots(message.spots)
+        self._show_preview(message.config.retention_hours, message.preview)
+
+    def _show_config(self, config: Config) -> None:
+        self.saved = config
+        for field, _, _ in SETTING_FIELDS:
+            row = self.row(field)
+            row.value = str(getattr(config, field))
+            row.clear_error()
+        table = self.query_one("#config-rates", DataTable)
+        keep = table.cursor_row
+        table.clear()
+        for r in config.rates:
+            cap = "none" if r.daily_cap is None else format_money(r.daily_cap, config.currency_symbol)
+            table.add_row(r.vehicle_type, format_money(r.rate_per_hour, config.currency_symbol), str(r.minimum_hours),
+                          f"{r.grace_minutes} min", cap, key=r.vehicle_type)
+        if config.rates:
+            table.move_cursor(row=min(keep, len(config.rates) - 1))
+        select = self.query_one("#config-spot-type", Select)
+        current = select.value
+        types = [r.vehicle_type for r in config.rates]
+        select.set_options([(t, t) for t in types])
+        if types:
+            select.value = current if current in types else types[0]
+        self._status("")
+        self.refresh_bindings()
+
+    def _show_spots(self, spots: list[TypeSpots]) -> None:
+        text = "\n".join(s.text() for s in spots) or "no spots yet: add a range below"
+        self.query_one("#config-spots", Static).update(text)
+
+    # ---- settings: checked as typed, retention previewed, saved together ---------------
+    @on(Input.Changed, "FieldRow.setting Input")
+    def _setting_changed(self, event: Input.Changed) -> None:
+        row = event.input.parent
+        assert isinstance(row, FieldRow)
+        value, error = check_setting(row.field, event.value)
+        row.show_error(error) if error else row.clear_error()
+        if row.field == "retention_hours":
+            self._schedule_preview(value)
+        self._show_pending()
+
+    @on(Input.Submitted, "FieldRow.setting Input")
+    def _setting_submitted(self, event: Input.Submitted) -> None:
+        event.stop()
+        self.action_save()
+
+    def _changes(self) -> dict[str, object]:
+        """Settings whose (cleaned) value differs from the saved one; refused ones are left out."""
+        if self.saved is None:
+            return {}
+        out = {}
+        for field, _, _ in SETTING_FIELDS:
+            value, error = check_setting(field, self.row(field).value)
+            if not error and value != getattr(self.saved, field):
+                out[field] = value
+        return out
+
+    def _show_pending(self) -> None:
+        refused = [r.label for r in self.query(FieldRow).filter(".setting") if r.error]
+        pending = len(self._changes())
+        if refused:
+            self._status(f"Not saved: {', '.join(refused)} refused — fix it or press Esc to revert.")
+        elif pending:
+            self._status(f"{pending} unsaved change{'s' if pending > 1 else ''}: Enter or ctrl+s saves, Esc reverts.")
+        else:
+            self._status("")
+
+    def _schedule_preview(self, hours: object) -> None:
+        if self._preview_timer is not None:
+            self._preview_timer.stop()
+            self._preview_timer = None
+        if hours is None:
+            self.query_one("#config-preview", Static).update("Retention refused: no expiry preview.")
+            return
+        if self.PREVIEW_DELAY <= 0:  # tests: no debounce, straight to the worker
+            self.preview(hours)
+            return
+        self._preview_timer = self.set_timer(self.PREVIEW_DELAY, partial(self.preview, hours))
+
+    @work(thread=True, exit_on_error=False, exclusive=True, group="config-preview", description="counting what expiry would remove")
+    def preview(self, hours: int) -> None:
+        booth = self.app.booth
+        with booth.database.connection_context():
+            count = booth.expiry_preview(hours)
+        self.post_message(self.Previewed(hours, count))
+
+    def on_configuration_screen_previewed(self, message: Previewed) -> None:
+        value, error = check_setting("retention_hours", self.row("retention_hours").value)
+        if not error and value == message.hours:  # an answer for a value since changed is dropped
+            self._show_preview(message.hours, message.count)
+
+    def _show_preview(self, hours: int, count: int) -> None:
+        saved = self.saved.retention_hours if self.saved else hours
+        change = f"Retention {hours} h" if hours == saved else f"Retention {saved} h → {hours} h (not saved yet)"
+        text = f"{change}. The next expiry run will remove personal data of {stays(count)}."
+        self.query_one("#config-preview", Static).update(text)
 
     def action_save(self) -> None:
-        self.not_connected("Saving the configuration")
+        if self.saved is None:
+            return
+        refused = [r for r in self.query(FieldRow).filter(".setting") if r.error]
+        if refused:
+            refused[0].input.focus()
+            self.notify("Nothing was saved: a field is refused (see ✗ beside it).", severity="warning")
+            return
+        changes = self._changes()
+        if not changes:
+            self.notify("Nothing to save: no setting differs from the saved one.")
+            return
+        self._save(changes)
+
+    @work(thread=True, exit_on_error=False, exclusive=True, group="config-save", description="saving the configuration")
+    def _save(self, changes: dict) -> None:
+        booth = self.app.booth
+        try:
+            with booth.database.connection_context():
+                config = booth.update_config(**changes)
+                preview = booth.expiry_preview(config.retention_hours)
+        except BoothError as exc:
+            self.post_message(self.Refused("settings", exc.field, exc.message))
+            return
+        self.post_message(self.Saved(config, changes))
+        self.post_message(self.Previewed(config.retention_hours, preview))
+
+    def on_configuration_screen_saved(self, message: Saved) -> None:
+        before = self.saved
+        self._show_config(message.config)
+        said = ", ".join(f"{label.lower()} {getattr(before, f)} → {getattr(message.config, f)}"
+                         for f, label, _ in SETTING_FIELDS if f in message.changes)
+        self.notify(f"Saved: {said}.", title="Configuration saved")
+        if "booth_name" in message.changes and hasattr(self.app, "header_info"):
+            from dataclasses import replace
+
+            self.app.header_info = replace(self.app.header_info, booth_name=message.config.booth_name)
+
+    def on_configuration_screen_refused(self, message: Refused) -> None:
+        if message.form == "settings":
+            fields = {f for f, _, _ in SETTING_FIELDS}
+            if message.field in fields:
+                self.row(message.field).show_error(message.message)
+                self.row(message.field).input.focus()
+            self._status(f"Not saved: {message.message}")
+            return
+        hint = self.query_one("#config-spot-hint", Static)
+        hint.update(f"✗ {message.message}")
+        hint.add_class("-error")
+        target = "#config-spot-type" if message.field == "type" else "#config-spot-input"
+        self.query_one(target).focus()
 
     def action_revert(self) -> None:
-        for input_ in self.query(Input):
-            input_.value = ""
-        self.query_one("#config-booth", Input).value = self.app.services.booth_name
+        if self.saved is None:
+            return
+        dirty = bool(self._changes()) or any(r.error for r in self.query(FieldRow))
+        self._show_config(self.saved)
+        self._clear_spot_hint()
+        self.query_one("#config-spot-input", Input).value = ""
+        self._schedule_preview(self.saved.retention_hours)
+        if dirty:
+            self.notify("Reverted to the saved settings; nothing was changed.")
+
+    # ---- rates ----------------------------------------------------------------------------
+    @on(DataTable.RowSelected, "#config-rates")
+    def _rate_selected(self, event: DataTable.RowSelected) -> None:
+        event.stop()
+        self.action_edit_rate()
+
+    def action_edit_rate(self) -> None:
+        table = self.query_one("#config-rates", DataTable)
+        if self.saved is None or not table.row_count:
+            return
+        key = table.coordinate_to_cell_key((table.cursor_row, 0)).row_key.value
+        self._open_rate(self.saved.rate_for(key))
+
+    def action_new_rate(self) -> None:
+        if self.saved is not None:
+            self._open_rate(None)
+
+    def _open_rate(self, rate: Rate | None) -> None:
+        self.app.push_screen(RateDialog(self.app.booth, rate), self._rate_saved)
+
+    def _rate_saved(self, rate: Rate | None) -> None:
+        self.query_one("#config-rates", DataTable).focus()
+        if rate is None:
+            return
+        symbol = self.saved.currency_symbol if self.saved else "£"
+        self.notify(f"Rate for {rate.vehicle_type} saved: {format_money(rate.rate_per_hour, symbol)} per hour.",
+                    title="Rate saved")
+        self.load()
+
+    # ---- spots ----------------------------------------------------------------------------
+    @on(Input.Submitted, "#config-spot-input")
+    def _spot_submitted(self, event: Input.Submitted) -> None:
+        event.stop()
+        self._spot_action("add")
+
+    @on(Input.Changed, "#config-spot-input")
+    def _spot_typed(self, event: Input.Changed) -> None:
+        self._clear_spot_hint()
+
+    @on(Button.Pressed, "#config-spot-form Button")
+    def _spot_button(self, event: Button.Pressed) -> None:
+        event.stop()
+        self._spot_action(event.button.id.rsplit("-", 1)[-1])
+
+    def action_retype_spot(self) -> None:
+        self._spot_action("retype")
+
+    def action_remove_spot(self) -> None:
+        self._spot_action("remove")
+
+    def _clear_spot_hint(self) -> None:
+        hint = self.query_one("#config-spot-hint", Static)
+        hint.update(SPOT_HINT)
+        hint.remove_class("-error")
+
+    def _spot_action(self, action: str) -> None:
+        if self.saved is None:
+            return
+        self._clear_spot_hint()
+        select = self.query_one("#config-spot-type", Select)
+        text = self.query_one("#config-spot-input", Input).value
+        self._change_spots(action, text, "" if select.is_blank() else str(select.value))
+
+    @work(thread=True, exit_on_error=False, group="config-spots", description="changing the spots")
+    def _change_spots(self, action: str, text: str, vtype: str) -> None:
+        booth = self.app.booth
+        try:
+            with booth.database.connection_context():
+                if action == "add":
+                    numbers = booth.add_spots(text, vtype)
+                    first_last = numbers[0] if len(numbers) == 1 else f"{numbers[0]}-{numbers[-1]}"
+                    done = f"Added {len(numbers):,} {vtype} spot{'s' if len(numbers) > 1 else ''}: {first_last}."
+                elif action == "retype":
+                    booth.retype_spot(text, vtype)
+                    done = f"Spot {text.strip().upper()} is now a {vtype} spot."
+                else:
+                    booth.remove_spot(text)
+                    done = f"Spot {text.strip().upper()} removed."
+                spots = by_type(booth.spot_states(), booth.vehicle_types())
+        except BoothError as exc:
+            self.post_message(self.Refused("spots", exc.field, exc.message))
+            return
+        self.post_message(self.SpotsChanged(done, spots))
+
+    def on_configuration_screen_spots_changed(self, message: SpotsChanged) -> None:
+        self._show_spots(message.spots)
+        self.query_one("#config-spot-input", Input).value = ""
+        self._clear_spot_hint()
+        self.notify(message.done, title="Spots changed")
+        self.app.refresh_spots_now()  # header counts and the map follow at once

@@ -1,61 +1,382 @@
-"""Entry (F1): register the next car. Layout and keys; registering arrives with kiosk.booth."""
+"""Entry (F1): register the next car in as few keys as possible.
+
+The rules live in kiosk.booth; this screen says what they found, beside the field at fault,
+as soon as it is known: a bad character as it is typed, a plate already on site or a full
+car park as soon as they are chosen. Every Booth call runs in a thread worker; results come
+back as messages. One Enter registers, shows the spot in large type and readies the next car.
+"""
 
 from __future__ import annotations
 
-from textual import on
+from dataclasses import dataclass
+
+from textual import on, work
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Grid, Vertical
-from textual.widgets import Digits, Input, Label, Select, Static
+from textual.message import Message
+from textual.widgets import Input, Label, Select, Static
+from textual.worker import Worker, WorkerState, get_current_worker
 
+from ...booth import BoothError, OpenStay, Registration, format_phone, normalise_plate
+from ...booth.text import clean_name
+from ...booth.validate import normalise_spot
+from ..widgets.field_hint import FieldHint
+from ..widgets.formats import clock_text, span_text, when_text
+from ..widgets.type_select import TypeSelect
 from .base import KioskScreen
 
 FIELDS = (
-    # id, label, placeholder, what is allowed (shown beside the field until an error replaces it)
-    ("plate", "Plate", "AB12 CDE", "letters and digits; spaces and dashes are ignored"),
-    ("name", "Name", "Jane Doe", "the driver's name, as given"),
-    ("phone", "Phone", "07700 900123", "national number or +country code"),
+    # id, label, what is allowed (shown beside the field until something else is known). No
+    # placeholders: an example in an empty field reads like the last car's data on a dim screen.
+    ("plate", "Plate", "2-10 letters and digits, e.g. AB12 CDE; spaces and dashes are ignored"),
+    ("name", "Name", "the driver's name, as given"),
+    ("phone", "Phone", "a national number such as 07400 123456, or +country code and number"),
 )
+TYPE_HINT = "first letter picks a type; Space lists them"
+SPOT_HINT = "empty: the first free spot of the type"
+KEYS = "[b]Enter[/b] register (from any field)   [b]Esc[/b] clear   [b]F3[/b] pay a parked car"
+REGISTER_GROUP = "entry-register"
 
 
 class EntryScreen(KioskScreen):
     TITLE = "Entry"
 
     BINDINGS = [
-        Binding("enter", "register", "Register", id="entry.register", priority=False),
-        Binding("escape", "clear", "Clear form", show=False, id="entry.clear"),
+        Binding("enter", "register", "Register", id="entry.register"),
+        Binding("escape", "clear", "Clear", id="entry.clear"),
+        Binding("f3", "pay_parked", "Pay", key_display="F3", id="entry.pay"),
     ]
 
+    # ---- results of the workers ------------------------------------------------------
+    @dataclass
+    class FormRead(Message):
+        region: str
+        types: tuple[str, ...]
+        vehicle_type: str | None
+        free: int
+        total: int
+        suggested: str | None
+
+    @dataclass
+    class PlateChecked(Message):
+        plate: str
+        parked: OpenStay | None
+        lookalikes: tuple[str, ...]
+
+    @dataclass
+    class Registered(Message):
+        registration: Registration
+
+    @dataclass
+    class Refused(Message):
+        field: str | None
+        message: str
+        parked: OpenStay | None = None
+
+    def __init__(self, *args, **kwargs) -> None:
+        super().__init__(*args, **kwargs)
+        self._region: str | None = None  # the phone region, once read
+        self._type_read: str | None = None  # the type whose free count is on screen
+        self._free: int | None = None
+        self._last_type: str | None = None  # the type of the last car registered here
+        self._parked: OpenStay | None = None  # the plate typed is on site already
+        self._busy = False  # a registration is under way: a second Enter must not start another
+
     def compose_body(self) -> ComposeResult:
+        types = list(self.app.services.vehicle_types)
         with Grid(id="entry-form"):
-            for field_id, label, placeholder, allowed in FIELDS:
+            for field_id, label, allowed in FIELDS:
                 yield Label(label, classes="field-label")
-                yield Input(placeholder=placeholder, id=f"entry-{field_id}")
-                yield Static(allowed, id=f"entry-{field_id}-hint", classes="field-hint")
+                yield Input(id=f"entry-{field_id}", max_length=80)
+                yield FieldHint(allowed, id=f"entry-{field_id}-hint")
             yield Label("Type", classes="field-label")
-            types = [(t, t) for t in self.app.services.vehicle_types]
-            yield Select(types, prompt="vehicle type", id="entry-type", allow_blank=not types)
-            yield Static("the last type used stays selected", classes="field-hint")
+            yield TypeSelect([(t, t) for t in types], id="entry-type", allow_blank=not types,
+                             value=types[0] if types else Select.NULL, type_to_search=True)
+            yield FieldHint(TYPE_HINT, id="entry-type-hint")
             yield Label("Spot", classes="field-label")
-            yield Input(placeholder="auto", id="entry-spot")
-            yield Static("empty: the first free spot of that type", id="entry-spot-hint", classes="field-hint")
-        yield Static("[b]Enter[/b] register from any field    [b]Esc[/b] clear for the next car", id="entry-keys")
+            yield Input(placeholder="auto", id="entry-spot", max_length=20)
+            yield FieldHint(SPOT_HINT, id="entry-spot-hint")
+        yield Static(KEYS, id="entry-keys")
         with Vertical(id="entry-result"):
-            yield Digits("", id="entry-result-spot")
-            yield Static("", id="entry-result-text")
+            yield Static("", id="entry-result-text", markup=False)
+            yield Static("", id="entry-result-note", markup=False)
 
     def on_mount(self) -> None:
         self.query_one("#entry-plate", Input).focus()
 
+    def on_screen_resume(self) -> None:
+        # Shown (first time or back from another screen): free counts may have changed meanwhile.
+        # The first read picks the type; later ones keep the attendant's choice.
+        if self.app.services.connected:
+            self._read_form(self._selected_type() if self._region is not None else None)
+
+    # ---- helpers ----------------------------------------------------------------------
+    def _hint(self, field: str) -> FieldHint:
+        return self.query_one(f"#entry-{field}-hint", FieldHint)
+
+    def _value(self, field: str) -> str:
+        return self.query_one(f"#entry-{field}", Input).value
+
+    def _selected_type(self) -> str | None:
+        value = self.query_one("#entry-type", TypeSelect).value
+        return None if value is Select.NULL else value
+
+    def _focus(self, field: str) -> None:
+        self.query_one(f"#entry-{field}", Input if field != "type" else TypeSelect).focus()
+
+    def _parked_text(self, stay: OpenStay) -> str:
+        now = self.app.clock.now()
+        minutes = int((now.replace(tzinfo=None) - stay.entry_at.replace(tzinfo=None)).total_seconds() // 60)
+        return (f"{stay.plate} is already parked at {stay.spot or 'an unknown spot'} since "
+                f"{when_text(stay.entry_at, now)} ({span_text(minutes)}): F3 takes its payment")
+
+    # ---- what the attendant types, checked as it is typed --------------------------------
+    @on(Input.Changed, "#entry-plate")
+    def _plate_changed(self, event: Input.Changed) -> None:
+        self._parked = None
+        hint = self._hint("plate")
+        if not event.value.strip():
+            hint.reset()
+            return
+        try:
+            plate = normalise_plate(event.value, partial=True)
+        except BoothError as exc:
+            hint.say(exc.message, "error")  # a character that can never be in a plate: said at once
+            return
+        hint.say(f"→ {plate}" if plate else hint.allowed)
+        if len(plate) >= 2 and self.app.services.connected:
+            self._check_plate(plate)
+
+    @on(Input.Blurred, "#entry-plate")
+    def _plate_left(self, event: Input.Blurred) -> None:
+        if event.value.strip() and self._hint("plate").kind != "error":
+            try:
+                normalise_plate(event.value)
+            except BoothError as exc:
+                self._hint("plate").say(exc.message, "error")
+
+    @work(thread=True, exit_on_error=False, exclusive=True, group="entry-plate", description="checking the plate")
+    def _check_plate(self, plate: str) -> None:
+        parked, similar = self.app.services.call(lambda b: (b.open_stay_for(plate), b.lookalikes(plate)))
+        if not get_current_worker().is_cancelled:
+            self.post_message(self.PlateChecked(plate, parked, tuple(similar)))
+
+    def on_entry_screen_plate_checked(self, event: PlateChecked) -> None:
+        try:
+            current = normalise_plate(self._value("plate"))
+        except BoothError:
+            return
+        if current != event.plate:
+            return  # typed on since: a newer check is coming
+        hint = self._hint("plate")
+        if event.parked is not None:
+            self._parked = event.parked
+            hint.say(self._parked_text(event.parked), "error")
+        elif event.lookalikes:
+            hint.say(f"→ {current} · {', '.join(event.lookalikes)} is parked: check O/0 and I/1", "warn")
+        else:
+            hint.say(f"→ {current}", "ok")
+
+    @on(Input.Changed, "#entry-phone")
+    def _phone_changed(self, event: Input.Changed) -> None:
+        self._show_phone(event.value)
+
+    def _show_phone(self, value: str) -> None:
+        hint = self._hint("phone")
+        if not value.strip() or self._region is None:
+            hint.reset()
+            return
+        try:
+            _e164, national = format_phone(value, self._region)
+        except BoothError as exc:
+            # Half a number is not wrong yet (said when the field is left); a letter or too many digits is.
+            incomplete = "not a valid phone number" in exc.message or "is not a phone number" in exc.message
+            hint.reset() if incomplete else hint.say(exc.message, "error")
+            return
+        hint.say(f"→ {national}", "ok")
+
+    @on(Input.Blurred, "#entry-phone")
+    def _phone_left(self, event: Input.Blurred) -> None:
+        if event.value.strip() and self._region is not None:
+            try:
+                format_phone(event.value, self._region)
+            except BoothError as exc:
+                self._hint("phone").say(exc.message, "error")
+
+    @on(Input.Changed, "#entry-name")
+    def _name_changed(self, event: Input.Changed) -> None:
+        if self._hint("name").kind:
+            self._hint("name").reset()
+
+    @on(Input.Changed, "#entry-spot")
+    def _spot_changed(self, event: Input.Changed) -> None:
+        hint = self._hint("spot")
+        if hint.kind == "error":
+            hint.reset()
+
+    # ---- vehicle type: free spots said as soon as it is chosen ----------------------------
+    @on(Select.Changed, "#entry-type")
+    def _type_changed(self, event: Select.Changed) -> None:
+        if self._region is None:
+            return  # the first read of the form decides the type (the last one used)
+        if event.value is not Select.NULL and event.value != self._type_read:
+            self._hint("type").say(f"{event.value}: counting free spots…")
+            self._read_form(event.value)
+
+    @work(thread=True, exit_on_error=False, exclusive=True, group="entry-form", description="reading free spots")
+    def _read_form(self, wanted: str | None) -> None:
+        def read(booth):
+            types = tuple(booth.vehicle_types())
+            chosen = wanted if wanted in types else self._last_type if self._last_type in types else None
+            if chosen is None:  # a fresh start: the type of the last car registered at any booth
+                last = booth.recent_audit(1, action="entry")
+                chosen = last[0].details.get("vehicle_type") if last else None
+                chosen = chosen if chosen in types else (types[0] if types else None)
+            free, total = booth.free_counts().get(chosen, (0, 0))
+            suggested = booth.suggest_spot(chosen) if chosen and free else None
+            return self.FormRead(booth.config().phone_region, types, chosen, free, total, suggested)
+
+        result = self.app.services.call(read)
+        if not get_current_worker().is_cancelled:
+            self.post_message(result)
+
+    def on_entry_screen_form_read(self, event: FormRead) -> None:
+        self._region = event.region
+        select = self.query_one("#entry-type", TypeSelect)
+        if select.types() != list(event.types):
+            select.set_options([(t, t) for t in event.types])
+        self._type_read, self._free = event.vehicle_type, event.free
+        if event.vehicle_type is not None and select.value != event.vehicle_type:
+            select.value = event.vehicle_type
+        spot_input = self.query_one("#entry-spot", Input)
+        hint = self._hint("type")
+        if event.vehicle_type is None:
+            hint.say("no vehicle types yet: set a rate in Configuration (F4)", "error")
+        elif event.total == 0:
+            hint.say(f"there are no {event.vehicle_type} spots: add some in Configuration (F4)", "error")
+        elif event.free == 0:
+            hint.say(f"FULL: all {event.total} {event.vehicle_type} spots are taken", "error")
+        else:
+            hint.say(f"{event.free} of {event.total} {event.vehicle_type} spots free", "ok")
+        spot_input.placeholder = f"{event.suggested} (auto)" if event.suggested else "none free"
+        if self._hint("spot").kind != "error":
+            self._hint("spot").reset(f"{event.suggested}: first free {event.vehicle_type} spot; type another to choose"
+                                     if event.suggested else SPOT_HINT)
+        self._show_phone(self._value("phone"))
+
+    # ---- register --------------------------------------------------------------------
     @on(Input.Submitted)
-    def _submitted(self, event: Input.Submitted) -> None:
+    @on(TypeSelect.Submitted)
+    def _submitted(self, event: Message) -> None:
         event.stop()
         self.action_register()
 
+    def _check_form(self) -> str | None:
+        """The first field that stops the registration (shown at the field), or None: send it."""
+        problems: list[str] = []
+        blank = [f for f in ("plate", "name", "phone") if not self._value(f).strip()]
+        checks = {
+            "plate": lambda v: normalise_plate(v),
+            "name": clean_name,
+            "phone": (lambda v: format_phone(v, self._region)) if self._region else (lambda v: v),
+            "spot": lambda v: normalise_spot(v) if v.strip() else v,
+        }
+        for field, check in checks.items():
+            if field in blank:
+                continue
+            try:
+                check(self._value(field))
+            except BoothError as exc:
+                self._hint(field).say(exc.message, "error")
+                problems.append(field)
+        if self._parked is not None:
+            self._hint("plate").say(self._parked_text(self._parked), "error")
+            problems.append("plate")
+        vehicle_type = self._selected_type()
+        if vehicle_type is None or (vehicle_type == self._type_read and self._free == 0):
+            problems.append("type")  # its hint already says why
+        for field in blank:  # Enter on an empty field's predecessor moves on to it: a soft word, not an error
+            self._hint(field).say(f"needed: {self._hint(field).allowed}", "needed")
+        order = ("plate", "name", "phone", "type", "spot")
+        return next((f for f in order if f in problems or f in blank), None)
+
     def action_register(self) -> None:
-        self.not_connected("Registering a car")
+        if not self.app.services.connected:
+            self.not_connected("Registering a car")
+            return
+        if self._busy:
+            return
+        stop = self._check_form()
+        if stop is not None:
+            self._focus(stop)
+            return
+        self._busy = True
+        spot = self._value("spot").strip() or None
+        self._register(self._value("plate"), self._value("name"), self._value("phone"), self._selected_type(), spot)
+
+    @work(thread=True, exit_on_error=False, group=REGISTER_GROUP, description="registering the car")
+    def _register(self, plate: str, name: str, phone: str, vehicle_type: str, spot: str | None) -> None:
+        services = self.app.services
+        try:
+            reg = services.call(lambda b: b.register(plate, name, phone, vehicle_type, spot))
+        except BoothError as exc:
+            parked = None
+            if exc.field == "plate":  # e.g. parked at another booth a moment ago: say where
+                try:
+                    parked = services.call(lambda b: b.open_stay_for(plate))
+                except BoothError:
+                    parked = None
+            self.post_message(self.Refused(exc.field, exc.message, parked))
+            return
+        self.post_message(self.Registered(reg))
+
+    def on_entry_screen_registered(self, event: Registered) -> None:
+        self._busy = False
+        reg = event.registration
+        self._last_type = reg.vehicle_type
+        self.query_one("#entry-result-text", Static).update(
+            f"{reg.plate}  →  spot {reg.spot}   ({clock_text(reg.entry_at)})")
+        self.query_one("#entry-result-note", Static).update(" · ".join(reg.warnings))
+        self.query_one("#entry-result").set_class(True, "-shown").set_class(bool(reg.warnings), "-warned")
+        self._clear_fields()
+        self._type_read = None  # one spot fewer: read the count again
+        self._read_form(reg.vehicle_type)
+        self.app.refresh_spots_now()
+
+    def on_entry_screen_refused(self, event: Refused) -> None:
+        self._busy = False
+        field = event.field if event.field in ("plate", "name", "phone", "type", "spot") else None
+        if field is None:
+            self.notify(event.message, title="Not registered", severity="error")
+            return
+        self._parked = event.parked if field == "plate" else self._parked
+        message = self._parked_text(event.parked) if field == "plate" and event.parked else event.message
+        self._hint(field).say(message, "error")
+        if field == "type":
+            self._free = 0 if "full" in event.message else self._free
+        self._focus(field)
+
+    def on_worker_state_changed(self, event: Worker.StateChanged) -> None:
+        if event.worker.group == REGISTER_GROUP and event.state in (WorkerState.ERROR, WorkerState.CANCELLED):
+            self._busy = False  # the central handler says what went wrong; the form stays as typed
+        super().on_worker_state_changed(event)
+
+    # ---- clear, pay ------------------------------------------------------------------
+    def _clear_fields(self) -> None:
+        for field in ("plate", "name", "phone", "spot"):
+            self.query_one(f"#entry-{field}", Input).value = ""
+            if field != "spot" or self._hint("spot").kind == "error":
+                self._hint(field).reset()
+        self._parked = None
+        self.query_one("#entry-plate", Input).focus()
 
     def action_clear(self) -> None:
-        for input_ in self.query(Input):
-            input_.value = ""
-        self.query_one("#entry-plate", Input).focus()
+        self._clear_fields()
+
+    def action_pay_parked(self) -> None:
+        parked = self._parked
+        if parked is not None:
+            self.app.open_payment(parked.spot, plate=parked.plate)
+        else:
+            self.app.switch_mode("payment")

@@ -1,16 +1,38 @@
-"""Payment (F3): find the stay by plate, show the fee, take cash or card. Layout and keys for now."""
+"""Payment (F3): find the car by 2-3 characters of its plate, show the fee, take cash or card.
+
+Keys for a card payment: the plate's first characters, Enter (the top match), K, Enter.
+Cash: Enter, C, the amount tendered (change shown as it is typed), Enter. The receipt is
+shown and written under receipts/; the spot is freed. F8 refunds a recent payment;
+ctrl+d closes an overstay as departed. Every Booth call runs in a thread worker.
+"""
 
 from __future__ import annotations
 
-from textual import on
+import uuid
+from dataclasses import dataclass
+
+from textual import on, work
 from textual.app import ComposeResult
 from textual.binding import Binding
-from textual.containers import Grid, Horizontal
-from textual.widgets import Input, Label, RadioButton, RadioSet, Static
+from textual.containers import Horizontal
+from textual.content import Content
+from textual.message import Message
+from textual.widgets import Input, Label, OptionList, Static
+from textual.worker import Worker, WorkerState, get_current_worker
 
+from ...booth import BoothError, FeeBreakdown, OpenStay, Receipt, Refund, format_money, normalise_plate, parse_money
+from ..services import write_receipt
+from ..widgets.field_hint import FieldHint
+from ..widgets.fee_text import breakdown_rows, stay_line
+from ..widgets.method_bar import MethodBar
 from .base import KioskScreen
+from .receipt import ReceiptScreen
+from .refund import DepartedDialog, RefundDialog
 
-BREAKDOWN = ("entry time", "time on site", "hours started", "rate", "minimum", "total")
+MATCHES = 8  # open stays listed under the plate while typing
+PAY_GROUP = "pay-confirm"
+FIND_HINT = "type 2-3 characters of the plate: the cars on site that match are listed"
+KEYS = "[b]Enter[/b] pick / confirm  [b]C[/b] cash  [b]K[/b] card  [b]F8[/b] refund  [b]Esc[/b] clear"
 
 
 class PaymentScreen(KioskScreen):
@@ -18,56 +40,406 @@ class PaymentScreen(KioskScreen):
 
     BINDINGS = [
         Binding("enter", "confirm", "Confirm", id="pay.confirm"),
-        Binding("f6", "method('cash')", "Cash", key_display="F6", show=False, id="pay.cash"),
-        Binding("f7", "method('card')", "Card", key_display="F7", show=False, id="pay.card"),
+        # Shown on the method bar and the keys line; the footer keeps room for the screens' keys.
+        Binding("c,f6", "method('cash')", "Cash", key_display="C", show=False, id="pay.cash"),
+        Binding("k,f7", "method('card')", "Card", key_display="K", show=False, id="pay.card"),
+        Binding("down", "move(1)", "Next match", show=False),
+        Binding("up", "move(-1)", "Previous match", show=False),
         Binding("f8", "refund", "Refund", key_display="F8", id="pay.refund"),
-        Binding("escape", "clear", "Clear", show=False, id="pay.clear"),
+        Binding("ctrl+d", "departed", "Departed", id="pay.departed"),
+        Binding("escape", "clear", "Clear", show=False, id="pay.clear"),  # on the keys line: room for F10 at 80 columns
     ]
+
+    @dataclass
+    class Found(Message):
+        prefix: str
+        stays: list[OpenStay]
+
+    @dataclass
+    class Quoted(Message):
+        stay_id: int
+        fee: FeeBreakdown
+        currency: str
+
+    @dataclass
+    class Paid(Message):
+        receipt: Receipt
+        path: str | None
+        file_error: str | None
+
+    @dataclass
+    class Refused(Message):
+        field: str | None
+        message: str
+
+    def __init__(self, *args, **kwargs) -> None:
+        super().__init__(*args, **kwargs)
+        self._matches: list[OpenStay] = []
+        self._prefix = ""
+        self._pick_when_found: str | None = None  # a plate to pick as soon as it is listed, or "" for the top
+        self._stay: OpenStay | None = None
+        self._fee: FeeBreakdown | None = None
+        self._currency = "£"
+        self._txn = ""  # one transaction id per chosen stay: a repeated Enter can never charge twice
+        self._busy = False
+        self._said_about_search = False
 
     def compose_body(self) -> ComposeResult:
         with Horizontal(id="pay-find"):
             yield Label("Plate", classes="field-label")
-            yield Input(placeholder="type 2-3 characters", id="pay-plate")
-            yield Static("", id="pay-stay")
-        with Grid(id="pay-breakdown"):
-            for row in BREAKDOWN:
-                yield Label(row, classes="fee-label")
-                yield Static("—", id=f"pay-{row.replace(' ', '-')}", classes="fee-value")
+            yield Input(id="pay-plate", max_length=40)
+            yield Static("", id="pay-stay", markup=False)
+        yield OptionList(id="pay-matches")
+        yield Static("", id="pay-breakdown")
         with Horizontal(id="pay-method"):
-            with RadioSet(id="pay-methods"):
-                yield RadioButton("Cash  F6", id="pay-cash", value=True)
-                yield RadioButton("Card  F7", id="pay-card")
+            yield MethodBar(id="pay-methods")
             yield Label("Tendered", classes="field-label")
-            yield Input(placeholder="0.00", id="pay-tendered")
-            yield Static("change —", id="pay-change")
-        yield Static("[b]Enter[/b] confirm    [b]F8[/b] refund a payment    [b]Esc[/b] clear", id="pay-keys")
+            yield Input(placeholder="C first", id="pay-tendered", max_length=20, disabled=True)
+            yield FieldHint("", id="pay-change")
+        yield FieldHint(FIND_HINT, id="pay-message")
+        yield Static(KEYS, id="pay-keys")
 
     def on_mount(self) -> None:
+        self.query_one("#pay-matches", OptionList).can_focus = False  # the plate keeps focus; ↑↓ move the highlight
+        self.query_one("#pay-breakdown").border_title = "Fee"
+        self._show_stay()
         self.query_one("#pay-plate", Input).focus()
 
     def on_screen_resume(self) -> None:
-        # A spot handed over from the map (F3 there): shown until the booth layer finds its stay.
-        spot = self.app.take_payment_request()
-        if spot:
-            self.query_one("#pay-stay", Static).update(f"spot {spot} (from the map)")
-        self.query_one("#pay-plate", Input).focus()
+        spot, plate = self.app.take_payment_request()
+        if not self.app.services.connected:
+            if spot:
+                self.query_one("#pay-stay", Static).update(f"spot {spot} (from the map)")
+            return
+        if plate or spot:
+            self._reset()
+            if plate:
+                self._lookup_plate(plate)
+            else:
+                self._say(f"looking up the car in spot {spot}…")
+                self._resolve_spot(spot)
+        if self._stay is None:
+            self.query_one("#pay-plate", Input).focus()
 
-    @on(Input.Submitted)
-    def _submitted(self, event: Input.Submitted) -> None:
+    # ---- helpers ----------------------------------------------------------------------
+    def _say(self, text: str, kind: str = "", *, about_search: bool = False) -> None:
+        self._said_about_search = about_search  # such a message goes when the plate is cleared; an outcome stays
+        self.query_one("#pay-message", FieldHint).say(text, kind)
+
+    def _now(self):
+        return self.app.clock.now()
+
+    def _lookup_plate(self, plate: str) -> None:
+        self._pick_when_found = plate
+        self.query_one("#pay-plate", Input).value = plate  # Changed -> the search, then picked when listed
+
+    def _show_stay(self) -> None:
+        stay, fee = self._stay, self._fee
+        self.query_one("#pay-matches").set_class(stay is None and bool(self._matches), "-shown")
+        self.query_one("#pay-breakdown").set_class(stay is not None, "-shown")
+        self.query_one("#pay-stay", Static).update(stay_line(stay, self._now()) if stay else "")
+        if stay is None:
+            return
+        if fee is None:
+            self.query_one("#pay-breakdown", Static).update("reading the fee…")
+            return
+        rows = breakdown_rows(fee, self._currency, self._now())
+        lines = [Content.from_markup("$label  $value", label=f"{label:<16}", value=value) for label, value in rows[:-1]]
+        lines.append(Content.from_markup("[b]$label  $value[/b]", label=f"{'TOTAL':<16}", value=rows[-1][1]))
+        self.query_one("#pay-breakdown", Static).update(Content("\n").join(lines))
+
+    # ---- find the stay: type-ahead over the open stays --------------------------------------
+    @on(Input.Changed, "#pay-plate")
+    def _plate_changed(self, event: Input.Changed) -> None:
+        if self._stay is not None and event.value == self._stay.plate:
+            return  # the picked plate written back into the field
+        self._unpick()
+        text = event.value.strip()
+        if not text:
+            self._matches, self._prefix = [], ""
+            self._show_stay()
+            if self._said_about_search:
+                self._say(FIND_HINT)
+            return
+        try:
+            prefix = normalise_plate(text, partial=True)
+        except BoothError as exc:
+            self._say(exc.message, "error", about_search=True)
+            return
+        self._prefix = prefix
+        if self.app.services.connected:
+            self._find(prefix)
+
+    @work(thread=True, exit_on_error=False, exclusive=True, group="pay-find", description="looking up the plate")
+    def _find(self, prefix: str) -> None:
+        stays = self.app.services.call(lambda b: b.open_stays(prefix, MATCHES))
+        if not get_current_worker().is_cancelled:
+            self.post_message(self.Found(prefix, stays))
+
+    def on_payment_screen_found(self, event: Found) -> None:
+        if event.prefix != self._prefix or self._stay is not None:
+            return
+        self._matches = event.stays
+        matches = self.query_one("#pay-matches", OptionList)
+        now = self._now()
+        matches.set_options(stay_line(s, now) for s in event.stays)
+        matches.highlighted = 0 if event.stays else None
+        self._show_stay()
+        wanted, self._pick_when_found = self._pick_when_found, None
+        if not event.stays:
+            self._say(f"no car on site has a plate starting {event.prefix}: check the plate, or the Spot map (F2)",
+                      "error", about_search=True)
+        elif wanted == "" or (wanted and any(s.plate == normalise_plate(wanted) for s in event.stays)):
+            self._pick(next((s for s in event.stays if wanted and s.plate == normalise_plate(wanted)), event.stays[0]))
+        else:
+            count = "1 car matches" if len(event.stays) == 1 else f"{len(event.stays)} cars match"
+            self._say(f"{count}: Enter takes the highlighted one (↑↓ to move)", about_search=True)
+
+    def action_move(self, step: int) -> None:
+        matches = self.query_one("#pay-matches", OptionList)
+        if self._stay is None and self._matches:
+            matches.highlighted = ((matches.highlighted or 0) + step) % len(self._matches)
+
+    @on(Input.Submitted, "#pay-plate")
+    def _plate_submitted(self, event: Input.Submitted) -> None:
+        event.stop()
+        if self._stay is not None:
+            self.query_one("#pay-methods").focus()
+            return
+        highlighted = self.query_one("#pay-matches", OptionList).highlighted
+        if any(w.group == "pay-find" and not w.is_finished for w in self.workers):
+            self._pick_when_found = ""  # Enter before the list arrived: take the top match when it does
+        elif self._matches and highlighted is not None:
+            self._pick(self._matches[highlighted])
+        elif not event.value.strip():
+            self._say(FIND_HINT, "needed")
+
+    @on(OptionList.OptionSelected, "#pay-matches")
+    def _clicked(self, event: OptionList.OptionSelected) -> None:
+        self._pick(self._matches[event.option_index])
+
+    def _pick(self, stay: OpenStay) -> None:
+        self._stay, self._fee, self._txn = stay, None, uuid.uuid4().hex[:20]
+        self.query_one("#pay-plate", Input).value = stay.plate
+        self._set_method(None)
+        self._show_stay()
+        extra = "  ctrl+d: departed without paying" if stay.overstay else ""
+        self._say(f"{stay.plate}: C cash or K card, then Enter{extra}", "warn" if stay.overstay else "")
+        self.query_one("#pay-methods").focus()
+        self._quote(stay.stay_id)
+        self.refresh_bindings()
+
+    def _unpick(self) -> None:
+        if self._stay is not None:
+            self._stay, self._fee = None, None
+            self._set_method(None)
+            self.refresh_bindings()
+
+    @work(thread=True, exit_on_error=False, exclusive=True, group="pay-quote", description="reading the fee")
+    def _quote(self, stay_id: int) -> None:
+        try:
+            fee, currency = self.app.services.call(lambda b: (b.quote(stay_id), b.config().currency_symbol))
+        except BoothError as exc:  # paid or closed at another booth since it was listed
+            self.post_message(self.Refused(exc.field, exc.message))
+            return
+        self.post_message(self.Quoted(stay_id, fee, currency))
+
+    def on_payment_screen_quoted(self, event: Quoted) -> None:
+        if self._stay is None or self._stay.stay_id != event.stay_id:
+            return
+        self._fee, self._currency = event.fee, event.currency
+        self._show_stay()
+        self._show_change()
+
+    @work(thread=True, exit_on_error=False, group="pay-find", description="looking up the car in the spot")
+    def _resolve_spot(self, spot: str) -> None:
+        def find(booth):
+            state = next((s for s in booth.spot_states() if s.spot_number == spot), None)
+            return state.plate if state is not None and state.stay_id is not None else None
+
+        plate = self.app.services.call(find)
+        self.app.call_from_thread(self._spot_resolved, spot, plate)
+
+    def _spot_resolved(self, spot: str, plate: str | None) -> None:
+        if plate:
+            self._lookup_plate(plate)
+        else:
+            self._say(f"spot {spot} has no car on it: nothing to pay", "error")
+            self.query_one("#pay-plate", Input).focus()
+
+    # ---- cash or card ---------------------------------------------------------------------
+    def _set_method(self, method: str | None) -> None:
+        self.query_one("#pay-methods", MethodBar).method = method
+        tendered = self.query_one("#pay-tendered", Input)
+        tendered.disabled = method != "cash"
+        if method != "cash":
+            tendered.value = ""
+        self._show_change()
+
+    def action_method(self, method: str) -> None:
+        if self._stay is None:
+            self._say("find the car first: type 2-3 characters of its plate", "needed")
+            self.query_one("#pay-plate", Input).focus()
+            return
+        self._set_method(method)
+        if method == "cash":
+            self.query_one("#pay-tendered", Input).focus()
+        else:
+            self.query_one("#pay-methods").focus()
+            self._say("card: Enter confirms")
+
+    @on(Input.Changed, "#pay-tendered")
+    def _tendered_changed(self, event: Input.Changed) -> None:
+        self._show_change()
+
+    def _tendered(self) -> tuple[object | None, str | None]:
+        """(amount, None) when the cash tendered covers the total, else (None, what is wrong)."""
+        text = self.query_one("#pay-tendered", Input).value
+        if not text.strip():
+            total = format_money(self._fee.total, self._currency) if self._fee else "the total"
+            return None, f"type the cash tendered: at least {total}"
+        try:
+            amount = parse_money(text, "tendered", what="cash tendered")
+        except BoothError as exc:
+            return None, exc.message
+        if self._fee is not None and amount < self._fee.total:
+            short = format_money(self._fee.total - amount, self._currency)
+            return None, f"{short} short: take at least {format_money(self._fee.total, self._currency)}"
+        return amount, None
+
+    def _show_change(self) -> None:
+        hint = self.query_one("#pay-change", FieldHint)
+        method = self.query_one("#pay-methods", MethodBar).method
+        if method != "cash" or self._fee is None:
+            hint.say("" if method != "card" or self._fee is None else
+                     f"card: {format_money(self._fee.total, self._currency)}")
+            return
+        if not self.query_one("#pay-tendered", Input).value.strip():
+            hint.say(f"total {format_money(self._fee.total, self._currency)}")
+            return
+        amount, problem = self._tendered()
+        if problem:
+            hint.say(problem, "error")
+        else:
+            hint.say(f"change {format_money(amount - self._fee.total, self._currency)}", "ok")
+
+    @on(Input.Submitted, "#pay-tendered")
+    def _tendered_submitted(self, event: Input.Submitted) -> None:
         event.stop()
         self.action_confirm()
 
-    def action_method(self, method: str) -> None:
-        self.query_one(f"#pay-{method}", RadioButton).value = True
-
     def action_confirm(self) -> None:
-        self.not_connected("Taking a payment")
+        if not self.app.services.connected:
+            self.not_connected("Taking a payment")
+            return
+        method = self.query_one("#pay-methods", MethodBar).method
+        if self._busy:
+            return
+        if self._stay is None:
+            self._say("find the car first: type 2-3 characters of its plate", "needed")
+            self.query_one("#pay-plate", Input).focus()
+            return
+        if self._fee is None:
+            self._say("the fee is still being read: press Enter again in a moment")
+            return
+        if method is None:
+            self._say("how does the customer pay? C cash or K card", "needed")
+            self.query_one("#pay-methods").focus()
+            return
+        tendered = None
+        if method == "cash":
+            tendered, problem = self._tendered()
+            if problem:  # refused here, before anything is written
+                self.query_one("#pay-change", FieldHint).say(problem, "error")
+                self.query_one("#pay-tendered", Input).focus()
+                return
+            tendered = str(tendered)
+        self._busy = True
+        self._say(f"taking {format_money(self._fee.total, self._currency)} by {method}…")
+        self._pay(self._stay.stay_id, method, tendered, self._txn)
+
+    @work(thread=True, exit_on_error=False, group=PAY_GROUP, description="taking the payment")
+    def _pay(self, stay_id: int, method: str, tendered: str | None, txn: str) -> None:
+        services = self.app.services
+        try:
+            receipt = services.call(lambda b: b.pay(stay_id, method, tendered, transaction_id=txn))
+        except BoothError as exc:
+            self.post_message(self.Refused(exc.field, exc.message))
+            return
+        path = error = None
+        if services.receipts_dir is not None:
+            try:
+                path = str(write_receipt(services.receipts_dir, receipt))
+            except OSError as exc:  # the payment is committed: say the file is missing, never lose the sale
+                error = f"{exc.strerror or exc} ({exc.filename or services.receipts_dir})"
+        self.post_message(self.Paid(receipt, path, error))
+
+    def on_payment_screen_paid(self, event: Paid) -> None:
+        self._busy = False
+        r = event.receipt
+        self._reset()
+        self._say(f"paid {format_money(r.amount, r.currency)} by {r.method} for {r.plate}"
+                  f"{f': spot {r.spot} is free' if r.spot else ''}", "ok")
+        self.app.refresh_spots_now()
+        self.app.push_screen(ReceiptScreen(r.text(), event.path, event.file_error),
+                             lambda _: self.query_one("#pay-plate", Input).focus())
+
+    def on_payment_screen_refused(self, event: Refused) -> None:
+        self._busy = False
+        if event.field == "tendered":
+            self.query_one("#pay-change", FieldHint).say(event.message, "error")
+            self.query_one("#pay-tendered", Input).focus()
+            return
+        if event.field == "stay":  # closed at another booth: start again
+            self._reset()
+        self._say(event.message, "error")
+
+    def on_worker_state_changed(self, event: Worker.StateChanged) -> None:
+        if event.worker.group == PAY_GROUP and event.state in (WorkerState.ERROR, WorkerState.CANCELLED):
+            self._busy = False
+            self._say("the payment was not taken: see the error notice; nothing was charged", "error")
+        super().on_worker_state_changed(event)
+
+    # ---- refund, departed, clear ------------------------------------------------------------
+    def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
+        if action == "departed":
+            return self._stay is not None and self._stay.overstay  # offered only for an overstay
+        return True
 
     def action_refund(self) -> None:
-        self.not_connected("Refunding a payment")
+        if not self.app.services.connected:
+            self.not_connected("Refunding a payment")
+            return
+        self.app.push_screen(RefundDialog(), self._refunded)
+
+    def _refunded(self, refund: Refund | None) -> None:
+        if refund is None:
+            return
+        back = "; the car is back on site" if refund.reopened else ""
+        self._say(f"refunded {format_money(-refund.amount, self._currency)} of payment {refund.payment_id}: "
+                  f"{refund.reason}{back}", "ok")
+        self.app.refresh_spots_now()
+
+    def action_departed(self) -> None:
+        if self._stay is not None and self._stay.overstay:
+            self.app.push_screen(DepartedDialog(self._stay), self._departed)
+
+    def _departed(self, closed: bool | None) -> None:
+        if closed:
+            stay = self._stay
+            self._reset()
+            self._say(f"{stay.plate} closed as departed: spot {stay.spot or '?'} is free", "ok")
+            self.app.refresh_spots_now()
+
+    def _reset(self) -> None:
+        self._stay, self._fee, self._matches, self._prefix = None, None, [], ""
+        self._pick_when_found = None
+        self.query_one("#pay-plate", Input).value = ""
+        self._set_method(None)
+        self._show_stay()
+        self.refresh_bindings()
+        self.query_one("#pay-plate", Input).focus()
 
     def action_clear(self) -> None:
-        for input_ in self.query(Input):
-            input_.value = ""
-        self.query_one("#pay-stay", Static).update("")
-        self.query_one("#pay-plate", Input).focus()
+        self._reset()
+        self._say(FIND_HINT)

@@ -1,0 +1,34 @@
+"""The receipt just taken, shown as printed; where its file went (or why it could not be written)."""
+
+from __future__ import annotations
+
+from textual.app import ComposeResult
+from textual.binding import Binding
+from textual.containers import Horizontal, Vertical
+from textual.screen import ModalScreen
+from textual.widgets import Label, Static
+
+
+class ReceiptScreen(ModalScreen[None]):
+    """Enter or Escape closes it; the payment is already committed whatever happens here."""
+
+    BINDINGS = [Binding("escape,enter", "dismiss(None)", "Close", key_display="Enter")]
+
+    def __init__(self, text: str, path: str | None, file_error: str | None = None) -> None:
+        super().__init__()
+        self.text = text
+        self.path = path
+        self.file_error = file_error
+
+    def compose(self) -> ComposeResult:
+        # Side by side: the printed receipt is 21 lines, and an 80x24 terminal has 24.
+        with Horizontal(id="receipt-dialog"):
+            yield Static(self.text.rstrip("\n"), id="receipt-text", markup=False)
+            with Vertical(id="receipt-side"):
+                yield Label("Paid", id="receipt-title")
+                if self.file_error:
+                    yield Static(f"Receipt file NOT written: {self.file_error}. The payment is recorded.",
+                                 id="receipt-file", classes="-error", markup=False)
+                elif self.path:
+                    yield Static(f"saved as {self.path}", id="receipt-file", markup=False)
+                yield Label("Enter or Esc: next car", id="receipt-keys")

@@ -1,0 +1,199 @@
+"""Refund a recent payment with a reason; close an overstay as departed with a reason.
+
+Both are dialogs over Payment: Escape cancels, the Booth's refusal is shown inside the dialog,
+and the work runs in a thread worker.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from textual import on, work
+from textual.app import ComposeResult
+from textual.binding import Binding
+from textual.containers import Vertical
+from textual.message import Message
+from textual.screen import ModalScreen
+from textual.widgets import Checkbox, Input, Label, OptionList, Static
+from textual.widgets.option_list import Option
+from textual.worker import Worker, WorkerState
+
+from ...booth import BoothError, OpenStay, PaymentRow, Refund, format_money
+from ..widgets.field_hint import FieldHint
+
+REASON_HINT = "3-200 characters saying why, without the plate, name or phone"
+
+
+def payment_line(row: PaymentRow, currency: str) -> str:
+    state = "refund" if row.refund_of is not None else "refunded" if row.refunded else row.method or ""
+    return (f"#{row.payment_id:<5} {row.paid_at:%d %b %H:%M}  {row.plate or '(expired)':<10} "
+            f"{format_money(row.amount, currency):>9}  {state}")
+
+
+class _ReasonDialog(ModalScreen):
+    """Shared: a reason Input, a message line, worker failures reported inside the dialog."""
+
+    BINDINGS = [Binding("escape", "dismiss(None)", "Cancel")]
+
+    @dataclass
+    class Refused(Message):
+        field: str | None
+        message: str
+
+    def _say(self, text: str, kind: str = "") -> None:
+        self.query_one(".dialog-message", FieldHint).say(text, kind)
+
+    def on_worker_state_changed(self, event: Worker.StateChanged) -> None:
+        if event.state == WorkerState.ERROR:  # unexpected: the app's one handler, and the dialog stays usable
+            self._busy = False
+            self._say("not done: see the error notice", "error")
+            self.app.report_worker_error(event.worker)
+
+
+class RefundDialog(_ReasonDialog):
+    """Pick a recent payment, type the reason, Enter. Dismisses with the Refund, or None."""
+
+    BINDINGS = [*_ReasonDialog.BINDINGS, Binding("ctrl+o", "toggle_reopen", "Put back on site")]
+
+    @dataclass
+    class Loaded(Message):
+        rows: list[PaymentRow]
+        currency: str
+
+    @dataclass
+    class Done(Message):
+        refund: Refund
+
+    def __init__(self) -> None:
+        super().__init__()
+        self._rows: list[PaymentRow] = []
+        self._chosen: PaymentRow | None = None
+        self._currency = "£"
+        self._busy = False
+
+    def compose(self) -> ComposeResult:
+        with Vertical(id="refund-dialog", classes="dialog"):
+            yield Label("Refund a payment made in error", classes="dialog-title")
+            yield OptionList(id="refund-payments")
+            yield Label("Reason", classes="field-label")
+            yield Input(placeholder="e.g. charged the wrong car", id="refund-reason", max_length=200)
+            yield Checkbox("put the car back on site (ctrl+o)", id="refund-reopen")
+            yield FieldHint("reading recent payments…", classes="dialog-message field-hint")
+            yield Static("↑↓ choose  [b]Enter[/b] pick / confirm  [b]Esc[/b] cancel", classes="dialog-keys")
+
+    def on_mount(self) -> None:
+        self.query_one("#refund-payments", OptionList).focus()
+        self._load()
+
+    @work(thread=True, exit_on_error=False, group="refund", description="reading recent payments")
+    def _load(self) -> None:
+        rows, currency = self.app.services.call(lambda b: (b.recent_payments(20), b.config().currency_symbol))
+        self.post_message(self.Loaded(rows, currency))
+
+    @on(Loaded)
+    def _loaded(self, event: Loaded) -> None:
+        self._rows, self._currency = event.rows, event.currency
+        options = self.query_one("#refund-payments", OptionList)
+        options.set_options(
+            Option(payment_line(r, event.currency), id=str(r.payment_id),
+                   disabled=r.refund_of is not None or r.refunded or r.status != "paid")
+            for r in event.rows
+        )
+        if not event.rows:
+            self._say("no payments yet: nothing to refund")
+        else:
+            self._say("choose the payment, then type the reason")
+            options.highlighted = next((i for i, r in enumerate(event.rows) if not options.get_option_at_index(i).disabled), None)
+
+    @on(OptionList.OptionSelected, "#refund-payments")
+    def _picked(self, event: OptionList.OptionSelected) -> None:
+        self._chosen = next(r for r in self._rows if str(r.payment_id) == event.option.id)
+        money = format_money(self._chosen.amount, self._currency)
+        self._say(f"refund {money} of payment {self._chosen.payment_id} ({self._chosen.plate or 'expired'}): "
+                  "type the reason, Enter confirms")
+        self.query_one("#refund-reason", Input).focus()
+
+    def action_toggle_reopen(self) -> None:
+        self.query_one("#refund-reopen", Checkbox).toggle()
+
+    @on(Input.Submitted, "#refund-reason")
+    def _confirm(self, event: Input.Submitted) -> None:
+        event.stop()
+        if self._chosen is None:
+            self._say("choose the payment to refund first (↑↓ then Enter)", "error")
+            self.query_one("#refund-payments", OptionList).focus()
+            return
+        if self._busy:
+            return
+        self._busy = True
+        self._refund(self._chosen.payment_id, event.value, self.query_one("#refund-reopen", Checkbox).value)
+
+    @work(thread=True, exit_on_error=False, group="refund", description="recording the refund")
+    def _refund(self, payment_id: int, reason: str, reopen: bool) -> None:
+        try:
+            refund = self.app.services.call(lambda b: b.refund(payment_id, reason, reopen=reopen))
+        except BoothError as exc:
+            self.post_message(self.Refused(exc.field, exc.message))
+            return
+        self.post_message(self.Done(refund))
+
+    @on(Done)
+    def _done(self, event: Done) -> None:
+        self.dismiss(event.refund)
+
+    @on(_ReasonDialog.Refused)
+    def _refused(self, event: _ReasonDialog.Refused) -> None:
+        self._busy = False
+        self._say(event.message, "error")
+        if event.field == "payment":
+            self.query_one("#refund-payments", OptionList).focus()
+
+
+class DepartedDialog(_ReasonDialog):
+    """Close an open stay whose car left without paying (an overstay). Dismisses True when closed."""
+
+    @dataclass
+    class Done(Message):
+        pass
+
+    def __init__(self, stay: OpenStay) -> None:
+        super().__init__()
+        self.stay = stay
+        self._busy = False
+
+    def compose(self) -> ComposeResult:
+        with Vertical(id="departed-dialog", classes="dialog"):
+            yield Label(f"Close {self.stay.plate} at {self.stay.spot or '?'} as departed without paying",
+                        classes="dialog-title", markup=False)
+            yield Label("Reason", classes="field-label")
+            yield Input(placeholder="e.g. left overnight, barrier was up", id="departed-reason", max_length=200)
+            yield FieldHint(REASON_HINT, classes="dialog-message field-hint")
+            yield Static("[b]Enter[/b] close the stay and free the spot  [b]Esc[/b] cancel", classes="dialog-keys")
+
+    def on_mount(self) -> None:
+        self.query_one("#departed-reason", Input).focus()
+
+    @on(Input.Submitted, "#departed-reason")
+    def _confirm(self, event: Input.Submitted) -> None:
+        event.stop()
+        if not self._busy:
+            self._busy = True
+            self._close(self.stay.stay_id, event.value)
+
+    @work(thread=True, exit_on_error=False, group="departed", description="closing the stay")
+    def _close(self, stay_id: int, reason: str) -> None:
+        try:
+            self.app.services.call(lambda b: b.close_departed(stay_id, reason))
+        except BoothError as exc:
+            self.post_message(self.Refused(exc.field, exc.message))
+            return
+        self.post_message(self.Done())
+
+    @on(Done)
+    def _done(self, event: Done) -> None:
+        self.dismiss(True)
+
+    @on(_ReasonDialog.Refused)
+    def _refused(self, event: _ReasonDialog.Refused) -> None:
+        self._busy = False
+        self._say(event.message, "error")

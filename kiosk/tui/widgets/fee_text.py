@@ -1,0 +1,24 @@
+"""A stay and its fee as lines of text for the payment screen (no Textual: plain strings)."""
+
+from __future__ import annotations
+
+from ...booth import FeeBreakdown, OpenStay
+from .formats import span_text, when_text
+
+
+def stay_line(stay: OpenStay, now) -> str:
+    minutes = int((now.replace(tzinfo=None) - stay.entry_at.replace(tzinfo=None)).total_seconds() // 60)
+    flag = "  OVERSTAY" if stay.overstay else ""
+    return (f"{stay.plate:<10} {stay.spot or '?':<5} {stay.vehicle_type or '?':<10} "
+            f"in {when_text(stay.entry_at, now)}  {span_text(minutes)}{flag}")
+
+
+def breakdown_rows(fee: FeeBreakdown, currency: str, now) -> list[tuple[str, str]]:
+    """The fee as label/value rows: every input of the rule, so the customer can check it."""
+    rows = [("entry time", f"{when_text(fee.entry_at, now)} UTC"), ("exit (now)", f"{when_text(fee.exit_at, now)} UTC")]
+    rows += [("time on site" if label == "time parked" else label, value) for label, value in fee.lines(currency)]
+    if not fee.grace_minutes:
+        rows.insert(-3, ("grace", "none"))
+    if fee.daily_cap is None:
+        rows.insert(-1, ("daily cap", "none"))
+    return rows

@@ -1,0 +1,314 @@
+"""Payment (F3) driven with Pilot on a real migrated database: type-ahead, fee, cash, card, receipt,
+refund, departed, hand-over from the map and from Entry."""
+
+from __future__ import annotations
+
+import json
+import os
+import stat
+from decimal import Decimal
+
+import pytest
+from textual.widgets import Input, OptionList
+
+from kiosk.booth import Booth
+from kiosk.models import AuditLog, ParkingSpot, Payment, Stay
+from kiosk.tui.app import build_app
+from kiosk.tui.screens.payment import PaymentScreen
+from kiosk.tui.screens.receipt import ReceiptScreen
+from kiosk.tui.screens.refund import DepartedDialog, RefundDialog
+from kiosk.tui.services import booth_services
+from kiosk.tui.widgets.field_hint import FieldHint
+
+PHONE = "07400 123456"
+HOUR = 3600.0
+
+
+@pytest.fixture
+def booth(database, clock):
+    return Booth(database, clock)
+
+
+@pytest.fixture
+def parked(booth, clock):
+    """Two cars in at 12:00; it is now 14:33 (3 hours started at £2.50 for the car)."""
+    car = booth.register("AB12CDE", "Jane", PHONE, "car")
+    van = booth.register("AB19XYZ", "Jim", PHONE, "van")
+    clock.advance(hours=2, minutes=33)
+    return car, van
+
+
+@pytest.fixture
+def make_app(booth, target, database, clock, tmp_path):
+    def make(mode="payment"):
+        services = booth_services(booth, receipts_dir=tmp_path / "receipts", refresh_seconds=HOUR)
+        return build_app(target, database, "1.5.0", services=services, clock=clock, mode=mode, freeze_gc=False)
+
+    return make
+
+
+async def settle(app, pilot):
+    for _ in range(3):
+        await app.workers.wait_for_complete()
+        await pilot.pause()
+
+
+def text(app, selector: str) -> str:
+    return app.screen.query_one(selector).render().plain
+
+
+def message(app) -> FieldHint:
+    return app.screen.query_one("#pay-message", FieldHint)
+
+
+def spot_free(number: str) -> bool:
+    return not ParkingSpot.get(ParkingSpot.spot_number == number).is_occupied
+
+
+async def test_card_payment_in_three_keys_beyond_the_plate_characters(make_app, parked, tmp_path):
+    car, _van = parked
+    app = make_app()
+    async with app.run_test(size=(80, 24)) as pilot:
+        await settle(app, pilot)
+        await pilot.press(*"ab1")  # the plate's first characters: the data
+        await settle(app, pilot)
+        listed = [str(o.prompt) for o in app.screen.query_one("#pay-matches", OptionList).options]
+        assert [line.split()[0] for line in listed] == ["AB12CDE", "AB19XYZ"]
+        assert "A01" in listed[0] and "2 h 33 min" in listed[0]
+        extra = ["enter", "k", "enter"]  # the top match, card, confirm
+        await pilot.press(extra[0])
+        await settle(app, pilot)
+        fee = text(app, "#pay-breakdown")
+        for row in ("entry time        12:00 UTC", "time on site      2 h 33 min", "hours started     3",
+                    "minimum           1 h", "grace             none", "rate (car)        £2.50 / h",
+                    "daily cap         none", "TOTAL             £7.50"):
+            assert row in fee, row
+        await pilot.press(*extra[1:])
+        await settle(app, pilot)
+        assert len(extra) <= 4
+
+        pay = Payment.get()
+        assert (pay.stay_id, pay.payment_method, pay.amount_cents, pay.tendered_cents) == (car.stay_id, "card", 750, None)
+        assert Stay.get_by_id(car.stay_id).status == "paid" and spot_free("A01")
+        assert isinstance(app.screen, ReceiptScreen)
+        shown = text(app, "#receipt-text")
+        assert "AB12CDE" in shown and "TOTAL" in shown and "paid by                             card" in shown
+        files = list((tmp_path / "receipts").iterdir())
+        assert len(files) == 1 and files[0].read_text() == shown + "\n"
+        assert pay.transaction_id in files[0].name
+        await pilot.press("enter")  # closes the receipt: the fourth key, ready for the next car
+        await settle(app, pilot)
+        assert isinstance(app.screen, PaymentScreen) and app.focused is app.screen.query_one("#pay-plate")
+        assert "paid £7.50 by card for AB12CDE: spot A01 is free" in text(app, "#pay-message")
+
+
+async def test_cash_shows_change_live_refuses_too_little_and_writes_a_private_receipt(make_app, parked, tmp_path):
+    car, _van = parked
+    app = make_app()
+    async with app.run_test(size=(80, 24)) as pilot:
+        await settle(app, pilot)
+        await pilot.press(*"AB12", "enter")
+        await settle(app, pilot)
+        await pilot.press("c", *"5")
+        assert app.focused is app.screen.query_one("#pay-tendered")
+        change = app.screen.query_one("#pay-change", FieldHint)
+        assert change.kind == "error" and "£2.50 short: take at least £7.50" in change.render().plain
+        await pilot.press("enter")  # refused here: nothing written
+        await settle(app, pilot)
+        assert Payment.select().count() == 0 and not spot_free("A01")
+        assert not isinstance(app.screen, ReceiptScreen)
+        await pilot.press("backspace", *"10")
+        assert change.kind == "ok" and "change £2.50" in change.render().plain
+        await pilot.press("enter")
+        await settle(app, pilot)
+
+        pay = Payment.get()
+        assert (pay.payment_method, pay.amount_cents, pay.tendered_cents, pay.change_cents) == ("cash", 750, 1000, 250)
+        assert spot_free("A01")
+        folder = tmp_path / "receipts"
+        (receipt_file,) = folder.iterdir()
+        content = receipt_file.read_text()
+        assert "tendered                          £10.00" in content and "change                             £2.50" in content
+        assert receipt_file.name == f"20261124-143300_{pay.transaction_id}.txt"
+        assert stat.S_IMODE(os.stat(folder).st_mode) == 0o700
+        assert stat.S_IMODE(os.stat(receipt_file).st_mode) == 0o600
+        assert f"saved as {receipt_file}" in text(app, "#receipt-file").replace("\n", "")
+
+
+async def test_a_bad_amount_is_refused_inline(make_app, parked):
+    app = make_app()
+    async with app.run_test(size=(80, 24)) as pilot:
+        await settle(app, pilot)
+        await pilot.press(*"AB12", "enter", "c", *"1O.00", "enter")
+        await settle(app, pilot)
+        assert "is not an amount" in text(app, "#pay-change")
+        assert Payment.select().count() == 0
+
+
+async def test_enter_without_a_method_asks_for_one_and_unknown_plates_are_said(make_app, parked):
+    app = make_app()
+    async with app.run_test(size=(80, 24)) as pilot:
+        await settle(app, pilot)
+        await pilot.press(*"ZZ")
+        await settle(app, pilot)
+        assert "no car on site has a plate starting ZZ" in text(app, "#pay-message")
+        await pilot.press("escape", *"AB1", "down", "enter")  # ↓ takes the second match
+        await settle(app, pilot)
+        assert "AB19XYZ" in text(app, "#pay-stay")
+        await pilot.press("enter")
+        await settle(app, pilot)
+        assert "C cash or K card" in text(app, "#pay-message") and Payment.select().count() == 0
+
+
+async def test_refund_with_a_reason_is_a_new_audited_row(make_app, parked, booth):
+    car, _van = parked
+    booth.pay(car.stay_id, "card")
+    app = make_app()
+    async with app.run_test(size=(80, 24)) as pilot:
+        await settle(app, pilot)
+        await pilot.press("f8")
+        await settle(app, pilot)
+        assert isinstance(app.screen, RefundDialog)
+        assert "AB12CDE" in str(app.screen.query_one("#refund-payments", OptionList).options[0].prompt)
+        await pilot.press("enter", *"AB12CDE wrong", "enter")  # a reason carrying the plate is refused
+        await settle(app, pilot)
+        assert "must not contain personal data" in text(app, ".dialog-message")
+        assert Payment.select().where(Payment.refund_of.is_null(False)).count() == 0
+        await pilot.press("ctrl+a", "ctrl+k", *"charged the wrong car", "enter")
+        await settle(app, pilot)
+
+        assert isinstance(app.screen, PaymentScreen)
+        refund = Payment.get(Payment.refund_of.is_null(False))
+        assert (refund.amount_cents, refund.payment_status) == (-750, "refunded")
+        audit = AuditLog.get(AuditLog.action == "refund")
+        assert json.loads(audit.details)["reason"] == "charged the wrong car"
+        assert "refunded £7.50 of payment" in text(app, "#pay-message")
+        await pilot.press("f8")  # the refunded payment can no longer be chosen
+        await settle(app, pilot)
+        options = app.screen.query_one("#refund-payments", OptionList)
+        assert all(o.disabled for o in options.options)
+        await pilot.press("escape")
+        assert isinstance(app.screen, PaymentScreen)
+
+
+async def test_an_overstay_is_closed_as_departed_with_a_reason(make_app, booth, clock):
+    stay = booth.register("OLD1", "Jo", PHONE, "car")
+    clock.advance(hours=30)  # past the 24 h retention: an overstay
+    app = make_app()
+    async with app.run_test(size=(80, 24)) as pilot:
+        await settle(app, pilot)
+        await pilot.press(*"OLD", "enter")
+        await settle(app, pilot)
+        assert "OVERSTAY" in text(app, "#pay-stay")
+        await pilot.press("ctrl+d")
+        await settle(app, pilot)
+        assert isinstance(app.screen, DepartedDialog)
+        await pilot.press(*"no", "enter")  # too short
+        await settle(app, pilot)
+        assert "reason is too short" in text(app, ".dialog-message")
+        await pilot.press(*"t seen since Monday", "enter")
+        await settle(app, pilot)
+        assert isinstance(app.screen, PaymentScreen)
+        row = Stay.get_by_id(stay.stay_id)
+        assert (row.status, row.closed_reason) == ("departed", "not seen since Monday")
+        assert spot_free("A01") and Payment.select().count() == 0
+        assert "OLD1 closed as departed: spot A01 is free" in text(app, "#pay-message")
+
+
+async def test_departed_is_only_offered_for_an_overstay(make_app, parked):
+    app = make_app()
+    async with app.run_test(size=(80, 24)) as pilot:
+        await settle(app, pilot)
+        await pilot.press(*"AB12", "enter")
+        await settle(app, pilot)
+        await pilot.press("ctrl+d")
+        await pilot.pause()
+        assert isinstance(app.screen, PaymentScreen)
+
+
+async def test_f3_on_the_map_brings_the_spots_car_to_payment(make_app, parked):
+    app = make_app(mode="map")
+    async with app.run_test(size=(80, 24)) as pilot:
+        await settle(app, pilot)
+        await pilot.press("enter")  # details of A01 on the map
+        await settle(app, pilot)
+        assert "AB12CDE · car · since 12:00 (2 h 33 min) · fee so far £7.50" in text(app, "#map-detail")
+        await pilot.press("f3")
+        await settle(app, pilot)
+        assert isinstance(app.screen, PaymentScreen)
+        assert "AB12CDE" in text(app, "#pay-stay") and "TOTAL             £7.50" in text(app, "#pay-breakdown")
+        assert app.focused is app.screen.query_one("#pay-methods")
+        await pilot.press("k", "enter")
+        await settle(app, pilot)
+        assert Payment.get().amount_cents == 750
+
+
+async def test_a_stay_paid_at_another_booth_meanwhile_is_refused_without_a_charge(make_app, parked, booth):
+    car, _van = parked
+    app = make_app()
+    async with app.run_test(size=(80, 24)) as pilot:
+        await settle(app, pilot)
+        await pilot.press(*"AB12", "enter")
+        await settle(app, pilot)
+        booth.pay(car.stay_id, "cash", "20")  # another booth was quicker
+        await pilot.press("k", "enter")
+        await settle(app, pilot)
+        assert Payment.select().count() == 1
+        assert "already closed" in text(app, "#pay-message") and message(app).kind == "error"
+        assert not isinstance(app.screen, ReceiptScreen)
+
+
+async def test_a_receipt_that_cannot_be_written_still_shows_and_the_payment_stands(make_app, parked, tmp_path):
+    (tmp_path / "receipts").write_text("a file where the folder should be")
+    app = make_app()
+    async with app.run_test(size=(80, 24)) as pilot:
+        await settle(app, pilot)
+        await pilot.press(*"AB12", "enter", "k", "enter")
+        await settle(app, pilot)
+        assert isinstance(app.screen, ReceiptScreen)
+        assert "Receipt file NOT written" in text(app, "#receipt-file")
+        assert Payment.get().amount == Decimal("7.50")
+
+
+# ---- snapshots -------------------------------------------------------------------------------
+
+def _snapshot_app(database, target, clock, tmp_path):
+    booth = Booth(database, clock)
+    booth.register("AB12CDE", "Jane", PHONE, "car")
+    booth.register("AB19XYZ", "Jim", PHONE, "van")
+    clock.advance(hours=2, minutes=33)
+    services = booth_services(booth, receipts_dir=tmp_path / "receipts", refresh_seconds=HOUR)
+    return build_app(target, database, "1.5.0", services=services, clock=clock, mode="payment", freeze_gc=False)
+
+
+async def _cash_being_tendered(pilot):
+    app = pilot.app
+    for input_ in app.screen.query(Input):
+        input_.cursor_blink = False
+    await settle(app, pilot)
+    await pilot.press(*"AB1", "enter")
+    await settle(app, pilot)
+    await pilot.press("c", *"10")
+    await settle(app, pilot)
+
+
+def test_snapshot_payment_80x24(snap_compare, database, target, clock, tmp_path):
+    app = _snapshot_app(database, target, clock, tmp_path)
+    assert snap_compare(app, terminal_size=(80, 24), run_before=_cash_being_tendered)
+
+
+def test_snapshot_payment_160x48(snap_compare, database, target, clock, tmp_path):
+    app = _snapshot_app(database, target, clock, tmp_path)
+    assert snap_compare(app, terminal_size=(160, 48), run_before=_cash_being_tendered)
+
+
+def test_snapshot_payment_matches_80x24(snap_compare, database, target, clock, tmp_path):
+    async def typing(pilot):
+        for input_ in pilot.app.screen.query(Input):
+            input_.cursor_blink = False
+        await settle(pilot.app, pilot)
+        await pilot.press(*"AB")
+        await settle(pilot.app, pilot)
+
+    app = _snapshot_app(database, target, clock, tmp_path)
+    assert snap_compare(app, terminal_size=(80, 24), run_before=typing)
