@@ -9,6 +9,7 @@ Prints one JSON object. T_PARENT is the parent's time.time() just before it star
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import json
 import resource
 import sys
@@ -54,7 +55,8 @@ async def _until(app, frames, ready, pilot, timeout=60.0):
     raise TimeoutError("no usable screen within 60 s")
 
 
-def start(db: str, t_parent: float) -> dict:
+def _kiosk_app(db: str, mode: str = "entry"):
+    """The app exactly as `kiosk` (cli.run_terminal) builds it; returns (app, announce context)."""
     from kiosk.db import connect, resolve_target
     from kiosk.startup import prepare_database
 
@@ -63,7 +65,20 @@ def start(db: str, t_parent: float) -> dict:
     version = prepare_database(target, database)
     from kiosk.tui.app import build_app
 
-    app = build_app(target=target, database=database, schema_version=version)
+    try:  # the Booth-backed services of issue 6, as run_terminal uses them
+        from kiosk.booth import Booth
+        from kiosk.maintenance.presence import announce
+        from kiosk.tui.services import booth_services, receipts_dir_for
+    except ImportError:  # an older build: the TUI shell's read-only services
+        return build_app(target=target, database=database, schema_version=version, mode=mode), contextlib.nullcontext()
+    services = booth_services(Booth(database), receipts_dir=receipts_dir_for(target))
+    app = build_app(target=target, database=database, schema_version=version, services=services, mode=mode)
+    return app, announce(target, database, services.booth_name or "bench")
+
+
+def start(db: str, t_parent: float) -> dict:
+    app, presence = _kiosk_app(db)
+    presence.__enter__()
     frames = Frames(app)
     app._display = frames
     result = {}
@@ -110,17 +125,14 @@ def minimal(t_parent: float) -> dict:
 
 
 def spot_map(db: str) -> dict:
-    from kiosk.db import connect, resolve_target
-    from kiosk.startup import prepare_database
-    from kiosk.tui.app import build_app
+    import sqlite3
 
     from .spot_map_bench import run
 
-    target = resolve_target(db)
-    database = connect(target)
-    version = prepare_database(target, database)
-    app = build_app(target=target, database=database, schema_version=version, mode="map")
-    spots = database.execute_sql("SELECT COUNT(*) FROM parking_spots").fetchone()[0]
+    app, presence = _kiosk_app(db, mode="map")
+    presence.__enter__()
+    with sqlite3.connect(db) as con:
+        spots = con.execute("SELECT COUNT(*) FROM parking_spots").fetchone()[0]
     results = asyncio.run(run(spots, 160, 48, 200, app=app))
     return {"spots": spots, "results_s": results, "rss_mb": _rss_mb()}
 
