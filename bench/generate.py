@@ -329,6 +329,14 @@ def latest_schema_version() -> str:
     return load_migrations()[-1].version_text
 
 
+def migrations_fingerprint() -> str:
+    """The migration files' checksums: a site built with other files fails the kiosk's pre-flight
+    history check (an applied file was edited), so it is rebuilt."""
+    from kiosk.schema.files import load_migrations
+
+    return hashlib.sha256("".join(f.checksum for f in load_migrations()).encode()).hexdigest()[:12]
+
+
 def cached_site(scale: float, *, v100: bool = False, max_age_days: float = 3.0, log=print) -> tuple[Path, dict]:
     """The cached database for this scale, regenerated when missing, stale, or built by other code/schema.
 
@@ -343,11 +351,14 @@ def cached_site(scale: float, *, v100: bool = False, max_age_days: float = 3.0, 
         reason = "the generator changed"
     elif meta.get("schema_version") != ("1.0.0" if v100 else latest_schema_version()):
         reason = f"the schema is now {latest_schema_version()}"
+    elif meta.get("migrations") != migrations_fingerprint():
+        reason = "the migration files changed"
     elif time.time() - meta["anchor"] > max_age_days * DAY:
         reason = f"older than {max_age_days:g} days (times are relative to generation)"
     if reason:
         log(f"generating the site at scale {scale:g} ({reason}) -> {path}")
         meta = (generate_v100_sqlite if v100 else generate_sqlite)(path, scale, log=log)
+        meta["migrations"] = migrations_fingerprint()
         meta_path.write_text(json.dumps(meta, indent=2))
         log(f"  done in {meta['seconds']} s, {meta['size_bytes'] / 1e9:.2f} GB")
         meta["generated_now"] = True
