@@ -38,14 +38,14 @@ CAUSES = {
     ),
     "schema": "the runner adds per-version bookkeeping (history row, lock, foreign_key_check before each commit).",
     "tui_start": (
-        "Start-up work the minimal app does not have: importing peewee (which imports psycopg when it is installed, "
-        "~190 ms), kiosk.tui and its widgets, loading the migration files and reading the schema status, parsing the "
-        "kiosk's CSS and widget styles (~0.4 s under cProfile), then the first spot-feed read in a worker thread."
+        "~0.7 s idle waiting for the workers started at mount (spot feed, maintenance alerts check), ~0.55 s of "
+        "imports the minimal app lacks (kiosk.maintenance.alerts/backup, peewee importing psycopg, kiosk.booth), "
+        "~0.3 s CSS parsing; not database size (see docs/performance.md)."
     ),
     "map_open": "spot-map widget work on a database of this size (the map screen belongs to issue 6).",
     "map_move": (
-        "scrolling moves repaint the whole visible map (spot-map widget, issue 6); see bench/spot_map_bench.py "
-        "for the per-key breakdown."
+        "scrolling repaints the whole visible map, and the 3-s spot feed refresh (10,000 spots) most likely lands "
+        "on some keys: spot-map widget and feed (issue 6); per-key breakdown in latest.json."
     ),
     "during": (
         "A registration that arrives while a batch holds the write lock waits for the rest of that batch (tens of ms) "
