@@ -40,7 +40,7 @@ test-pg: $(STAMP)
 
 ## Set everything up, generate the benchmark sites if missing (bench/data/, ~4 min
 ## the first time) and run every benchmark figure; prints the table and writes
-## bench/results/latest.md and latest.json. About 15-20 minutes on 2 cores.
+## bench/results/latest.md and latest.json. About 10-12 minutes on 2 cores.
 bench: $(STAMP)
 	$(BIN)/python -m bench.run $(BENCH_ARGS)
 
