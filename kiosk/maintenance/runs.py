@@ -67,37 +67,36 @@ def record(target: Target, database: pw.Database | None, run: RunRecord, *, in_d
     only the file, so the database stays byte for byte as it was.
     """
     try:
-        if not in_database:
-            pass
-        elif has_table(database, TABLE):
-            pg = not target.is_sqlite  # psycopg has no lastrowid: RETURNING gives the id
-            with database.atomic():
-                cur = database.execute_sql(
-                    f"INSERT INTO {TABLE} (command, started_at, duration_ms, from_version, to_version, outcome, error, "
-                    "skipped_checks, backup_path, rows_before, rows_after, findings) VALUES (?,?,?,?,?,?,?,?,?,?,?,?)".replace(
-                        "?", database.param
-                    ) + (" RETURNING id" if pg else ""),
-                    (
-                        run.command,
-                        run.started_at,
-                        run.duration_ms,
-                        run.from_version,
-                        run.to_version,
-                        run.outcome,
-                        run.error,
-                        json.dumps(run.skipped_checks),
-                        run.backup_path,
-                        _dump(run.rows_before),
-                        _dump(run.rows_after),
-                        json.dumps(run.findings),
-                    ),
-                )
-                run_id = cur.fetchone()[0] if pg else cur.lastrowid
-                _audit(database, run, str(run_id))
-            return f"{TABLE} #{run_id}"
-        elif has_table(database, "audit_logs"):
-            with database.atomic():
-                _audit(database, run, "-")
+        if in_database:
+            if has_table(database, TABLE):
+                pg = not target.is_sqlite  # psycopg has no lastrowid: RETURNING gives the id
+                with database.atomic():
+                    cur = database.execute_sql(
+                        f"INSERT INTO {TABLE} (command, started_at, duration_ms, from_version, to_version, outcome, error, "
+                        "skipped_checks, backup_path, rows_before, rows_after, findings) VALUES (?,?,?,?,?,?,?,?,?,?,?,?)".replace(
+                            "?", database.param
+                        ) + (" RETURNING id" if pg else ""),
+                        (
+                            run.command,
+                            run.started_at,
+                            run.duration_ms,
+                            run.from_version,
+                            run.to_version,
+                            run.outcome,
+                            run.error,
+                            json.dumps(run.skipped_checks),
+                            run.backup_path,
+                            _dump(run.rows_before),
+                            _dump(run.rows_after),
+                            json.dumps(run.findings),
+                        ),
+                    )
+                    run_id = cur.fetchone()[0] if pg else cur.lastrowid
+                    _audit(database, run, str(run_id))
+                return f"{TABLE} #{run_id}"
+            elif has_table(database, "audit_logs"):
+                with database.atomic():
+                    _audit(database, run, "-")
     except (pw.DatabaseError, OSError):
         pass  # the database cannot take it: the file below still records the run
     log = fallback_log(target)
