@@ -3,6 +3,7 @@
     make bench                      # = .venv/bin/python -m bench.run
     python -m bench.run --scales 0.1          # quicker: the 1/10 site only
     python -m bench.run --scales 0.01 --out /tmp/r   # a smoke run
+    python -m bench.run --only oltp,during --no-explain   # some figures only (results in bench/data/results)
 
 Generates (or reuses) the sites under bench/data/, measures each figure at every
 scale (each baseline and subject on its own copy), prints the table, and writes
@@ -69,7 +70,10 @@ def _safety(site: Path) -> dict | None:
     return safety.measure(site)
 
 
-def measure_scale(scale: float, n: int, ui_reps: int) -> dict:
+STEPS = ("oltp", "expiry", "archive", "schema", "safety", "ui", "during")
+
+
+def measure_scale(scale: float, n: int, ui_reps: int, only: tuple[str, ...] = STEPS) -> dict:
     site, meta = cached_site(scale, log=log)
     v100, meta100 = cached_site(scale, v100=True, log=log)
     log(f"scale {scale:g}: {site} ({meta['size_bytes'] / 1e9:.2f} GB)")
@@ -86,6 +90,8 @@ def measure_scale(scale: float, n: int, ui_reps: int) -> dict:
     }
     r["step_seconds"] = {}
     for name, fn in steps.items():
+        if name not in only:
+            continue
         gc.collect()  # nothing left over from the previous figure is collected inside this one
         t1 = time.perf_counter()
         r[name] = fn()
@@ -103,15 +109,17 @@ def _fmt_ms(s: float) -> str:
 def figures(r: dict) -> list[dict]:
     """One row per figure: what, subject, baseline, ratio, budget, verdict."""
     rows = []
-    o = r["oltp"]
+    o = r.get("oltp")
     for key, label in (("register", "register one vehicle"), ("lookup", "look up open stay by plate + fee"),
-                       ("payment", "take a payment")):
+                       ("payment", "take a payment")) if o else ():
         k, b = o["kiosk"][key], o["baseline"][key]
         r50, r99 = k.p50 / b.p50, k.p99 / b.p99
         rows.append({"id": key, "figure": f"{label} (p50 / p99)",
                      "subject": f"{_fmt_ms(k.p50)} / {_fmt_ms(k.p99)}", "baseline": f"{_fmt_ms(b.p50)} / {_fmt_ms(b.p99)}",
                      "ratio": f"{r50:.1f}× / {r99:.1f}×", "value": r50, "budget": "≤ 3×", "ok": r50 <= 3 and r99 <= 3})
     for key, label in (("expiry", "expiry of closed stays"), ("archive", "archive of old audit rows")):
+        if key not in r:
+            continue
         k, b = r[key]["kiosk"], r[key]["baseline"]
         ratio = k["rows_per_s"] / b["rows_per_s"]
         rows.append({"id": key, "figure": f"{label} ({k['rows']:,} rows, batches of {k['batch_size']})",
@@ -119,22 +127,34 @@ def figures(r: dict) -> list[dict]:
                      "baseline": f"{b['rows_per_s']:,.0f} rows/s ({b['rows']:,} rows), one tx {b['longest_tx_ms']:.0f} ms",
                      "ratio": f"{ratio:.2f}×", "value": ratio, "budget": "≥ 0.5×, tx ≤ 100 ms",
                      "ok": ratio >= 0.5 and k["longest_tx_ms"] <= 100})
-    s = r["schema"]
-    ratio = s["kiosk"]["total_s"] / s["baseline"]["total_s"]
-    rows.append({"id": "schema", "figure": f"migrate {s['from']} → {s['to']} and roll back (schema work)",
-                 "subject": f"{_fmt_ms(s['kiosk']['migrate_s'])} + {_fmt_ms(s['kiosk']['rollback_s'])}",
-                 "baseline": f"{_fmt_ms(s['baseline']['migrate_s'])} + {_fmt_ms(s['baseline']['rollback_s'])}",
-                 "ratio": f"{ratio:.2f}×", "value": ratio, "budget": "≤ 1.5×", "ok": ratio <= 1.5})
+    s = r.get("schema")
+    if s:
+        ratio = s["kiosk"]["total_s"] / s["baseline"]["total_s"]
+        rows.append({"id": "schema", "figure": f"migrate {s['from']} → {s['to']} and roll back (schema work)",
+                     "subject": f"{_fmt_ms(s['kiosk']['migrate_s'])} + {_fmt_ms(s['kiosk']['rollback_s'])}",
+                     "baseline": f"{_fmt_ms(s['baseline']['migrate_s'])} + {_fmt_ms(s['baseline']['rollback_s'])}",
+                     "ratio": f"{ratio:.2f}×", "value": ratio, "budget": "≤ 1.5×", "ok": ratio <= 1.5})
     if r.get("safety"):
         sf = r["safety"]
         rows.append({"id": "safety", "figure": "maintenance safety steps (verified backup, pre-flight, post-validation)",
                      "subject": sf["subject"], "baseline": sf["baseline"], "ratio": f"{sf['ratio']:.1f}×",
                      "value": sf["ratio"], "budget": "report", "ok": None})
-    else:
+    elif "safety" in r:
         rows.append({"id": "safety", "figure": "maintenance safety steps vs cp", "subject": "—", "baseline": "—",
                      "ratio": "—", "value": None, "budget": "report", "ok": None,
                      "note": "not measured: the safe-maintenance features (issue 4) are not in this build"})
-    u = r["ui"]
+    if "ui" in r:
+        rows += _ui_rows(r["ui"])
+    if "during" in r:
+        rows.append(_during_row(r["during"]))
+    for row in rows:
+        if row["ok"] is False:
+            row["note"] = CAUSES.get(row["id"], "cause not analysed")
+    return rows
+
+
+def _ui_rows(u: dict) -> list[dict]:
+    rows = []
     ratio = u["kiosk"].p50 / u["minimal"].p50
     rows.append({"id": "tui_start", "figure": "TUI start → first usable screen (p50 / p99)",
                  "subject": f"{_fmt_ms(u['kiosk'].p50)} / {_fmt_ms(u['kiosk'].p99)}, peak {u['rss_with_map_mb']:.0f} MB",
@@ -146,16 +166,15 @@ def figures(r: dict) -> list[dict]:
     rows.append({"id": "map_move", "figure": "spot map: one arrow-key move (p50 / p99)",
                  "subject": f"{_fmt_ms(moves.p50)} / {_fmt_ms(moves.p99)}", "baseline": "—", "ratio": "—",
                  "value": moves.p99, "budget": "≤ 16 ms", "ok": moves.p99 <= 0.016})
-    d = r["during"]
-    ratio = d["during"].p99 / d["alone"].p99
-    rows.append({"id": "during", "figure": "register during `kiosk --maintenance expire` (p50 / p99)",
-                 "subject": f"{_fmt_ms(d['during'].p50)} / {_fmt_ms(d['during'].p99)} (n={len(d['during'].values)})",
-                 "baseline": f"alone {_fmt_ms(d['alone'].p50)} / {_fmt_ms(d['alone'].p99)}",
-                 "ratio": f"{ratio:.2f}× (p99)", "value": ratio, "budget": "p99 ≤ 2×", "ok": ratio <= 2})
-    for row in rows:
-        if row["ok"] is False:
-            row["note"] = CAUSES.get(row["id"], "cause not analysed")
     return rows
+
+
+def _during_row(d: dict) -> dict:
+    ratio = d["during"].p99 / d["alone"].p99
+    return {"id": "during", "figure": "register during `kiosk --maintenance expire` (p50 / p99)",
+            "subject": f"{_fmt_ms(d['during'].p50)} / {_fmt_ms(d['during'].p99)} (n={len(d['during'].values)})",
+            "baseline": f"alone {_fmt_ms(d['alone'].p50)} / {_fmt_ms(d['alone'].p99)}",
+            "ratio": f"{ratio:.2f}× (p99)", "value": ratio, "budget": "p99 ≤ 2×", "ok": ratio <= 2}
 
 
 def verdict(ok) -> str:
@@ -190,8 +209,9 @@ def markdown(results: list[dict], machine: dict, explain: list[dict], total_s: f
                 lines.append(f"| {a['figure']} | {a['subject']} | {b['subject']} | "
                              f"ratio {a['ratio']} → {b['ratio']} |")
         lines.append("")
-    lines += ["## EXPLAIN QUERY PLAN of the hot queries (largest scale)", "",
-              "| operation | verdict | plan | query |", "|---|---|---|---|"]
+    if explain:
+        lines += ["## EXPLAIN QUERY PLAN of the hot queries (largest scale)", "",
+                  "| operation | verdict | plan | query |", "|---|---|---|---|"]
     for e in explain:
         sql = " ".join(e["sql"].split())
         lines.append(f"| {e['operation']} | {'ok' if e['ok'] else 'FAIL'}: {e['verdict']} | "
@@ -214,19 +234,29 @@ def main(argv=None) -> int:
     parser.add_argument("--scales", default="0.1,1", help="comma-separated site scales, smallest first (default 0.1,1)")
     parser.add_argument("--n", type=int, default=200, help="repetitions of each per-car figure (default 200)")
     parser.add_argument("--ui-reps", type=int, default=5, help="process starts per side for the TUI figure (default 5)")
-    parser.add_argument("--out", type=Path, default=RESULTS, help="where latest.md/latest.json go")
+    parser.add_argument("--out", type=Path, help="where latest.md/latest.json go (default: bench/results for a full "
+                        "run, bench/data/results for a partial one, so the committed results stay whole)")
+    parser.add_argument("--only", default=",".join(STEPS),
+                        help=f"comma-separated figures to measure (default all: {','.join(STEPS)})")
+    parser.add_argument("--no-explain", action="store_true", help="skip the EXPLAIN QUERY PLAN table")
     args = parser.parse_args(argv)
     scales = sorted(float(s) for s in args.scales.split(","))
+    only = tuple(x.strip() for x in args.only.split(",") if x.strip())
+    unknown = sorted(set(only) - set(STEPS))
+    if unknown:
+        parser.error(f"unknown figure(s) {', '.join(unknown)}: choose from {', '.join(STEPS)}")
+    if args.out is None:
+        args.out = RESULTS if set(only) == set(STEPS) else HERE / "data" / "results"
     t0 = time.perf_counter()
     machine = machine_info()
     results = []
     args.out.mkdir(parents=True, exist_ok=True)
     for s in scales:
-        results.append(measure_scale(s, args.n, args.ui_reps))
+        results.append(measure_scale(s, args.n, args.ui_reps, only))
         # kept as we go: a run stopped later still leaves what it measured
         (args.out / "partial.json").write_text(json.dumps(_jsonable(results), indent=2, default=str))
     log("EXPLAIN QUERY PLAN of the hot queries")
-    explain = plans.explain_all(cached_site(scales[-1], log=log)[0])
+    explain = [] if args.no_explain else plans.explain_all(cached_site(scales[-1], log=log)[0])
     total = time.perf_counter() - t0
     md = markdown(results, machine, explain, total)
     args.out.mkdir(parents=True, exist_ok=True)
