@@ -11,6 +11,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import json
+import re
 import resource
 import sys
 import time
@@ -26,10 +27,14 @@ def _rss_mb() -> float:
 
 
 class Frames:
-    """Replaces App._display: renders each update to terminal bytes (as a real terminal would) and stamps it."""
+    """Replaces App._display: renders each update to terminal bytes (as a real terminal would) and stamps it.
 
-    def __init__(self, app):
-        self.app, self.times = app, []
+    `usable(text)` is asked about every frame as it is written, with the text that frame sends to the
+    terminal; the first frame it accepts is the usable one (`usable_at`).
+    """
+
+    def __init__(self, app, usable=None):
+        self.app, self.times, self.usable, self.usable_at = app, [], usable, None
 
     def __call__(self, screen, renderable) -> None:
         from textual._compositor import CompositorUpdate
@@ -37,22 +42,26 @@ class Frames:
         if renderable is None:
             return
         if isinstance(renderable, CompositorUpdate):
-            renderable.render_segments(self.app.console)
+            text = renderable.render_segments(self.app.console)
         else:
-            self.app.console.render(renderable)
-        self.times.append((time.time(), self.app.screen))
+            text = "".join(segment.text for segment in self.app.console.render(renderable))
+        now = time.time()
+        self.times.append((now, self.app.screen))
+        if self.usable_at is None and self.usable is not None and self.usable(text):
+            self.usable_at = now
 
 
-async def _until(app, frames, ready, pilot, timeout=60.0):
+# The header's "free/total" once the spot feed has been read ("—/— free" before).
+FREE_TOTAL = re.compile(r"\d[\d,]*/\d[\d,]* free")
+
+
+async def _until_usable(frames, pilot, timeout=60.0):
     end = time.time() + timeout
-    while time.time() < end:
-        for stamp, _screen in frames.times:
-            if stamp >= ready.get("t", float("inf")):
-                return stamp
-        if "t" not in ready and ready["check"]():
-            ready["t"] = time.time()
+    while frames.usable_at is None:
+        if time.time() > end:
+            raise TimeoutError("no usable screen within 60 s")
         await pilot.pause(0.002)
-    raise TimeoutError("no usable screen within 60 s")
+    return frames.usable_at
 
 
 def _kiosk_app(db: str, mode: str = "entry"):
@@ -77,17 +86,24 @@ def _kiosk_app(db: str, mode: str = "entry"):
 
 
 def start(db: str, t_parent: float) -> dict:
+    from textual.widgets import Input
+
     app, presence = _kiosk_app(db)
     presence.__enter__()
-    frames = Frames(app)
+
+    def usable(text: str) -> bool:
+        # The first frame that shows free/total in the header (so the spot feed has been read and is on
+        # screen) while the first screen is mounted with its first field focused (it takes typing).
+        return (getattr(app, "spots_version", 1) >= 1 and app.screen.is_mounted
+                and isinstance(app.focused, Input) and FREE_TOTAL.search(text) is not None)
+
+    frames = Frames(app, usable)
     app._display = frames
     result = {}
 
     async def main():
         async with app.run_test(size=(160, 48)) as pilot:
-            # usable: the first screen is up, the spot feed has been read (free/total in the header)
-            ready = {"check": lambda: getattr(app, "spots_version", 1) >= 1 and app.screen.is_mounted}
-            result["first_usable"] = await _until(app, frames, ready, pilot)
+            result["first_usable"] = await _until_usable(frames, pilot)
             result["rss_first_screen_mb"] = _rss_mb()
             await pilot.press("f2")  # the spot map too: the heaviest screen
             await pilot.pause(0.5)
@@ -109,14 +125,13 @@ def minimal(t_parent: float) -> dict:
             yield Footer()
 
     app = Minimal()
-    frames = Frames(app)
+    frames = Frames(app, lambda text: app.screen.is_mounted and "ready" in text)
     app._display = frames
     result = {}
 
     async def main():
         async with app.run_test(size=(160, 48)) as pilot:
-            ready = {"check": lambda: app.screen.is_mounted}
-            result["first_usable"] = await _until(app, frames, ready, pilot)
+            result["first_usable"] = await _until_usable(frames, pilot)
             result["rss_first_screen_mb"] = _rss_mb()
 
     asyncio.run(main())
