@@ -98,6 +98,10 @@ class Booth:
     def spot_states(self) -> list[SpotState]:
         return spots.spot_states(self._ctx, entry.overstay_before(self._ctx))
 
+    def map_states(self) -> list[tuple[str, str | None, str]]:
+        """(spot number, vehicle type, state) of every spot: spot_states without the stays, for polling."""
+        return spots.map_states(self._ctx, entry.overstay_before(self._ctx))
+
     def add_spots(self, range_text, vehicle_type) -> list[str]:
         return spots.add_spots(self._ctx, range_text, vehicle_type)
 

@@ -133,17 +133,34 @@ def remove_spot(ctx: Context, spot) -> None:
 def spot_states(ctx: Context, overstay_before: dt.datetime) -> list[SpotState]:
     """Every spot with its open stay, in one query (a LEFT JOIN on the open-stay index)."""
     query = (ParkingSpot.select(ParkingSpot.spot_number, ParkingSpot.vehicle_type, ParkingSpot.is_occupied,
-                                Stay.id.alias("stay_id"), Stay.entry_timestamp.alias("entry_at"),
-                                Vehicle.number_plate.alias("plate"))
+                                Stay.id, Stay.entry_timestamp, Vehicle.number_plate)
              .join(Stay, pw.JOIN.LEFT_OUTER, on=((Stay.spot_number == ParkingSpot.spot_number) & (Stay.status == "open")))
              .join(Vehicle, pw.JOIN.LEFT_OUTER, on=(Vehicle.id == Stay.vehicle))
-             .order_by(ParkingSpot.spot_number).dicts())
+             .order_by(ParkingSpot.spot_number))
+    # Plain rows from the cursor: peewee's per-row conversion cost more than the query (10,000 spots).
+    as_time = Stay.entry_timestamp.python_value
     out = []
-    for r in query:
-        entry = Stay.entry_timestamp.python_value(r["entry_at"])
-        if r["stay_id"] is None:
-            state = "occupied" if r["is_occupied"] else "free"
+    for number, vtype, taken, stay_id, entry, plate in ctx.db.execute(query).fetchall():
+        if stay_id is None:
+            out.append(SpotState(number, vtype, "occupied" if taken else "free", None, None, None))
         else:
-            state = "overstay" if entry < overstay_before else "occupied"
-        out.append(SpotState(r["spot_number"], r["vehicle_type"], state, r["stay_id"], r["plate"], entry))
+            entry = as_time(entry)
+            out.append(SpotState(number, vtype, "overstay" if entry < overstay_before else "occupied", stay_id, plate, entry))
     return out
+
+
+def map_states(ctx: Context, overstay_before: dt.datetime) -> list[tuple[str, str | None, str]]:
+    """(spot number, vehicle type, state) of every spot, by spot number: what the spot map draws.
+
+    The same states as `spot_states`, worked out by the database from two indexes on the open
+    stays (which spots hold one; which began before `overstay_before`) without reading a stay or
+    vehicle row: a few ms for 10,000 spots, so booths can poll it every few seconds.
+    """
+    overstayed = Stay.select(Stay.spot_number).where((Stay.status == "open") & (Stay.entry_timestamp < overstay_before))
+    holds_stay = Stay.select(pw.SQL("1")).where((Stay.spot_number == ParkingSpot.spot_number) & (Stay.status == "open"))
+    state = pw.Case(None, [(ParkingSpot.spot_number.in_(overstayed), "overstay"),
+                           ((ParkingSpot.is_occupied == True) | pw.fn.EXISTS(holds_stay), "occupied")],  # noqa: E712
+                    "free")
+    query = (ParkingSpot.select(ParkingSpot.spot_number, ParkingSpot.vehicle_type, state)
+             .order_by(ParkingSpot.spot_number))
+    return list(ctx.db.execute(query).fetchall())  # tuples on both drivers

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import gc
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import replace
 from functools import partial
 from pathlib import Path
@@ -27,9 +27,10 @@ from .screens.payment import PaymentScreen
 from .screens.quit import ConfirmQuit
 from .screens.spot_map import SpotMapScreen
 from .services import KioskServices, database_services
+from .spot_feed import SpotUpdate
 from .theme import KIOSK_THEME
 from .widgets.booth_header import HeaderInfo
-from .widgets.spot_cells import SpotCell, SpotCounts, check_cells
+from .widgets.spot_cells import SpotCell
 
 CSS_FILE = Path(__file__).resolve().parent.parent / "kiosk.tcss"
 
@@ -67,7 +68,8 @@ class KioskApp(App, inherit_bindings=False):
     ]
 
     header_info: reactive[HeaderInfo] = reactive(HeaderInfo, always_update=False)
-    spots_version: reactive[int] = reactive(0)
+    spots_version: reactive[int] = reactive(0)  # +1 for every read that found something new
+    spots_checked: reactive[int] = reactive(0)  # +1 for every read that succeeded
 
     def __init__(
         self,
@@ -93,8 +95,12 @@ class KioskApp(App, inherit_bindings=False):
         self.database = database
         self.booth = booth  # the business layer; None in shell-only tests (screens then say so)
         self.lifecycle = LifecycleWorker(self, interval=lifecycle_interval)
-        self.spot_cells: list[SpotCell] = []
+        self.spot_cells: Sequence[SpotCell] = []
+        # spot -> new state since version spots_version - 1; None: draw spot_cells anew
+        self.spot_changes: Mapping[str, str] | None = None
         self.spots_read_at = "—"
+        self._feed = services.spot_feed()
+        self._background_started = False
         self._freeze_gc = freeze_gc
         self._spot_timer: Timer | None = None
         self._spots_alert = ""
@@ -110,12 +116,20 @@ class KioskApp(App, inherit_bindings=False):
     # ---- start and stop -------------------------------------------------------------
     def on_mount(self) -> None:
         self.set_interval(1.0, self._tick)
+        # First the spot feed alone: the first screen is usable once it has been read. The
+        # maintenance alerts check (imports and database work that competed with it for the GIL
+        # and the disk) and the lifecycle timer start after that read has been drawn.
         self.refresh_spots()
+        if self._freeze_gc:
+            freeze_gc_after_mount(self)
+
+    def _start_background(self) -> None:
+        if self._background_started or not self.is_running:
+            return
+        self._background_started = True
         self.lifecycle.start()
         if self.target is not None and self.database is not None:
             self.refresh_alerts()
-        if self._freeze_gc:
-            freeze_gc_after_mount(self)
 
     def on_unmount(self) -> None:
         self.lifecycle.stop()
@@ -168,8 +182,8 @@ class KioskApp(App, inherit_bindings=False):
 
     # ---- the spot feed: read on a timer in a thread, never on the UI thread ------------
     @work(thread=True, exit_on_error=False, group=SPOTS_GROUP, description="reading the spot map")
-    def refresh_spots(self) -> list[SpotCell]:
-        return check_cells(self.services.get_cells())
+    def refresh_spots(self) -> SpotUpdate | None:
+        return self._feed.read()  # worked out in this thread: None, or only what changed
 
     def refresh_spots_now(self) -> None:
         if any(w.group == SPOTS_GROUP and not w.is_finished for w in self.workers):
@@ -178,15 +192,23 @@ class KioskApp(App, inherit_bindings=False):
             self._spot_timer.stop()
         self.refresh_spots()
 
-    def _spots_read(self, cells: list[SpotCell]) -> None:
-        self.spot_cells = cells
+    def _spots_read(self, update: SpotUpdate | None) -> None:
         self.spots_read_at = self.clock.now().strftime("%H:%M:%S")
-        counts = SpotCounts.of(cells)
-        self.header_info = replace(self.header_info, free=counts.free, total=counts.total)
+        if update is not None:
+            # Partial changes only follow on from the update before; after a gap, draw it all.
+            follows = update.serial == self.spots_version + 1
+            self.spot_cells = update.cells
+            self.spot_changes = update.changed if follows else None
+            counts = update.counts
+            self.header_info = replace(self.header_info, free=counts.free, total=counts.total)
         if self._spots_alert:
             self.set_alert("", source="spots")
         self._spots_alert = ""
-        self.spots_version += 1
+        if update is not None:
+            self.spots_version = update.serial
+        self.spots_checked += 1
+        if not self._background_started:
+            self.call_after_refresh(self._start_background)  # once the read is on screen
 
     def _arm_spot_timer(self) -> None:
         # Re-armed after each read ends, so reads never overlap however slow the database is.
@@ -202,6 +224,8 @@ class KioskApp(App, inherit_bindings=False):
                 self._spots_read(worker.result)
             if event.state in (WorkerState.SUCCESS, WorkerState.ERROR, WorkerState.CANCELLED):
                 self._arm_spot_timer()
+            if event.state == WorkerState.ERROR and not self._background_started:
+                self.call_after_refresh(self._start_background)  # alerts matter all the more then
         if worker.group == ALERTS_GROUP and event.state in (WorkerState.SUCCESS, WorkerState.ERROR):
             if event.state == WorkerState.SUCCESS:
                 self._alerts_read(worker.result)

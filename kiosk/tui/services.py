@@ -17,6 +17,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, TypeVar
 
+from .spot_feed import Row, SpotFeed
 from .widgets.formats import clock_text, span_text
 from .widgets.spot_cells import SpotCell
 
@@ -37,6 +38,15 @@ class KioskServices:
     refresh_seconds: float = 3.0  # how often the spot map is read again
     booth: Booth | None = None  # None: the screens say the booth layer is not connected
     receipts_dir: Path | None = None  # where receipt files go (None: not written)
+    # The booth's fast path for the map: (spot, vehicle type, state) rows, called in a worker
+    # thread. None: the map reads get_cells instead.
+    spot_rows: Callable[[], Sequence[Row]] | None = None
+
+    def spot_feed(self) -> SpotFeed:
+        """A new feed over this booth's spots (the app keeps one for its whole run)."""
+        if self.spot_rows is not None:
+            return SpotFeed(self.spot_rows, cells_from_rows)
+        return SpotFeed.of_cells(self.get_cells)
 
     @property
     def connected(self) -> bool:
@@ -52,19 +62,36 @@ class KioskServices:
 
 # ---- the Booth-backed adapter ------------------------------------------------------------
 
+_NUMBERS = re.compile(r"(\d+)")
+_ZONE = re.compile(r"[^\d]*")
+
+
 def _natural(spot: str) -> list:
-    return [int(part) if part.isdigit() else part for part in re.split(r"(\d+)", spot.upper())]
+    parts: list = _NUMBERS.split(spot.upper())
+    parts[1::2] = map(int, parts[1::2])
+    return parts
 
 
 def _zone(spot: str) -> str:
-    return re.match(r"[^\d]*", spot).group(0).rstrip("-_ ") or "—"
+    return _ZONE.match(spot).group(0).rstrip("-_ ") or "—"
+
+
+def cells_from_rows(rows: Sequence[Row]) -> list[SpotCell]:
+    """(spot, vehicle type, state) rows -> map cells grouped by zone and type, in natural spot order (A2 before A10)."""
+    groups: dict[tuple[str, str | None], str] = {}
+    cells = []
+    for number, vtype, state in sorted(rows, key=lambda row: _natural(row[0])):
+        zone = _zone(number)
+        group = groups.get((zone, vtype))
+        if group is None:
+            group = groups[(zone, vtype)] = f"Zone {zone} · {vtype or 'any type'}"
+        cells.append(SpotCell(number, group, state))
+    return cells
 
 
 def cells_from_states(states) -> list[SpotCell]:
-    """Booth.spot_states() -> map cells grouped by zone and type, in natural spot order (A2 before A10)."""
-    ordered = sorted(states, key=lambda s: _natural(s.spot_number))
-    return [SpotCell(s.spot_number, f"Zone {_zone(s.spot_number)} · {s.vehicle_type or 'any type'}", s.state)
-            for s in ordered]
+    """Booth.spot_states() -> map cells, as cells_from_rows."""
+    return cells_from_rows([(s.spot_number, s.vehicle_type, s.state) for s in states])
 
 
 def spot_details_text(booth: Booth, spot: str) -> str:
@@ -104,7 +131,8 @@ def booth_services(booth: Booth, *, receipts_dir: Path | None = None, refresh_se
         booth=booth,
         receipts_dir=receipts_dir,
     )
-    services.get_cells = lambda: services.call(lambda b: cells_from_states(b.spot_states()))
+    services.spot_rows = lambda: services.call(lambda b: b.map_states())
+    services.get_cells = lambda: cells_from_rows(services.spot_rows())
     services.spot_details = lambda spot: services.call(lambda b: spot_details_text(b, spot))
     return services
 

@@ -38,13 +38,22 @@ class SpotMapScreen(KioskScreen):
         spot_map = self.query_one(SpotMap)
         self.query_one(SpotLegend).show(spot_map.counts())
         spot_map.focus()
-        # Data goes down: the app reads the spots on a timer; this screen redraws when they change.
+        self._drawn = self.app.spots_version  # the feed's version the map shows
+        # Data goes down: the app reads the spots on a timer; this screen redraws what changed.
         self.watch(self.app, "spots_version", self._spots_changed, init=False)
+        self.watch(self.app, "spots_checked", self._spots_checked, init=False)
 
-    def _spots_changed(self, _version: int) -> None:
+    def _spots_changed(self, version: int) -> None:
         spot_map = self.query_one(SpotMap)
-        spot_map.update_cells(self.app.spot_cells)
+        changes = self.app.spot_changes
+        if changes is not None and version == self._drawn + 1:
+            spot_map.apply_changes(changes)  # only the rows of the spots that changed repaint
+        else:
+            spot_map.update_cells(self.app.spot_cells)
+        self._drawn = version
         self.query_one(SpotLegend).show(spot_map.counts())
+
+    def _spots_checked(self, _checks: int) -> None:
         self.query_one("#map-updated", Static).update(f"updated {self.app.spots_read_at}", layout=False)
 
     def show_status(self, cell: SpotCell | None, typed: str) -> None:

@@ -10,7 +10,7 @@ from __future__ import annotations
 import re
 import time
 from bisect import bisect_left, bisect_right
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
 
 from rich.cells import cell_len
@@ -18,7 +18,7 @@ from rich.segment import Segment
 from rich.style import Style
 from textual import events
 from textual.binding import Binding
-from textual.geometry import Size
+from textual.geometry import Region, Size
 from textual.message import Message
 from textual.scroll_view import ScrollView
 from textual.strip import Strip
@@ -53,7 +53,8 @@ def _loose(spot: str) -> str:
 class SpotMap(ScrollView, can_focus=True):
     """Spots grouped by zone/type, one cell each, coloured by state.
 
-    Data in: `update_cells(cells)`. Out: `Highlighted` as the cursor moves (and a
+    Data in: `update_cells(cells)` (everything), or `apply_changes({spot: state})`
+    (a few spots, the usual refresh). Out: `Highlighted` as the cursor moves (and a
     status callback called synchronously first, so a status line repaints in the
     same frame as the map), `Selected` on Enter or a double click.
     """
@@ -139,6 +140,7 @@ class SpotMap(ScrollView, can_focus=True):
         self._groups: list[_Group] = []
         self._group_starts: list[int] = []
         self._group_lines: list[int] = []
+        self._index: dict[str, int] = {}  # spot number -> its index in self._cells
         self._exact: dict[str, int] = {}
         self._loose: dict[str, int] = {}
         self._sorted: list[tuple[str, int]] = []
@@ -149,6 +151,8 @@ class SpotMap(ScrollView, can_focus=True):
         self._width = 0
         self._strips: dict[int, Strip] = {}
         self._styles: dict[str, Style] | None = None
+        self._plain: bool | None = None  # no border, padding, tint or opacity: lines are final as built
+        self.lines_built = 0  # lines drawn from data (not from the cache) since mount; for tests
         self._typed = ""
         self._typed_at = 0.0
         self.monotonic: Callable[[], float] = time.monotonic  # replaceable in tests
@@ -177,17 +181,48 @@ class SpotMap(ScrollView, can_focus=True):
         if not changed:
             return 0
         self._cells = cells
-        for i in changed:
+        self._recoloured([(i, old[i].state) for i in changed])
+        return len(changed)
+
+    def apply_changes(self, changes: Mapping[str, str]) -> int:
+        """New states for some spots (spot number -> state); returns how many changed.
+
+        Only the rows holding them and their groups' header lines are rebuilt and repainted;
+        nothing at all when no state differs. Spots added or removed need `update_cells`: a
+        spot the map does not have is refused with ValueError, and nothing is changed.
+        """
+        moved = []
+        for spot, state in changes.items():
+            index = self._index.get(spot)
+            if index is None:
+                raise ValueError(f"spot {spot!r} is not on the map: pass every cell to update_cells when spots change")
+            if state not in STATES:
+                raise ValueError(f"spot {spot!r} has state {state!r}; allowed: {', '.join(STATES)}")
+            if self._cells[index].state != state:
+                moved.append((index, state))
+        if not moved:
+            return 0
+        was = []
+        for index, state in moved:
+            cell = self._cells[index]
+            was.append((index, cell.state))
+            self._cells[index] = SpotCell(cell.spot_number, cell.group, state)
+        self._recoloured(was)
+        return len(moved)
+
+    def _recoloured(self, was: list[tuple[int, str]]) -> None:
+        """Cells at these indexes changed from the given states: recount, and repaint their rows."""
+        cells = self._cells
+        for i, old_state in was:
             group = self._group_of(i)
-            group.counts[old[i].state] -= 1
+            group.counts[old_state] -= 1
             group.counts[cells[i].state] += 1
             for line in (group.first_line, self._line_of(i)):
                 self._strips.pop(line, None)
                 self.refresh_line(line)
         self._counts = SpotCounts(**{s: sum(g.counts[s] for g in self._groups) for s in STATES})
-        if self._cursor in changed:
+        if any(i == self._cursor for i, _ in was):
             self._notify_highlight()
-        return len(changed)
 
     def counts(self) -> SpotCounts:
         """Free / occupied / overstay totals, for a legend or the header."""
@@ -239,6 +274,7 @@ class SpotMap(ScrollView, can_focus=True):
             group.end = i + 1
             group.counts[cell.state] += 1
         self._group_starts = [g.start for g in self._groups]
+        self._index = {c.spot_number: i for i, c in enumerate(cells)}
         upper = [c.spot_number.upper() for c in cells]
         self._exact = {u: i for i, u in enumerate(upper)}
         self._loose = {}
@@ -302,7 +338,48 @@ class SpotMap(ScrollView, can_focus=True):
     def notify_style_update(self) -> None:
         super().notify_style_update()
         self._styles = None
+        self._plain = None
         self._strips.clear()
+
+    def _plain_box(self) -> bool:
+        """True unless CSS gives the map something Textual's style cache must draw around each line."""
+        if self._plain is None:
+            st = self.styles
+            self._plain = (
+                tuple(st.gutter) == (0, 0, 0, 0)  # padding and border
+                and not any(edge for edge, _ in st.outline)
+                and st.tint.a == 0 and st.opacity == 1 and st.text_opacity == 1
+                and not (st.has_rule("hatch") and st.hatch != "none")
+                and self._border_title is None and self._border_subtitle is None
+            )
+        return self._plain
+
+    def render_lines(self, crop: Region) -> list[Strip]:
+        """Each visible line as the same Strip object every frame, until its spots change.
+
+        Textual's style cache keys lines by their row on screen, so every scroll re-processed
+        every visible line into new Strips, and its own per-Strip caches (line filters, the
+        compositor's cuts, the terminal text) never held: a scroll cost as much as opening
+        the map. The map's lines are final as built (no border, padding, tint or opacity;
+        otherwise this falls back to Textual's way), so here they come from the per-line
+        cache, and only lines never drawn before cost anything.
+        """
+        if not self._plain_box():
+            return super().render_lines(crop)
+        base_background, background = self.background_colors
+        inner = self._styles_cache.get_inner_outer(base_background, background)[0].rich_style
+        width = self.content_region.width
+        filters = self.get_line_filters()
+        strips = []
+        for y in crop.line_range:
+            strip = self.render_line(y).adjust_cell_length(width, inner)
+            for line_filter in filters:
+                strip = strip.apply_filter(line_filter, background)  # cached on the strip itself
+            strips.append(strip)
+        if crop.column_span != (0, self.size.width):
+            x1, x2 = crop.column_span
+            strips = [strip.crop(x1, x2) for strip in strips]
+        return strips
 
     def _get_styles(self) -> dict[str, Style]:
         # Looked up once: rich_style walks every ancestor, far too slow per line.
@@ -323,6 +400,7 @@ class SpotMap(ScrollView, can_focus=True):
         strip = self._strips.get(line)
         if strip is None:
             strip = self._strips[line] = self._build_line(line)
+            self.lines_built += 1
         return strip
 
     def _build_line(self, line: int) -> Strip:
