@@ -2,10 +2,10 @@
 
 from __future__ import annotations
 
-import gc
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import replace
 from functools import partial
+from importlib import import_module
 from pathlib import Path
 
 from textual import work
@@ -19,13 +19,8 @@ from textual.worker import Worker, WorkerState
 from ..booth import Booth
 from ..clock import Clock, SystemClock
 from .lifecycle_worker import DEFAULT_INTERVAL, LifecycleWorker
-from .perf import freeze_gc_after_mount
-from .screens.activity import ActivityScreen
-from .screens.configuration import ConfigurationScreen
-from .screens.entry import EntryScreen
-from .screens.payment import PaymentScreen
+from .perf import StartupGC
 from .screens.quit import ConfirmQuit
-from .screens.spot_map import SpotMapScreen
 from .services import KioskServices, database_services
 from .spot_feed import SpotUpdate
 from .theme import KIOSK_THEME
@@ -47,18 +42,38 @@ ALERTS_GROUP = "alerts"
 ALERTS_EVERY_S = 60.0  # disk space and maintenance findings change slowly
 
 
+# mode -> (module under kiosk.tui.screens, screen class): imported when the mode is first shown
+SCREEN_CLASSES = {
+    "entry": ("entry", "EntryScreen"),
+    "map": ("spot_map", "SpotMapScreen"),
+    "payment": ("payment", "PaymentScreen"),
+    "config": ("configuration", "ConfigurationScreen"),
+    "activity": ("activity", "ActivityScreen"),
+}
+
+
+def screen_class(mode: str) -> type[Screen]:
+    module, name = SCREEN_CLASSES[mode]
+    return getattr(import_module(f"{__package__}.screens.{module}"), name)
+
+
+def _lazy(mode: str) -> Callable[[], Screen]:
+    def make() -> Screen:
+        return screen_class(mode)()
+
+    make.__qualname__ = make.__name__ = SCREEN_CLASSES[mode][1]
+    return make
+
+
 class KioskApp(App, inherit_bindings=False):
     """No ctrl+q / ctrl+c quit (inherit_bindings=False): only F10, then a confirmation."""
 
     CSS_PATH = CSS_FILE
     TITLE = "Car-park booth"
-    MODES = {
-        "entry": EntryScreen,
-        "map": SpotMapScreen,
-        "payment": PaymentScreen,
-        "config": ConfigurationScreen,
-        "activity": ActivityScreen,
-    }
+    # The first screen needs only its own module: importing all five up front (Activity's charts
+    # and tables above all) cost tens of milliseconds of every start. Each instance replaces
+    # these with its own factories (__init__).
+    MODES = {mode: _lazy(mode) for mode in SCREEN_CLASSES}
     BINDINGS = [
         *(
             Binding(key, f"switch_mode('{mode}')", title, key_display=key.upper(), id=f"mode.{mode}")
@@ -86,7 +101,8 @@ class KioskApp(App, inherit_bindings=False):
     ) -> None:
         if mode not in self.MODES:
             raise ValueError(f"unknown screen {mode!r}; one of: {', '.join(self.MODES)}")
-        self.DEFAULT_MODE = mode  # Textual reads it once, in App.__init__
+        self.DEFAULT_MODE = mode  # Textual reads both once, in App.__init__
+        self.MODES = {name: partial(self._new_screen, name) for name in SCREEN_CLASSES}
         super().__init__()
         self.services = services
         self.clock = clock or SystemClock()
@@ -101,40 +117,67 @@ class KioskApp(App, inherit_bindings=False):
         self.spots_read_at = "—"
         self._feed = services.spot_feed()
         self._background_started = False
-        self._freeze_gc = freeze_gc
+        self._gc = StartupGC() if freeze_gc else None
         self._spot_timer: Timer | None = None
         self._spots_alert = ""
         self._alerts: dict[str, str] = {}
         self._payment_request: tuple[str | None, str | None] | None = None
-        self.register_theme(KIOSK_THEME)
-        self.theme = KIOSK_THEME.name
+        self._use_theme(KIOSK_THEME)
         self.set_reactive(
             KioskApp.header_info,
             HeaderInfo(booth_name=services.booth_name, clock_text=self._clock_text(), schema_version=schema_version),
         )
 
+    # ---- styles and screens -------------------------------------------------------------
+    def _use_theme(self, theme) -> None:
+        """Start on `theme` without re-parsing the stylesheet for it.
+
+        Assigning `self.theme` makes Textual parse every stylesheet again once the app runs (the
+        first parse used the default theme's variables). Nothing is parsed before the app runs,
+        so here the variables are simply set first; `theme` keeps working for later changes.
+        (Textual built its ANSI colour filter for its default theme, a dark one, as is ours.)
+        """
+        self.register_theme(theme)
+        self.set_reactive(App.theme, theme.name)
+        self.stylesheet.set_variables(self.get_css_variables())
+        self.set_class(True, f"-theme-{theme.name}", update=False)
+        self.set_class(theme.dark, "-dark-mode", update=False)
+        self.set_class(not theme.dark, "-light-mode", update=False)
+
+    def _new_screen(self, mode: str) -> Screen:
+        # (Textual re-parses all CSS when a mode's screen is first shown. Skipping that for
+        # screens without CSS of their own was tried: widgets styled before a later widget's
+        # DEFAULT_CSS arrived kept stale styles, e.g. invisible text on the Activity screen.)
+        return screen_class(mode)()
+
     # ---- start and stop -------------------------------------------------------------
+    def on_load(self) -> None:
+        if self._gc is not None:
+            self._gc.begin()  # no collections until the first usable frame (perf.py)
+        # The first screen is usable once the spots have been read: start that read before the
+        # screen is even composed, so the two overlap. The maintenance alerts check (imports and
+        # database work that competed with it for the GIL and the disk) and the lifecycle timer
+        # start only once that read is on screen (_start_background).
+        self.refresh_spots()
+
     def on_mount(self) -> None:
         self.set_interval(1.0, self._tick)
-        # First the spot feed alone: the first screen is usable once it has been read. The
-        # maintenance alerts check (imports and database work that competed with it for the GIL
-        # and the disk) and the lifecycle timer start after that read has been drawn.
-        self.refresh_spots()
-        if self._freeze_gc:
-            freeze_gc_after_mount(self)
 
     def _start_background(self) -> None:
+        """Once the first spot read is on screen: the collector, the lifecycle timer, the alerts check."""
         if self._background_started or not self.is_running:
             return
         self._background_started = True
+        if self._gc is not None:
+            self._gc.end()
         self.lifecycle.start()
         if self.target is not None and self.database is not None:
             self.refresh_alerts()
 
     def on_unmount(self) -> None:
         self.lifecycle.stop()
-        if self._freeze_gc:
-            gc.unfreeze()
+        if self._gc is not None:
+            self._gc.release()
 
     def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
         # Under a dialog, function keys must not switch screens beneath it.
