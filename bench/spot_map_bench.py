@@ -6,7 +6,9 @@ Latency is measured as textual-notes.md says: from just before a key is posted t
 the end of the compositor refresh it caused, inside the process, including the cost
 of turning the update into terminal output (the headless driver skips that step,
 so this script does it). `pilot.press()` waits ~63 ms by itself, so its own
-duration is not used. Targets (issue 6): open <= 0.5 s, one arrow move <= 16 ms.
+duration is not used. A key's refresh is the last frame that repainted part of the
+map after it; a frame that only repainted the header clock or the "updated" label
+in the meantime is not the key's. Targets (issue 6): open <= 0.5 s, one arrow move <= 16 ms.
 """
 
 from __future__ import annotations
@@ -18,7 +20,7 @@ import time
 
 T_IMPORT = time.perf_counter()
 from textual import events  # noqa: E402
-from textual._compositor import CompositorUpdate  # noqa: E402
+from textual._compositor import ChopsUpdate, CompositorUpdate  # noqa: E402
 
 from kiosk.clock import FixedClock  # noqa: E402
 from kiosk.tui.app import KioskApp  # noqa: E402
@@ -35,6 +37,7 @@ class FrameClock:
     def __init__(self, app: KioskApp):
         self.app = app
         self.frames: list[float] = []
+        self.map_frames: list[float] = []  # frames that repainted part of the spot map
         self.first_map_frame: float | None = None
 
     def __call__(self, screen, renderable) -> None:
@@ -46,9 +49,15 @@ class FrameClock:
             self.app.console.render(renderable)
         now = time.perf_counter()
         self.frames.append(now)
-        if self.first_map_frame is None and isinstance(screen, SpotMapScreen):
-            if screen.query_one(SpotMap).cells:
+        if isinstance(screen, SpotMapScreen):
+            spot_map = screen.query_one(SpotMap)
+            if self.first_map_frame is None and spot_map.cells:
                 self.first_map_frame = now
+            region = spot_map.region
+            if not isinstance(renderable, ChopsUpdate) or any(
+                region.y <= y < region.bottom and x1 < region.right and x2 > region.x for y, x1, x2 in renderable.spans
+            ):
+                self.map_frames.append(now)
 
 
 def pct(values: list[float], p: float) -> float:
@@ -74,20 +83,20 @@ async def run(spots: int, width: int, height: int, keys: int, app: KioskApp | No
         spot_map = app.screen.query_one(SpotMap)
 
         async def timed(key: str, label: str) -> None:
-            before = len(frames.frames)
+            before = len(frames.map_frames)
             was = spot_map.highlighted.spot_number if spot_map.highlighted else None
             start = time.perf_counter()
             app.post_message(events.Key(key, None if len(key) > 1 else key))
-            # wait until the frame(s) this key caused have been written; a key that changes
+            # wait until the map frame(s) this key caused have been written; a key that changes
             # nothing (the cursor already at an edge of a small map) draws no frame: not counted
-            while len(frames.frames) == before:
+            while len(frames.map_frames) == before:
                 if time.perf_counter() - start > 0.25:
                     return
                 await asyncio.sleep(0)
             await pilot.pause()  # let any follow-up frame land, then take the last one
-            if label.startswith("arrow") and spot_map.highlighted and spot_map.highlighted.spot_number == was:
-                return  # the cursor did not move (an edge): the frame was someone else's (e.g. the clock)
-            results.setdefault(label, []).append(frames.frames[-1] - start)
+            if spot_map.highlighted and spot_map.highlighted.spot_number == was:
+                return  # the cursor did not move (an edge, no such spot): the frame was someone else's
+            results.setdefault(label, []).append(frames.map_frames[-1] - start)
 
         spot_map.highlight_spot(spot_map.cells[0].spot_number)
         await pilot.pause()

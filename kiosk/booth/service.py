@@ -98,8 +98,8 @@ class Booth:
     def spot_states(self) -> list[SpotState]:
         return spots.spot_states(self._ctx, entry.overstay_before(self._ctx))
 
-    def map_states(self) -> list[tuple[str, str | None, str]]:
-        """(spot number, vehicle type, state) of every spot: spot_states without the stays, for polling."""
+    def map_states(self) -> str:
+        """Every spot's number, type and state packed in one string (spots.map_states): for polling."""
         return spots.map_states(self._ctx, entry.overstay_before(self._ctx))
 
     def add_spots(self, range_text, vehicle_type) -> list[str]:

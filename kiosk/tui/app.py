@@ -82,9 +82,12 @@ class KioskApp(App, inherit_bindings=False):
         Binding("f10", "request_quit", "Quit", key_display="F10", id="quit"),
     ]
 
-    header_info: reactive[HeaderInfo] = reactive(HeaderInfo, always_update=False)
-    spots_version: reactive[int] = reactive(0)  # +1 for every read that found something new
-    spots_checked: reactive[int] = reactive(0)  # +1 for every read that succeeded
+    # Data for the screens, which watch it and repaint what shows it. repaint=False: an App's
+    # reactive otherwise repaints the whole screen on every change (the clock, every second,
+    # repainted the 10,000-spot map with it).
+    header_info: reactive[HeaderInfo] = reactive(HeaderInfo, always_update=False, repaint=False)
+    spots_version: reactive[int] = reactive(0, repaint=False)  # +1 for every read that found something new
+    spots_checked: reactive[int] = reactive(0, repaint=False)  # +1 for every read that succeeded
 
     def __init__(
         self,

@@ -38,14 +38,14 @@ class KioskServices:
     refresh_seconds: float = 3.0  # how often the spot map is read again
     booth: Booth | None = None  # None: the screens say the booth layer is not connected
     receipts_dir: Path | None = None  # where receipt files go (None: not written)
-    # The booth's fast path for the map: (spot, vehicle type, state) rows, called in a worker
-    # thread. None: the map reads get_cells instead.
-    spot_rows: Callable[[], Sequence[Row]] | None = None
+    # The booth's fast path for the map: a SpotFeed over Booth.map_states, or None (the map
+    # then reads get_cells). Called once, by the app.
+    make_spot_feed: Callable[[], SpotFeed] | None = None
 
     def spot_feed(self) -> SpotFeed:
         """A new feed over this booth's spots (the app keeps one for its whole run)."""
-        if self.spot_rows is not None:
-            return SpotFeed(self.spot_rows, cells_from_rows)
+        if self.make_spot_feed is not None:
+            return self.make_spot_feed()
         return SpotFeed.of_cells(self.get_cells)
 
     @property
@@ -131,8 +131,13 @@ def booth_services(booth: Booth, *, receipts_dir: Path | None = None, refresh_se
         booth=booth,
         receipts_dir=receipts_dir,
     )
-    services.spot_rows = lambda: services.call(lambda b: b.map_states())
-    services.get_cells = lambda: cells_from_rows(services.spot_rows())
+    from ..booth.spots import FIELD_SEP, ROW_SEP
+
+    def map_states() -> str:
+        return services.call(lambda b: b.map_states())
+
+    services.make_spot_feed = lambda: SpotFeed(map_states, cells_from_rows, FIELD_SEP, ROW_SEP)
+    services.get_cells = lambda: list(services.spot_feed().read().cells)
     services.spot_details = lambda spot: services.call(lambda b: spot_details_text(b, spot))
     return services
 
