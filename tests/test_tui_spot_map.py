@@ -194,3 +194,75 @@ async def test_empty_map_does_not_fail():
         await pilot.pause()
         assert app.query_one(SpotMap).highlighted is None
         assert app.selected == []
+
+
+async def test_apply_changes_repaints_only_the_rows_of_the_changed_spots():
+    cells = demo_cells(N)
+    app = MapHost(cells)
+    async with app.run_test(size=(80, 24)) as pilot:
+        spot_map = app.query_one(SpotMap)
+        before = {y: spot_map.render_line(y) for y in range(10)}
+        built = spot_map.lines_built
+        target = next(c for c in cells[15:30] if c.state == "free")  # line 2
+        counts = spot_map.counts()
+
+        assert spot_map.apply_changes({target.spot_number: "occupied", cells[0].spot_number: cells[0].state}) == 1
+        after = {y: spot_map.render_line(y) for y in range(10)}
+        assert spot_map.lines_built == built + 2  # its row and its zone's header line
+        assert all(after[y] is before[y] for y in range(10) if y not in (0, 2))
+        assert spot_map.counts() == SpotCounts(counts.free - 1, counts.occupied + 1, counts.overstay)
+        occupied_bg = spot_map._get_styles()["occupied"].bgcolor
+        assert next(s for s in after[2] if target.spot_number in s.text).style.bgcolor == occupied_bg
+
+        assert spot_map.apply_changes({target.spot_number: "occupied"}) == 0  # no state differs: nothing rebuilt
+        spot_map.render_line(2)
+        assert spot_map.lines_built == built + 2
+        await pilot.pause()
+
+
+async def test_apply_changes_refuses_unknown_spots_and_states_and_changes_nothing():
+    cells = demo_cells(100)
+    app = MapHost(cells)
+    async with app.run_test(size=(80, 24)):
+        spot_map = app.query_one(SpotMap)
+        counts = spot_map.counts()
+        with pytest.raises(ValueError, match="'Z999' is not on the map"):
+            spot_map.apply_changes({"A002": "occupied", "Z999": "free"})
+        with pytest.raises(ValueError, match="'parked'; allowed: free, occupied, overstay"):
+            spot_map.apply_changes({"A002": "parked"})
+        assert spot_map.counts() == counts
+        assert spot_map.cells[1] == cells[1]
+
+
+async def test_lines_come_from_the_cache_as_textual_would_draw_them_and_scrolling_back_rebuilds_nothing():
+    app = MapHost(demo_cells(N))
+    async with app.run_test(size=(80, 24)) as pilot:
+        spot_map = app.query_one(SpotMap)
+        crop = spot_map.size.region
+        ours = spot_map.render_lines(crop)
+        textuals = super(SpotMap, spot_map).render_lines(crop)  # Textual's own style-cache path
+        assert [(s.text, list(s)) for s in ours] == [(s.text, list(s)) for s in textuals]
+        assert all(a is b for a, b in zip(ours, spot_map.render_lines(crop)))  # the same Strips, every frame
+
+        first = spot_map.lines_built
+        for _ in range(30):
+            await pilot.press("pagedown")
+        await pilot.pause()
+        built = spot_map.lines_built
+        assert built - first > 30 * 20  # every page down drew a screenful of new lines
+        for _ in range(30):
+            await pilot.press("pageup")
+        await pilot.pause()
+        assert spot_map.scroll_offset.y == 0
+        assert spot_map.lines_built - built <= 2 * 30  # back up: at most the cursor's old and new rows per key
+
+
+async def test_a_map_with_padding_is_drawn_by_textuals_style_cache():
+    class Padded(MapHost):
+        CSS = "SpotMap { padding: 0 2; }"
+
+    app = Padded(demo_cells(100))
+    async with app.run_test(size=(80, 24)):
+        spot_map = app.query_one(SpotMap)
+        lines = spot_map.render_lines(spot_map.size.region)
+        assert lines[1].text.startswith("   A001")  # two columns of padding, then the margin

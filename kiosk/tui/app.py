@@ -8,7 +8,7 @@ from functools import partial
 from importlib import import_module
 from pathlib import Path
 
-from textual import work
+from textual import events, work
 from textual.app import App, SystemCommand
 from textual.binding import Binding
 from textual.reactive import reactive
@@ -19,7 +19,7 @@ from textual.worker import Worker, WorkerState
 from ..booth import Booth
 from ..clock import Clock, SystemClock
 from .lifecycle_worker import DEFAULT_INTERVAL, LifecycleWorker
-from .perf import StartupGC
+from .perf import BoothGC
 from .screens.quit import ConfirmQuit
 from .services import KioskServices, database_services
 from .spot_feed import SpotUpdate
@@ -120,7 +120,7 @@ class KioskApp(App, inherit_bindings=False):
         self.spots_read_at = "—"
         self._feed = services.spot_feed()
         self._background_started = False
-        self._gc = StartupGC() if freeze_gc else None
+        self._gc = BoothGC() if freeze_gc else None
         self._spot_timer: Timer | None = None
         self._spots_alert = ""
         self._alerts: dict[str, str] = {}
@@ -173,9 +173,15 @@ class KioskApp(App, inherit_bindings=False):
         self._background_started = True
         if self._gc is not None:
             self._gc.end()
+            self.set_interval(5.0, self._gc.collect_when_idle, name="idle gc")
         self.lifecycle.start()
         if self.target is not None and self.database is not None:
             self.refresh_alerts()
+
+    async def on_event(self, event: events.Event) -> None:
+        if self._gc is not None and isinstance(event, (events.Key, events.MouseDown)):
+            self._gc.saw_input()  # full collections wait until the attendant stops typing
+        await super().on_event(event)
 
     def on_unmount(self) -> None:
         self.lifecycle.stop()

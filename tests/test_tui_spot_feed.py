@@ -1,0 +1,100 @@
+"""The spot feed: what a poll of every spot hands the map (nothing, a few changed spots, or all),
+on plain cells and on the booth's packed map_states, on both backends."""
+
+from __future__ import annotations
+
+import pytest
+
+from kiosk.booth import Booth
+from kiosk.tui.services import booth_services
+from kiosk.tui.spot_feed import SpotFeed
+from kiosk.tui.widgets.spot_cells import SpotCell, SpotCounts
+
+PHONE = "07400 123456"
+
+
+def cells(*states: str) -> list[SpotCell]:
+    return [SpotCell(f"A{i + 1:02d}", "Zone A · car", state) for i, state in enumerate(states)]
+
+
+class Source:
+    def __init__(self, data):
+        self.data = list(data)
+
+    def __call__(self):
+        return list(self.data)
+
+
+def test_first_read_is_everything_then_nothing_until_a_state_changes():
+    source = Source(cells("free", "occupied", "free"))
+    feed = SpotFeed.of_cells(source)
+
+    first = feed.read()
+    assert first.changed is None and first.serial == 1
+    assert [c.spot_number for c in first.cells] == ["A01", "A02", "A03"]
+    assert first.counts == SpotCounts(free=2, occupied=1)
+
+    assert feed.read() is None  # nothing new: the UI is handed nothing at all
+
+    source.data[2] = SpotCell("A03", "Zone A · car", "overstay")
+    second = feed.read()
+    assert second.changed == {"A03": "overstay"}  # only the spot that changed
+    assert second.serial == 2
+    assert [c.state for c in second.cells] == ["free", "occupied", "overstay"]
+    assert [c.state for c in first.cells] == ["free", "occupied", "free"]  # an update is never changed afterwards
+    assert second.counts == SpotCounts(free=1, occupied=1, overstay=1)
+    assert feed.read() is None
+
+
+def test_spots_added_or_regrouped_hand_over_the_whole_map():
+    source = Source(cells("free", "free"))
+    feed = SpotFeed.of_cells(source)
+    feed.read()
+    source.data.append(SpotCell("A03", "Zone A · car", "free"))
+    grown = feed.read()
+    assert grown.changed is None and len(grown.cells) == 3
+    source.data[0] = SpotCell("A01", "Zone A · van", "free")  # retyped: another group
+    assert feed.read().changed is None
+
+
+def test_a_bad_state_is_refused_and_the_next_read_compares_with_the_last_good_one():
+    source = Source(cells("free", "free"))
+    feed = SpotFeed.of_cells(source)
+    feed.read()
+    source.data[1] = SpotCell("A02", "Zone A · car", "parked")
+    with pytest.raises(ValueError, match="A02.*parked.*free, occupied, overstay"):
+        feed.read()
+    source.data[1] = SpotCell("A02", "Zone A · car", "occupied")
+    assert feed.read().changed == {"A02": "occupied"}
+
+
+def test_map_states_agree_with_spot_states(database, clock):
+    booth = Booth(database, clock)
+    booth.register("AB12CDE", "Jane", PHONE, "car")  # A01, an overstay once the clock moves on
+    clock.advance(hours=30)  # past the default 24 h retention
+    booth.register("XY34ZZZ", "Jim", PHONE, "van")
+    packed = booth.map_states()
+    rows = [tuple(entry.split("\x1f")) for entry in packed.split("\x1e")]
+    assert rows == [(s.spot_number, s.vehicle_type or "", s.state) for s in booth.spot_states()]
+    assert {r[2] for r in rows} == {"free", "occupied", "overstay"}
+
+
+def test_the_booth_feed_reports_another_booths_car_and_the_overstay_it_becomes(database, clock):
+    here = Booth(database, clock)
+    feed = booth_services(here).spot_feed()
+    first = feed.read()
+    assert first.counts.total == 40 and first.counts.free == 40
+    assert feed.read() is None
+
+    Booth(database, clock, booth_name="Booth B").register("AB12CDE", "Jane", PHONE, "car")  # another booth
+    taken = feed.read()
+    assert taken.changed == {"A01": "occupied"}
+    assert next(c for c in taken.cells if c.spot_number == "A01").group == "Zone A · car"
+    assert feed.read() is None
+
+    clock.advance(hours=25)  # nothing written: the state changes with the time alone
+    assert feed.read().changed == {"A01": "overstay"}
+
+    here.add_spots("A41-A42", "car")
+    added = feed.read()
+    assert added.changed is None and added.counts.total == 42
