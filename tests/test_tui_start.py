@@ -221,3 +221,11 @@ async def test_the_app_hands_the_collector_back_when_it_stops(freeze_gc):
         await settle(app, pilot)
         assert gc.isenabled() == was_enabled
     assert gc.get_threshold() == thresholds and gc.get_freeze_count() == 0 and gc.isenabled() == was_enabled
+
+
+def test_the_terminal_is_styled_by_the_top_level_stylesheet():
+    from pathlib import Path
+
+    repo = Path(__file__).resolve().parent.parent
+    # kiosk/kiosk.tcss is a link to it, so that the wheel ships the same file (test_packaging)
+    assert Path(KioskApp.CSS_PATH).resolve() == (repo / "kiosk.tcss").resolve()
