@@ -63,25 +63,25 @@ class KioskServices:
 # ---- the Booth-backed adapter ------------------------------------------------------------
 
 _NUMBERS = re.compile(r"(\d+)")
-_ZONE = re.compile(r"[^\d]*")
+_LETTERS_DIGITS = re.compile(r"([^\d]*)(\d+)")  # how spot numbers look: A07, CA001
 
 
 def _natural(spot: str) -> list:
-    parts: list = _NUMBERS.split(spot.upper())
+    """Sort key: digit runs compare as numbers. ['A', 7, ''] for A07, as the general split gives."""
+    upper = spot.upper()
+    if simple := _LETTERS_DIGITS.fullmatch(upper):
+        return [simple[1], int(simple[2]), ""]
+    parts: list = _NUMBERS.split(upper)
     parts[1::2] = map(int, parts[1::2])
     return parts
-
-
-def _zone(spot: str) -> str:
-    return _ZONE.match(spot).group(0).rstrip("-_ ") or "—"
 
 
 def cells_from_rows(rows: Sequence[Row]) -> list[SpotCell]:
     """(spot, vehicle type, state) rows -> map cells grouped by zone and type, in natural spot order (A2 before A10)."""
     groups: dict[tuple[str, str | None], str] = {}
     cells = []
-    for number, vtype, state in sorted(rows, key=lambda row: _natural(row[0])):
-        zone = _zone(number)
+    for key, (number, vtype, state) in sorted((_natural(row[0]), row) for row in rows):
+        zone = key[0].rstrip("-_ ") or "—"  # the letters before the first digit
         group = groups.get((zone, vtype))
         if group is None:
             group = groups[(zone, vtype)] = f"Zone {zone} · {vtype or 'any type'}"

@@ -74,9 +74,10 @@ class SpotFeed:
         entries = packed.split(self._row_sep) if packed else []
         update = self._changes(entries) if self._packed is not None else None
         if update is None:
-            cells = check_cells(self._build_cells([self._row(e) for e in entries]))
+            rows = [self._row(e) for e in entries]
+            cells = check_cells(self._build_cells(rows))
             where = {cell.spot_number: at for at, cell in enumerate(cells)}
-            self._position = [where[self._row(e)[0]] for e in entries]
+            self._position = [where[row[0]] for row in rows]
             changed = None
         else:
             cells, changed = update
