@@ -229,3 +229,24 @@ def test_the_terminal_is_styled_by_the_top_level_stylesheet():
     repo = Path(__file__).resolve().parent.parent
     # kiosk/kiosk.tcss is a link to it, so that the wheel ships the same file (test_packaging)
     assert Path(KioskApp.CSS_PATH).resolve() == (repo / "kiosk.tcss").resolve()
+
+
+async def test_bindings_changes_before_a_refresh_share_one_footer_rebuild():
+    from textual.widgets._footer import FooterKey
+
+    from kiosk.tui.widgets.booth_footer import BoothFooter
+
+    app = shell_app(Spots(demo_cells(10)), mode="entry")
+    async with app.run_test(size=(120, 24)) as pilot:
+        await settle(app, pilot)
+        footer = app.screen.query_one(BoothFooter)
+        rebuilds = []
+        recompose = footer.recompose
+        footer.recompose = lambda: rebuilds.append(1) or recompose()
+        for _ in range(3):  # as when a screen starts: focus, stack and idle refreshes in a row
+            app.screen.bindings_updated_signal.publish(app.screen)
+        await pilot.pause()
+        await pilot.pause()
+        assert rebuilds == [1]
+        keys = {key.key for key in footer.query(FooterKey)}
+        assert {"f1", "f2", "f3", "f10"} <= keys

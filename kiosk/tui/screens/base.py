@@ -4,9 +4,9 @@ from __future__ import annotations
 
 from textual.app import ComposeResult
 from textual.screen import Screen
-from textual.widgets import Footer
 from textual.worker import Worker, WorkerState
 
+from ..widgets.booth_footer import BoothFooter
 from ..widgets.booth_header import BoothHeader
 
 
@@ -18,7 +18,7 @@ class KioskScreen(Screen):
     def compose(self) -> ComposeResult:
         yield BoothHeader(self.TITLE, id="header")
         yield from self.compose_body()
-        yield Footer(compact=True)
+        yield BoothFooter(compact=True)
 
     def compose_body(self) -> ComposeResult:  # pragma: no cover - overridden
         yield from ()
