@@ -67,6 +67,7 @@ async def _until_usable(frames, pilot, timeout=60.0):
 
 def _kiosk_app(db: str, mode: str = "entry"):
     """The app exactly as `kiosk` (cli.run_terminal) builds it; returns (app, announce context)."""
+    import kiosk.cli  # noqa: F401 - the `kiosk` command imports its CLI (click, the schema runner) first
     from kiosk.db import connect, resolve_target
     from kiosk.startup import prepare_database
 
