@@ -26,7 +26,7 @@ CHILD = textwrap.dedent("""
     import os, signal, sys
     from kiosk.booth import Booth
     import kiosk.booth.lifecycle as lifecycle
-    lifecycle.TARGET_TX_MS = 10 ** 9  # batch sizes independent of machine load
+    lifecycle.AUTO_SIZE = False  # batch sizes independent of machine load
     from kiosk.clock import FixedClock
     from kiosk.db import connect, resolve_target
     path, kind, kill_at, batch = sys.argv[1], sys.argv[2], int(sys.argv[3]), int(sys.argv[4])
