@@ -17,9 +17,9 @@ the booths. PostgreSQL batches are one statement of about TARGET_MS.
 
 from __future__ import annotations
 
-TARGET_MS = 40.0  # a batch (one transaction) holds the write lock about this long; the bound is 100 ms
-CHUNK_MS = 3.0  # one statement inside a batch
-WAL_FRAMES = 800  # pages one batch may add to the WAL
+TARGET_MS = 20.0  # a batch (one transaction) holds the write lock about this long; the bound is 100 ms
+CHUNK_MS = 2.0  # one statement inside a batch: what a booth that starts waiting waits for at most
+WAL_FRAMES = 400  # pages one batch may add to the WAL (its commit writes them, while a booth may wait)
 MIN_CHUNK = 10
 MAX_ROWS = 100_000
 

@@ -27,7 +27,7 @@ import peewee as pw
 from . import intent
 from .pace import Pace
 
-PRAGMAS = {"synchronous": 1, "wal_autocheckpoint": 0, "cache_size": -65536, "temp_store": 2}
+PRAGMAS = {"synchronous": 1, "wal_autocheckpoint": 0, "temp_store": 2}
 YIELD_LIMIT_S = 2.0  # after that the worker goes on: a booth stuck that long is not waiting for it
 
 
