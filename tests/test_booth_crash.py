@@ -145,3 +145,75 @@ def test_killed_at_any_point_after_some_batches(loaded, kind):
     assert done >= 2 * BATCH and done % BATCH == 0  # whole batches only
     getattr(Booth(db, FixedClock(FUTURE)), kind)(batch_size=BATCH)
     assert (check_archive(db) if kind == "archive" else check_expiry(db)) == (N_AUDIT if kind == "archive" else N_VEHICLES)
+
+
+# Batches sized by time (as in production), each committed without fsync on the worker's
+# connection; small statements so there are many batches. KILL_AFTER=k: SIGKILL inside the
+# progress callback after batch k (those batches were committed, no checkpoint since the
+# first); KILL_AFTER=0: print each batch so the parent can kill it at an arbitrary point.
+AUTO_CHILD = textwrap.dedent("""
+    import os, signal, sys
+    from kiosk.booth import Booth, pace
+    from kiosk.clock import FixedClock
+    from kiosk.db import connect, resolve_target
+    path, kind, kill_after = sys.argv[1], sys.argv[2], int(sys.argv[3])
+    pace.TARGET_MS, pace.MAX_ROWS = 0.0, 150  # every batch one statement of at most 150 rows
+    pace.WAL_FRAMES = 10 ** 9  # ... and no checkpoint after the first one
+    db = connect(resolve_target(path))
+    def progress(done, total):
+        print("batch", done, flush=True)
+        if kill_after and done and progress.n == kill_after - 1:
+            os.kill(os.getpid(), signal.SIGKILL)
+        progress.n += 1
+    progress.n = 0
+    booth = Booth(db, FixedClock("%s"))
+    booth.update_config(expiry_batch_size=100, archive_batch_size=100)
+    getattr(booth, kind)(progress=progress)
+    print("finished", flush=True)
+""" % FUTURE)
+
+
+def audit_total(action):
+    import json
+
+    return sum(json.loads(a.details)["count"] for a in AuditLog.select().where(AuditLog.action == action))
+
+
+def check_whole_batches(db, kind):
+    """Every committed batch is there with its audit row, nothing more."""
+    if kind == "archive":
+        done = check_archive(db)
+        assert done == audit_total("archive")
+    else:
+        done = check_expiry(db)
+        assert done == audit_total("expire")
+    return done
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("kind", ["archive", "expire"])
+def test_auto_sized_run_killed_after_unsynced_commits_keeps_them(loaded, kind):
+    proc = subprocess.run([sys.executable, "-c", AUTO_CHILD, str(loaded), kind, "4"],
+                          capture_output=True, text=True, timeout=120)
+    assert proc.returncode == -signal.SIGKILL, proc.stderr
+    reported = [int(line.split()[1]) for line in proc.stdout.splitlines() if line.startswith("batch")]
+    db = reopen(loaded)
+    assert check_whole_batches(db, kind) == reported[-1] > 0  # the 4 batches the worker saw committed
+    report = getattr(Booth(db, FixedClock(FUTURE)), kind)()
+    assert report.status == "done"
+    assert check_whole_batches(db, kind) == (N_AUDIT if kind == "archive" else N_VEHICLES)
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("kind", ["archive", "expire"])
+def test_auto_sized_run_killed_at_any_point(loaded, kind):
+    proc = subprocess.Popen([sys.executable, "-c", AUTO_CHILD, str(loaded), kind, "0"], stdout=subprocess.PIPE, text=True)
+    for _ in range(3):
+        assert proc.stdout.readline().startswith("batch")
+    os.kill(proc.pid, signal.SIGKILL)  # somewhere in the following batches, commits or checkpoints
+    proc.wait(timeout=30)
+    proc.stdout.close()
+    db = reopen(loaded)
+    assert check_whole_batches(db, kind) > 0
+    getattr(Booth(db, FixedClock(FUTURE)), kind)()
+    assert check_whole_batches(db, kind) == (N_AUDIT if kind == "archive" else N_VEHICLES)
