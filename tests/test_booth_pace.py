@@ -59,3 +59,25 @@ def test_nothing_done_teaches_nothing(rows, seconds):
     p = Pace(start=100)
     p.observe_chunk(rows, seconds)
     assert p.rate is None and p.chunk(0) == 100
+
+
+def test_after_an_interrupted_batch_the_next_ones_are_shorter_until_they_get_through():
+    p = Pace(start=400)
+    p.interrupted()  # in the very first statement: that statement shrinks too
+    assert p.chunk(0) == 200
+    p.observe_chunk(200, 0.001)
+    elapsed = (pace.TARGET_MS / 2 - pace.CHUNK_MS) / 1000 + 0.0001
+    assert p.batch_full(200, elapsed) and not Pace(start=400).batch_full(200, elapsed)
+    for _ in range(10):
+        p.interrupted()
+    assert p.shrink == 8  # never below an eighth of the target
+    p.observe_batch(10)
+    p.observe_batch(10)
+    p.observe_batch(10)
+    assert p.shrink == 1
+
+
+def test_pinned_batches_ignore_interruptions():
+    p = Pace(pinned=50)
+    p.interrupted()
+    assert p.chunk(0) == 50 and not p.batch_full(49, 10.0)

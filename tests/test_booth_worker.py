@@ -219,3 +219,65 @@ def test_without_a_booth_the_same_run_is_one_batch(old_closed, database, db_path
     database.close()
     status, rows, batches = run_worker_with(db_path, tmp_path / "go", booth_arrives=False)[1:]
     assert (status, rows, batches) == ("done", str(N_OLD), "1")
+
+
+# The worker's first purge statement calls slow() for each row; the first call blocks until `go`
+# exists, so the worker is *inside* a statement, holding the write lock, when the booth arrives.
+INSIDE = textwrap.dedent("""
+    import os, sys, time
+    from kiosk.booth import Booth, lifecycle
+    from kiosk.clock import FixedClock
+    from kiosk.db import connect, resolve_target
+    path, go = sys.argv[1], sys.argv[2]
+    lifecycle._PURGE += " AND slow(v.id)"
+    db = connect(resolve_target(path))
+    seen = {"n": 0}
+    def slow(_):
+        seen["n"] += 1
+        if seen["n"] == 1:
+            print("holding", flush=True)
+            while not os.path.exists(go):
+                time.sleep(0.001)
+        return 1
+    db.connection().create_function("slow", 1, slow)
+    report = Booth(db, FixedClock("%s")).expire()
+    print("report", report.status, report.rows, report.batches, flush=True)
+""" % FUTURE)
+
+
+@pytest.mark.parametrize("booth_arrives", [True, False])
+def test_a_booth_that_starts_waiting_mid_statement_interrupts_the_batch(old_closed, database, db_path, tmp_path,
+                                                                       booth_arrives):
+    Booth(database).update_config(expiry_batch_size=N_OLD)  # the first statement would take every row
+    database.close()
+    go = tmp_path / "go"
+    worker = subprocess.Popen([sys.executable, "-c", INSIDE, str(db_path), str(go)], stdout=subprocess.PIPE,
+                              stderr=subprocess.PIPE, text=True)
+    try:
+        assert worker.stdout.readline().strip() == "holding", worker.stderr.read()
+        booth = None
+        if booth_arrives:
+            booth = subprocess.Popen([sys.executable, "-c", BOOTH, str(db_path)], stdout=subprocess.PIPE,
+                                     stderr=subprocess.PIPE, text=True)
+            probe = intent.Probe(connect_for_probe(db_path))
+            until(probe.booth_waiting)
+            probe.close()
+        go.touch()
+        out, err = worker.communicate(timeout=120)
+        assert worker.returncode == 0, err
+        if booth is not None:
+            assert booth.wait(timeout=120) == 0
+    finally:
+        if worker.poll() is None:
+            worker.kill()
+    assert out.split()[-3:-1] == ["done", str(N_OLD)]
+    database.connect(reuse_if_open=True)
+    expire_rows = [a.id for a in AuditLog.select().where(AuditLog.action == "expire")]
+    assert sum(1 for _ in expire_rows) >= 1
+    if booth_arrives:  # the batch under way was rolled back for the booth, and done again after it
+        assert AuditLog.get(AuditLog.action == "entry").id < min(expire_rows)
+        assert Vehicle.get(Vehicle.number_plate == "NEW1AAA").purged_at is None
+    else:
+        assert out.split()[-1] == "1"
+    assert Vehicle.select().where(Vehicle.purged_at.is_null(False)).count() == N_OLD
+    assert_consistent(database)

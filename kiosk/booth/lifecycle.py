@@ -24,6 +24,7 @@ from __future__ import annotations
 
 import contextlib
 import datetime as dt
+import json
 import time
 from dataclasses import dataclass
 from typing import Callable
@@ -75,6 +76,7 @@ class Batch:
 _OPEN_STAY = "NOT EXISTS (SELECT 1 FROM stays AS s WHERE s.vehicle_id = v.id AND s.status = 'open')"
 # Read once per run on the partial index idx_vehicles_unpurged_entry (only rows still holding data).
 _CANDIDATES = f"SELECT v.id FROM vehicles AS v WHERE v.purged_at IS NULL AND v.entry_timestamp < ? AND {_OPEN_STAY}"
+_CANDIDATE_LIST = _CANDIDATES.replace("SELECT v.id", "SELECT json_group_array(v.id)", 1)
 # ...then purged in id order, a range of the list per statement: neighbouring ids share table
 # pages, so a batch rewrites far fewer pages than in entry order (random ids at full size).
 _PURGE = ("UPDATE vehicles AS v SET number_plate = '~' || v.id, contact_name = '', phone_number = '', "
@@ -95,15 +97,16 @@ def _statements(pace: Pace, session: WorkerSession | None, step: Callable[[int],
     """One batch: statements of pace.chunk() rows until the batch is full, a booth waits, or nothing is left."""
     t0 = time.perf_counter()
     rows = seen = 0
-    while True:
-        t = time.perf_counter()
-        changed, looked_at, done = step(pace.chunk(seen))
-        pace.observe_chunk(looked_at, time.perf_counter() - t)
-        rows, seen = rows + changed, seen + looked_at
-        if done or pace.batch_full(seen, time.perf_counter() - t0):
-            return Batch(rows, seen, done)
-        if session is not None and session.booth_waiting():
-            return Batch(rows, seen, done)
+    with session.statements(not pace.pinned) if session is not None else contextlib.nullcontext():
+        while True:
+            t = time.perf_counter()
+            changed, looked_at, done = step(pace.chunk(seen))
+            pace.observe_chunk(looked_at, time.perf_counter() - t)
+            rows, seen = rows + changed, seen + looked_at
+            if done or pace.batch_full(seen, time.perf_counter() - t0):
+                return Batch(rows, seen, done)
+            if session is not None and session.booth_waiting():
+                return Batch(rows, seen, done)  # committed at once: the booth goes next
 
 
 class _SqliteExpiry:
@@ -113,7 +116,11 @@ class _SqliteExpiry:
         self.next = 0
 
     def prepare(self) -> int:
-        self.ids = sorted(r[0] for r in self.ctx.db.execute_sql(_CANDIDATES, (to_sqlite_text(self.cutoff),)))
+        cutoff = (to_sqlite_text(self.cutoff),)
+        try:  # one JSON text instead of a row per id: ~40% quicker for 40,000 ids
+            self.ids = sorted(json.loads(self.ctx.db.execute_sql(_CANDIDATE_LIST, cutoff).fetchone()[0]))
+        except pw.OperationalError:  # an SQLite built without its JSON functions
+            self.ids = sorted(r[0] for r in self.ctx.db.execute_sql(_CANDIDATES, cutoff))
         return len(self.ids)
 
     @property
@@ -265,7 +272,14 @@ def _run(ctx: Context, kind: str, cutoff: dt.datetime, job, pace: Pace, progress
                     held["t"] = time.perf_counter()  # the write lock is held from here to the commit
                     return job.batch(pace, session)
 
-                b = tx.write(ctx.db, one, worker=True)
+                try:
+                    b = tx.write(ctx.db, one, worker=True)
+                except pw.OperationalError as exc:
+                    if session is None or not session.interrupted(exc):
+                        raise
+                    pace.interrupted()  # rolled back for a booth: after it, the same rows again, in less time
+                    session.let_booths_in()
+                    continue
                 longest = max(longest, round((time.perf_counter() - held["t"]) * 1000))
                 job.committed(b)
                 pace.observe_batch(b.seen)

@@ -12,7 +12,9 @@ pages to the WAL, at the pages per row measured at the last checkpoint
 (kiosk.booth.worker_session). A booth connection checkpoints on its own commit once
 the WAL holds 1000 pages (SQLite's default), which would stall that registration;
 keeping a batch below that, and checkpointing between batches, keeps that work off
-the booths. PostgreSQL batches are one statement of about TARGET_MS.
+the booths. A batch rolled back because a booth interrupted it is followed by
+shorter ones (half the time target each time, down to an eighth) until batches get
+through again. PostgreSQL batches are one statement of about TARGET_MS.
 """
 
 from __future__ import annotations
@@ -31,6 +33,7 @@ class Pace:
         self.rate: float | None = None  # rows per ms while a statement runs
         self.frames_per_row: float | None = None
         self.largest = pinned or 0  # rows of the largest batch so far (what the run reports)
+        self.shrink = 1  # after a batch was interrupted for a booth: 2, 4, ... (time target divided by it)
 
     def room(self) -> int:
         """Rows a batch may take at most (before the first checkpoint: time alone decides)."""
@@ -62,7 +65,7 @@ class Pace:
         if seen >= self.room():
             return True
         # Stop when another statement would likely end past the target.
-        return not self.pinned and elapsed_s * 1000 + CHUNK_MS > TARGET_MS
+        return not self.pinned and elapsed_s * 1000 + CHUNK_MS > TARGET_MS / self.shrink
 
     def observe_chunk(self, rows: int, seconds: float) -> None:
         if self.pinned or rows <= 0:
@@ -73,6 +76,14 @@ class Pace:
 
     def observe_batch(self, seen: int) -> None:
         self.largest = max(self.largest, seen)
+        self.shrink = max(1, self.shrink // 2)
+
+    def interrupted(self) -> None:
+        """A batch was rolled back for a booth: the next ones are shorter, so a busy booth does not
+        interrupt every one of them; they grow back once batches get through."""
+        self.shrink = min(self.shrink * 2, 8)
+        if self.rate is None:  # interrupted in the first statement: that one was too long too
+            self.start = max(MIN_CHUNK, self.start // 2)
 
 
 def _clamp(value: float, lo: int, hi: int) -> int:

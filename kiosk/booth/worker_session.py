@@ -14,6 +14,12 @@
   over the same index pages (measured at full size: 40,000 purges in ~160 ms instead
   of ~400 ms in one transaction with the 2 MB default cache).
 - The intent probe (kiosk.booth.intent): is a booth waiting for the lock right now?
+  Between two statements of a batch the worker then commits what it has; inside a
+  statement a progress handler looks too (every few tens of microseconds, at most
+  every PROBE_EVERY_S) and aborts the statement, which rolls the whole batch back
+  (SQLite does that for an interrupted write), so the booth waits for a rollback
+  instead of the rest of a statement and a commit; the batch is done again after the
+  booth, smaller (kiosk.booth.pace). Never during the audit row or the commit.
 
 The settings are this connection's only, set at the start of a run and put back at
 its end (also on failure), so they never reach a booth's connection; if they cannot
@@ -22,6 +28,10 @@ be put back the connection is closed, and the next use opens one with the defaul
 
 from __future__ import annotations
 
+import contextlib
+import time
+from typing import Iterator
+
 import peewee as pw
 
 from . import intent
@@ -29,6 +39,8 @@ from .pace import Pace
 
 PRAGMAS = {"synchronous": 1, "wal_autocheckpoint": 0, "temp_store": 2}
 YIELD_LIMIT_S = 2.0  # after that the worker goes on: a booth stuck that long is not waiting for it
+PROGRESS_EVERY = 1000  # SQLite VM instructions between two calls of the progress handler
+PROBE_EVERY_S = 0.0002  # ...which probes the intent lock at most this often
 
 
 class WorkerSession:
@@ -37,6 +49,8 @@ class WorkerSession:
         self.saved: dict[str, object] = {}
         self.probe: intent.Probe | None = None
         self._rows = 0  # rows the worker went through since the WAL last started over
+        self._armed, self._interrupted, self._last_probe = False, False, 0.0
+        self._raw = None
 
     def __enter__(self) -> "WorkerSession":
         try:
@@ -45,6 +59,8 @@ class WorkerSession:
                     self.saved[name] = self.db.execute_sql(f"PRAGMA {name}").fetchone()[0]
                     self.db.execute_sql(f"PRAGMA {name} = {value}")
             self.probe = intent.Probe(self.db)
+            self._raw = self.db.connection()
+            self._raw.set_progress_handler(self._on_progress, PROGRESS_EVERY)
             self._checkpoint()  # the run starts on an empty WAL (booths' pages written back)
         except BaseException:
             self._restore()
@@ -57,6 +73,10 @@ class WorkerSession:
         self._restore()
 
     def _restore(self) -> None:
+        if self._raw is not None:
+            with contextlib.suppress(Exception):  # a closed connection has no handler left anyway
+                self._raw.set_progress_handler(None, 0)
+            self._raw = None
         try:
             for name, value in reversed(self.saved.items()):
                 self.db.execute_sql(f"PRAGMA {name} = {int(value)}")
@@ -67,10 +87,47 @@ class WorkerSession:
     def booth_waiting(self) -> bool:
         return self.probe is not None and self.probe.booth_waiting()
 
-    def after_batch(self, seen: int, done: bool, pace: Pace) -> None:
-        """Between batches: let waiting booths write first, then checkpoint if the next batch needs the room."""
+    @contextlib.contextmanager
+    def statements(self, interruptible: bool = True) -> Iterator[None]:
+        """A batch's statements: a booth that starts waiting meanwhile interrupts them (unless the
+        batch size is pinned: then the booth waits for the batch, as the caller asked)."""
+        self._armed, self._interrupted = interruptible, False
+        try:
+            yield
+        finally:
+            self._armed = False
+
+    def interrupted(self, exc: BaseException) -> bool:
+        """Was `exc` this session's own interruption, the batch rolled back for a booth?
+
+        (peewee then reports its own ROLLBACK failing, "no transaction is active", since
+        SQLite has rolled back already: what counts is that the handler fired and no
+        transaction is left open.)"""
+        hit, self._interrupted = self._interrupted, False
+        return hit and isinstance(exc, pw.OperationalError) and self._raw is not None and not self._raw.in_transaction
+
+    def _on_progress(self) -> int:
+        if not self._armed:
+            return 0
+        try:
+            now = time.perf_counter()
+            if now - self._last_probe < PROBE_EVERY_S:
+                return 0
+            self._last_probe = now
+            if self.booth_waiting():
+                self._interrupted = True
+                return 1  # SQLite aborts the statement with SQLITE_INTERRUPT and rolls the batch back
+        except Exception:  # noqa: BLE001 - a probe that fails must not abort the worker's statement
+            pass
+        return 0
+
+    def let_booths_in(self) -> None:
         if self.probe is not None:
             self.probe.wait_for_booths(YIELD_LIMIT_S)
+
+    def after_batch(self, seen: int, done: bool, pace: Pace) -> None:
+        """Between batches: let waiting booths write first, then checkpoint if the next batch needs the room."""
+        self.let_booths_in()
         self._rows += seen
         if done or pace.wal_room(self._rows * (pace.frames_per_row or 0)):
             return  # what is left in the WAL is below the booths' auto-checkpoint, so theirs as usual
