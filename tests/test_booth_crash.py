@@ -14,7 +14,7 @@ from dbcheck import assert_consistent, q
 from kiosk.booth import Booth
 from kiosk.clock import FixedClock
 from kiosk.db import connect
-from kiosk.models import AuditLog, AuditLogArchive, Payment, Vehicle
+from kiosk.models import AuditLog, AuditLogArchive, Payment, Stay, Vehicle
 
 N_VEHICLES, N_AUDIT, BATCH = 3000, 5000, 200
 FUTURE = "2030-01-01 00:00:00"
@@ -107,9 +107,10 @@ def check_archive(db):
 def check_expiry(db):
     purged = Vehicle.select().where(Vehicle.purged_at.is_null(False))
     assert all(v.number_plate == f"~{v.id}" and v.contact_name == "" and v.phone_number == "" for v in purged)
-    intact = Vehicle.select().where(Vehicle.purged_at.is_null())
+    loaded = Vehicle.id <= N_VEHICLES  # not the cars a booth registered meanwhile
+    intact = Vehicle.select().where(Vehicle.purged_at.is_null() & loaded)
     assert all(v.number_plate.startswith("CR") and v.contact_name == "Jane" for v in intact)
-    assert Vehicle.select().count() == N_VEHICLES
+    assert Vehicle.select().where(loaded).count() == N_VEHICLES
     assert Payment.select().count() == N_VEHICLES
     assert db.execute_sql("SELECT SUM(amount_cents) FROM payments").fetchone()[0] == 500 * N_VEHICLES
     return purged.count()
@@ -215,5 +216,42 @@ def test_auto_sized_run_killed_at_any_point(loaded, kind):
     proc.stdout.close()
     db = reopen(loaded)
     assert check_whole_batches(db, kind) > 0
+    getattr(Booth(db, FixedClock(FUTURE)), kind)()
+    assert check_whole_batches(db, kind) == (N_AUDIT if kind == "archive" else N_VEHICLES)
+
+
+# A booth registering cars in a loop while the worker runs: the worker commits or rolls back
+# batches for it; kill -9 the worker somewhere in that, then check nothing is half-done.
+BOOTH_LOOP = textwrap.dedent("""
+    import sys
+    from kiosk.booth import Booth, BoothError
+    from kiosk.clock import FixedClock
+    from kiosk.db import connect, resolve_target
+    booth = Booth(connect(resolve_target(sys.argv[1])), FixedClock("%s"))
+    for i in range(int(sys.argv[2])):
+        booth.register(f"BO{i:03d}TH", "Jane", "07400 123456", "car")
+        print("registered", i, flush=True)
+""" % FUTURE)
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("kind", ["archive", "expire"])
+def test_killed_while_handing_over_to_a_registering_booth(loaded, kind):
+    cars = 25  # the default layout has 30 car spots
+    booth = subprocess.Popen([sys.executable, "-c", BOOTH_LOOP, str(loaded), str(cars)], stdout=subprocess.PIPE,
+                             stderr=subprocess.PIPE, text=True)
+    worker = subprocess.Popen([sys.executable, "-c", AUTO_CHILD, str(loaded), kind, "0"], stdout=subprocess.PIPE,
+                              text=True)
+    for _ in range(3):
+        assert worker.stdout.readline().startswith("batch")
+    os.kill(worker.pid, signal.SIGKILL)
+    worker.wait(timeout=30)
+    worker.stdout.close()
+    out, err = booth.communicate(timeout=120)
+    assert booth.returncode == 0, err  # every registration got through, during and after the worker
+    db = reopen(loaded)
+    assert check_whole_batches(db, kind) > 0
+    assert Stay.select().where(Stay.status == "open").count() == cars
+    assert Vehicle.select().where(Vehicle.number_plate.startswith("BO") & Vehicle.purged_at.is_null()).count() == cars
     getattr(Booth(db, FixedClock(FUTURE)), kind)()
     assert check_whole_batches(db, kind) == (N_AUDIT if kind == "archive" else N_VEHICLES)
