@@ -281,3 +281,47 @@ def test_a_booth_that_starts_waiting_mid_statement_interrupts_the_batch(old_clos
         assert out.split()[-1] == "1"
     assert Vehicle.select().where(Vehicle.purged_at.is_null(False)).count() == N_OLD
     assert_consistent(database)
+
+
+def test_in_one_process_the_worker_thread_hands_over_to_a_booth_thread(old_closed, database, monkeypatch):
+    """The terminal's case: the background worker and the booth's screens share a process (and the
+    peewee database), each thread with its own connection and its own open intent file."""
+    from kiosk.booth import lifecycle
+
+    monkeypatch.setattr(lifecycle, "AUTO_SIZE", True)
+    monkeypatch.setattr(lifecycle, "_PURGE", lifecycle._PURGE + " AND slow(v.id)")
+    Booth(database).update_config(expiry_batch_size=N_OLD)
+    holding, go, out = threading.Event(), threading.Event(), {}
+
+    def slow(_):
+        if not holding.is_set():
+            holding.set()  # inside the worker's first statement, holding the write lock
+            go.wait(30)
+        return 1
+
+    def worker():
+        with database.connection_context():
+            database.connection().create_function("slow", 1, slow)
+            out["report"] = Booth(database, FixedClock(FUTURE)).expire()
+
+    def booth():
+        with database.connection_context():
+            out["reg"] = Booth(database, FixedClock(FUTURE)).register("NEW1AAA", "Jane", PHONE, "car")
+
+    database.close()  # this thread's connection: the two threads open their own
+    w = threading.Thread(target=worker)
+    w.start()
+    assert holding.wait(30)
+    b = threading.Thread(target=booth)
+    b.start()
+    probe = intent.Probe(database)
+    until(probe.booth_waiting)
+    probe.close()
+    go.set()
+    b.join(60)
+    w.join(60)
+    assert out["report"].status == "done" and out["report"].rows == N_OLD
+    database.connect(reuse_if_open=True)
+    entry = AuditLog.get(AuditLog.action == "entry").id
+    assert entry < min(a.id for a in AuditLog.select().where(AuditLog.action == "expire"))  # the batch gave way
+    assert Stay.get_by_id(out["reg"].stay_id).status == "open"
