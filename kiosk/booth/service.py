@@ -58,7 +58,7 @@ class Booth:
         return _normalise_plate(raw)
 
     def format_phone(self, raw) -> tuple[str, str]:
-        return _format_phone(raw, self._ctx.config_row().phone_region)
+        return _format_phone(raw, self._ctx.settings().phone_region)
 
     def vehicle_types(self) -> list[str]:
         return spots.vehicle_types(self._ctx)
