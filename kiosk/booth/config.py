@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from decimal import Decimal
+from functools import lru_cache
 
 from ..models import ParkingRate, SystemConfig
 from .context import Context
@@ -44,6 +45,13 @@ _RATE = Statement(f"SELECT {', '.join(RATE_COLUMNS)} FROM parking_rates WHERE ve
 
 def rate_of(vehicle_type: str, rate_per_hour, minimum_hours, grace_minutes, daily_cap_cents) -> Rate:
     """A Rate from a parking_rates row's columns (RATE_COLUMNS), as the database returned them."""
+    # The same few rows come back on every quote: each is converted once (a fifth of a look-up's
+    # Python time). Keyed by the exact values read, and the rate's type (2.5 == Decimal("2.5")).
+    return _rate_of(vehicle_type, type(rate_per_hour), rate_per_hour, minimum_hours, grace_minutes, daily_cap_cents)
+
+
+@lru_cache(maxsize=256)
+def _rate_of(vehicle_type: str, _kind: type, rate_per_hour, minimum_hours, grace_minutes, daily_cap_cents) -> Rate:
     return Rate(
         vehicle_type=vehicle_type,
         # Through the field, as a model would convert it: a DECIMAL column holds a float on SQLite.
