@@ -95,15 +95,18 @@ def test_the_receipt_is_the_recorded_payment(booth, clock):
 
 
 def test_another_booths_config_change_is_seen_on_the_next_call(booth, database, clock):
-    """Nothing is cached across calls: a change made on another connection (peewee gives each
-    thread its own) shows in this booth's very next look-up, receipt and audit row."""
+    """Nothing read from the database is kept across calls: a change made on another connection
+    (peewee gives each thread its own) shows in this booth's very next look-up, quote, receipt and
+    audit row."""
     reg = booth.register("AB12CDE", "Jane", PHONE, "car")
     clock.advance(hours=5)
     assert booth.open_stay_for("AB12CDE").overstay is False
+    assert booth.quote(reg.stay_id).rate == Decimal("2.50")
 
     def other_booth():
         try:
             booth.update_config(retention_hours=4, booth_name="West", currency_symbol="$")
+            booth.set_rate("car", "4.00")
         finally:
             database.close()  # this thread's connection
 
@@ -111,8 +114,9 @@ def test_another_booths_config_change_is_seen_on_the_next_call(booth, database, 
     thread.start()
     thread.join(30)
     assert booth.open_stay_for("AB12CDE").overstay is True
+    assert booth.quote(reg.stay_id).total == Decimal("20.00")
     receipt = booth.pay(reg.stay_id, "card")
-    assert (receipt.booth_name, receipt.currency) == ("West", "$")
+    assert (receipt.booth_name, receipt.currency, receipt.amount) == ("West", "$", Decimal("20.00"))
     audit = AuditLog.get(AuditLog.action == "payment")
     assert '"booth": "West"' in audit.details
 
