@@ -216,3 +216,14 @@ def test_a_retried_payment_waits_for_the_first_and_gets_its_receipt(database, ta
     assert not results["first"].repeated and results["retry"].repeated, results
     assert dataclasses.replace(results["first"], repeated=True) == results["retry"]
     assert Payment.select().count() == 1
+
+
+def test_a_lost_config_row_is_recreated_by_the_per_car_paths(booth, database):
+    """A hand-edited database without its config row: each path recreates it with the defaults."""
+    reg = booth.register("AB12CDE", "Jane", PHONE, "car")
+    for call in (lambda: booth.open_stay_for("AB12CDE"), lambda: booth.register("XY34ZZZ", "Jim", PHONE, "car"),
+                 lambda: booth.pay(reg.stay_id, "card")):
+        database.execute_sql("DELETE FROM system_config")
+        assert call() is not None
+        assert database.execute_sql("SELECT retention_hours FROM system_config").fetchall() == [(24,)]
+    assert booth.open_stay_for("XY34ZZZ").overstay is False

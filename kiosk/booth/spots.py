@@ -36,10 +36,14 @@ def vehicle_types(ctx: Context) -> list[str]:
     return [r.vehicle_type for r in ParkingRate.select(ParkingRate.vehicle_type).order_by(ParkingRate.id)]
 
 
+def _no_spot(number: str) -> BoothError:
+    return BoothError(f"there is no spot {number}: pick one from the spot map", field="spot")
+
+
 def _spot(number: str) -> ParkingSpot:
     row = ParkingSpot.get_or_none(ParkingSpot.spot_number == number)
     if row is None:
-        raise BoothError(f"there is no spot {number}: pick one from the spot map", field="spot")
+        raise _no_spot(number)
     return row
 
 
@@ -63,7 +67,7 @@ def assign(ctx: Context, vtype: str, wanted: str | None, now: dt.datetime) -> st
     if wanted is not None:
         spot = _TYPE_OF_SPOT.one(db, (wanted,))
         if spot is None:
-            raise BoothError(f"there is no spot {wanted}: pick one from the spot map", field="spot")
+            raise _no_spot(wanted)
         if spot[0] != vtype:
             raise BoothError(f"spot {wanted} is for {spot[0] or 'no type'}, not {vtype}: choose a {vtype} spot", field="spot")
         if not _take(db, wanted, now):
