@@ -1,6 +1,7 @@
 """Payment (F3): find the car by 2-3 characters of its plate, show the fee, take cash or card.
 
-Keys for a card payment: the plate's first characters, Enter (the top match), K, Enter.
+Keys for a card payment: the plate's first characters, Enter (the top match), K, Enter; the
+receipt stays up until the next plate is typed (no key to close it).
 Cash: Enter, C, the amount tendered (change shown as it is typed), Enter. The receipt is
 shown and written under receipts/; the spot is freed. F8 refunds a recent payment;
 ctrl+d closes an overstay as departed. Every Booth call runs in a thread worker.
@@ -204,7 +205,7 @@ class PaymentScreen(KioskScreen):
     def _plate_submitted(self, event: Input.Submitted) -> None:
         event.stop()
         if self._stay is not None:
-            self.query_one("#pay-methods").focus()
+            self.focus_now(self.query_one("#pay-methods"))
             return
         highlighted = self.query_one("#pay-matches", OptionList).highlighted
         if any(w.group == "pay-find" and not w.is_finished for w in self.workers):
@@ -225,7 +226,7 @@ class PaymentScreen(KioskScreen):
         self._show_stay()
         extra = "  ctrl+d: departed without paying" if stay.overstay else ""
         self._say(f"{stay.plate}: C cash or K card, then Enter{extra}", "warn" if stay.overstay else "")
-        self.query_one("#pay-methods").focus()
+        self.focus_now(self.query_one("#pay-methods"))
         self._quote(stay.stay_id)
         self.refresh_bindings()
 
@@ -265,7 +266,7 @@ class PaymentScreen(KioskScreen):
             self._lookup_plate(plate)
         else:
             self._say(f"spot {spot} has no car on it: nothing to pay", "error")
-            self.query_one("#pay-plate", Input).focus()
+            self.focus_now(self.query_one("#pay-plate", Input))
 
     # ---- cash or card ---------------------------------------------------------------------
     def _set_method(self, method: str | None) -> None:
@@ -279,13 +280,13 @@ class PaymentScreen(KioskScreen):
     def action_method(self, method: str) -> None:
         if self._stay is None:
             self._say("find the car first: type 2-3 characters of its plate", "needed")
-            self.query_one("#pay-plate", Input).focus()
+            self.focus_now(self.query_one("#pay-plate", Input))
             return
         self._set_method(method)
         if method == "cash":
-            self.query_one("#pay-tendered", Input).focus()
+            self.focus_now(self.query_one("#pay-tendered", Input))
         else:
-            self.query_one("#pay-methods").focus()
+            self.focus_now(self.query_one("#pay-methods"))
             self._say("card: Enter confirms")
 
     @on(Input.Changed, "#pay-tendered")
@@ -337,21 +338,21 @@ class PaymentScreen(KioskScreen):
             return
         if self._stay is None:
             self._say("find the car first: type 2-3 characters of its plate", "needed")
-            self.query_one("#pay-plate", Input).focus()
+            self.focus_now(self.query_one("#pay-plate", Input))
             return
         if self._fee is None:
             self._say("the fee is still being read: press Enter again in a moment")
             return
         if method is None:
             self._say("how does the customer pay? C cash or K card", "needed")
-            self.query_one("#pay-methods").focus()
+            self.focus_now(self.query_one("#pay-methods"))
             return
         tendered = None
         if method == "cash":
             tendered, problem = self._tendered()
             if problem:  # refused here, before anything is written
                 self.query_one("#pay-change", FieldHint).say(problem, "error")
-                self.query_one("#pay-tendered", Input).focus()
+                self.focus_now(self.query_one("#pay-tendered", Input))
                 return
             tendered = str(tendered)
         self._busy = True
@@ -381,14 +382,19 @@ class PaymentScreen(KioskScreen):
         self._say(f"paid {format_money(r.amount, r.currency)} by {r.method} for {r.plate}"
                   f"{f': spot {r.spot} is free' if r.spot else ''}", "ok")
         self.app.refresh_spots_now()
-        self.app.push_screen(ReceiptScreen(r.text(), event.path, event.file_error),
-                             lambda _: self.query_one("#pay-plate", Input).focus())
+        self.app.push_screen(ReceiptScreen(r.text(), event.path, event.file_error), self._receipt_closed)
+
+    def _receipt_closed(self, typed: str | None) -> None:
+        plate = self.query_one("#pay-plate", Input)
+        self.focus_now(plate)
+        if typed:  # the next car's plate began on the receipt
+            plate.insert_text_at_cursor(typed)
 
     def on_payment_screen_refused(self, event: Refused) -> None:
         self._busy = False
         if event.field == "tendered":
             self.query_one("#pay-change", FieldHint).say(event.message, "error")
-            self.query_one("#pay-tendered", Input).focus()
+            self.focus_now(self.query_one("#pay-tendered", Input))
             return
         if event.field == "stay":  # closed at another booth: start again
             self._reset()
@@ -438,7 +444,7 @@ class PaymentScreen(KioskScreen):
         self._set_method(None)
         self._show_stay()
         self.refresh_bindings()
-        self.query_one("#pay-plate", Input).focus()
+        self.focus_now(self.query_one("#pay-plate", Input))
 
     def action_clear(self) -> None:
         self._reset()
