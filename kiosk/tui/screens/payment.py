@@ -40,14 +40,14 @@ class PaymentScreen(KioskScreen):
     TITLE = "Payment"
 
     BINDINGS = [
-        Binding("enter", "confirm", "Confirm", id="pay.confirm"),
+        Binding("enter", "confirm", "Confirm", id="pay.confirm", show=False),  # on the keys line: F10 keeps its room
         # Shown on the method bar and the keys line; the footer keeps room for the screens' keys.
         Binding("c,f6", "method('cash')", "Cash", key_display="C", show=False, id="pay.cash"),
         Binding("k,f7", "method('card')", "Card", key_display="K", show=False, id="pay.card"),
         Binding("down", "move(1)", "Next match", show=False),
         Binding("up", "move(-1)", "Previous match", show=False),
         Binding("f8", "refund", "Refund", key_display="F8", id="pay.refund"),
-        Binding("ctrl+d", "departed", "Departed", id="pay.departed"),
+        Binding("ctrl+d", "departed", "Departed", show=False, id="pay.departed"),  # said beside an overstay picked
         Binding("escape", "clear", "Clear", show=False, id="pay.clear"),  # on the keys line: room for F10 at 80 columns
     ]
 
