@@ -150,6 +150,9 @@ class PaymentScreen(KioskScreen):
         self.query_one("#pay-breakdown", Static).update(Content("\n").join(lines))
 
     # ---- find the stay: type-ahead over the open stays --------------------------------------
+    # Not textual-autocomplete: it ranks candidates on the UI thread from a list held in memory,
+    # while a site has up to 10,000 cars on site and every match here comes from the plate index
+    # in a worker. Textual's OptionList under the field shows each match's spot and time on site.
     @on(Input.Changed, "#pay-plate")
     def _plate_changed(self, event: Input.Changed) -> None:
         if self._stay is not None and event.value == self._stay.plate:
