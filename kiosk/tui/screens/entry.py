@@ -123,7 +123,7 @@ class EntryScreen(KioskScreen):
         return None if value is Select.NULL else value
 
     def _focus(self, field: str) -> None:
-        self.query_one(f"#entry-{field}", Input if field != "type" else TypeSelect).focus()
+        self.focus_now(self.query_one(f"#entry-{field}", Input if field != "type" else TypeSelect))
 
     def _parked_text(self, stay: OpenStay) -> str:
         now = self.app.clock.now()
@@ -369,7 +369,7 @@ class EntryScreen(KioskScreen):
             if field != "spot" or self._hint("spot").kind == "error":
                 self._hint(field).reset()
         self._parked = None
-        self.query_one("#entry-plate", Input).focus()
+        self.focus_now(self.query_one("#entry-plate", Input))
 
     def action_clear(self) -> None:
         self._clear_fields()

@@ -1,6 +1,7 @@
 """Payment (F3): find the car by 2-3 characters of its plate, show the fee, take cash or card.
 
-Keys for a card payment: the plate's first characters, Enter (the top match), K, Enter.
+Keys for a card payment: the plate's first characters, Enter (the top match), K, Enter; the
+receipt stays up until the next plate is typed (no key to close it).
 Cash: Enter, C, the amount tendered (change shown as it is typed), Enter. The receipt is
 shown and written under receipts/; the spot is freed. F8 refunds a recent payment;
 ctrl+d closes an overstay as departed. Every Booth call runs in a thread worker.
@@ -39,14 +40,14 @@ class PaymentScreen(KioskScreen):
     TITLE = "Payment"
 
     BINDINGS = [
-        Binding("enter", "confirm", "Confirm", id="pay.confirm"),
+        Binding("enter", "confirm", "Confirm", id="pay.confirm", show=False),  # on the keys line: F10 keeps its room
         # Shown on the method bar and the keys line; the footer keeps room for the screens' keys.
         Binding("c,f6", "method('cash')", "Cash", key_display="C", show=False, id="pay.cash"),
         Binding("k,f7", "method('card')", "Card", key_display="K", show=False, id="pay.card"),
         Binding("down", "move(1)", "Next match", show=False),
         Binding("up", "move(-1)", "Previous match", show=False),
         Binding("f8", "refund", "Refund", key_display="F8", id="pay.refund"),
-        Binding("ctrl+d", "departed", "Departed", id="pay.departed"),
+        Binding("ctrl+d", "departed", "Departed", show=False, id="pay.departed"),  # said beside an overstay picked
         Binding("escape", "clear", "Clear", show=False, id="pay.clear"),  # on the keys line: room for F10 at 80 columns
     ]
 
@@ -149,6 +150,9 @@ class PaymentScreen(KioskScreen):
         self.query_one("#pay-breakdown", Static).update(Content("\n").join(lines))
 
     # ---- find the stay: type-ahead over the open stays --------------------------------------
+    # Not textual-autocomplete: it ranks candidates on the UI thread from a list held in memory,
+    # while a site has up to 10,000 cars on site and every match here comes from the plate index
+    # in a worker. Textual's OptionList under the field shows each match's spot and time on site.
     @on(Input.Changed, "#pay-plate")
     def _plate_changed(self, event: Input.Changed) -> None:
         if self._stay is not None and event.value == self._stay.plate:
@@ -204,7 +208,7 @@ class PaymentScreen(KioskScreen):
     def _plate_submitted(self, event: Input.Submitted) -> None:
         event.stop()
         if self._stay is not None:
-            self.query_one("#pay-methods").focus()
+            self.focus_now(self.query_one("#pay-methods"))
             return
         highlighted = self.query_one("#pay-matches", OptionList).highlighted
         if any(w.group == "pay-find" and not w.is_finished for w in self.workers):
@@ -225,7 +229,7 @@ class PaymentScreen(KioskScreen):
         self._show_stay()
         extra = "  ctrl+d: departed without paying" if stay.overstay else ""
         self._say(f"{stay.plate}: C cash or K card, then Enter{extra}", "warn" if stay.overstay else "")
-        self.query_one("#pay-methods").focus()
+        self.focus_now(self.query_one("#pay-methods"))
         self._quote(stay.stay_id)
         self.refresh_bindings()
 
@@ -265,7 +269,7 @@ class PaymentScreen(KioskScreen):
             self._lookup_plate(plate)
         else:
             self._say(f"spot {spot} has no car on it: nothing to pay", "error")
-            self.query_one("#pay-plate", Input).focus()
+            self.focus_now(self.query_one("#pay-plate", Input))
 
     # ---- cash or card ---------------------------------------------------------------------
     def _set_method(self, method: str | None) -> None:
@@ -279,13 +283,13 @@ class PaymentScreen(KioskScreen):
     def action_method(self, method: str) -> None:
         if self._stay is None:
             self._say("find the car first: type 2-3 characters of its plate", "needed")
-            self.query_one("#pay-plate", Input).focus()
+            self.focus_now(self.query_one("#pay-plate", Input))
             return
         self._set_method(method)
         if method == "cash":
-            self.query_one("#pay-tendered", Input).focus()
+            self.focus_now(self.query_one("#pay-tendered", Input))
         else:
-            self.query_one("#pay-methods").focus()
+            self.focus_now(self.query_one("#pay-methods"))
             self._say("card: Enter confirms")
 
     @on(Input.Changed, "#pay-tendered")
@@ -337,21 +341,21 @@ class PaymentScreen(KioskScreen):
             return
         if self._stay is None:
             self._say("find the car first: type 2-3 characters of its plate", "needed")
-            self.query_one("#pay-plate", Input).focus()
+            self.focus_now(self.query_one("#pay-plate", Input))
             return
         if self._fee is None:
             self._say("the fee is still being read: press Enter again in a moment")
             return
         if method is None:
             self._say("how does the customer pay? C cash or K card", "needed")
-            self.query_one("#pay-methods").focus()
+            self.focus_now(self.query_one("#pay-methods"))
             return
         tendered = None
         if method == "cash":
             tendered, problem = self._tendered()
             if problem:  # refused here, before anything is written
                 self.query_one("#pay-change", FieldHint).say(problem, "error")
-                self.query_one("#pay-tendered", Input).focus()
+                self.focus_now(self.query_one("#pay-tendered", Input))
                 return
             tendered = str(tendered)
         self._busy = True
@@ -381,14 +385,19 @@ class PaymentScreen(KioskScreen):
         self._say(f"paid {format_money(r.amount, r.currency)} by {r.method} for {r.plate}"
                   f"{f': spot {r.spot} is free' if r.spot else ''}", "ok")
         self.app.refresh_spots_now()
-        self.app.push_screen(ReceiptScreen(r.text(), event.path, event.file_error),
-                             lambda _: self.query_one("#pay-plate", Input).focus())
+        self.app.push_screen(ReceiptScreen(r.text(), event.path, event.file_error), self._receipt_closed)
+
+    def _receipt_closed(self, typed: str | None) -> None:
+        plate = self.query_one("#pay-plate", Input)
+        self.focus_now(plate)
+        if typed:  # the next car's plate began on the receipt
+            plate.insert_text_at_cursor(typed)
 
     def on_payment_screen_refused(self, event: Refused) -> None:
         self._busy = False
         if event.field == "tendered":
             self.query_one("#pay-change", FieldHint).say(event.message, "error")
-            self.query_one("#pay-tendered", Input).focus()
+            self.focus_now(self.query_one("#pay-tendered", Input))
             return
         if event.field == "stay":  # closed at another booth: start again
             self._reset()
@@ -438,7 +447,7 @@ class PaymentScreen(KioskScreen):
         self._set_method(None)
         self._show_stay()
         self.refresh_bindings()
-        self.query_one("#pay-plate", Input).focus()
+        self.focus_now(self.query_one("#pay-plate", Input))
 
     def action_clear(self) -> None:
         self._reset()
