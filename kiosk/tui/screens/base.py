@@ -15,6 +15,8 @@ class KioskScreen(Screen):
     """A top-level booth screen. Subclasses give TITLE and compose_body()."""
 
     TITLE = ""
+    # Wide terminals get side panels (widgets/recent_panel.py); 120 leaves the 80-column layout whole.
+    HORIZONTAL_BREAKPOINTS = [(0, "-narrow"), (120, "-wide")]
 
     # Priority: focus moves the moment Tab is read, not after the focused field has seen it.
     # Otherwise keys that arrive in one burst (a plate scanner, a paste, tmux send-keys) go

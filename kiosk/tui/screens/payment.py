@@ -15,7 +15,7 @@ from dataclasses import dataclass
 from textual import on, work
 from textual.app import ComposeResult
 from textual.binding import Binding
-from textual.containers import Horizontal
+from textual.containers import Horizontal, Vertical
 from textual.content import Content
 from textual.message import Message
 from textual.widgets import Input, Label, OptionList, Static
@@ -25,7 +25,9 @@ from ...booth import BoothError, FeeBreakdown, OpenStay, Receipt, Refund, format
 from ..services import write_receipt
 from ..widgets.field_hint import FieldHint
 from ..widgets.fee_text import breakdown_rows, stay_line
+from ..widgets.formats import columns, payment_cells
 from ..widgets.method_bar import MethodBar
+from ..widgets.recent_panel import ROWS, RecentPanel
 from .base import KioskScreen
 from .receipt import ReceiptScreen
 from .refund import DepartedDialog, RefundDialog
@@ -86,6 +88,17 @@ class PaymentScreen(KioskScreen):
         self._said_about_search = False
 
     def compose_body(self) -> ComposeResult:
+        with Horizontal(id="pay-body"):
+            with Vertical(id="pay-main"):
+                yield from self._compose_payment()
+            yield RecentPanel("Latest payments", self._read_payments, empty="no payment yet", id="pay-recent")
+
+    def _read_payments(self, booth) -> list[str]:  # in a worker (RecentPanel)
+        now, symbol = self.app.clock.now(), booth.config().currency_symbol
+        rows = [payment_cells(p, now, format_money(p.amount, symbol)) for p in booth.recent_payments(ROWS)]
+        return columns(rows, right=(2,))
+
+    def _compose_payment(self) -> ComposeResult:
         with Horizontal(id="pay-find"):
             yield Label("Plate", classes="field-label")
             yield Input(id="pay-plate", max_length=40)
@@ -101,12 +114,14 @@ class PaymentScreen(KioskScreen):
         yield Static(KEYS, id="pay-keys")
 
     def on_mount(self) -> None:
+        self.watch(self.app, "spots_version", lambda _v: self.query_one(RecentPanel).reload(), init=False)
         self.query_one("#pay-matches", OptionList).can_focus = False  # the plate keeps focus; ↑↓ move the highlight
         self.query_one("#pay-breakdown").border_title = "Fee"
         self._show_stay()
         self.query_one("#pay-plate", Input).focus()
 
     def on_screen_resume(self) -> None:
+        self.query_one(RecentPanel).reload()
         spot, plate = self.app.take_payment_request()
         if not self.app.services.connected:
             if spot:
@@ -385,6 +400,7 @@ class PaymentScreen(KioskScreen):
         self._say(f"paid {format_money(r.amount, r.currency)} by {r.method} for {r.plate}"
                   f"{f': spot {r.spot} is free' if r.spot else ''}", "ok")
         self.app.refresh_spots_now()
+        self.query_one(RecentPanel).reload()
         self.app.push_screen(ReceiptScreen(r.text(), event.path, event.file_error), self._receipt_closed)
 
     def _receipt_closed(self, typed: str | None) -> None:
@@ -428,6 +444,7 @@ class PaymentScreen(KioskScreen):
         self._say(f"refunded {format_money(-refund.amount, self._currency)} of payment {refund.payment_id}: "
                   f"{refund.reason}{back}", "ok")
         self.app.refresh_spots_now()
+        self.query_one(RecentPanel).reload()
 
     def action_departed(self) -> None:
         if self._stay is not None and self._stay.overstay:
