@@ -110,8 +110,8 @@ def _statements(pace: Pace, session: WorkerSession | None, step: Callable[[int],
 
 
 class _SqliteExpiry:
-    def __init__(self, ctx: Context, cutoff: dt.datetime):
-        self.ctx, self.cutoff = ctx, cutoff
+    def __init__(self, ctx: Context, cutoff: dt.datetime, booth: str):
+        self.ctx, self.cutoff, self.booth = ctx, cutoff, booth
         self.ids: list[int] = []
         self.next = 0
 
@@ -140,8 +140,8 @@ class _SqliteExpiry:
 
         b = _statements(pace, session, step)
         if b.rows:
-            self.ctx.audit("expire", "vehicles", f"{self.ids[start]}-{self.ids[pos - 1]}", count=b.rows,
-                           cutoff=f"{self.cutoff:%Y-%m-%d %H:%M:%S}")
+            self.ctx.audit("expire", "vehicles", f"{self.ids[start]}-{self.ids[pos - 1]}", booth=self.booth,
+                           count=b.rows, cutoff=f"{self.cutoff:%Y-%m-%d %H:%M:%S}")
         b.end = pos
         return b
 
@@ -150,8 +150,8 @@ class _SqliteExpiry:
 
 
 class _SqliteArchive:
-    def __init__(self, ctx: Context, cutoff: dt.datetime):
-        self.ctx, self.cutoff = ctx, cutoff
+    def __init__(self, ctx: Context, cutoff: dt.datetime, booth: str):
+        self.ctx, self.cutoff, self.booth = ctx, cutoff, booth
         self.finished = False
 
     def prepare(self) -> int:
@@ -182,8 +182,8 @@ class _SqliteArchive:
 
         b = _statements(pace, session, step)
         if b.rows:
-            self.ctx.audit("archive", "audit_logs", f"{first[0]}-{last['id']}", count=b.rows,
-                           cutoff=f"{self.cutoff:%Y-%m-%d %H:%M:%S}")
+            self.ctx.audit("archive", "audit_logs", f"{first[0]}-{last['id']}", booth=self.booth,
+                           count=b.rows, cutoff=f"{self.cutoff:%Y-%m-%d %H:%M:%S}")
         return b
 
     def committed(self, b: Batch) -> None:
@@ -323,7 +323,8 @@ def expire(ctx: Context, batch_size=None, progress: Progress = None, should_stop
     cutoff = ctx.now() - dt.timedelta(hours=cfg.retention_hours)
     overstays = Stay.select().where((Stay.status == "open") & (Stay.entry_timestamp < cutoff)).count()
     count = lambda: expirable(cutoff).count()  # noqa: E731
-    job = _SqliteExpiry(ctx, cutoff) if tx.is_sqlite(ctx.db) else _Statements(ctx, cutoff, _expire_batch, count)
+    job = (_SqliteExpiry(ctx, cutoff, cfg.booth_name) if tx.is_sqlite(ctx.db)
+           else _Statements(ctx, cutoff, _expire_batch, count))
     return _run(ctx, "expire", cutoff, job, pace, progress, should_stop, count, overstays)
 
 
@@ -333,7 +334,8 @@ def archive(ctx: Context, batch_size=None, progress: Progress = None, should_sto
     pace = _pace(batch_size, cfg.archive_batch_size)
     cutoff = ctx.now() - dt.timedelta(days=cfg.archive_days)
     due = lambda: AuditLog.select().where(AuditLog.timestamp < cutoff).count()  # noqa: E731
-    job = _SqliteArchive(ctx, cutoff) if tx.is_sqlite(ctx.db) else _Statements(ctx, cutoff, _archive_batch, due)
+    job = (_SqliteArchive(ctx, cutoff, cfg.booth_name) if tx.is_sqlite(ctx.db)
+           else _Statements(ctx, cutoff, _archive_batch, due))
     return _run(ctx, "archive", cutoff, job, pace, progress, should_stop, due, 0)
 
 
