@@ -34,7 +34,7 @@ T = TypeVar("T")
 DEADLINE_S = 10.0
 # A unique index hit twice in a row is not a race any more: let the caller report it.
 UNIQUE_RETRIES = 3
-POLL_FIRST_S, POLL_MAX_S = 0.0005, 0.002  # SQLite: BEGIN IMMEDIATE retried after this long, growing
+POLL_FIRST_S, POLL_MAX_S = 0.0002, 0.001  # SQLite: BEGIN IMMEDIATE retried after this long, growing
 BUSY = "the database is busy (another booth or a maintenance run is writing); nothing was changed: try again"
 LOST = ("the connection to the database server was lost, so this change may not have been saved: "
         "check the server and the network, look the vehicle or payment up, and try again")
@@ -67,8 +67,8 @@ def write(db: pw.Database, fn: Callable[[], T], *, deadline_s: float | None = No
 
 
 def _write_sqlite(db: pw.Database, fn: Callable[[], T], give_up: float, announce_while_waiting: bool) -> T:
-    # Short polls: the worker hands the lock over within one of its statements (a few ms), and a
-    # booth's transaction takes ~5 ms; each try costs ~50 us.
+    # Short polls: the expiry/archive worker hands the lock over within a fraction of a ms
+    # (kiosk.booth.worker_session) and a booth's transaction takes 1-2 ms; a try costs ~0.03 ms.
     delay = POLL_FIRST_S
     with contextlib.ExitStack() as waiting:  # holds the worker's intent lock from its first refusal to BEGIN
         while True:
