@@ -113,7 +113,7 @@ def test_the_worker_settings_stay_on_its_own_connection(old_closed, database):
 
     report = booth.expire(batch_size=100, progress=progress)
     assert report.rows == N_OLD and before == BOOTH_SETTINGS
-    assert during["worker"] == {"synchronous": 1, "wal_autocheckpoint": 0, "temp_store": 2}
+    assert during["worker"] == {"synchronous": 1, "wal_autocheckpoint": 0, "temp_store": 0}
     assert during["booth"] == BOOTH_SETTINGS
     assert settings(database) == BOOTH_SETTINGS  # put back: the run's record was written with a full sync
 

@@ -13,11 +13,14 @@ deleting them (payments reference them) it removes the personal data:
 plate -> '~<id>' (never a valid plate), contact name and phone -> ''.
 
 How big a batch is (kiosk.booth.pace): pinned to a row count when the caller
-gives one, otherwise sized by time. On SQLite a batch is several short
-statements; between two of them the worker looks whether a booth is waiting for
-the write lock (kiosk.booth.intent) and, if so, commits at once and lets it in.
-The worker's connection commits without fsync and checkpoints the WAL itself
-(kiosk.booth.worker_session); the run's record is committed with a full sync.
+gives one, otherwise sized by time (~20 ms). On SQLite a batch is several short
+statements, and a booth that starts waiting for the write lock (kiosk.booth.intent)
+gets it at once: between two statements the worker commits what it has; inside
+one, the statement is interrupted and the batch rolled back, to be done again
+after the booth. The worker's connection commits without fsync and checkpoints
+the WAL itself (kiosk.booth.worker_session); the run's record is committed with
+a full sync. PostgreSQL needs none of that (row locks, SKIP LOCKED): one
+statement per batch.
 """
 
 from __future__ import annotations
