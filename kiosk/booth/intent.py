@@ -40,7 +40,7 @@ def db_file(db: pw.Database) -> Path | None:
     name = str(db.database or "")
     if not name or name == ":memory:" or name.startswith("file:"):
         return None
-    return Path(name)
+    return Path(name).absolute()  # the same file for every process, whatever its working directory
 
 
 def _open(db: pw.Database) -> int | None:
