@@ -1,7 +1,9 @@
 """EXPLAIN QUERY PLAN of every query the booth really sends on its hot paths.
 
 The SQL is captured from peewee's query log while the Booth does each operation on
-a copy of the site, then explained with its own parameters on that copy. A plain
+a copy of the site, then explained with its own parameters on that copy. The booth's
+hand-written per-car statements (kiosk/booth/sql.py) run through the same
+`Database.execute_sql`, so they are logged and explained like peewee's own. A plain
 `SCAN` of a large table is a failure, except where the operation reads every row
 by design (the spot map reads every spot).
 """
@@ -118,10 +120,11 @@ def explain_all(site: Path) -> list[dict]:
 
 
 def _resolve(sql: str, line: str) -> str:
-    """peewee aliases tables (t1, t2): put the table name back so the verdict can judge it."""
+    """Queries alias tables (peewee's "stays" AS "t1", hand-written stays s): put the table name back
+    so the verdict can judge it."""
     m = re.match(r"(\s*SCAN )(\w+)(.*)", line)
     if not m:
         return line
     alias = m.group(2)
-    found = re.search(rf'"(\w+)" AS "{alias}"', sql)
+    found = re.search(rf'(?:FROM|JOIN)\s+"?(\w+)"?\s+(?:AS\s+)?"?{re.escape(alias)}"?(?![\w"])', sql)
     return f"{m.group(1)}{found.group(1) if found else alias}{m.group(3)}"

@@ -123,3 +123,23 @@ def test_the_one_zero_zero_form_migrates_to_the_latest(tmp_path):
     assert database.execute_sql("SELECT COUNT(*) FROM stays").fetchone()[0] == meta["counts"]["vehicles"]
     assert database.execute_sql("SELECT COUNT(*) FROM audit_logs").fetchone()[0] == meta["counts"]["audit"]
     database.close()
+
+
+def test_the_explain_table_sees_the_booths_own_statements(site, tmp_path, monkeypatch):
+    """The per-car paths run hand-written SQL (kiosk/booth/sql.py), not peewee's query builder:
+    bench/plans.py must still capture, explain and judge them (and each must use an index)."""
+    from bench import common, plans
+
+    monkeypatch.setattr(common, "WORK", tmp_path / "work")  # its copies stay out of the repository
+    con, _meta = site
+    path = Path(con.execute("PRAGMA database_list").fetchone()[2])
+    explained = plans.explain_all(path)
+    assert [e for e in explained if not e["ok"]] == []
+    by_op: dict[str, list[str]] = {}
+    for e in explained:
+        by_op.setdefault(e["operation"], []).append(e["sql"])
+    assert any(s.startswith("SELECT v.id, s.id") for s in by_op["register"])  # the plate's row and open stay
+    assert any(s.startswith("SELECT spot_number FROM parking_spots") for s in by_op["register"])
+    assert any(s.startswith("UPDATE parking_spots") for s in by_op["register"])
+    assert len(by_op["look up + fee"]) == 2  # one query per call
+    assert any(s.startswith("UPDATE stays SET status = 'paid'") for s in by_op["payment"])

@@ -67,3 +67,24 @@ def test_recent_audit_newest_first_and_filtered(booth):
     assert booth.recent_audit(action="' OR 1=1 --") == []
     with pytest.raises(BoothError):
         booth.recent_audit(limit=0)
+
+
+def test_recent_stays_newest_first_with_their_outcome_and_no_plate_once_expired(booth, clock):
+    clock.set("2026-11-24 09:00:00")
+    a = booth.register("AB12CDE", "Jane", PHONE, "car")
+    clock.set("2026-11-24 09:05:00")
+    b = booth.register("VAN1XX", "Jim", PHONE, "van")
+    clock.set("2026-11-24 10:00:00")
+    booth.pay(a.stay_id, "cash", "10")
+    rows = booth.recent_stays(5)
+    assert [(r.stay_id, r.plate, r.spot, r.status) for r in rows] == [(b.stay_id, "VAN1XX", "B01", "open"),
+                                                                       (a.stay_id, "AB12CDE", "A01", "paid")]
+    assert rows[1].exit_at is not None and rows[0].exit_at is None
+    assert [r.stay_id for r in booth.recent_stays(1)] == [b.stay_id]
+    clock.set("2026-11-26 10:00:00")  # past the 24 h retention: the paid car's plate is purged
+    booth.expire()
+    assert [r.plate for r in booth.recent_stays()] == ["VAN1XX", None]
+    for bad in (0, -1, "x", 1001):
+        with pytest.raises(BoothError) as err:
+            booth.recent_stays(bad)
+        assert err.value.field == "limit"

@@ -304,3 +304,28 @@ def test_snapshot_entry_80x24(snap_compare, database, target, clock, tmp_path):
 def test_snapshot_entry_160x48(snap_compare, database, target, clock, tmp_path):
     app = _snapshot_app(database, target, clock, tmp_path)
     assert snap_compare(app, terminal_size=(160, 48), run_before=_registered_then_duplicate)
+
+
+
+def burst(app, *keys: str) -> None:
+    """Keys posted all at once, as a plate scanner, a paste or `tmux send-keys` deliver them: none
+    waits for the one before it to be handled (pilot.press waits after each key)."""
+    from textual import events
+
+    for key in keys:
+        app.post_message(events.Key(key, {"tab": "\t", "shift+tab": None, "space": " "}.get(key, key)))
+
+
+async def test_keys_in_one_burst_land_in_the_fields_they_were_typed_for(make_app):
+    app = make_app()
+    async with app.run_test(size=(80, 24)) as pilot:
+        await settle(app, pilot)
+        typed = lambda text: ["space" if ch == " " else ch for ch in text]  # noqa: E731
+        # Without a priority Tab, every character after the first Tab went into the plate field.
+        burst(app, *typed("ab12 cde"), "tab", *typed("Jane Doe"), "tab", *typed(PHONE), "shift+tab")
+        await settle(app, pilot)
+        assert (value(app, "plate"), value(app, "name"), value(app, "phone")) == ("ab12 cde", "Jane Doe", PHONE)
+        assert app.focused is app.screen.query_one("#entry-name")
+        await pilot.press("enter")
+        await settle(app, pilot)
+        assert Stay.get().vehicle.number_plate == "AB12CDE"

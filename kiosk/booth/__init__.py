@@ -9,11 +9,11 @@ from .money import format_money, parse_money
 from .phones import format_phone
 from .plates import normalise_plate
 from .results import (AuditRow, Config, Occupancy, OpenStay, PaymentRow, Rate, Receipt, Refund, Registration,
-                      RunReport, SpotState)
+                      RunReport, SpotState, StayRow)
 from .service import Booth
 
 __all__ = [
     "AuditRow", "Booth", "BoothError", "Config", "FeeBreakdown", "Occupancy", "OpenStay", "PaymentRow", "Rate",
-    "Receipt", "Refund", "Registration", "RunReport", "SpotState", "compute_fee", "format_money", "format_phone",
+    "Receipt", "Refund", "Registration", "RunReport", "SpotState", "StayRow", "compute_fee", "format_money", "format_phone",
     "normalise_plate", "parse_money",
 ]

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from decimal import Decimal
+from functools import lru_cache
 
 from ..models import ParkingRate, SystemConfig
 from .context import Context
@@ -10,6 +11,7 @@ from .errors import BoothError, shown
 from .money import from_cents, parse_money, to_cents
 from .phones import check_region
 from .results import Config, Rate
+from .sql import Statement
 from .text import clean_label
 from .validate import normalise_type, parse_int
 
@@ -36,29 +38,52 @@ SETTINGS = {
 }
 
 
-def _rate(row: ParkingRate) -> Rate:
+# Columns of a rate, in the order rate_of() takes them (joined into the look-up and payment queries).
+RATE_COLUMNS = ("rate_per_hour", "minimum_hours", "grace_minutes", "daily_cap_cents")
+_RATE = Statement(f"SELECT {', '.join(RATE_COLUMNS)} FROM parking_rates WHERE vehicle_type = ?")
+
+
+def rate_of(vehicle_type: str, rate_per_hour, minimum_hours, grace_minutes, daily_cap_cents) -> Rate:
+    """A Rate from a parking_rates row's columns (RATE_COLUMNS), as the database returned them."""
+    # The same few rows come back on every quote: each is converted once (a fifth of a look-up's
+    # Python time). Keyed by the exact values read, and the rate's type (2.5 == Decimal("2.5")).
+    return _rate_of(vehicle_type, type(rate_per_hour), rate_per_hour, minimum_hours, grace_minutes, daily_cap_cents)
+
+
+@lru_cache(maxsize=256)
+def _rate_of(vehicle_type: str, _kind: type, rate_per_hour, minimum_hours, grace_minutes, daily_cap_cents) -> Rate:
     return Rate(
-        vehicle_type=row.vehicle_type,
-        rate_per_hour=parse_money(str(row.rate_per_hour), "rate") if row.rate_per_hour is not None else Decimal("0.00"),
-        minimum_hours=row.minimum_hours if row.minimum_hours is not None else 1,
-        grace_minutes=row.grace_minutes or 0,
-        daily_cap=from_cents(row.daily_cap_cents),
+        vehicle_type=vehicle_type,
+        # Through the field, as a model would convert it: a DECIMAL column holds a float on SQLite.
+        rate_per_hour=(parse_money(str(ParkingRate.rate_per_hour.python_value(rate_per_hour)), "rate")
+                       if rate_per_hour is not None else Decimal("0.00")),
+        minimum_hours=minimum_hours if minimum_hours is not None else 1,
+        grace_minutes=grace_minutes or 0,
+        daily_cap=from_cents(daily_cap_cents),
     )
+
+
+def _rate(row: ParkingRate) -> Rate:
+    return rate_of(row.vehicle_type, row.rate_per_hour, row.minimum_hours, row.grace_minutes, row.daily_cap_cents)
 
 
 def rates(ctx: Context) -> tuple[Rate, ...]:
     return tuple(_rate(r) for r in ParkingRate.select().order_by(ParkingRate.id))
 
 
+def no_rate(ctx: Context, vehicle_type: str) -> BoothError:
+    known = ", ".join(r.vehicle_type for r in rates(ctx)) or "none yet"
+    return BoothError(
+        f"there is no rate for vehicle type '{shown(vehicle_type)}': set one in Configuration (types with a rate: {known})",
+        field="type",
+    )
+
+
 def rate_for(ctx: Context, vehicle_type: str) -> Rate:
-    row = ParkingRate.get_or_none(ParkingRate.vehicle_type == vehicle_type)
+    row = _RATE.one(ctx.db, (vehicle_type,))
     if row is None:
-        known = ", ".join(r.vehicle_type for r in rates(ctx)) or "none yet"
-        raise BoothError(
-            f"there is no rate for vehicle type '{shown(vehicle_type)}': set one in Configuration (types with a rate: {known})",
-            field="type",
-        )
-    return _rate(row)
+        raise no_rate(ctx, vehicle_type)
+    return rate_of(vehicle_type, *row)
 
 
 def read_config(ctx: Context) -> Config:

@@ -13,12 +13,38 @@ from . import dialect
 from .config import rate_for
 from .context import Context
 from .errors import BoothError
-from .phones import format_phone
+from .phones import to_e164
 from .plates import normalise_plate
 from .results import OpenStay, Registration
 from .spots import assign
+from .sql import Insert, Statement, ts, when, with_list
 from .text import clean_name
 from .validate import normalise_spot, normalise_type, parse_int
+
+# The per-car statements (sql.py says why they are written out).
+# A look-up by plate, with the retention the overstay flag needs, in one query.
+_OPEN_BY_PLATE = Statement(
+    "SELECT s.id, s.vehicle_type, s.spot_number, s.entry_timestamp, "
+    "(SELECT retention_hours FROM system_config ORDER BY id LIMIT 1) "
+    "FROM vehicles v JOIN stays s ON s.vehicle_id = v.id AND s.status = 'open' WHERE v.number_plate = ?")
+# Registration: the plate's vehicle row and its open stay if any. PostgreSQL: the vehicle row is
+# locked, so an expiry batch purging it finishes first and the row is then no longer this plate's
+# (a new vehicle row is made), never half-reused.
+_PLATE_ROW = Statement(
+    "SELECT v.id, s.id, s.spot_number, s.entry_timestamp "
+    "FROM vehicles v LEFT JOIN stays s ON s.vehicle_id = v.id AND s.status = 'open' WHERE v.number_plate = ?",
+    pg=" FOR UPDATE OF v")
+_NEW_VEHICLE = Insert(
+    "INSERT INTO vehicles (number_plate, contact_name, phone_number, entry_timestamp, created_at, updated_at, "
+    "vehicle_type, parking_spot, payment_status) VALUES (?, ?, ?, ?, ?, ?, ?, ?, NULL)")
+_RETURNING_VEHICLE = Statement(
+    "UPDATE vehicles SET contact_name = ?, phone_number = ?, entry_timestamp = ?, updated_at = ?, vehicle_type = ?, "
+    "parking_spot = ?, payment_status = NULL WHERE id = ?")
+_NEW_STAY = Insert(
+    "INSERT INTO stays (vehicle_id, spot_number, vehicle_type, entry_timestamp, status, created_at, updated_at) "
+    "VALUES (?, ?, ?, ?, 'open', ?, ?)")
+_LOOKALIKES_SQL = ("SELECT v.number_plate FROM stays s JOIN vehicles v ON v.id = s.vehicle_id "
+                   "WHERE s.status = 'open' AND v.number_plate IN (?*)")
 
 
 def _open_query():
@@ -31,15 +57,23 @@ def _to_open(row: Stay, overstay_before: dt.datetime) -> OpenStay:
                     entry_at=row.entry_timestamp, overstay=row.entry_timestamp < overstay_before)
 
 
-def overstay_before(ctx: Context) -> dt.datetime:
-    # The config row alone: read_config() would also read every rate (one query more per look-up).
-    return ctx.now() - dt.timedelta(hours=ctx.config_row().retention_hours)
+def overstay_before(ctx: Context, retention_hours: int | None = None) -> dt.datetime:
+    """Open stays that entered before this are overstays. `retention_hours` when the caller already read it."""
+    if retention_hours is None:
+        retention_hours = ctx.settings().retention_hours
+    return ctx.now() - dt.timedelta(hours=retention_hours)
 
 
 def open_stay_for(ctx: Context, plate) -> OpenStay | None:
     number = normalise_plate(plate)
-    row = _open_query().where(Vehicle.number_plate == number).first()
-    return _to_open(row, overstay_before(ctx)) if row else None
+    row = _OPEN_BY_PLATE.one(ctx.db, (number,))
+    if row is None:
+        return None
+    stay_id, vtype, spot, entered, retention = row
+    entry_at = when(entered)
+    # retention is NULL only when the config row is missing: overstay_before() recreates it.
+    return OpenStay(stay_id=stay_id, plate=number, vehicle_type=vtype, spot=spot, entry_at=entry_at,
+                    overstay=entry_at < overstay_before(ctx, retention))
 
 
 def open_stays(ctx: Context, prefix="", limit=20) -> list[OpenStay]:
@@ -69,43 +103,40 @@ def lookalikes(ctx: Context, plate: str) -> list[str]:
     variants = sorted({"".join(p) for p in itertools.product(*options)} - {plate})
     found: list[str] = []
     for i in range(0, len(variants), 500):  # at most 2**10 variants: a few bounded IN lists
-        rows = _open_query().where(Vehicle.number_plate.in_(variants[i:i + 500]))
-        found += [r.vehicle.number_plate for r in rows]
+        chunk = tuple(variants[i:i + 500])
+        found += [r[0] for r in with_list(_LOOKALIKES_SQL, len(chunk)).rows(ctx.db, chunk)]
     return sorted(found)
 
 
 def register(ctx: Context, plate, contact_name, phone, vehicle_type, spot=None) -> Registration:
     number = normalise_plate(plate)
     name = clean_name(contact_name)
-    e164, _national = format_phone(phone, ctx.config_row().phone_region)
+    cfg = ctx.settings()  # phone region and booth name: the config is read once per registration
+    e164 = to_e164(phone, cfg.phone_region)
     vtype = normalise_type(vehicle_type)
     wanted = None if spot in (None, "") else normalise_spot(spot)
+    db = ctx.db
 
     def change() -> Registration:
         rate_for(ctx, vtype)  # a type that cannot be charged cannot park
         now = ctx.now()
-        on_site = _open_query().where(Vehicle.number_plate == number).first()
-        if on_site:
+        at = ts(now)
+        vehicle_id, on_site, on_spot, since = _PLATE_ROW.one(db, (number,)) or (None, None, None, None)
+        if on_site is not None:
             raise BoothError(
-                f"{number} is already parked at {on_site.spot_number or 'an unknown spot'} since "
-                f"{on_site.entry_timestamp:%Y-%m-%d %H:%M} UTC (stay {on_site.id}): take its payment first",
+                f"{number} is already parked at {on_spot or 'an unknown spot'} since "
+                f"{when(since):%Y-%m-%d %H:%M} UTC (stay {on_site}): take its payment first",
                 field="plate",
             )
         spot_number = assign(ctx, vtype, wanted, now)
-        person = dict(contact_name=name, phone_number=e164, entry_timestamp=now, updated_at=now, vehicle_type=vtype,
-                      parking_spot=spot_number, payment_status=None)
-        # PostgreSQL: locked, so an expiry batch purging this row finishes first and the row is
-        # then no longer this plate's (a new vehicle row is made), never half-reused.
-        vehicle = dialect.locked(Vehicle.select().where(Vehicle.number_plate == number)).first()
-        if vehicle is None:
-            vehicle_id = Vehicle.insert(number_plate=number, created_at=now, **person).execute()
-        else:  # a returning plate: its row now holds this stay's personal data
-            vehicle_id = vehicle.id
-            Vehicle.update(**person).where(Vehicle.id == vehicle_id).execute()
-        stay_id = Stay.insert(vehicle=vehicle_id, spot_number=spot_number, vehicle_type=vtype, entry_timestamp=now,
-                              status="open", created_at=now, updated_at=now).execute()
-        ctx.audit("entry", "stays", stay_id, vehicle_id=vehicle_id, spot=spot_number, vehicle_type=vtype,
-                  returning=vehicle is not None)
+        returning = vehicle_id is not None
+        if returning:  # a returning plate: its row now holds this stay's personal data
+            _RETURNING_VEHICLE.run(db, (name, e164, at, at, vtype, spot_number, vehicle_id))
+        else:
+            vehicle_id = _NEW_VEHICLE.new_id(db, (number, name, e164, at, at, at, vtype, spot_number))
+        stay_id = _NEW_STAY.new_id(db, (vehicle_id, spot_number, vtype, at, at, at))
+        ctx.audit("entry", "stays", stay_id, booth=cfg.booth_name, vehicle_id=vehicle_id, spot=spot_number,
+                  vehicle_type=vtype, returning=returning)
         return Registration(stay_id, vehicle_id, number, spot_number, vtype, now)
 
     try:

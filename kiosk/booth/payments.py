@@ -8,62 +8,110 @@ import uuid
 
 import peewee as pw
 
+from ..clock import to_utc
 from ..models import ParkingSpot, Payment, Stay, Vehicle
 from . import dialect
-from .config import rate_for
-from .context import Context
+from .config import RATE_COLUMNS, no_rate, rate_of
+from .context import Context, Settings
 from .errors import BoothError, shown
 from .fees import FeeBreakdown, compute_fee
 from .money import from_cents, parse_money, to_cents
 from .results import PaymentRow, Receipt, Refund
 from .spots import release
+from .sql import Insert, Statement, ts, when
 from .text import clean_reason
 from .validate import parse_int
 
 METHODS = ("cash", "card")
 _TXN = re.compile(r"[A-Za-z0-9._:-]{1,64}", re.ASCII)
 
+# The per-car statements (sql.py says why they are written out).
+_RATE_OF_STAY = ", ".join(f"r.{c}" for c in RATE_COLUMNS)
+# A quote: the stay and its type's rate in one query.
+_STAY_TO_QUOTE = Statement(
+    f"SELECT s.id, s.status, s.exit_timestamp, s.entry_timestamp, s.vehicle_type, r.id, {_RATE_OF_STAY} "
+    "FROM stays s LEFT JOIN parking_rates r ON r.vehicle_type = s.vehicle_type WHERE s.id = ?")
+# A payment: the stay, its plate and its rate. PostgreSQL: the stay row is locked, so one payment at
+# a time per stay, and a retried request waits for the first, then finds its transaction id instead
+# of a stay closed under its feet.
+_STAY_TO_PAY = Statement(
+    f"SELECT s.id, s.status, s.exit_timestamp, s.entry_timestamp, s.vehicle_type, r.id, {_RATE_OF_STAY}, "
+    "s.vehicle_id, s.spot_number, v.number_plate "
+    "FROM stays s JOIN vehicles v ON v.id = s.vehicle_id LEFT JOIN parking_rates r ON r.vehicle_type = s.vehicle_type "
+    "WHERE s.id = ?", pg=" FOR UPDATE OF s")
+_BY_TRANSACTION = Statement("SELECT id, stay_id, payment_method, refund_of FROM payments WHERE transaction_id = ?")
+_CLOSE = Statement("UPDATE stays SET status = 'paid', exit_timestamp = ?, updated_at = ? WHERE id = ? AND status = 'open'")
+_NEW_PAYMENT = Insert(
+    "INSERT INTO payments (vehicle_id, stay_id, amount, amount_cents, payment_status, payment_method, transaction_id, "
+    "created_at, tendered_cents, change_cents, rate_cents, minimum_hours, minutes, hours_started, hours_charged, "
+    "grace_minutes, daily_cap_cents, booth_name) VALUES (?, ?, ?, ?, 'paid', ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)")
+_VEHICLE_PAID = Statement("UPDATE vehicles SET payment_status = 'paid', updated_at = ? WHERE id = ?")
+
+
+def _stay_number(stay_id) -> int:
+    return parse_int(stay_id, "stay", 1, 2**62, "the stay number")
+
+
+def _no_stay(sid: int) -> BoothError:
+    return BoothError(f"there is no stay {sid}: look the plate up again", field="stay")
+
 
 def _stay(stay_id) -> Stay:
-    sid = parse_int(stay_id, "stay", 1, 2**62, "the stay number")
+    sid = _stay_number(stay_id)
     stay = Stay.get_or_none(Stay.id == sid)
     if stay is None:
-        raise BoothError(f"there is no stay {sid}: look the plate up again", field="stay")
+        raise _no_stay(sid)
     return stay
 
 
-def _open(stay: Stay) -> None:
-    if stay.status != "open":
-        when = f" at {stay.exit_timestamp:%Y-%m-%d %H:%M} UTC" if stay.exit_timestamp else ""
-        raise BoothError(f"stay {stay.id} is already closed ({stay.status}{when}): nothing to pay", field="stay")
+def _closed(sid: int, status: str, exit_raw) -> BoothError:
+    exit_at = when(exit_raw)
+    at = f" at {exit_at:%Y-%m-%d %H:%M} UTC" if exit_at else ""
+    return BoothError(f"stay {sid} is already closed ({status}{at}): nothing to pay", field="stay")
 
 
-def _fee(ctx: Context, stay: Stay, at: dt.datetime) -> FeeBreakdown:
-    rate = rate_for(ctx, stay.vehicle_type or "")
-    return compute_fee(stay.entry_timestamp, at, rate.rate_per_hour, rate.minimum_hours, rate.grace_minutes,
-                       rate.daily_cap, vehicle_type=stay.vehicle_type or "")
+def _fee(ctx: Context, row: tuple, at: dt.datetime) -> FeeBreakdown:
+    """The fee of a _STAY_TO_QUOTE / _STAY_TO_PAY row (stay columns 0-4, its rate 5-9) for an exit at `at`."""
+    vtype = row[4] or ""
+    if row[5] is None:
+        raise no_rate(ctx, vtype)
+    rate = rate_of(vtype, *row[6:10])
+    return compute_fee(when(row[3]), at, rate.rate_per_hour, rate.minimum_hours, rate.grace_minutes,
+                       rate.daily_cap, vehicle_type=vtype)
 
 
 def quote(ctx: Context, stay_id, at: dt.datetime | None = None) -> FeeBreakdown:
-    stay = _stay(stay_id)
-    _open(stay)
+    sid = _stay_number(stay_id)
+    row = _STAY_TO_QUOTE.one(ctx.db, (sid,))
+    if row is None:
+        raise _no_stay(sid)
+    if row[1] != "open":
+        raise _closed(sid, row[1], row[2])
     if at is not None and not isinstance(at, dt.datetime):
         raise BoothError("the exit time must be a date and time", field="exit")
-    return _fee(ctx, stay, ctx.now() if at is None else at.replace(microsecond=0))
+    return _fee(ctx, row, ctx.now() if at is None else at.replace(microsecond=0))
 
 
 def _receipt(ctx: Context, pay: Payment, repeated: bool = False) -> Receipt:
+    """The receipt of a recorded payment (a retried transaction id): rebuilt from what was recorded with
+    it, never from today's rates."""
     stay = Stay.get_by_id(pay.stay_id)
-    cfg = ctx.config_row()  # not read_config(): the rates are not needed here
-    # Rebuilt from what was recorded with the payment, never from today's rates.
+    cfg = ctx.settings()
     breakdown = compute_fee(stay.entry_timestamp, pay.created_at, from_cents(pay.rate_cents), pay.minimum_hours,
                             pay.grace_minutes or 0, from_cents(pay.daily_cap_cents), vehicle_type=stay.vehicle_type or "")
-    plate = pay.vehicle.number_plate
+    return _receipt_of(pay.id, pay.transaction_id, stay.id, pay.vehicle.number_plate, stay.spot_number, breakdown,
+                       pay.payment_method, pay.amount_cents, pay.tendered_cents, pay.change_cents, pay.created_at,
+                       pay.booth_name or cfg.booth_name, cfg, repeated)
+
+
+def _receipt_of(payment_id: int, txn: str, stay_id: int, plate: str, spot: str | None, breakdown: FeeBreakdown,
+                method: str, amount_cents: int, tendered_cents: int | None, change_cents: int | None,
+                paid_at: dt.datetime, booth_name: str, cfg: Settings, repeated: bool) -> Receipt:
     return Receipt(
-        payment_id=pay.id, transaction_id=pay.transaction_id, stay_id=stay.id,
-        plate="(expired)" if plate.startswith("~") else plate, spot=stay.spot_number, breakdown=breakdown,
-        method=pay.payment_method, amount=from_cents(pay.amount_cents), tendered=from_cents(pay.tendered_cents),
-        change=from_cents(pay.change_cents), paid_at=pay.created_at, booth_name=pay.booth_name or ctx.booth_override or cfg.booth_name,
+        payment_id=payment_id, transaction_id=txn, stay_id=stay_id,
+        plate="(expired)" if plate.startswith("~") else plate, spot=spot, breakdown=breakdown,
+        method=method, amount=from_cents(amount_cents), tendered=from_cents(tendered_cents),
+        change=from_cents(change_cents), paid_at=paid_at, booth_name=booth_name,
         currency=cfg.currency_symbol, repeated=repeated,
     )
 
@@ -85,47 +133,50 @@ def pay(ctx: Context, stay_id, method, tendered=None, transaction_id=None) -> Re
         given = parse_money(tendered, "tendered", what="cash tendered")
     elif tendered not in (None, ""):
         raise BoothError("a card payment takes no cash tendered: leave it empty or choose cash", field="tendered")
-    stay_ref = _stay(stay_id)
+    sid = _stay_number(stay_id)
+    db = ctx.db
 
     def change() -> Receipt:
-        # PostgreSQL: one payment at a time per stay, so a retried request waits for the first
-        # and then finds its transaction id below instead of a stay closed under its feet.
-        dialect.lock(Stay.select(Stay.id).where(Stay.id == stay_ref.id))
-        earlier = Payment.get_or_none(Payment.transaction_id == txn)
+        row = _STAY_TO_PAY.one(db, (sid,))
+        if row is None:
+            raise _no_stay(sid)
+        earlier = _BY_TRANSACTION.one(db, (txn,))
         if earlier is not None:  # a retried request: hand back what was charged, charge nothing
-            if earlier.stay_id != stay_ref.id or earlier.payment_method != how or earlier.refund_of is not None:
+            earlier_id, earlier_stay, earlier_method, refund_of = earlier
+            if earlier_stay != sid or earlier_method != how or refund_of is not None:
                 raise BoothError(f"transaction id {txn} was already used for another payment: use a new one",
                                  field="transaction_id")
-            return _receipt(ctx, earlier, repeated=True)
-        stay = Stay.get_by_id(stay_ref.id)
-        _open(stay)
-        now = ctx.now()
-        fee = _fee(ctx, stay, now)
+            return _receipt(ctx, Payment.get_by_id(earlier_id), repeated=True)
+        if row[1] != "open":
+            raise _closed(sid, row[1], row[2])
+        now = to_utc(ctx.now())
+        fee = _fee(ctx, row, now)
         change_due = None
         if given is not None:
             if given < fee.total:
                 raise BoothError(f"cash tendered {given:.2f} is less than the total {fee.total:.2f}: take at least the total",
                                  field="tendered")
             change_due = given - fee.total
-        closed = (Stay.update(status="paid", exit_timestamp=now, updated_at=now)
-                  .where((Stay.id == stay.id) & (Stay.status == "open")).execute())
-        if closed != 1:
-            raise BoothError(f"stay {stay.id} was just closed at another booth: nothing was charged", field="stay")
-        booth = ctx.booth_name()
-        pid = Payment.insert(
-            vehicle=stay.vehicle_id, stay_id=stay.id, amount=fee.total, amount_cents=to_cents(fee.total),
-            payment_status="paid", payment_method=how, transaction_id=txn, created_at=now,
-            tendered_cents=None if given is None else to_cents(given),
-            change_cents=None if change_due is None else to_cents(change_due),
-            rate_cents=to_cents(fee.rate), minimum_hours=fee.minimum_hours, minutes=fee.minutes,
-            hours_started=fee.hours_started, hours_charged=fee.hours_charged, grace_minutes=fee.grace_minutes,
-            daily_cap_cents=None if fee.daily_cap is None else to_cents(fee.daily_cap), booth_name=booth,
-        ).execute()
-        Vehicle.update(payment_status="paid", updated_at=now).where(Vehicle.id == stay.vehicle_id).execute()
-        release(stay.spot_number, now)
-        ctx.audit("payment", "payments", pid, stay_id=stay.id, method=how, amount=str(fee.total),
+        at = ts(now)
+        if _CLOSE.changed(db, (at, at, sid)) != 1:
+            raise BoothError(f"stay {sid} was just closed at another booth: nothing was charged", field="stay")
+        vehicle_id, spot, plate = row[10], row[11], row[12]
+        cfg = ctx.settings()
+        cents = to_cents(fee.total)
+        tendered_cents = None if given is None else to_cents(given)
+        change_cents = None if change_due is None else to_cents(change_due)
+        pid = _NEW_PAYMENT.new_id(db, (
+            vehicle_id, sid, Payment.amount.db_value(fee.total), cents, how, txn, at, tendered_cents, change_cents,
+            to_cents(fee.rate), fee.minimum_hours, fee.minutes, fee.hours_started, fee.hours_charged, fee.grace_minutes,
+            None if fee.daily_cap is None else to_cents(fee.daily_cap), cfg.booth_name))
+        _VEHICLE_PAID.run(db, (at, vehicle_id))
+        release(ctx, spot, now)
+        ctx.audit("payment", "payments", pid, booth=cfg.booth_name, stay_id=sid, method=how, amount=str(fee.total),
                   rate=str(fee.rate), hours_charged=fee.hours_charged)
-        return _receipt(ctx, Payment.get_by_id(pid))
+        # Built from the values just written (re-reading them cost 3 queries); the breakdown recorded
+        # with the payment is this fee, exactly (tests/test_booth_payments.py checks it against a re-read).
+        return _receipt_of(pid, txn, sid, plate, spot, fee, how, cents, tendered_cents, change_cents, now,
+                           cfg.booth_name, cfg, False)
 
     return ctx.write(change)
 
@@ -153,10 +204,11 @@ def refund(ctx: Context, payment_id, reason, reopen: bool = False) -> Refund:
         if cents <= 0:
             raise BoothError(f"payment {pid} was for {from_cents(cents):.2f}: there is nothing to refund", field="payment")
         now = ctx.now()
+        booth = ctx.booth_name()
         refund_id = Payment.insert(
             vehicle=original.vehicle_id, stay_id=original.stay_id, amount=-from_cents(cents), amount_cents=-cents,
             payment_status="refunded", payment_method=original.payment_method, transaction_id=f"refund-{pid}",
-            refund_of=pid, created_at=now, booth_name=ctx.booth_name(),
+            refund_of=pid, created_at=now, booth_name=booth,
         ).execute()
         reopened = False
         stay = Stay.get_or_none(Stay.id == original.stay_id) if original.stay_id else None
@@ -166,7 +218,7 @@ def refund(ctx: Context, payment_id, reason, reopen: bool = False) -> Refund:
         if reopen:
             _reopen(stay, latest, vehicle, now)
             reopened = True
-        ctx.audit("refund", "payments", refund_id, refund_of=pid, stay_id=original.stay_id, amount=str(-from_cents(cents)),
+        ctx.audit("refund", "payments", refund_id, booth=booth, refund_of=pid, stay_id=original.stay_id, amount=str(-from_cents(cents)),
                   reason=why, reopened=reopened)
         return Refund(refund_id, pid, original.stay_id, -from_cents(cents), why, now, reopened)
 
@@ -206,7 +258,7 @@ def close_departed(ctx: Context, stay_id, reason) -> None:
         now = ctx.now()
         Stay.update(status="departed", exit_timestamp=now, closed_reason=why, updated_at=now).where(Stay.id == stay.id).execute()
         Vehicle.update(payment_status="departed", updated_at=now).where(Vehicle.id == stay.vehicle_id).execute()
-        release(stay.spot_number, now)
+        release(ctx, stay.spot_number, now)
         ctx.audit("departed", "stays", stay.id, spot=stay.spot_number, reason=why)
 
     ctx.write(change)

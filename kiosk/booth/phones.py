@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import re
 import unicodedata
+from functools import lru_cache
 
 import phonenumbers
 from phonenumbers import NumberParseException, PhoneNumberFormat
@@ -25,33 +26,50 @@ def check_region(raw: object) -> str:
     return region
 
 
+@lru_cache(maxsize=None)
 def example(region: str) -> str:
+    # Building the example costs more than parsing a number (~25 us): once per region.
     number = phonenumbers.example_number_for_type(region, phonenumbers.PhoneNumberType.MOBILE)
     if number is None:
         return "+44 7700 900123"
     return phonenumbers.format_number(number, PhoneNumberFormat.NATIONAL)
 
 
-def format_phone(raw: object, region: str = "GB") -> tuple[str, str]:
-    """(E.164, national display form) or BoothError(field='phone')."""
-    region = check_region(region)
-    allowed = f"a {region} number such as {example(region)}, or an international one starting with +"
+def _allowed(region: str) -> str:
+    return f"a {region} number such as {example(region)}, or an international one starting with +"
+
+
+def _parse(raw: object, region: str) -> phonenumbers.PhoneNumber:
+    """The valid number `raw` names, or BoothError(field='phone') saying what is allowed."""
     if not isinstance(raw, str):
-        raise BoothError(f"the phone number must be text: {allowed}", field="phone")
+        raise BoothError(f"the phone number must be text: {_allowed(region)}", field="phone")
     if len(raw) > MAX_INPUT:
-        raise BoothError(f"the phone number is too long ({len(raw)} characters): {allowed}", field="phone")
+        raise BoothError(f"the phone number is too long ({len(raw)} characters): {_allowed(region)}", field="phone")
     text = unicodedata.normalize("NFKC", raw).strip()
     if not text:
-        raise BoothError(f"enter a phone number: {allowed}", field="phone")
+        raise BoothError(f"enter a phone number: {_allowed(region)}", field="phone")
     if not _CHARS.fullmatch(text):
         bad = next(ch for ch in text if not _CHARS.fullmatch(ch))
-        raise BoothError(f"'{shown(bad)}' is not allowed in a phone number: digits, spaces, + - ( ) only; {allowed}", field="phone")
+        raise BoothError(f"'{shown(bad)}' is not allowed in a phone number: digits, spaces, + - ( ) only; "
+                         f"{_allowed(region)}", field="phone")
     try:
         number = phonenumbers.parse(text, region)
     except NumberParseException:
-        raise BoothError(f"'{shown(text)}' is not a phone number: {allowed}", field="phone") from None
+        raise BoothError(f"'{shown(text)}' is not a phone number: {_allowed(region)}", field="phone") from None
     if not phonenumbers.is_valid_number(number):
-        raise BoothError(f"'{shown(text)}' is not a valid phone number: {allowed}", field="phone")
+        raise BoothError(f"'{shown(text)}' is not a valid phone number: {_allowed(region)}", field="phone")
+    return number
+
+
+def to_e164(raw: object, region: str = "GB") -> str:
+    """The number as stored (E.164), or BoothError(field='phone'); what registering needs."""
+    return phonenumbers.format_number(_parse(raw, check_region(region)), PhoneNumberFormat.E164)
+
+
+def format_phone(raw: object, region: str = "GB") -> tuple[str, str]:
+    """(E.164, national display form) or BoothError(field='phone')."""
+    region = check_region(region)
+    number = _parse(raw, region)
     e164 = phonenumbers.format_number(number, PhoneNumberFormat.E164)
     if phonenumbers.region_code_for_number(number) == region:
         shown_as = phonenumbers.format_number(number, PhoneNumberFormat.NATIONAL)

@@ -12,9 +12,13 @@ MAX_INPUT = 64  # longer input is refused before any work is done on it
 ALLOWED = "2 to 10 letters A-Z and digits 0-9 (spaces and dashes are ignored)"
 _PLATE = re.compile(r"[A-Z0-9]+", re.ASCII)
 _LOOKALIKE = str.maketrans({"O": "0", "I": "1"})
+# The ASCII separators _strip removes (every space and the one ASCII dash), for the common case.
+_ASCII_SEPARATORS = str.maketrans({c: None for c in map(chr, range(128)) if c.isspace() or c == "-"})
 
 
 def _strip(raw: str) -> str:
+    if raw.isascii():  # NFKC leaves ASCII as it is: skip the Unicode work (~1.5 us of a look-up)
+        return raw.upper().translate(_ASCII_SEPARATORS)
     # NFKC folds fullwidth and other compatibility forms (ＡＢ１２ -> AB12);
     # every kind of space and dash is a separator people type, not part of a plate.
     text = unicodedata.normalize("NFKC", raw).upper()

@@ -9,11 +9,11 @@ from decimal import Decimal
 import peewee as pw
 
 from ..clock import UTC
-from ..models import AuditLog, Payment, Stay
+from ..models import AuditLog, Payment, Stay, Vehicle
 from .context import Context
 from .errors import BoothError, shown
 from .money import from_cents
-from .results import AuditRow, Occupancy
+from .results import AuditRow, Occupancy, StayRow
 from .spots import free_counts
 from .validate import parse_int
 
@@ -86,3 +86,13 @@ def recent_audit(ctx: Context, limit=50, action=None) -> list[AuditRow]:
             details = {"text": r.details}
         out.append(AuditRow(r.id, r.timestamp, r.action, r.entity, r.entity_id, details if isinstance(details, dict) else {"value": details}))
     return out
+
+
+def recent_stays(ctx: Context, limit=12) -> list[StayRow]:
+    """The latest arrivals at any booth, newest first (the stays' primary key, so it stays cheap)."""
+    limit = parse_int(limit, "limit", 1, 1000)
+    query = (Stay.select(Stay.id, Vehicle.number_plate, Stay.vehicle_type, Stay.spot_number, Stay.entry_timestamp,
+                         Stay.status, Stay.exit_timestamp)
+             .join(Vehicle, on=(Vehicle.id == Stay.vehicle)).order_by(Stay.id.desc()).limit(limit))
+    return [StayRow(s.id, None if s.vehicle.number_plate.startswith("~") else s.vehicle.number_plate, s.vehicle_type,
+                    s.spot_number, s.entry_timestamp, s.status, s.exit_timestamp) for s in query]

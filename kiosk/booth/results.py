@@ -32,6 +32,19 @@ class OpenStay:
 
 
 @dataclass(frozen=True)
+class StayRow:
+    """A recent visit, for the attendant's list of the latest arrivals."""
+
+    stay_id: int
+    plate: str | None  # None once expiry removed the plate
+    vehicle_type: str | None
+    spot: str | None
+    entry_at: dt.datetime
+    status: str  # open | paid | departed
+    exit_at: dt.datetime | None
+
+
+@dataclass(frozen=True)
 class SpotState:
     spot_number: str
     vehicle_type: str | None

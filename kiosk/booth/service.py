@@ -22,7 +22,7 @@ from .fees import FeeBreakdown
 from .phones import format_phone as _format_phone
 from .plates import normalise_plate as _normalise_plate
 from .results import (AuditRow, Config, Occupancy, OpenStay, PaymentRow, Rate, Receipt, Refund, Registration,
-                      RunReport, SpotState)
+                      RunReport, SpotState, StayRow)
 
 
 def _guarded(method):
@@ -58,7 +58,7 @@ class Booth:
         return _normalise_plate(raw)
 
     def format_phone(self, raw) -> tuple[str, str]:
-        return _format_phone(raw, self._ctx.config_row().phone_region)
+        return _format_phone(raw, self._ctx.settings().phone_region)
 
     def vehicle_types(self) -> list[str]:
         return spots.vehicle_types(self._ctx)
@@ -146,6 +146,9 @@ class Booth:
 
     def overstays(self) -> list[OpenStay]:
         return entry.overstays(self._ctx)
+
+    def recent_stays(self, limit=12) -> list[StayRow]:
+        return reports.recent_stays(self._ctx, limit)
 
     def recent_audit(self, limit=50, action=None) -> list[AuditRow]:
         return reports.recent_audit(self._ctx, limit, action)

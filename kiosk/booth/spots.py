@@ -12,9 +12,23 @@ from .config import rate_for
 from .context import Context
 from .errors import BoothError
 from .results import SpotState
+from .sql import Statement, ts
 from .validate import normalise_spot, normalise_type, parse_spot_range
 
 FREE = ParkingSpot.is_occupied == False  # noqa: E712  (peewee expression)
+
+# The per-car statements (sql.py says why they are written out). is_occupied is always a parameter:
+# a boolean on PostgreSQL, 0/1 on SQLite.
+_TYPE_OF_SPOT = Statement("SELECT vehicle_type FROM parking_spots WHERE spot_number = ?")
+_FIRST_FREE_SQL = ("SELECT spot_number FROM parking_spots WHERE vehicle_type = ? AND is_occupied = ? "
+                   "ORDER BY spot_number LIMIT 1")
+_FIRST_FREE = Statement(_FIRST_FREE_SQL)
+# PostgreSQL: skip spots other booths are taking right now instead of queueing behind them; only
+# when every free one is being taken, wait for them (one may be given back).
+_FIRST_FREE_SKIP_LOCKED = Statement(_FIRST_FREE_SQL, pg=" FOR UPDATE SKIP LOCKED")
+_FIRST_FREE_LOCKED = Statement(_FIRST_FREE_SQL, pg=" FOR UPDATE")
+_TAKE = Statement("UPDATE parking_spots SET is_occupied = ?, updated_at = ? WHERE spot_number = ? AND is_occupied = ?")
+_RELEASE = Statement("UPDATE parking_spots SET is_occupied = ?, updated_at = ? WHERE spot_number = ?")
 
 
 def vehicle_types(ctx: Context) -> list[str]:
@@ -22,19 +36,21 @@ def vehicle_types(ctx: Context) -> list[str]:
     return [r.vehicle_type for r in ParkingRate.select(ParkingRate.vehicle_type).order_by(ParkingRate.id)]
 
 
+def _no_spot(number: str) -> BoothError:
+    return BoothError(f"there is no spot {number}: pick one from the spot map", field="spot")
+
+
 def _spot(number: str) -> ParkingSpot:
     row = ParkingSpot.get_or_none(ParkingSpot.spot_number == number)
     if row is None:
-        raise BoothError(f"there is no spot {number}: pick one from the spot map", field="spot")
+        raise _no_spot(number)
     return row
 
 
 def suggest_spot(ctx: Context, vehicle_type) -> str | None:
     vtype = normalise_type(vehicle_type)
-    row = (ParkingSpot.select(ParkingSpot.spot_number)
-           .where((ParkingSpot.vehicle_type == vtype) & FREE)
-           .order_by(ParkingSpot.spot_number).first())
-    return row.spot_number if row else None
+    row = _FIRST_FREE.one(ctx.db, (vtype, False))
+    return row[0] if row else None
 
 
 def free_counts(ctx: Context) -> dict[str, tuple[int, int]]:
@@ -47,38 +63,36 @@ def free_counts(ctx: Context) -> dict[str, tuple[int, int]]:
 
 def assign(ctx: Context, vtype: str, wanted: str | None, now: dt.datetime) -> str:
     """Take a spot inside the caller's write transaction; the conditional UPDATE is the guard."""
+    db = ctx.db
     if wanted is not None:
-        spot = _spot(wanted)
-        if spot.vehicle_type != vtype:
-            raise BoothError(f"spot {wanted} is for {spot.vehicle_type or 'no type'}, not {vtype}: choose a {vtype} spot", field="spot")
-        if not _take(wanted, now):
+        spot = _TYPE_OF_SPOT.one(db, (wanted,))
+        if spot is None:
+            raise _no_spot(wanted)
+        if spot[0] != vtype:
+            raise BoothError(f"spot {wanted} is for {spot[0] or 'no type'}, not {vtype}: choose a {vtype} spot", field="spot")
+        if not _take(db, wanted, now):
             raise BoothError(f"spot {wanted} is occupied: choose a free {vtype} spot, or leave the spot empty", field="spot")
         return wanted
     while True:  # on PostgreSQL another booth may win a candidate: try the next one
-        candidates = (ParkingSpot.select(ParkingSpot.spot_number).where((ParkingSpot.vehicle_type == vtype) & FREE)
-                      .order_by(ParkingSpot.spot_number))
-        # PostgreSQL: skip spots other booths are taking right now instead of queueing behind them;
-        # only when every free one is being taken, wait for them (one may be given back).
-        row = dialect.locked(candidates, skip_locked=True).first()
-        if row is None and dialect.is_postgresql(ctx.db):
-            row = dialect.locked(candidates).first()
+        row = _FIRST_FREE_SKIP_LOCKED.one(db, (vtype, False))
+        if row is None and dialect.is_postgresql(db):
+            row = _FIRST_FREE_LOCKED.one(db, (vtype, False))
         if row is None:
             total = ParkingSpot.select().where(ParkingSpot.vehicle_type == vtype).count()
             if total == 0:
                 raise BoothError(f"there are no {vtype} spots: add some in Configuration", field="type")
             raise BoothError(f"the car park is full for {vtype}: all {total} {vtype} spots are taken", field="type")
-        if _take(row.spot_number, now):
-            return row.spot_number
+        if _take(db, row[0], now):
+            return row[0]
 
 
-def _take(number: str, now: dt.datetime) -> bool:
-    return (ParkingSpot.update(is_occupied=True, updated_at=now)
-            .where((ParkingSpot.spot_number == number) & FREE).execute()) == 1
+def _take(db: pw.Database, number: str, now: dt.datetime) -> bool:
+    return _TAKE.changed(db, (True, ts(now), number, False)) == 1
 
 
-def release(number: str | None, now: dt.datetime) -> None:
+def release(ctx: Context, number: str | None, now: dt.datetime) -> None:
     if number:
-        ParkingSpot.update(is_occupied=False, updated_at=now).where(ParkingSpot.spot_number == number).execute()
+        _RELEASE.run(ctx.db, (False, ts(now), number))
 
 
 def add_spots(ctx: Context, range_text, vehicle_type) -> list[str]:

@@ -154,16 +154,10 @@ def verify_copy(path: Path, expected: dict[str, int] | None = None) -> dict[str,
         head = fh.read(len(b"SQLite format 3\x00"))
     if head != b"SQLite format 3\x00":
         raise BackupFailed(f"{path} is not a SQLite database file")
-    conn = facts.open_ro(path)
     try:
-        problems = facts.integrity_problems(conn)
-        if problems:
-            raise BackupFailed(f"{path} fails PRAGMA integrity_check: {problems[0]}")
-        counts = facts.row_counts(conn)
-    except sqlite3.DatabaseError as exc:
-        raise BackupFailed(f"{path} is damaged or truncated: {exc}") from None
-    finally:
-        conn.close()
+        counts = facts.checked_counts(path)
+    except facts.Unsound as exc:
+        raise BackupFailed(f"{path} {exc}") from None
     if expected is not None and counts != expected:
         diff = [f"{t}: {expected.get(t)} -> {counts.get(t)}" for t in sorted(set(expected) | set(counts)) if expected.get(t) != counts.get(t)]
         raise BackupFailed(f"the backup's row counts differ from the database's ({'; '.join(diff)})")

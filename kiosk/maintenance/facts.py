@@ -31,6 +31,24 @@ def integrity_problems(conn: sqlite3.Connection, limit: int = 20) -> list[str]:
     return [] if rows == ["ok"] else rows
 
 
+class Unsound(Exception):
+    """A file that fails its checks; str() says why, to follow the file's name in a message."""
+
+
+def checked_counts(path: Path) -> dict[str, int]:
+    """PRAGMA integrity_check, then every table's row count, read-only; Unsound if either fails."""
+    conn = open_ro(path)
+    try:
+        problems = integrity_problems(conn)
+        if problems:
+            raise Unsound(f"fails PRAGMA integrity_check ({problems[0]})")
+        return row_counts(conn)
+    except sqlite3.DatabaseError as exc:
+        raise Unsound(f"is damaged or truncated ({exc})") from None
+    finally:
+        conn.close()
+
+
 def db_bytes(db_path: Path) -> int:
     """The database file plus its WAL (what a copy of it needs)."""
     total = 0

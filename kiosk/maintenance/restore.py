@@ -57,16 +57,10 @@ def inspect_backup(path: Path, files: list[MigrationFile]) -> Inspected:
         raise BadBackup(
             f"{path} is truncated ({size} bytes, its header says {page_size * pages}): choose another (older) backup"
         )
-    conn = facts.open_ro(path)
     try:
-        problems = facts.integrity_problems(conn)
-        if problems:
-            raise BadBackup(f"{path} fails PRAGMA integrity_check ({problems[0]}): choose another (older) backup")
-        counts = facts.row_counts(conn)
-    except sqlite3.DatabaseError as exc:
-        raise BadBackup(f"{path} is damaged or truncated ({exc}): choose another (older) backup") from None
-    finally:
-        conn.close()
+        counts = facts.checked_counts(path)
+    except facts.Unsound as exc:
+        raise BadBackup(f"{path} {exc}: choose another (older) backup") from None
     db = pw.SqliteDatabase(f"file:{path}?mode=ro", uri=True)
     try:
         applied = history.read_history(db, files)

@@ -72,7 +72,7 @@ class ActivityScreen(KioskScreen):
     TITLE = "Activity"
 
     BINDINGS = [
-        Binding("ctrl+r", "run_expiry", "Run expiry now", id="activity.run"),
+        Binding("ctrl+r", "run_expiry", "Expire now", id="activity.run"),
         Binding("ctrl+f", "filter", "Filter", show=False, id="activity.filter"),
         Binding("ctrl+l", "reload", "Refresh", show=False, id="activity.reload"),
         Binding("escape", "clear_filter", "Clear filter", show=False, id="activity.clear"),

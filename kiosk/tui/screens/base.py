@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from textual.app import ComposeResult
+from textual.binding import Binding
 from textual.screen import Screen
 from textual.worker import Worker, WorkerState
 
@@ -14,11 +15,27 @@ class KioskScreen(Screen):
     """A top-level booth screen. Subclasses give TITLE and compose_body()."""
 
     TITLE = ""
+    # Wide terminals get side panels (widgets/recent_panel.py); 120 leaves the 80-column layout whole.
+    HORIZONTAL_BREAKPOINTS = [(0, "-narrow"), (120, "-wide")]
+
+    # Priority: focus moves the moment Tab is read, not after the focused field has seen it.
+    # Otherwise keys that arrive in one burst (a plate scanner, a paste, tmux send-keys) go
+    # to the field that had focus before the Tab: Textual hands each key to the focused widget
+    # as it is read, and a plain Tab binding only acts once that widget has passed it up.
+    BINDINGS = [
+        Binding("tab", "app.focus_next", "Next field", show=False, priority=True),
+        Binding("shift+tab", "app.focus_previous", "Previous field", show=False, priority=True),
+    ]
 
     def compose(self) -> ComposeResult:
         yield BoothHeader(self.TITLE, id="header")
         yield from self.compose_body()
         yield BoothFooter(compact=True)
+
+    def focus_now(self, widget) -> None:
+        """Move focus at once, for a key's action. Widget.focus() waits for the next idle moment,
+        so keys already read (a burst) would still land in the field being left."""
+        self.set_focus(widget)
 
     def compose_body(self) -> ComposeResult:  # pragma: no cover - overridden
         yield from ()

@@ -13,7 +13,7 @@ from dataclasses import dataclass
 from textual import on, work
 from textual.app import ComposeResult
 from textual.binding import Binding
-from textual.containers import Grid, Vertical
+from textual.containers import Grid, Horizontal, Vertical
 from textual.message import Message
 from textual.widgets import Input, Label, Select, Static
 from textual.worker import Worker, WorkerState, get_current_worker
@@ -21,8 +21,10 @@ from textual.worker import Worker, WorkerState, get_current_worker
 from ...booth import BoothError, OpenStay, Registration, format_phone, normalise_plate
 from ...booth.text import clean_name
 from ...booth.validate import normalise_spot
+from ..widgets.big_text import big
 from ..widgets.field_hint import FieldHint
-from ..widgets.formats import clock_text, span_text, when_text
+from ..widgets.formats import arrival_cells, clock_text, columns, span_text, when_text
+from ..widgets.recent_panel import ROWS, RecentPanel
 from ..widgets.type_select import TypeSelect
 from .base import KioskScreen
 
@@ -67,6 +69,7 @@ class EntryScreen(KioskScreen):
     @dataclass
     class Registered(Message):
         registration: Registration
+        spot_big: str  # the spot in large type, drawn in the worker
 
     @dataclass
     class Refused(Message):
@@ -84,6 +87,12 @@ class EntryScreen(KioskScreen):
         self._busy = False  # a registration is under way: a second Enter must not start another
 
     def compose_body(self) -> ComposeResult:
+        with Horizontal(id="entry-body"):
+            with Vertical(id="entry-main"):
+                yield from self._compose_form()
+            yield RecentPanel("Latest arrivals", self._read_arrivals, empty="no car yet", id="entry-recent")
+
+    def _compose_form(self) -> ComposeResult:
         types = list(self.app.services.vehicle_types)
         with Grid(id="entry-form"):
             for field_id, label, allowed in FIELDS:
@@ -99,17 +108,26 @@ class EntryScreen(KioskScreen):
             yield FieldHint(SPOT_HINT, id="entry-spot-hint")
         yield Static(KEYS, id="entry-keys")
         with Vertical(id="entry-result"):
-            yield Static("", id="entry-result-text", markup=False)
+            with Horizontal(id="entry-result-band"):
+                yield Static("", id="entry-result-big", markup=False)
+                yield Static("", id="entry-result-text", markup=False)
             yield Static("", id="entry-result-note", markup=False)
+
+    def _read_arrivals(self, booth) -> list[str]:  # in a worker (RecentPanel)
+        now = self.app.clock.now()
+        return columns([arrival_cells(row, now) for row in booth.recent_stays(ROWS)])
 
     def on_mount(self) -> None:
         self.query_one("#entry-plate", Input).focus()
+        # Other booths' cars arrive in the list as the spot feed sees them.
+        self.watch(self.app, "spots_version", lambda _v: self.query_one(RecentPanel).reload(), init=False)
 
     def on_screen_resume(self) -> None:
         # Shown (first time or back from another screen): free counts may have changed meanwhile.
         # The first read picks the type; later ones keep the attendant's choice.
         if self.app.services.connected:
             self._read_form(self._selected_type() if self._region is not None else None)
+            self.query_one(RecentPanel).reload()
 
     # ---- helpers ----------------------------------------------------------------------
     def _hint(self, field: str) -> FieldHint:
@@ -123,7 +141,7 @@ class EntryScreen(KioskScreen):
         return None if value is Select.NULL else value
 
     def _focus(self, field: str) -> None:
-        self.query_one(f"#entry-{field}", Input if field != "type" else TypeSelect).focus()
+        self.focus_now(self.query_one(f"#entry-{field}", Input if field != "type" else TypeSelect))
 
     def _parked_text(self, stay: OpenStay) -> str:
         now = self.app.clock.now()
@@ -329,12 +347,13 @@ class EntryScreen(KioskScreen):
                     parked = None
             self.post_message(self.Refused(exc.field, exc.message, parked))
             return
-        self.post_message(self.Registered(reg))
+        self.post_message(self.Registered(reg, big(reg.spot)))
 
     def on_entry_screen_registered(self, event: Registered) -> None:
         self._busy = False
         reg = event.registration
         self._last_type = reg.vehicle_type
+        self.query_one("#entry-result-big", Static).update(event.spot_big)
         self.query_one("#entry-result-text", Static).update(
             f"{reg.plate}  →  spot {reg.spot}   ({clock_text(reg.entry_at)})")
         self.query_one("#entry-result-note", Static).update(" · ".join(reg.warnings))
@@ -343,6 +362,7 @@ class EntryScreen(KioskScreen):
         self._type_read = None  # one spot fewer: read the count again
         self._read_form(reg.vehicle_type)
         self.app.refresh_spots_now()
+        self.query_one(RecentPanel).reload()
 
     def on_entry_screen_refused(self, event: Refused) -> None:
         self._busy = False
@@ -369,7 +389,7 @@ class EntryScreen(KioskScreen):
             if field != "spot" or self._hint("spot").kind == "error":
                 self._hint(field).reset()
         self._parked = None
-        self.query_one("#entry-plate", Input).focus()
+        self.focus_now(self.query_one("#entry-plate", Input))
 
     def action_clear(self) -> None:
         self._clear_fields()

@@ -1,6 +1,7 @@
 """Payment (F3): find the car by 2-3 characters of its plate, show the fee, take cash or card.
 
-Keys for a card payment: the plate's first characters, Enter (the top match), K, Enter.
+Keys for a card payment: the plate's first characters, Enter (the top match), K, Enter; the
+receipt stays up until the next plate is typed (no key to close it).
 Cash: Enter, C, the amount tendered (change shown as it is typed), Enter. The receipt is
 shown and written under receipts/; the spot is freed. F8 refunds a recent payment;
 ctrl+d closes an overstay as departed. Every Booth call runs in a thread worker.
@@ -14,7 +15,7 @@ from dataclasses import dataclass
 from textual import on, work
 from textual.app import ComposeResult
 from textual.binding import Binding
-from textual.containers import Horizontal
+from textual.containers import Horizontal, Vertical
 from textual.content import Content
 from textual.message import Message
 from textual.widgets import Input, Label, OptionList, Static
@@ -24,7 +25,9 @@ from ...booth import BoothError, FeeBreakdown, OpenStay, Receipt, Refund, format
 from ..services import write_receipt
 from ..widgets.field_hint import FieldHint
 from ..widgets.fee_text import breakdown_rows, stay_line
+from ..widgets.formats import columns, payment_cells
 from ..widgets.method_bar import MethodBar
+from ..widgets.recent_panel import ROWS, RecentPanel
 from .base import KioskScreen
 from .receipt import ReceiptScreen
 from .refund import DepartedDialog, RefundDialog
@@ -39,14 +42,14 @@ class PaymentScreen(KioskScreen):
     TITLE = "Payment"
 
     BINDINGS = [
-        Binding("enter", "confirm", "Confirm", id="pay.confirm"),
+        Binding("enter", "confirm", "Confirm", id="pay.confirm", show=False),  # on the keys line: F10 keeps its room
         # Shown on the method bar and the keys line; the footer keeps room for the screens' keys.
         Binding("c,f6", "method('cash')", "Cash", key_display="C", show=False, id="pay.cash"),
         Binding("k,f7", "method('card')", "Card", key_display="K", show=False, id="pay.card"),
         Binding("down", "move(1)", "Next match", show=False),
         Binding("up", "move(-1)", "Previous match", show=False),
         Binding("f8", "refund", "Refund", key_display="F8", id="pay.refund"),
-        Binding("ctrl+d", "departed", "Departed", id="pay.departed"),
+        Binding("ctrl+d", "departed", "Departed", show=False, id="pay.departed"),  # said beside an overstay picked
         Binding("escape", "clear", "Clear", show=False, id="pay.clear"),  # on the keys line: room for F10 at 80 columns
     ]
 
@@ -85,6 +88,17 @@ class PaymentScreen(KioskScreen):
         self._said_about_search = False
 
     def compose_body(self) -> ComposeResult:
+        with Horizontal(id="pay-body"):
+            with Vertical(id="pay-main"):
+                yield from self._compose_payment()
+            yield RecentPanel("Latest payments", self._read_payments, empty="no payment yet", id="pay-recent")
+
+    def _read_payments(self, booth) -> list[str]:  # in a worker (RecentPanel)
+        now, symbol = self.app.clock.now(), booth.config().currency_symbol
+        rows = [payment_cells(p, now, format_money(p.amount, symbol)) for p in booth.recent_payments(ROWS)]
+        return columns(rows, right=(2,))
+
+    def _compose_payment(self) -> ComposeResult:
         with Horizontal(id="pay-find"):
             yield Label("Plate", classes="field-label")
             yield Input(id="pay-plate", max_length=40)
@@ -100,12 +114,14 @@ class PaymentScreen(KioskScreen):
         yield Static(KEYS, id="pay-keys")
 
     def on_mount(self) -> None:
+        self.watch(self.app, "spots_version", lambda _v: self.query_one(RecentPanel).reload(), init=False)
         self.query_one("#pay-matches", OptionList).can_focus = False  # the plate keeps focus; ↑↓ move the highlight
         self.query_one("#pay-breakdown").border_title = "Fee"
         self._show_stay()
         self.query_one("#pay-plate", Input).focus()
 
     def on_screen_resume(self) -> None:
+        self.query_one(RecentPanel).reload()
         spot, plate = self.app.take_payment_request()
         if not self.app.services.connected:
             if spot:
@@ -149,6 +165,9 @@ class PaymentScreen(KioskScreen):
         self.query_one("#pay-breakdown", Static).update(Content("\n").join(lines))
 
     # ---- find the stay: type-ahead over the open stays --------------------------------------
+    # Not textual-autocomplete: it ranks candidates on the UI thread from a list held in memory,
+    # while a site has up to 10,000 cars on site and every match here comes from the plate index
+    # in a worker. Textual's OptionList under the field shows each match's spot and time on site.
     @on(Input.Changed, "#pay-plate")
     def _plate_changed(self, event: Input.Changed) -> None:
         if self._stay is not None and event.value == self._stay.plate:
@@ -204,7 +223,7 @@ class PaymentScreen(KioskScreen):
     def _plate_submitted(self, event: Input.Submitted) -> None:
         event.stop()
         if self._stay is not None:
-            self.query_one("#pay-methods").focus()
+            self.focus_now(self.query_one("#pay-methods"))
             return
         highlighted = self.query_one("#pay-matches", OptionList).highlighted
         if any(w.group == "pay-find" and not w.is_finished for w in self.workers):
@@ -225,7 +244,7 @@ class PaymentScreen(KioskScreen):
         self._show_stay()
         extra = "  ctrl+d: departed without paying" if stay.overstay else ""
         self._say(f"{stay.plate}: C cash or K card, then Enter{extra}", "warn" if stay.overstay else "")
-        self.query_one("#pay-methods").focus()
+        self.focus_now(self.query_one("#pay-methods"))
         self._quote(stay.stay_id)
         self.refresh_bindings()
 
@@ -265,7 +284,7 @@ class PaymentScreen(KioskScreen):
             self._lookup_plate(plate)
         else:
             self._say(f"spot {spot} has no car on it: nothing to pay", "error")
-            self.query_one("#pay-plate", Input).focus()
+            self.focus_now(self.query_one("#pay-plate", Input))
 
     # ---- cash or card ---------------------------------------------------------------------
     def _set_method(self, method: str | None) -> None:
@@ -279,13 +298,13 @@ class PaymentScreen(KioskScreen):
     def action_method(self, method: str) -> None:
         if self._stay is None:
             self._say("find the car first: type 2-3 characters of its plate", "needed")
-            self.query_one("#pay-plate", Input).focus()
+            self.focus_now(self.query_one("#pay-plate", Input))
             return
         self._set_method(method)
         if method == "cash":
-            self.query_one("#pay-tendered", Input).focus()
+            self.focus_now(self.query_one("#pay-tendered", Input))
         else:
-            self.query_one("#pay-methods").focus()
+            self.focus_now(self.query_one("#pay-methods"))
             self._say("card: Enter confirms")
 
     @on(Input.Changed, "#pay-tendered")
@@ -337,21 +356,21 @@ class PaymentScreen(KioskScreen):
             return
         if self._stay is None:
             self._say("find the car first: type 2-3 characters of its plate", "needed")
-            self.query_one("#pay-plate", Input).focus()
+            self.focus_now(self.query_one("#pay-plate", Input))
             return
         if self._fee is None:
             self._say("the fee is still being read: press Enter again in a moment")
             return
         if method is None:
             self._say("how does the customer pay? C cash or K card", "needed")
-            self.query_one("#pay-methods").focus()
+            self.focus_now(self.query_one("#pay-methods"))
             return
         tendered = None
         if method == "cash":
             tendered, problem = self._tendered()
             if problem:  # refused here, before anything is written
                 self.query_one("#pay-change", FieldHint).say(problem, "error")
-                self.query_one("#pay-tendered", Input).focus()
+                self.focus_now(self.query_one("#pay-tendered", Input))
                 return
             tendered = str(tendered)
         self._busy = True
@@ -381,14 +400,20 @@ class PaymentScreen(KioskScreen):
         self._say(f"paid {format_money(r.amount, r.currency)} by {r.method} for {r.plate}"
                   f"{f': spot {r.spot} is free' if r.spot else ''}", "ok")
         self.app.refresh_spots_now()
-        self.app.push_screen(ReceiptScreen(r.text(), event.path, event.file_error),
-                             lambda _: self.query_one("#pay-plate", Input).focus())
+        self.query_one(RecentPanel).reload()
+        self.app.push_screen(ReceiptScreen(r.text(), event.path, event.file_error), self._receipt_closed)
+
+    def _receipt_closed(self, typed: str | None) -> None:
+        plate = self.query_one("#pay-plate", Input)
+        self.focus_now(plate)
+        if typed:  # the next car's plate began on the receipt
+            plate.insert_text_at_cursor(typed)
 
     def on_payment_screen_refused(self, event: Refused) -> None:
         self._busy = False
         if event.field == "tendered":
             self.query_one("#pay-change", FieldHint).say(event.message, "error")
-            self.query_one("#pay-tendered", Input).focus()
+            self.focus_now(self.query_one("#pay-tendered", Input))
             return
         if event.field == "stay":  # closed at another booth: start again
             self._reset()
@@ -419,6 +444,7 @@ class PaymentScreen(KioskScreen):
         self._say(f"refunded {format_money(-refund.amount, self._currency)} of payment {refund.payment_id}: "
                   f"{refund.reason}{back}", "ok")
         self.app.refresh_spots_now()
+        self.query_one(RecentPanel).reload()
 
     def action_departed(self) -> None:
         if self._stay is not None and self._stay.overstay:
@@ -438,7 +464,7 @@ class PaymentScreen(KioskScreen):
         self._set_method(None)
         self._show_stay()
         self.refresh_bindings()
-        self.query_one("#pay-plate", Input).focus()
+        self.focus_now(self.query_one("#pay-plate", Input))
 
     def action_clear(self) -> None:
         self._reset()

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from textual import events
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Horizontal, Vertical
@@ -9,8 +10,11 @@ from textual.screen import ModalScreen
 from textual.widgets import Label, Static
 
 
-class ReceiptScreen(ModalScreen[None]):
-    """Enter or Escape closes it; the payment is already committed whatever happens here."""
+class ReceiptScreen(ModalScreen[str | None]):
+    """Shown until the next car: Enter or Escape closes it, and so does the first character of the
+    next plate, which is handed back (the dismiss result) to go into the plate field, so the next
+    payment needs no key to close this one. The payment is already committed whatever happens here.
+    """
 
     BINDINGS = [Binding("escape,enter", "dismiss(None)", "Close", key_display="Enter")]
 
@@ -31,4 +35,10 @@ class ReceiptScreen(ModalScreen[None]):
                                  id="receipt-file", classes="-error", markup=False)
                 elif self.path:
                     yield Static(f"saved as {self.path}", id="receipt-file", markup=False)
-                yield Label("Enter or Esc: next car", id="receipt-keys")
+                yield Label("Next plate, Enter or Esc: next car", id="receipt-keys")
+
+    def on_key(self, event: events.Key) -> None:
+        char = event.character or ""
+        if event.is_printable and char.isalnum():
+            event.stop()
+            self.dismiss(char)

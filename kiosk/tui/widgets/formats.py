@@ -28,3 +28,25 @@ def when_text(moment: dt.datetime | None, now: dt.datetime | None = None) -> str
     if now is not None and moment.date() == now.date():
         return f"{moment:%H:%M}"
     return f"{moment.day} {moment:%b %H:%M}"
+
+
+
+def arrival_cells(row, now: dt.datetime) -> tuple[str, ...]:
+    """One latest arrival (a booth StayRow): when, plate, spot, type, and how the stay stands."""
+    outcome = "on site" if row.status == "open" else f"{row.status} {when_text(row.exit_at, now)}"
+    return (when_text(row.entry_at, now), row.plate or "(expired)", row.spot or "—", row.vehicle_type or "", outcome)
+
+
+def payment_cells(row, now: dt.datetime, amount: str) -> tuple[str, ...]:
+    """One latest payment (a booth PaymentRow, its amount already formatted)."""
+    note = f"refund of {row.refund_of}" if row.refund_of else ("refunded" if row.refunded else "")
+    return (when_text(row.paid_at, now), row.plate or "(expired)", amount, row.method or "", note)
+
+
+def columns(rows: list[tuple[str, ...]], right: tuple[int, ...] = ()) -> list[str]:
+    """Rows of cells as lines, each column as wide as its widest cell (`right`: right-aligned columns)."""
+    if not rows:
+        return []
+    widths = [max(len(r[i]) for r in rows) for i in range(len(rows[0]))]
+    return ["  ".join(c.rjust(w) if i in right else c.ljust(w) for i, (c, w) in enumerate(zip(r, widths))).rstrip()
+            for r in rows]
