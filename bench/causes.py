@@ -28,14 +28,22 @@ CAUSES = {
     ),
     "schema": "the runner adds per-version bookkeeping (history row, lock, foreign_key_check before each commit).",
     "tui_start": (
-        "~0.7 s idle waiting for the workers started at mount (spot feed, maintenance alerts check), ~0.55 s of "
-        "imports the minimal app lacks (kiosk.maintenance.alerts/backup, peewee importing psycopg, kiosk.booth), "
-        "~0.3 s CSS parsing; not database size (see docs/performance.md)."
+        "Start-up work outside the terminal code, each measured (docs/performance.md): psycopg, which peewee imports "
+        "whenever it is installed, 120-180 ms in this venv (the test extra; a SQLite booth installed as packaged has "
+        "no psycopg); the CLI importing every maintenance command (~30 ms); peewee_migrate pulling in unittest for the "
+        "schema check (~20 ms); kiosk.booth and phonenumbers (~55 ms); collections during those imports (~30-50 ms); "
+        "and Textual building the Entry screen (~250 ms of CPU against the minimal app's ~40). Fixed in kiosk/tui: the "
+        "spot read no longer queues behind the alerts check, the map read is one packed string, screens import when "
+        "first shown, no CSS re-parse for the theme, no GC until the first frame, one footer rebuild."
     ),
-    "map_open": "spot-map widget work on a database of this size (the map screen belongs to issue 6).",
+    "map_open": (
+        "Opening builds the map's layout for every spot and draws the first screenful; the first spot read (one packed "
+        "string, ~35 ms of Python at 10,000 spots) competes with the app's start for the GIL (docs/performance.md)."
+    ),
     "map_move": (
-        "scrolling repaints the whole visible map, and the 3-s spot feed refresh (10,000 spots) most likely lands "
-        "on some keys: spot-map widget and feed (issue 6); per-key breakdown in latest.json."
+        "A scroll frame is ~4 ms of Textual rendering plus ~2 ms of key handling; refreshes hand the map only changed "
+        "spots, lines come from a per-line cache, full collections wait until nobody types. A p99 over budget comes "
+        "from young-generation collections and other processes on the machine; per-key breakdown in latest.json."
     ),
     "during": (
         "Booths announce themselves on <db>.intent and the worker hands the lock over within a fraction of a "

@@ -1,9 +1,9 @@
 """Keeping start-up short and key presses inside one frame on a busy booth.
 
-Python's garbage collector, left alone, ran ~90 collections while the booth terminal started
-(one full collection of ~28 ms), and afterwards a full collection every few hundred key
-presses on the spot map, each pausing the terminal 3-25 ms, which is a frame lost (and 27-32 ms
-over an unfrozen heap, textual-notes.md). So:
+Python's garbage collector, left alone, ran ~90 collections (~18 ms) while the booth terminal
+built its first screen, and afterwards a full collection every few hundred key presses on the
+spot map, each pausing the terminal 3-25 ms, which is a frame lost (27-32 ms over an unfrozen
+heap, textual-notes.md). So:
 
 * start-up: no collections until the first usable frame. Nearly everything allocated by then
   lives as long as the app, so it is frozen (out of the collector's sight for good) instead;
