@@ -259,3 +259,23 @@ async def test_the_footer_is_rebuilt_once_per_change_of_the_keys_it_shows():
         assert rebuilds == [1]  # one rebuild for the three changes
         keys = {key.key for key in footer.query(FooterKey)}
         assert {"f1", "f2", "f3", "f10"} <= keys and "ctrl+p" not in keys
+
+
+async def test_alerts_start_even_while_the_first_spot_read_hangs(target, database, clock, monkeypatch):
+    monkeypatch.setattr("kiosk.maintenance.alerts.collect_alerts",
+                        lambda *a, **k: [Alert("warning", "disk", "disk 95% full: free some space")])
+    gate = threading.Event()
+    services = KioskServices(get_cells=Spots(demo_cells(40), gate), refresh_seconds=HOUR)
+    app = build_app(target, database, "1.6.0", services=services, clock=clock, freeze_gc=False, lifecycle_interval=None)
+    app.BACKGROUND_DEADLINE_S = 0.05
+    try:
+        async with app.run_test(size=(80, 24)) as pilot:
+            for _ in range(500):  # until the deadline has passed and the check has run
+                if "disk 95% full" in app.header_info.alert:
+                    break
+                await pilot.pause(0.01)
+            assert "disk 95% full" in app.header_info.alert
+            assert app.spots_version == 0  # the spot read is still held
+            gate.set()
+    finally:
+        gate.set()

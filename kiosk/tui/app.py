@@ -40,6 +40,7 @@ SCREENS = {
 SPOTS_GROUP = "spots"
 ALERTS_GROUP = "alerts"
 ALERTS_EVERY_S = 60.0  # disk space and maintenance findings change slowly
+BACKGROUND_DEADLINE_S = 10.0  # the alerts check and the lifecycle timer start by then at the latest
 
 
 # mode -> (module under kiosk.tui.screens, screen class): imported when the mode is first shown
@@ -85,6 +86,8 @@ class KioskApp(App, inherit_bindings=False):
     # Data for the screens, which watch it and repaint what shows it. repaint=False: an App's
     # reactive otherwise repaints the whole screen on every change (the clock, every second,
     # repainted the 10,000-spot map with it).
+    BACKGROUND_DEADLINE_S = BACKGROUND_DEADLINE_S
+
     header_info: reactive[HeaderInfo] = reactive(HeaderInfo, always_update=False, repaint=False)
     spots_version: reactive[int] = reactive(0, repaint=False)  # +1 for every read that found something new
     spots_checked: reactive[int] = reactive(0, repaint=False)  # +1 for every read that succeeded
@@ -165,6 +168,8 @@ class KioskApp(App, inherit_bindings=False):
 
     def on_mount(self) -> None:
         self.set_interval(1.0, self._tick)
+        # Should the first read hang (a stalled server), alerts and the lifecycle timer start anyway.
+        self.set_timer(self.BACKGROUND_DEADLINE_S, self._start_background, name="background deadline")
 
     def _start_background(self) -> None:
         """Once the first spot read is on screen: the collector, the lifecycle timer, the alerts check."""
