@@ -40,7 +40,6 @@ SCREENS = {
 SPOTS_GROUP = "spots"
 ALERTS_GROUP = "alerts"
 ALERTS_EVERY_S = 60.0  # disk space and maintenance findings change slowly
-BACKGROUND_DEADLINE_S = 10.0  # the alerts check and the lifecycle timer start by then at the latest
 
 
 # mode -> (module under kiosk.tui.screens, screen class): imported when the mode is first shown
@@ -72,9 +71,9 @@ class KioskApp(App, inherit_bindings=False):
     CSS_PATH = CSS_FILE
     TITLE = "Car-park booth"
     # The first screen needs only its own module: importing all five up front (Activity's charts
-    # and tables above all) cost tens of milliseconds of every start. Each instance replaces
-    # these with its own factories (__init__).
+    # and tables above all) cost tens of milliseconds of every start.
     MODES = {mode: _lazy(mode) for mode in SCREEN_CLASSES}
+    BACKGROUND_DEADLINE_S = 10.0  # the alerts check and the lifecycle timer start by then at the latest
     BINDINGS = [
         *(
             Binding(key, f"switch_mode('{mode}')", title, key_display=key.upper(), id=f"mode.{mode}")
@@ -86,8 +85,6 @@ class KioskApp(App, inherit_bindings=False):
     # Data for the screens, which watch it and repaint what shows it. repaint=False: an App's
     # reactive otherwise repaints the whole screen on every change (the clock, every second,
     # repainted the 10,000-spot map with it).
-    BACKGROUND_DEADLINE_S = BACKGROUND_DEADLINE_S
-
     header_info: reactive[HeaderInfo] = reactive(HeaderInfo, always_update=False, repaint=False)
     spots_version: reactive[int] = reactive(0, repaint=False)  # +1 for every read that found something new
     spots_checked: reactive[int] = reactive(0, repaint=False)  # +1 for every read that succeeded
@@ -107,8 +104,7 @@ class KioskApp(App, inherit_bindings=False):
     ) -> None:
         if mode not in self.MODES:
             raise ValueError(f"unknown screen {mode!r}; one of: {', '.join(self.MODES)}")
-        self.DEFAULT_MODE = mode  # Textual reads both once, in App.__init__
-        self.MODES = {name: partial(self._new_screen, name) for name in SCREEN_CLASSES}
+        self.DEFAULT_MODE = mode  # Textual reads it once, in App.__init__
         super().__init__()
         self.services = services
         self.clock = clock or SystemClock()
@@ -134,7 +130,7 @@ class KioskApp(App, inherit_bindings=False):
             HeaderInfo(booth_name=services.booth_name, clock_text=self._clock_text(), schema_version=schema_version),
         )
 
-    # ---- styles and screens -------------------------------------------------------------
+    # ---- theme ------------------------------------------------------------------------
     def _use_theme(self, theme) -> None:
         """Start on `theme` without re-parsing the stylesheet for it.
 
@@ -149,12 +145,6 @@ class KioskApp(App, inherit_bindings=False):
         self.set_class(True, f"-theme-{theme.name}", update=False)
         self.set_class(theme.dark, "-dark-mode", update=False)
         self.set_class(not theme.dark, "-light-mode", update=False)
-
-    def _new_screen(self, mode: str) -> Screen:
-        # (Textual re-parses all CSS when a mode's screen is first shown. Skipping that for
-        # screens without CSS of their own was tried: widgets styled before a later widget's
-        # DEFAULT_CSS arrived kept stale styles, e.g. invisible text on the Activity screen.)
-        return screen_class(mode)()
 
     # ---- start and stop -------------------------------------------------------------
     def on_load(self) -> None:
