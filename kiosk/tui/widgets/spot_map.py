@@ -22,6 +22,7 @@ from textual.geometry import Region, Size
 from textual.message import Message
 from textual.scroll_view import ScrollView
 from textual.strip import Strip
+from textual.style import Style as TextualStyle
 
 from .spot_cells import STATES, SpotCell, SpotCounts, check_cells
 
@@ -367,7 +368,7 @@ class SpotMap(ScrollView, can_focus=True):
         if not self._plain_box():
             return super().render_lines(crop)
         base_background, background = self.background_colors
-        inner = self._styles_cache.get_inner_outer(base_background, background)[0].rich_style
+        inner = TextualStyle(background=base_background + background).rich_style  # as Textual pads
         width = self.content_region.width
         filters = self.get_line_filters()
         strips = []
