@@ -15,16 +15,16 @@ CAUSES = {
         "them) and put one side or the other over 3x in some runs. More samples (--n 1000) steady it."
     ),
     "expiry": (
-        "The plan's DELETE is one statement and one commit; the booth works in batches (configured 500 rows) with a "
-        "commit, a WAL checkpoint and a pause of half the batch time between batches so booths get the write lock "
-        "(kiosk.booth.lifecycle). The batch statements use indexes. Fixed here: each batch picked its rows with "
-        "ORDER BY id, which walked every vehicle from id 1 again (quadratic); it now follows idx_vehicles_unpurged_entry."
+        "Fixed in the lifecycle rework (docs/performance.md, causes): batches sized by time (~20 ms) with no fsync "
+        "per batch on the worker's connection, its own checkpoints only when the WAL needs room, purges in id order "
+        "from one read of the candidates, schema 1.7.0 without the duplicate plate index. At 1/10 size the whole run is "
+        "~15-20 ms against the plan's 11-17 ms DELETE, so a miss there is fixed overhead (config reads, the candidate "
+        "list, two commits) or a disk stall; at full size look at the number of batches (capped at 400 WAL pages each)."
     ),
     "archive": (
-        "Same shape as expiry: 1,000-row batches, each a commit + checkpoint + pause, against one INSERT ... SELECT and "
-        "one DELETE (the plan's run holds the database for seconds: see its one-transaction time). Larger batches "
-        "(system_config.archive_batch_size) raise rows/s but lengthen every transaction; the 100 ms bound and "
-        "'booths keep registering' win over rows/s by design."
+        "Fixed in the lifecycle rework: time-sized batches without an fsync each, oldest first on "
+        "idx_audit_logs_timestamp (the old last batch scanned every recent audit row). A miss now means a slow disk: "
+        "the batches are capped at ~20 ms and 400 WAL pages by design (the 100 ms bound and booths first)."
     ),
     "schema": "the runner adds per-version bookkeeping (history row, lock, foreign_key_check before each commit).",
     "tui_start": (
@@ -38,9 +38,9 @@ CAUSES = {
         "on some keys: spot-map widget and feed (issue 6); per-key breakdown in latest.json."
     ),
     "during": (
-        "A registration that arrives while a batch holds the write lock waits for the rest of that batch (tens of ms) "
-        "before its own ~5-10 ms; p99 therefore tracks the batch time, not the register time. Smaller batches shorten "
-        "the wait but lower the expiry/archive rows/s (the two budgets pull in opposite directions). Before the fair "
-        "write lock merged from issue 5, a registration could starve for over 2 s (3 cars got through a 3.5 s run)."
+        "Booths announce themselves on <db>.intent and the worker hands the lock over within a fraction of a "
+        "millisecond (it interrupts the statement under way; docs/performance.md). What is left: the booth's own "
+        "commit fsyncs the worker's unsynced WAL pages, and on 2 cores the worker competes with it for the CPU. At "
+        "1/10 size p99 is the worst of a few dozen registrations, so one scheduling hiccup of a shared machine decides it."
     ),
 }

@@ -76,7 +76,7 @@ class Copy:
         self._clean()
 
     def _clean(self) -> None:
-        for suffix in ("", "-wal", "-shm", ".lock", "-journal", ".presence"):
+        for suffix in ("", "-wal", "-shm", ".lock", "-journal", ".presence", ".intent"):
             Path(f"{self.path}{suffix}").unlink(missing_ok=True)
         for extra in self.path.parent.glob(self.path.stem + "*.bak*"):
             extra.unlink(missing_ok=True)

@@ -1,7 +1,8 @@
 """`kiosk --maintenance expire`: remove expired personal data, then archive old audit rows.
 
-Runs the same batched code as the terminal's background worker. Ctrl-C or
-SIGTERM stops cleanly between batches (every finished batch stays committed).
+Runs the same batched code as the terminal's background worker: batches sized by
+time (about 20 ms each), handing the write lock to a booth the moment one waits.
+Ctrl-C or SIGTERM stops cleanly between batches (every finished batch stays committed).
 Exit codes: 0 done, 4 done but overstays need attention, 130 stopped early.
 """
 
@@ -47,7 +48,8 @@ def _progress(enabled: bool):
 @cli.command("expire")
 @click.option("--json", "as_json", is_flag=True, help="One JSON object for scripts and monitoring.")
 @click.option("--batch-size", type=click.IntRange(1, 100_000), metavar="N",
-              help="Rows per transaction (default: the configured expiry/archive batch sizes).")
+              help="Exactly N rows per transaction (default: sized by time, starting from the configured "
+                   "expiry/archive batch sizes).")
 @click.pass_context
 def expire_cmd(ctx: click.Context, as_json: bool, batch_size: int | None) -> int:
     """Expire personal data past the retention, then archive old audit rows."""

@@ -203,8 +203,9 @@ def kiosk_cli():
 
 @pytest.fixture(autouse=True)
 def _deterministic_batches(monkeypatch):
-    """Expiry/archive halve their batch when a transaction runs long: a wall-clock reaction
-    that would make batch counts depend on machine load. Tests pin it off; one test drives it."""
+    """Expiry/archive size their batches by time: a wall-clock reaction that would make batch
+    counts depend on machine load. Tests pin them to the configured size; the tests of the
+    time-based sizing turn it back on (`auto_size`)."""
     import kiosk.booth.lifecycle as lifecycle
 
-    monkeypatch.setattr(lifecycle, "TARGET_TX_MS", 10**9)
+    monkeypatch.setattr(lifecycle, "AUTO_SIZE", False)

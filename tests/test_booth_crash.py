@@ -14,7 +14,7 @@ from dbcheck import assert_consistent, q
 from kiosk.booth import Booth
 from kiosk.clock import FixedClock
 from kiosk.db import connect
-from kiosk.models import AuditLog, AuditLogArchive, Payment, Vehicle
+from kiosk.models import AuditLog, AuditLogArchive, Payment, Stay, Vehicle
 
 N_VEHICLES, N_AUDIT, BATCH = 3000, 5000, 200
 FUTURE = "2030-01-01 00:00:00"
@@ -26,7 +26,7 @@ CHILD = textwrap.dedent("""
     import os, signal, sys
     from kiosk.booth import Booth
     import kiosk.booth.lifecycle as lifecycle
-    lifecycle.TARGET_TX_MS = 10 ** 9  # batch sizes independent of machine load
+    lifecycle.AUTO_SIZE = False  # batch sizes independent of machine load
     from kiosk.clock import FixedClock
     from kiosk.db import connect, resolve_target
     path, kind, kill_at, batch = sys.argv[1], sys.argv[2], int(sys.argv[3]), int(sys.argv[4])
@@ -107,9 +107,10 @@ def check_archive(db):
 def check_expiry(db):
     purged = Vehicle.select().where(Vehicle.purged_at.is_null(False))
     assert all(v.number_plate == f"~{v.id}" and v.contact_name == "" and v.phone_number == "" for v in purged)
-    intact = Vehicle.select().where(Vehicle.purged_at.is_null())
+    loaded = Vehicle.id <= N_VEHICLES  # not the cars a booth registered meanwhile
+    intact = Vehicle.select().where(Vehicle.purged_at.is_null() & loaded)
     assert all(v.number_plate.startswith("CR") and v.contact_name == "Jane" for v in intact)
-    assert Vehicle.select().count() == N_VEHICLES
+    assert Vehicle.select().where(loaded).count() == N_VEHICLES
     assert Payment.select().count() == N_VEHICLES
     assert db.execute_sql("SELECT SUM(amount_cents) FROM payments").fetchone()[0] == 500 * N_VEHICLES
     return purged.count()
@@ -145,3 +146,112 @@ def test_killed_at_any_point_after_some_batches(loaded, kind):
     assert done >= 2 * BATCH and done % BATCH == 0  # whole batches only
     getattr(Booth(db, FixedClock(FUTURE)), kind)(batch_size=BATCH)
     assert (check_archive(db) if kind == "archive" else check_expiry(db)) == (N_AUDIT if kind == "archive" else N_VEHICLES)
+
+
+# Batches sized by time (as in production), each committed without fsync on the worker's
+# connection; small statements so there are many batches. KILL_AFTER=k: SIGKILL inside the
+# progress callback after batch k (those batches were committed, no checkpoint since the
+# first); KILL_AFTER=0: print each batch so the parent can kill it at an arbitrary point.
+AUTO_CHILD = textwrap.dedent("""
+    import os, signal, sys
+    from kiosk.booth import Booth, pace
+    from kiosk.clock import FixedClock
+    from kiosk.db import connect, resolve_target
+    path, kind, kill_after = sys.argv[1], sys.argv[2], int(sys.argv[3])
+    pace.TARGET_MS, pace.MAX_ROWS = 0.0, 150  # every batch one statement of at most 150 rows
+    pace.WAL_FRAMES = 10 ** 9  # ... and no checkpoint after the first one
+    db = connect(resolve_target(path))
+    def progress(done, total):
+        print("batch", done, flush=True)
+        if kill_after and done and progress.n == kill_after - 1:
+            os.kill(os.getpid(), signal.SIGKILL)
+        progress.n += 1
+    progress.n = 0
+    booth = Booth(db, FixedClock("%s"))
+    booth.update_config(expiry_batch_size=100, archive_batch_size=100)
+    getattr(booth, kind)(progress=progress)
+    print("finished", flush=True)
+""" % FUTURE)
+
+
+def audit_total(action):
+    import json
+
+    return sum(json.loads(a.details)["count"] for a in AuditLog.select().where(AuditLog.action == action))
+
+
+def check_whole_batches(db, kind):
+    """Every committed batch is there with its audit row, nothing more."""
+    if kind == "archive":
+        done = check_archive(db)
+        assert done == audit_total("archive")
+    else:
+        done = check_expiry(db)
+        assert done == audit_total("expire")
+    return done
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("kind", ["archive", "expire"])
+def test_auto_sized_run_killed_after_unsynced_commits_keeps_them(loaded, kind):
+    proc = subprocess.run([sys.executable, "-c", AUTO_CHILD, str(loaded), kind, "4"],
+                          capture_output=True, text=True, timeout=120)
+    assert proc.returncode == -signal.SIGKILL, proc.stderr
+    reported = [int(line.split()[1]) for line in proc.stdout.splitlines() if line.startswith("batch")]
+    db = reopen(loaded)
+    assert check_whole_batches(db, kind) == reported[-1] > 0  # the 4 batches the worker saw committed
+    report = getattr(Booth(db, FixedClock(FUTURE)), kind)()
+    assert report.status == "done"
+    assert check_whole_batches(db, kind) == (N_AUDIT if kind == "archive" else N_VEHICLES)
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("kind", ["archive", "expire"])
+def test_auto_sized_run_killed_at_any_point(loaded, kind):
+    proc = subprocess.Popen([sys.executable, "-c", AUTO_CHILD, str(loaded), kind, "0"], stdout=subprocess.PIPE, text=True)
+    for _ in range(3):
+        assert proc.stdout.readline().startswith("batch")
+    os.kill(proc.pid, signal.SIGKILL)  # somewhere in the following batches, commits or checkpoints
+    proc.wait(timeout=30)
+    proc.stdout.close()
+    db = reopen(loaded)
+    assert check_whole_batches(db, kind) > 0
+    getattr(Booth(db, FixedClock(FUTURE)), kind)()
+    assert check_whole_batches(db, kind) == (N_AUDIT if kind == "archive" else N_VEHICLES)
+
+
+# A booth registering cars in a loop while the worker runs: the worker commits or rolls back
+# batches for it; kill -9 the worker somewhere in that, then check nothing is half-done.
+BOOTH_LOOP = textwrap.dedent("""
+    import sys
+    from kiosk.booth import Booth, BoothError
+    from kiosk.clock import FixedClock
+    from kiosk.db import connect, resolve_target
+    booth = Booth(connect(resolve_target(sys.argv[1])), FixedClock("%s"))
+    for i in range(int(sys.argv[2])):
+        booth.register(f"BO{i:03d}TH", "Jane", "07400 123456", "car")
+        print("registered", i, flush=True)
+""" % FUTURE)
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("kind", ["archive", "expire"])
+def test_killed_while_handing_over_to_a_registering_booth(loaded, kind):
+    cars = 25  # the default layout has 30 car spots
+    booth = subprocess.Popen([sys.executable, "-c", BOOTH_LOOP, str(loaded), str(cars)], stdout=subprocess.PIPE,
+                             stderr=subprocess.PIPE, text=True)
+    worker = subprocess.Popen([sys.executable, "-c", AUTO_CHILD, str(loaded), kind, "0"], stdout=subprocess.PIPE,
+                              text=True)
+    for _ in range(3):
+        assert worker.stdout.readline().startswith("batch")
+    os.kill(worker.pid, signal.SIGKILL)
+    worker.wait(timeout=30)
+    worker.stdout.close()
+    out, err = booth.communicate(timeout=120)
+    assert booth.returncode == 0, err  # every registration got through, during and after the worker
+    db = reopen(loaded)
+    assert check_whole_batches(db, kind) > 0
+    assert Stay.select().where(Stay.status == "open").count() == cars
+    assert Vehicle.select().where(Vehicle.number_plate.startswith("BO") & Vehicle.purged_at.is_null()).count() == cars
+    getattr(Booth(db, FixedClock(FUTURE)), kind)()
+    assert check_whole_batches(db, kind) == (N_AUDIT if kind == "archive" else N_VEHICLES)

@@ -196,12 +196,50 @@ def test_cli_expire_refuses_an_old_schema(target, kiosk_cli):
     assert result.code == 1 and "migrate" in result.err and "Traceback" not in result.err
 
 
-def test_a_batch_that_holds_the_lock_too_long_halves_the_next(booth, database, monkeypatch):
+@pytest.fixture
+def auto_size(monkeypatch):
+    """Batches sized by time, as in production (the suite pins them to the configured size)."""
     import kiosk.booth.lifecycle as lifecycle
 
-    monkeypatch.setattr(lifecycle, "TARGET_TX_MS", -1)  # every batch counts as too slow
-    old_audit_rows(database, 100)
-    report = booth.archive(batch_size=40)
-    # 40, then 20, then 10 (the floor) until done: 40 + 20 + 10 + 10 + 10 + 10 = 100
-    assert (report.status, report.rows, report.batches) == ("done", 100, 6)
-    assert AuditLogArchive.select().count() == 100
+    monkeypatch.setattr(lifecycle, "AUTO_SIZE", True)
+
+
+def audit_counts(action):
+    return [json.loads(a.details)["count"] for a in AuditLog.select().where(AuditLog.action == action).order_by(AuditLog.id)]
+
+
+def test_sized_by_time_every_row_is_done_once_in_whole_batches(booth, database, clock, auto_size, monkeypatch):
+    from kiosk.booth import pace
+
+    monkeypatch.setattr(pace, "TARGET_MS", 0.0)  # every batch ends after its first statement: several batches
+    booth.update_config(expiry_batch_size=10, archive_batch_size=25)
+    booth.add_spots("Z001-Z050", "car")
+    closed_stays(booth, clock, 45)
+    on_site = booth.register("ON51TE", "Jim", PHONE, "car")
+    clock.advance(hours=25)
+    old_audit_rows(database, 120)
+    seen = []
+    report = booth.expire(progress=lambda d, t: seen.append((d, t)))
+    assert (report.status, report.rows, report.overstays) == ("done", 45, 1)
+    counts = audit_counts("expire")
+    assert report.batches >= 2 and len(counts) == report.batches and sum(counts) == 45 and min(counts) > 0
+    assert report.batch_size >= max(counts) and seen[-1] == (45, 45)  # the size counts the car on site it skipped and [d for d, _ in seen] == sorted({d for d, _ in seen})
+    assert Vehicle.get_by_id(on_site.vehicle_id).number_plate == "ON51TE"  # a car on site is never purged
+    report = booth.archive()
+    counts = audit_counts("archive")
+    assert (report.status, report.rows) == ("done", 120) and report.batches >= 2 and sum(counts) == 120
+    assert AuditLogArchive.select().count() == 120 and AuditLog.select().where(AuditLog.action == "old").count() == 0
+    fk_and_integrity(database)
+
+
+def test_sized_by_time_a_stop_request_is_honoured_between_batches(booth, clock, auto_size, monkeypatch):
+    from kiosk.booth import pace
+
+    monkeypatch.setattr(pace, "TARGET_MS", 0.0)
+    booth.update_config(expiry_batch_size=10)
+    booth.add_spots("Z001-Z050", "car")
+    closed_stays(booth, clock, 45)
+    clock.advance(hours=25)
+    report = booth.expire(should_stop=lambda: bool(audit_counts("expire")))
+    assert report.status == "stopped" and report.batches == 1 and report.rows == 10
+    assert report.remaining == 35 and booth.expiry_preview(24) == 35

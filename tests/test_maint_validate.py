@@ -148,10 +148,10 @@ def test_check_on_missing_and_corrupt_databases(kiosk_cli, tmp_path):
 def test_schema_drift_is_found(database):
     files = load_migrations()
     assert validate.schema_drift(database, files, files[-1].version) == []
-    database.execute_sql("DROP INDEX idx_vehicles_number_plate")
+    database.execute_sql("DROP INDEX idx_vehicles_status_timestamp")
     database.execute_sql("CREATE TABLE stray (id INTEGER)")
     found = {(f.level, f.message) for f in validate.schema_drift(database, files, files[-1].version)}
-    assert ("error", f"history says {LATEST} but index idx_vehicles_number_plate is missing") in found
+    assert ("error", f"history says {LATEST} but index idx_vehicles_status_timestamp is missing") in found
     assert ("warning", f"table stray is not part of schema {LATEST}") in found
 
 

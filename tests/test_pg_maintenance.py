@@ -191,12 +191,12 @@ def test_check_finds_broken_foreign_keys_invalid_constraints_and_plan_orphans(ta
 
 def test_schema_drift_is_found_on_postgresql(target, kiosk_cli):
     url = make_pg(target)
-    q(url, "DROP INDEX idx_vehicles_number_plate")
+    q(url, "DROP INDEX idx_vehicles_status_timestamp")
     q(url, "CREATE TABLE stray (id INTEGER)")
     r = no_traceback(kiosk_cli("--db", url, "--maintenance", "check", "--json"))
     found = {(f["level"], f["message"]) for f in json.loads(r.out)["findings"]}
     assert r.code == 1
-    assert ("error", f"history says {LATEST} but index idx_vehicles_number_plate is missing") in found
+    assert ("error", f"history says {LATEST} but index idx_vehicles_status_timestamp is missing") in found
     assert ("warning", f"table stray is not part of schema {LATEST}") in found
 
 
@@ -213,7 +213,7 @@ def test_stats_from_the_servers_size_functions_read_only(target, kiosk_cli, tmp_
     tables = {t["name"]: t for t in d["tables"]}
     assert tables["vehicles"]["rows"] == 20 and tables["vehicles"]["bytes"] > 0
     indexes = {i["name"]: i for i in d["indexes"]}
-    assert {"idx_vehicles_number_plate", "idx_vehicles_status_timestamp", "vehicles_pkey"} <= set(indexes)
+    assert {"idx_vehicles_entry_timestamp", "idx_vehicles_status_timestamp", "vehicles_pkey"} <= set(indexes)
     assert all(i["bytes"] > 0 for i in indexes.values())
     assert d["backups"]["count"] == 1 and d["last_maintenance_run"]["command"] == "backup"
     assert all(t["uses_index"] for t in d["queries"]) and len(d["queries"]) == 5, d["queries"]

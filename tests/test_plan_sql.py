@@ -46,9 +46,13 @@ def test_index_optimization_block_runs_and_indexes_exist(conn):
         if sql.upper().startswith("CREATE INDEX"):
             continue  # 1.4.0 created it already; the plan's statement has no IF NOT EXISTS
         conn.execute(sql).fetchall()
-    names = {row[1] for row in conn.execute("PRAGMA index_list('vehicles')")}
-    assert {"idx_vehicles_number_plate", "idx_vehicles_entry_timestamp", "idx_vehicles_status_timestamp"} <= names
-    assert [r[2] for r in conn.execute("PRAGMA index_info('idx_vehicles_number_plate')")] == ["number_plate"]
+    indexes = {row[1]: row[2] for row in conn.execute("PRAGMA index_list('vehicles')")}  # name -> unique
+    assert {"idx_vehicles_entry_timestamp", "idx_vehicles_status_timestamp"} <= set(indexes)
+    # 1.7.0 dropped idx_vehicles_number_plate, a copy of the UNIQUE constraint's own index, which stays.
+    assert "idx_vehicles_number_plate" not in indexes
+    plate = [n for n, unique in indexes.items()
+             if unique and [r[2] for r in conn.execute(f"PRAGMA index_info('{n}')")] == ["number_plate"]]
+    assert len(plate) == 1
     assert [r[2] for r in conn.execute("PRAGMA index_info('idx_vehicles_status_timestamp')")] == [
         "payment_status",
         "entry_timestamp",
