@@ -6,6 +6,7 @@ import json
 import subprocess
 import sys
 import textwrap
+import time
 
 import peewee
 import pytest
@@ -15,7 +16,7 @@ from kiosk.booth import Booth, BoothError
 from kiosk.booth import tx
 from kiosk.models import AuditLog, ParkingSpot, Stay
 
-PROCS, EXTRA = 4, "C001-C090"  # 30 default car spots + 90 = 120
+PROCS, EXTRA = 4, "C001-C270"  # 30 default car spots + 270 = 300
 
 CHILD = textwrap.dedent("""
     import json, os, sys, time
@@ -23,8 +24,10 @@ CHILD = textwrap.dedent("""
     from kiosk.db import connect, resolve_target
     path, name, go = sys.argv[1], sys.argv[2], sys.argv[3]
     booth = Booth(connect(resolve_target(path)), booth_name=name)
-    while not os.path.exists(go):  # start together
-        time.sleep(0.001)
+    booth.free_counts()  # connected and warm before saying so
+    open(go + "." + name, "w").close()
+    while not os.path.exists(go):  # start together: a registration takes ~1 ms, a process start ~300
+        time.sleep(0.0005)
     done, i = [], 0
     while True:
         try:
@@ -49,6 +52,11 @@ def test_no_double_booking_no_lost_registration(database, target, tmp_path):
     go = tmp_path / "go"
     procs = [subprocess.Popen([sys.executable, "-c", CHILD, target.raw, f"P{k}X", str(go)],
                               stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True) for k in range(PROCS)]
+    ready = [tmp_path / f"go.P{k}X" for k in range(PROCS)]
+    deadline = time.monotonic() + 120
+    while not all(r.exists() for r in ready):  # every booth imported and connected
+        assert time.monotonic() < deadline and all(p.poll() is None for p in procs), [p.poll() for p in procs]
+        time.sleep(0.01)
     go.touch()
     results = []
     for p in procs:

@@ -10,6 +10,7 @@ import random
 import subprocess
 import sys
 import textwrap
+import time
 import threading
 from collections import Counter, defaultdict
 
@@ -21,7 +22,7 @@ from kiosk.models import AuditLog, ParkingSpot, Payment, Stay, Vehicle
 
 pytestmark = pytest.mark.postgres_only
 
-PROCS, EXTRA = 4, "C001-C090"  # 30 default car spots + 90 = 120
+PROCS, EXTRA = 4, "C001-C270"  # 30 default car spots + 270 = 300
 PHONE = "07400 123456"
 
 # Phase 1: register until the car park is full, every third car paying (cash or card) and
@@ -36,8 +37,10 @@ CHILD = textwrap.dedent("""
     booth = Booth(connect(resolve_target(url), role=name), booth_name=name)
     def wait(path):
         while not os.path.exists(path):
-            time.sleep(0.002)
-    wait(go)
+            time.sleep(0.0005)
+    booth.free_counts()  # connected and warm before saying so
+    open(go + "." + name, "w").close()
+    wait(go)  # start together: a registration takes ~1 ms, a process start ~300
     regs, paid, i = [], [], 0
     while True:
         try:
@@ -85,6 +88,11 @@ def test_booths_register_and_pay_at_once_until_full_then_settle_everything(datab
     procs = [subprocess.Popen([sys.executable, "-c", CHILD, target.raw, f"P{k}X", str(k), str(go), str(go2)],
                               stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True) for k in range(PROCS)]
     try:
+        ready = [tmp_path / f"go.P{k}X" for k in range(PROCS)]
+        deadline = time.monotonic() + 120
+        while not all(r.exists() for r in ready):  # every booth imported and connected
+            assert time.monotonic() < deadline and all(p.poll() is None for p in procs), [p.poll() for p in procs]
+            time.sleep(0.01)
         go.touch()
         phase1 = [_read_json_line(p, "phase 1") for p in procs]
         assert not [r for r in phase1 if "error" in r], phase1
