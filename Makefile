@@ -1,48 +1,69 @@
 # The two commands a new user needs: `make run` and `make test`.
+#
+# Two virtual environments: .venv is a booth (the kiosk and what it runs on; `make run`,
+# `make bench`), .venv-test adds the test suite's tools and the PostgreSQL driver. A SQLite
+# booth does not carry psycopg: peewee imports it at start whenever it is installed (~100 ms
+# of every start, docs/performance.md). A postgresql:// KIOSK_DB gets it installed.
 PYTHON ?= python3
-VENV   := .venv
-BIN    := $(VENV)/bin
-STAMP  := $(VENV)/.installed
+VENV      := .venv
+BIN       := $(VENV)/bin
+STAMP     := $(VENV)/.installed
+TEST_VENV := .venv-test
+TEST_BIN  := $(TEST_VENV)/bin
+TEST_STAMP := $(TEST_VENV)/.installed
 KIOSK_DB ?= kiosk.db
 export KIOSK_DB
 
 .PHONY: run test test-sqlite test-pg bench clean
 
-$(STAMP): pyproject.toml
-	$(PYTHON) -m venv $(VENV)
+$(STAMP): pyproject.toml Makefile
+	$(PYTHON) -m venv --clear $(VENV)
 	$(BIN)/python -m pip install --quiet --upgrade pip
-	$(BIN)/python -m pip install --quiet -e '.[test]'
+	$(BIN)/python -m pip install --quiet -e .
 	touch $(STAMP)
 
-## Set everything up and start the kiosk on the embedded SQLite database.
+$(VENV)/.postgres: $(STAMP)
+	$(BIN)/python -m pip install --quiet -e '.[postgres]'
+	touch $@
+
+$(TEST_STAMP): pyproject.toml Makefile
+	$(PYTHON) -m venv --clear $(TEST_VENV)
+	$(TEST_BIN)/python -m pip install --quiet --upgrade pip
+	$(TEST_BIN)/python -m pip install --quiet -e '.[test]'
+	touch $(TEST_STAMP)
+
+## Set everything up and start the kiosk on the embedded SQLite database
+## (or on the server a postgresql:// KIOSK_DB names, with its driver installed).
 run: $(STAMP)
+	@case "$(KIOSK_DB)" in postgres://*|postgresql://*) $(MAKE) --no-print-directory $(VENV)/.postgres ;; esac
 	$(BIN)/kiosk --db "$(KIOSK_DB)"
 
-PYTEST := $(BIN)/python -m pytest -n 2 -q
+PYTEST := $(TEST_BIN)/python -m pytest -n 2 -q
 
 ## Set everything up and run the whole test suite twice: on SQLite, then on a
 ## throw-away PostgreSQL server (.ci/pg.sh starts it in a temporary directory
 ## and stops it afterwards, also when tests fail). Both runs always happen.
-test: $(STAMP)
+test: $(TEST_STAMP)
 	@sqlite=0; $(MAKE) --no-print-directory test-sqlite || sqlite=$$?; \
 	pg=0; $(MAKE) --no-print-directory test-pg || pg=$$?; \
 	if [ $$sqlite -ne 0 ] || [ $$pg -ne 0 ]; then \
 	  echo "make test: FAILED (SQLite run exit $$sqlite, PostgreSQL run exit $$pg)" >&2; exit 1; fi
 
 ## The whole suite on the embedded SQLite backend only.
-test-sqlite: $(STAMP)
+test-sqlite: $(TEST_STAMP)
 	env -u KIOSK_TEST_PG_URL $(PYTEST)
 
 ## The whole suite on PostgreSQL only (needs PostgreSQL 15's initdb/pg_ctl,
 ## installed from Debian's packages when missing and we are root).
-test-pg: $(STAMP)
+test-pg: $(TEST_STAMP)
 	bash .ci/pg.sh run $(PYTEST) </dev/null
 
 ## Set everything up, generate the benchmark sites if missing (bench/data/, ~4 min
 ## the first time) and run every benchmark figure; prints the table and writes
 ## bench/results/latest.md and latest.json. About 10-12 minutes on 2 cores.
+## Runs in the booth's environment (.venv): what a SQLite booth starts is what is timed.
 bench: $(STAMP)
 	$(BIN)/python -m bench.run $(BENCH_ARGS)
 
 clean:
-	rm -rf $(VENV) build dist *.egg-info .pytest_cache
+	rm -rf $(VENV) $(TEST_VENV) build dist *.egg-info .pytest_cache

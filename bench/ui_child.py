@@ -9,7 +9,6 @@ Prints one JSON object. T_PARENT is the parent's time.time() just before it star
 from __future__ import annotations
 
 import asyncio
-import contextlib
 import json
 import re
 import resource
@@ -66,25 +65,12 @@ async def _until_usable(frames, pilot, timeout=60.0):
 
 
 def _kiosk_app(db: str, mode: str = "entry"):
-    """The app exactly as `kiosk` (cli.run_terminal) builds it; returns (app, announce context)."""
-    import kiosk.cli  # noqa: F401 - the `kiosk` command imports its CLI (click, the schema runner) first
-    from kiosk.db import connect, resolve_target
-    from kiosk.startup import prepare_database
+    """The app exactly as `kiosk` builds it (kiosk.cli.build_terminal); returns (app, announce context)."""
+    import kiosk.__main__  # noqa: F401 - what the `kiosk` console script imports first (its CLI, under a paused GC)
+    from kiosk.cli import build_terminal
+    from kiosk.db import resolve_target
 
-    target = resolve_target(db)
-    database = connect(target)
-    version = prepare_database(target, database)
-    from kiosk.tui.app import build_app
-
-    try:  # the Booth-backed services of issue 6, as run_terminal uses them
-        from kiosk.booth import Booth
-        from kiosk.maintenance.presence import announce
-        from kiosk.tui.services import booth_services, receipts_dir_for
-    except ImportError:  # an older build: the TUI shell's read-only services
-        return build_app(target=target, database=database, schema_version=version, mode=mode), contextlib.nullcontext()
-    services = booth_services(Booth(database), receipts_dir=receipts_dir_for(target))
-    app = build_app(target=target, database=database, schema_version=version, services=services, mode=mode)
-    return app, announce(target, database, services.booth_name or "bench")
+    return build_terminal(resolve_target(db), mode)
 
 
 def start(db: str, t_parent: float) -> dict:

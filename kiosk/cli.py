@@ -24,7 +24,33 @@ def echo(msg: str = "") -> None:
     click.echo(msg)
 
 
-@click.group(invoke_without_command=True, context_settings={"help_option_names": ["-h", "--help"]})
+class KioskGroup(click.Group):
+    """The maintenance commands (backup, restore, check, stats, expire) are imported only when one is
+    asked for or listed: the terminal starts without them (~40 ms of imports)."""
+
+    _loaded = False
+
+    def _load(self) -> None:
+        if not self._loaded:
+            self._loaded = True
+            from . import cli_lifecycle  # noqa: F401  (registers expire)
+            from .maintenance.commands import register
+
+            register(self)
+
+    def get_command(self, ctx: click.Context, cmd_name: str):
+        command = super().get_command(ctx, cmd_name)
+        if command is None:
+            self._load()
+            command = super().get_command(ctx, cmd_name)
+        return command
+
+    def list_commands(self, ctx: click.Context) -> list[str]:
+        self._load()
+        return super().list_commands(ctx)
+
+
+@click.group(cls=KioskGroup, invoke_without_command=True, context_settings={"help_option_names": ["-h", "--help"]})
 @click.option("--db", "db_target", metavar="TARGET", help="SQLite file or postgresql:// URL (default: $KIOSK_DB, else kiosk.db).")
 @click.option("--maintenance", is_flag=True, help="Run a maintenance command headless instead of the terminal.")
 @click.pass_context
@@ -40,7 +66,7 @@ def cli(ctx: click.Context, db_target: str | None, maintenance: bool) -> int:
         ctx.obj["target"] = Target(raw=db_target or "", kind="sqlite", path=_wrecked_path(db_target))
     if ctx.invoked_subcommand is None:
         if maintenance:
-            raise click.UsageError("--maintenance needs a command: " + ", ".join(sorted(cli.commands)))
+            raise click.UsageError("--maintenance needs a command: " + ", ".join(cli.list_commands(ctx)))
         return run_terminal(ctx.obj["target"])
     if not maintenance:
         raise click.UsageError(f"'{ctx.invoked_subcommand}' is a maintenance command: run 'kiosk --maintenance {ctx.invoked_subcommand}'")
@@ -54,24 +80,34 @@ def _wrecked_path(raw: str | None):
     return Path(raw or os.environ.get("KIOSK_DB") or "kiosk.db").expanduser().absolute()
 
 
-def run_terminal(target) -> int:
+def build_terminal(target, mode: str = "entry"):
+    """The booth terminal for a target, as `kiosk` starts it: (app, presence). Entering `presence`
+    announces the kiosk (maintenance refuses to run under it) for as long as it is held.
+    `mode`: the first screen (the benchmarks open the spot map first)."""
     import os
     import socket
 
     from .maintenance.presence import announce
+    from .quiet_gc import quiet_gc
     from .startup import prepare_database
 
     database = connect(target)
     version = prepare_database(target, database)
-    from .booth import Booth
-    from .tui.app import build_app  # Textual is imported only when the terminal starts
-    from .tui.services import booth_services, receipts_dir_for
+    with quiet_gc():
+        from .booth import Booth
+        from .tui.app import build_app  # Textual is imported only when the terminal starts
+        from .tui.services import booth_services, receipts_dir_for
 
     services = booth_services(Booth(database), receipts_dir=receipts_dir_for(target))
     booth_name = os.environ.get("KIOSK_BOOTH") or services.booth_name or socket.gethostname()
-    # Maintenance refuses to run under a live kiosk: announce this one for as long as it runs.
-    with announce(target, database, booth_name):
-        build_app(target=target, database=database, schema_version=version, services=services).run()
+    app = build_app(target=target, database=database, schema_version=version, services=services, mode=mode)
+    return app, announce(target, database, booth_name)
+
+
+def run_terminal(target) -> int:
+    app, presence = build_terminal(target)
+    with presence:
+        app.run()
     return EXIT_OK
 
 
@@ -186,11 +222,6 @@ def _print_plan(target, goal, files) -> int:
     return EXIT_OK
 
 
-from .maintenance.commands import register  # noqa: E402  (backup, restore, check, stats)
-
-register(cli)
-
-
 def main(argv: list[str] | None = None) -> None:
     """Entry point: map every failure to a one-line message and an exit code."""
     try:
@@ -214,4 +245,3 @@ def main(argv: list[str] | None = None) -> None:
         click.echo(f"kiosk: error: {exc.strerror or exc} ({exc.filename or 'file system'})", err=True)
         code = EXIT_FAILED
     sys.exit(code)
-from . import cli_lifecycle  # noqa: E402,F401

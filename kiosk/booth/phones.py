@@ -6,10 +6,21 @@ import re
 import unicodedata
 from functools import lru_cache
 
-import phonenumbers
-from phonenumbers import NumberParseException, PhoneNumberFormat
-
 from .errors import BoothError, shown
+
+
+@lru_cache(maxsize=1)
+def _pn():
+    """phonenumbers, imported on first use: 30 ms of start-up the terminal does not spend before its
+    first screen (kiosk.tui warms it up in the background right after)."""
+    import phonenumbers
+
+    return phonenumbers
+
+
+def warm_up() -> None:
+    """Import phonenumbers and build the default region's example now (call it off the UI thread)."""
+    example("GB")
 
 MAX_INPUT = 40
 # Vanity letters and extensions are refused: an attendant types digits.
@@ -18,7 +29,7 @@ _CHARS = re.compile(r"[0-9 +()./-]+", re.ASCII)
 
 def check_region(raw: object) -> str:
     region = raw.strip().upper() if isinstance(raw, str) else ""
-    if region not in phonenumbers.SUPPORTED_REGIONS:
+    if region not in _pn().SUPPORTED_REGIONS:
         raise BoothError(
             f"'{shown(raw)}' is not a phone region: use a two-letter country code such as GB, IE, FR or US",
             field="phone_region",
@@ -29,17 +40,18 @@ def check_region(raw: object) -> str:
 @lru_cache(maxsize=None)
 def example(region: str) -> str:
     # Building the example costs more than parsing a number (~25 us): once per region.
-    number = phonenumbers.example_number_for_type(region, phonenumbers.PhoneNumberType.MOBILE)
+    pn = _pn()
+    number = pn.example_number_for_type(region, pn.PhoneNumberType.MOBILE)
     if number is None:
         return "+44 7700 900123"
-    return phonenumbers.format_number(number, PhoneNumberFormat.NATIONAL)
+    return pn.format_number(number, pn.PhoneNumberFormat.NATIONAL)
 
 
 def _allowed(region: str) -> str:
     return f"a {region} number such as {example(region)}, or an international one starting with +"
 
 
-def _parse(raw: object, region: str) -> phonenumbers.PhoneNumber:
+def _parse(raw: object, region: str):
     """The valid number `raw` names, or BoothError(field='phone') saying what is allowed."""
     if not isinstance(raw, str):
         raise BoothError(f"the phone number must be text: {_allowed(region)}", field="phone")
@@ -52,27 +64,30 @@ def _parse(raw: object, region: str) -> phonenumbers.PhoneNumber:
         bad = next(ch for ch in text if not _CHARS.fullmatch(ch))
         raise BoothError(f"'{shown(bad)}' is not allowed in a phone number: digits, spaces, + - ( ) only; "
                          f"{_allowed(region)}", field="phone")
+    pn = _pn()
     try:
-        number = phonenumbers.parse(text, region)
-    except NumberParseException:
+        number = pn.parse(text, region)
+    except pn.NumberParseException:
         raise BoothError(f"'{shown(text)}' is not a phone number: {_allowed(region)}", field="phone") from None
-    if not phonenumbers.is_valid_number(number):
+    if not pn.is_valid_number(number):
         raise BoothError(f"'{shown(text)}' is not a valid phone number: {_allowed(region)}", field="phone")
     return number
 
 
 def to_e164(raw: object, region: str = "GB") -> str:
     """The number as stored (E.164), or BoothError(field='phone'); what registering needs."""
-    return phonenumbers.format_number(_parse(raw, check_region(region)), PhoneNumberFormat.E164)
+    pn = _pn()
+    return pn.format_number(_parse(raw, check_region(region)), pn.PhoneNumberFormat.E164)
 
 
 def format_phone(raw: object, region: str = "GB") -> tuple[str, str]:
     """(E.164, national display form) or BoothError(field='phone')."""
     region = check_region(region)
     number = _parse(raw, region)
-    e164 = phonenumbers.format_number(number, PhoneNumberFormat.E164)
-    if phonenumbers.region_code_for_number(number) == region:
-        shown_as = phonenumbers.format_number(number, PhoneNumberFormat.NATIONAL)
+    pn = _pn()
+    e164 = pn.format_number(number, pn.PhoneNumberFormat.E164)
+    if pn.region_code_for_number(number) == region:
+        shown_as = pn.format_number(number, pn.PhoneNumberFormat.NATIONAL)
     else:
-        shown_as = phonenumbers.format_number(number, PhoneNumberFormat.INTERNATIONAL)
+        shown_as = pn.format_number(number, pn.PhoneNumberFormat.INTERNATIONAL)
     return e164, shown_as

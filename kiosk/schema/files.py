@@ -10,9 +10,12 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Callable
 
-from peewee_migrate.router import Router
 
 from ..errors import KioskError, UsageError
+
+# peewee-migrate's Router.filemask, copied so that reading the schema's state at start-up does not
+# import peewee-migrate (50 ms, it pulls in unittest.mock); tests/test_schema_paths.py keeps them equal.
+FILEMASK = re.compile(r"[\d]{3}_[^\.]+\.py$")
 
 _NAME_VERSION = re.compile(r"^\d{3}_v(\d+)_(\d+)_(\d+)__\w+$")
 
@@ -72,7 +75,7 @@ def load_migrations(folder: Path | None = None) -> list[MigrationFile]:
     folder = Path(folder) if folder is not None else migrations_dir()
     if not folder.is_dir():
         raise KioskError(f"migrations folder {folder} does not exist: reinstall the kiosk")
-    names = sorted(p.stem for p in folder.iterdir() if Router.filemask.match(p.name))
+    names = sorted(p.stem for p in folder.iterdir() if FILEMASK.match(p.name))
     if not names:
         raise KioskError(f"no migration files in {folder}: reinstall the kiosk")
     result: list[MigrationFile] = []

@@ -10,10 +10,11 @@ import datetime as dt
 from dataclasses import dataclass
 
 import peewee as pw
-from peewee_migrate.models import MIGRATE_TABLE
 
 from ..clock import to_utc
 from .files import MigrationFile, Version, parse_version
+
+MIGRATE_TABLE = "migratehistory"  # peewee_migrate.models.MIGRATE_TABLE (equal: tests/test_schema_paths.py)
 
 EXTRA_COLUMNS = {
     "version": "TEXT",

@@ -7,7 +7,6 @@ from dataclasses import dataclass, field
 from typing import Callable, Iterator
 
 import peewee as pw
-from peewee_migrate import Migrator
 
 from ..clock import Clock
 from ..db import Target
@@ -15,7 +14,6 @@ from ..errors import KioskError
 from . import history
 from .files import EMPTY, MigrationFile, Version, format_version, load_migrations
 from .lock import advisory_lock, file_lock
-from .router import KioskRouter
 from .steps import dialect_of
 
 Report = Callable[[str], None]
@@ -162,6 +160,8 @@ def migrate(
             raise KioskError(
                 f"the database is at a newer version than {format_version(to)}: use 'rollback --to {format_version(to)}' to go down"
             )
+        from .router import KioskRouter  # peewee-migrate: only when the schema changes
+
         router = KioskRouter(database, files, clock)
         for step in steps:
             report(f"applying {step.file.version_text}  {step.file.title}")
@@ -184,6 +184,8 @@ def rollback(
         steps = plan(database, to, files)
         if any(s.direction == "up" for s in steps):
             raise KioskError(f"the database is below {format_version(to)}: use 'migrate --to {format_version(to)}' to go up")
+        from .router import KioskRouter
+
         router = KioskRouter(database, files)
         for step in steps:
             report(f"rolling back {step.file.version_text}  {step.file.title}")
@@ -219,6 +221,8 @@ def _file_for(applied: history.Applied, files: list[MigrationFile]) -> Migration
 
 def _sql_of(fn, database: pw.Database) -> list[str]:
     """The statements a migrate/rollback function would queue, without running them."""
+    from peewee_migrate import Migrator
+
     migrator = Migrator(database)
     fn(migrator, database, fake=False)
     out = []

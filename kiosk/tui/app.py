@@ -172,6 +172,17 @@ class KioskApp(App, inherit_bindings=False):
         self.lifecycle.start()
         if self.target is not None and self.database is not None:
             self.refresh_alerts()
+        self.warm_up()
+
+    @work(thread=True, exit_on_error=False, group="warm-up", description="loading phone rules and the large type")
+    def warm_up(self) -> None:
+        """What the first car needs and the first screen did not: imported now, so the first phone
+        digit or the first spot shown in large type does not wait ~30 ms for it."""
+        from ..booth.phones import warm_up
+        from .widgets.big_text import big
+
+        warm_up()
+        big("A01")
 
     async def on_event(self, event: events.Event) -> None:
         if self._gc is not None and isinstance(event, (events.Key, events.MouseDown)):
