@@ -1,6 +1,7 @@
 """The expiry/archive worker on SQLite: booths announce themselves (<db>.intent), the worker hands the
 write lock over to a waiting booth, and its connection settings (no fsync, own checkpoints) stay its own."""
 
+import json
 import os
 import subprocess
 import sys
@@ -325,3 +326,37 @@ def test_in_one_process_the_worker_thread_hands_over_to_a_booth_thread(old_close
     entry = AuditLog.get(AuditLog.action == "entry").id
     assert entry < min(a.id for a in AuditLog.select().where(AuditLog.action == "expire"))  # the batch gave way
     assert Stay.get_by_id(out["reg"].stay_id).status == "open"
+
+
+@pytest.mark.parametrize("stalls", [2, 10])
+def test_a_batch_that_overruns_is_done_again_smaller_and_a_slow_disk_still_makes_progress(
+        old_closed, database, monkeypatch, stalls):
+    """A statement stuck on a slow read (here: a row whose check sleeps, as a stalled disk would) is
+    rolled back and redone, so no transaction nears the 100 ms bound; if it keeps stalling, the
+    guard gives up after a few tries in a row and lets the batch through."""
+    from kiosk.booth import lifecycle, pace, worker_session
+
+    monkeypatch.setattr(lifecycle, "AUTO_SIZE", True)
+    monkeypatch.setattr(worker_session, "OVERRUN_S", 0.02)
+    monkeypatch.setattr(lifecycle, "_PURGE", lifecycle._PURGE + " AND slow(v.id)")
+    first = Vehicle.select(Vehicle.id).order_by(Vehicle.id).first().id
+    calls = {"stalled": 0, "retried": 0}
+
+    def slow(vid):
+        if vid == first and calls["stalled"] < stalls:
+            calls["stalled"] += 1
+            time.sleep(0.05)  # longer than OVERRUN_S: the guard fires on the next progress call
+        return 1
+
+    real = pace.Pace.interrupted
+    monkeypatch.setattr(pace.Pace, "interrupted", lambda self: calls.__setitem__("retried", calls["retried"] + 1)
+                        or real(self))
+    database.connection().create_function("slow", 1, slow)
+    Booth(database).update_config(expiry_batch_size=N_OLD)
+    report = Booth(database, FixedClock(FUTURE)).expire()
+    assert (report.status, report.rows) == ("done", N_OLD)
+    assert calls["retried"] == min(stalls, worker_session.OVERRUNS_IN_A_ROW)
+    assert Vehicle.select().where(Vehicle.purged_at.is_null()).count() == 0
+    counts = [json.loads(a.details)["count"] for a in AuditLog.select().where(AuditLog.action == "expire")]
+    assert sum(counts) == N_OLD  # every batch's audit row tells its own rows: none counted twice
+    assert_consistent(database)

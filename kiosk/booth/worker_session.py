@@ -20,6 +20,11 @@
   (SQLite does that for an interrupted write), so the booth waits for a rollback
   instead of the rest of a statement and a commit; the batch is done again after the
   booth, smaller (kiosk.booth.pace). Never during the audit row or the commit.
+- An overrun guard, the same way: a batch still in its statements OVERRUN_S after it
+  began (the disk stalled, or its pages were not in memory) is rolled back and done
+  again smaller, so no transaction holds the lock near the 100 ms bound; the rows it
+  read are in memory by then. After OVERRUNS_IN_A_ROW such retries the next batch is
+  let through, so a disk that is slow for good still makes progress.
 
 The settings are this connection's only, set at the start of a run and put back at
 its end (also on failure), so they never reach a booth's connection; if they cannot
@@ -41,6 +46,8 @@ PRAGMAS = {"synchronous": 1, "wal_autocheckpoint": 0}
 YIELD_LIMIT_S = 2.0  # after that the worker goes on: a booth stuck that long is not waiting for it
 PROGRESS_EVERY = 1000  # SQLite VM instructions between two calls of the progress handler
 PROBE_EVERY_S = 0.0002  # ...which probes the intent lock at most this often
+OVERRUN_S = 0.06  # a batch's statements running longer than this are rolled back and done again smaller
+OVERRUNS_IN_A_ROW = 3  # ...but not more often than this in a row
 
 
 class WorkerSession:
@@ -50,6 +57,9 @@ class WorkerSession:
         self.probe: intent.Probe | None = None
         self._rows = 0  # rows the worker went through since the WAL last started over
         self._armed, self._interrupted, self._last_probe = False, False, 0.0
+        self._began = 0.0  # when the current batch's statements began
+        self.overruns = 0  # batches rolled back in a row for running too long
+        self._overran = False
         self._raw = None
 
     def __enter__(self) -> "WorkerSession":
@@ -91,11 +101,13 @@ class WorkerSession:
     def statements(self, interruptible: bool = True) -> Iterator[None]:
         """A batch's statements: a booth that starts waiting meanwhile interrupts them (unless the
         batch size is pinned: then the booth waits for the batch, as the caller asked)."""
-        self._armed, self._interrupted = interruptible, False
+        self._armed, self._interrupted, self._overran = interruptible, False, False
+        self._began = time.perf_counter()
         try:
             yield
         finally:
             self._armed = False
+        self.overruns = 0  # the batch's statements got through
 
     def interrupted(self, exc: BaseException) -> bool:
         """Was `exc` this session's own interruption, the batch rolled back for a booth?
@@ -104,6 +116,8 @@ class WorkerSession:
         SQLite has rolled back already: what counts is that the handler fired and no
         transaction is left open.)"""
         hit, self._interrupted = self._interrupted, False
+        if hit and self._overran:
+            self.overruns += 1
         return hit and isinstance(exc, pw.OperationalError) and self._raw is not None and not self._raw.in_transaction
 
     def _on_progress(self) -> int:
@@ -117,6 +131,9 @@ class WorkerSession:
             if self.booth_waiting():
                 self._interrupted = True
                 return 1  # SQLite aborts the statement with SQLITE_INTERRUPT and rolls the batch back
+            if now - self._began > OVERRUN_S and self.overruns < OVERRUNS_IN_A_ROW:
+                self._interrupted = self._overran = True
+                return 1
         except Exception:  # noqa: BLE001 - a probe that fails must not abort the worker's statement
             pass
         return 0
