@@ -118,29 +118,30 @@ def _register_paced(k: Kiosk, cars, pause: float, until=None) -> Sample:
 
 
 def register_during_expiry(site: Path, meta: dict, n_alone: int, pause: float = 0.02) -> dict:
-    """Register alone vs register while `kiosk --maintenance expire` (expiry, then archiving) runs."""
+    """Register alone vs register while `kiosk --maintenance expire` (expiry, then archiving) runs.
+
+    One copy, one booth connection: n_alone cars alone, then cars while the run goes on, then
+    n_alone alone again. The baseline brackets the run, so a minute of slow disk (fsync latency
+    on this kind of VM drifts 10x) lands on both sides, and its p99 comes from as many samples."""
     retention = retention_for(meta)
     free = capacity(site)
-    n_alone = min(n_alone, free - 15)
-    out = {}
-    with Copy(site, "during-alone") as path:
-        set_config(path, retention_hours=retention)
-        k = Kiosk(path)
-        _register_paced(k, new_cars(10, 700_000), pause)  # warm-up
-        out["alone"] = _register_paced(k, new_cars(n_alone, 700_100), pause)
-        k.database.close()
+    n_alone = max(10, min(n_alone, (free - 60) // 3))
     with Copy(site, "during-expiry") as path:
         set_config(path, retention_hours=retention)
         k = Kiosk(path)
-        _register_paced(k, new_cars(10, 700_000), pause)
+        _register_paced(k, new_cars(10, 700_000), pause)  # warm-up
+        alone = _register_paced(k, new_cars(n_alone, 700_100), pause)
         env = dict(os.environ, PYTHONUNBUFFERED="1")
         proc = subprocess.Popen([sys.executable, "-m", "kiosk", "--db", str(path), "--maintenance", "expire", "--json"],
                                 stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, env=env)
         time.sleep(0.3)  # let it start its first batch
-        out["during"] = _register_paced(k, new_cars(free - 20, 700_100), pause, until=lambda: proc.poll() is not None)
+        left = free - 20 - 2 * n_alone
+        during = _register_paced(k, new_cars(left, 710_000), pause, until=lambda: proc.poll() is not None)
         stdout, stderr = proc.communicate()
         if proc.returncode not in (0, 4):
             raise RuntimeError(f"kiosk --maintenance expire failed ({proc.returncode}): {stderr.strip()[:300]}")
+        after = _register_paced(k, new_cars(n_alone, 800_000), pause)
         k.database.close()
+    out = {"alone": Sample(alone.values + after.values), "during": during}
     log(f"  register during expiry: {len(out['during'].values)} cars registered while it ran")
     return {"alone": out["alone"], "during": out["during"], "expire_output": stdout[-2000:]}

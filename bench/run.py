@@ -86,7 +86,7 @@ def measure_scale(scale: float, n: int, ui_reps: int, only: tuple[str, ...] = ST
         "schema": lambda: schema_bench.measure(v100),
         "safety": lambda: _safety(site),
         "ui": lambda: _ui(site, ui_reps),
-        "during": lambda: lifecycle.register_during_expiry(site, meta, n_alone=max(50, n // 2)),
+        "during": lambda: lifecycle.register_during_expiry(site, meta, n_alone=max(50, n)),
     }
     r["step_seconds"] = {}
     for name, fn in steps.items():
