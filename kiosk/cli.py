@@ -100,7 +100,8 @@ def build_terminal(target, mode: str = "entry"):
 
     services = booth_services(Booth(database), receipts_dir=receipts_dir_for(target))
     booth_name = os.environ.get("KIOSK_BOOTH") or services.booth_name or socket.gethostname()
-    app = build_app(target=target, database=database, schema_version=version, services=services, mode=mode)
+    app = build_app(target=target, database=database, schema_version=version, services=services, mode=mode,
+                    read_spots_first=True)
     return app, announce(target, database, booth_name)
 
 

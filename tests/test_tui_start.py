@@ -154,6 +154,35 @@ async def test_alerts_still_start_when_the_first_spot_read_fails(target, databas
         assert "spot map not updated" in app.header_info.alert
 
 
+async def test_read_first_the_first_frame_shows_the_car_park_and_no_worker_repeats_the_read(clock):
+    spots = Spots(demo_cells(40))
+    reads = []
+    services = KioskServices(get_cells=lambda: reads.append(1) or spots(), refresh_seconds=HOUR, booth_name="Booth A")
+    app = build_app(services=services, clock=clock, freeze_gc=False, lifecycle_interval=None, read_spots_first=True)
+    assert reads == [1]  # read while the terminal was being built, before it started
+    frames = []
+    async with app.run_test(size=(80, 24)) as pilot:
+        app.screen.query_one(BoothHeader)  # composed: the first frame is drawn from what was read
+        frames.append(header(app))
+        await settle(app, pilot)
+        assert reads == [1]  # the next read waits for its timer
+        assert app.spots_version == 1 and app.spots_checked == 1
+    free = sum(c.state == "free" for c in demo_cells(40))
+    assert f"{free}/40 free" in frames[0]
+
+
+async def test_read_first_that_fails_is_read_again_in_a_worker_and_reported(clock):
+    def broken():
+        raise OSError("disk I/O error")
+
+    services = KioskServices(get_cells=broken, refresh_seconds=HOUR)
+    app = build_app(services=services, clock=clock, freeze_gc=False, lifecycle_interval=None, read_spots_first=True)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await settle(app, pilot)
+        assert "spot map not updated" in app.header_info.alert and "disk I/O error" in app.header_info.alert
+        assert "—/— free" in header(app)
+
+
 async def test_the_kiosk_theme_is_in_place_before_the_first_css_parse(monkeypatch):
     reparses = []
     original = Stylesheet.reparse
