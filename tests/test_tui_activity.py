@@ -12,6 +12,7 @@ from kiosk.booth import Booth
 from kiosk.tui.app import build_app
 from kiosk.tui.screens.activity import AUDIT_LIMIT, ActivityScreen
 from kiosk.tui.widgets.charts import OccupancyChart, RevenueChart, nice_ticks
+from tui_helpers import settle
 from tui_seed import fixed_runs, seed, until_ready
 
 
@@ -24,11 +25,6 @@ def make_app(target, database, booth, clock, mode="activity"):
     return build_app(target, database, "1.5.0", booth=booth, clock=clock, mode=mode, freeze_gc=False,
                      lifecycle_interval=None)
 
-
-async def settle(app, pilot, rounds: int = 3):
-    for _ in range(rounds):
-        await app.workers.wait_for_complete()
-        await pilot.pause()
 
 
 def text_of(app, selector: str) -> str:

@@ -5,17 +5,9 @@ from __future__ import annotations
 import pytest
 
 from kiosk.tui.app import build_app
-from kiosk.tui.widgets.booth_header import BoothHeader
+from tui_helpers import settle
 
 
-async def settle(app, pilot, rounds: int = 3):
-    for _ in range(rounds):
-        await app.workers.wait_for_complete()
-        await pilot.pause()
-
-
-def header(app) -> str:
-    return " ".join(str(app.screen.query_one(BoothHeader).render()).split())
 
 
 @pytest.mark.sqlite_only  # the disk probe is of the database file's folder

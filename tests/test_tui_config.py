@@ -14,6 +14,7 @@ from kiosk.tui.app import build_app
 from kiosk.tui.screens.configuration import ConfigurationScreen
 from kiosk.tui.screens.rate_dialog import RateDialog
 from kiosk.tui.widgets.booth_header import BoothHeader
+from tui_helpers import settle
 from tui_seed import seed, until_ready
 
 
@@ -32,11 +33,6 @@ def make_app(target, database, booth, clock, mode="config"):
     return build_app(target, database, "1.5.0", booth=booth, clock=clock, mode=mode, freeze_gc=False,
                      lifecycle_interval=None)
 
-
-async def settle(app, pilot, rounds: int = 3):
-    for _ in range(rounds):
-        await app.workers.wait_for_complete()
-        await pilot.pause()
 
 
 def text_of(app, selector: str) -> str:

@@ -12,6 +12,7 @@ from kiosk.tui.screens.entry import EntryScreen
 from kiosk.tui.screens.payment import PaymentScreen
 from kiosk.tui.services import booth_services
 from kiosk.tui.widgets.field_hint import FieldHint
+from tui_helpers import settle
 
 PHONE = "07400 123456"
 HOUR = 3600.0  # the spot feed never re-reads on its own during a test
@@ -30,12 +31,6 @@ def make_app(booth, target, database, clock, tmp_path):
 
     return make
 
-
-async def settle(app, pilot):
-    # A result message may start the next read (e.g. free counts after a registration): let both finish.
-    for _ in range(3):
-        await app.workers.wait_for_complete()
-        await pilot.pause()
 
 
 class Keys:

@@ -9,6 +9,7 @@ from textual.widgets._footer import FooterKey
 from kiosk.booth import Booth
 from kiosk.tui.app import SCREENS, build_app
 from kiosk.tui.services import booth_services
+from tui_helpers import settle
 
 HOUR = 3600.0
 
@@ -24,11 +25,6 @@ def assert_footer_whole(app, mode: str) -> None:
         region = keys[key].region
         assert region.width > 0 and region.right <= edge, f"{key} cut off in the {mode} footer: {region}"
 
-
-async def settle(app, pilot):
-    for _ in range(3):
-        await app.workers.wait_for_complete()
-        await pilot.pause()
 
 
 @pytest.mark.parametrize("mode", list(SCREENS))

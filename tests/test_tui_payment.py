@@ -19,6 +19,7 @@ from kiosk.tui.screens.receipt import ReceiptScreen
 from kiosk.tui.screens.refund import DepartedDialog, RefundDialog
 from kiosk.tui.services import booth_services
 from kiosk.tui.widgets.field_hint import FieldHint
+from tui_helpers import settle
 
 PHONE = "07400 123456"
 HOUR = 3600.0
@@ -46,11 +47,6 @@ def make_app(booth, target, database, clock, tmp_path):
 
     return make
 
-
-async def settle(app, pilot):
-    for _ in range(3):
-        await app.workers.wait_for_complete()
-        await pilot.pause()
 
 
 def text(app, selector: str) -> str:

@@ -22,6 +22,7 @@ from kiosk.tui.services import KioskServices
 from kiosk.tui.theme import KIOSK_THEME
 from kiosk.tui.widgets.booth_header import BoothHeader
 from kiosk.tui.widgets.spot_map import SpotMap
+from tui_helpers import settle, header
 
 HOUR = 3600.0  # timers that never fire by themselves during a test
 
@@ -44,14 +45,6 @@ def shell_app(spots, mode="map") -> KioskApp:
     return KioskApp(services, schema_version="1.6.0", clock=FixedClock("2026-11-24 14:32:00"), mode=mode)
 
 
-async def settle(app, pilot, rounds: int = 3):
-    for _ in range(rounds):
-        await app.workers.wait_for_complete()
-        await pilot.pause()
-
-
-def header(app) -> str:
-    return " ".join(str(app.screen.query_one(BoothHeader).render()).split())
 
 
 async def test_a_refresh_that_finds_nothing_new_leaves_the_map_alone():

@@ -9,6 +9,7 @@ from kiosk.booth import Booth
 from kiosk.tui.app import build_app
 from kiosk.tui.services import booth_services
 from kiosk.tui.widgets.recent_panel import RecentPanel
+from tui_helpers import settle
 
 PHONE = "07400 123456"
 HOUR = 3600.0
@@ -27,11 +28,6 @@ def make_app(booth, target, database, clock, tmp_path):
 
     return make
 
-
-async def settle(app, pilot):
-    for _ in range(3):
-        await app.workers.wait_for_complete()
-        await pilot.pause()
 
 
 def panel_text(app) -> str:

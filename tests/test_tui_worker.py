@@ -14,7 +14,7 @@ from kiosk.booth import Booth
 from kiosk.models import LifecycleRun, Vehicle
 from kiosk.tui.app import build_app
 from kiosk.tui.lifecycle_worker import LifecycleWorker
-from kiosk.tui.widgets.booth_header import BoothHeader
+from tui_helpers import settle, header
 from tui_seed import seed
 
 HOUR = 3600.0  # an interval that never fires during a test: runs are started explicitly
@@ -33,18 +33,10 @@ def make_app(target, database, booth, clock, interval=None, jobs=None):
     return app
 
 
-async def settle(app, pilot, rounds: int = 3):
-    for _ in range(rounds):
-        await app.workers.wait_for_complete()
-        await pilot.pause()
-
 
 def text_of(app, selector: str) -> str:
     return str(app.screen.query_one(selector, Static).render())
 
-
-def header(app) -> str:
-    return " ".join(str(app.screen.query_one(BoothHeader).render()).split())
 
 
 async def wait_until(pilot, condition, rounds: int = 1000):
