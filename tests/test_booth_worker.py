@@ -169,8 +169,9 @@ BOOTH = textwrap.dedent("""
 """ % FUTURE)
 
 
-def run_worker_with(db_path, go, booth_arrives: bool):
-    worker = subprocess.Popen([sys.executable, "-c", WORKER, str(db_path), str(go)], stdout=subprocess.PIPE,
+def run_worker_with(db_path, go, booth_arrives: bool, script: str = WORKER):
+    """`script` holds the lock ('holding') until `go` exists; a booth, if it arrives, is waiting by then."""
+    worker = subprocess.Popen([sys.executable, "-c", script, str(db_path), str(go)], stdout=subprocess.PIPE,
                               stderr=subprocess.PIPE, text=True)
     try:
         assert worker.stdout.readline().strip() == "holding", worker.stderr.read()
@@ -251,27 +252,8 @@ def test_a_booth_that_starts_waiting_mid_statement_interrupts_the_batch(old_clos
                                                                        booth_arrives):
     Booth(database).update_config(expiry_batch_size=N_OLD)  # the first statement would take every row
     database.close()
-    go = tmp_path / "go"
-    worker = subprocess.Popen([sys.executable, "-c", INSIDE, str(db_path), str(go)], stdout=subprocess.PIPE,
-                              stderr=subprocess.PIPE, text=True)
-    try:
-        assert worker.stdout.readline().strip() == "holding", worker.stderr.read()
-        booth = None
-        if booth_arrives:
-            booth = subprocess.Popen([sys.executable, "-c", BOOTH, str(db_path)], stdout=subprocess.PIPE,
-                                     stderr=subprocess.PIPE, text=True)
-            probe = intent.Probe(connect_for_probe(db_path))
-            until(probe.booth_waiting)
-            probe.close()
-        go.touch()
-        out, err = worker.communicate(timeout=120)
-        assert worker.returncode == 0, err
-        if booth is not None:
-            assert booth.wait(timeout=120) == 0
-    finally:
-        if worker.poll() is None:
-            worker.kill()
-    assert out.split()[-3:-1] == ["done", str(N_OLD)]
+    status_rows_batches = run_worker_with(db_path, tmp_path / "go", booth_arrives, script=INSIDE)[1:]
+    assert status_rows_batches[:2] == ["done", str(N_OLD)]
     database.connect(reuse_if_open=True)
     expire_rows = [a.id for a in AuditLog.select().where(AuditLog.action == "expire")]
     assert sum(1 for _ in expire_rows) >= 1
@@ -279,7 +261,7 @@ def test_a_booth_that_starts_waiting_mid_statement_interrupts_the_batch(old_clos
         assert AuditLog.get(AuditLog.action == "entry").id < min(expire_rows)
         assert Vehicle.get(Vehicle.number_plate == "NEW1AAA").purged_at is None
     else:
-        assert out.split()[-1] == "1"
+        assert status_rows_batches[2] == "1"
     assert Vehicle.select().where(Vehicle.purged_at.is_null(False)).count() == N_OLD
     assert_consistent(database)
 
