@@ -14,7 +14,14 @@ TEST_STAMP := $(TEST_VENV)/.installed
 KIOSK_DB ?= kiosk.db
 export KIOSK_DB
 
-.PHONY: run test test-sqlite test-pg bench clean
+.PHONY: run test test-sqlite test-pg bench clean bytecode
+
+# The kiosk's bytecode, as an installed package has it (pip compiles a wheel's modules at
+# install). An editable install compiles on first import, and where PYTHONDONTWRITEBYTECODE is
+# set it never keeps the result: every start then compiled ~60 modules again (30-90 ms,
+# docs/performance.md). Quick when nothing changed; a stale file is simply not used.
+bytecode: $(STAMP)
+	@$(BIN)/python -m compileall -q kiosk bench
 
 $(STAMP): pyproject.toml Makefile
 	$(PYTHON) -m venv --clear $(VENV)
@@ -34,7 +41,7 @@ $(TEST_STAMP): pyproject.toml Makefile
 
 ## Set everything up and start the kiosk on the embedded SQLite database
 ## (or on the server a postgresql:// KIOSK_DB names, with its driver installed).
-run: $(STAMP)
+run: $(STAMP) bytecode
 	@case "$(KIOSK_DB)" in postgres://*|postgresql://*) $(MAKE) --no-print-directory $(VENV)/.postgres ;; esac
 	$(BIN)/kiosk --db "$(KIOSK_DB)"
 
@@ -62,7 +69,7 @@ test-pg: $(TEST_STAMP)
 ## the first time) and run every benchmark figure; prints the table and writes
 ## bench/results/latest.md and latest.json. About 10-12 minutes on 2 cores.
 ## Runs in the booth's environment (.venv): what a SQLite booth starts is what is timed.
-bench: $(STAMP)
+bench: $(STAMP) bytecode
 	$(BIN)/python -m bench.run $(BENCH_ARGS)
 
 clean:

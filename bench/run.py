@@ -233,7 +233,8 @@ def main(argv=None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--scales", default="0.1,1", help="comma-separated site scales, smallest first (default 0.1,1)")
     parser.add_argument("--n", type=int, default=200, help="repetitions of each per-car figure (default 200)")
-    parser.add_argument("--ui-reps", type=int, default=5, help="process starts per side for the TUI figure (default 5)")
+    parser.add_argument("--ui-reps", type=int, default=9,
+                        help="process starts per side for the TUI figure, alternating with the baseline (default 9)")
     parser.add_argument("--out", type=Path, help="where latest.md/latest.json go (default: bench/results for a full "
                         "run, bench/data/results for a partial one, so the committed results stay whole)")
     parser.add_argument("--only", default=",".join(STEPS),
