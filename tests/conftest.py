@@ -173,6 +173,14 @@ def database(target, clock):
     db.close()
 
 
+@pytest.fixture
+def booth(database, clock):
+    """The business layer on the test database and the fixed clock."""
+    from kiosk.booth import Booth
+
+    return Booth(database, clock)
+
+
 @dataclass
 class CliResult:
     code: int

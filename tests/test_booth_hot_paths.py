@@ -19,10 +19,6 @@ from dbcheck import q
 PHONE = "07400 123456"
 
 
-@pytest.fixture
-def booth(database, clock):
-    return Booth(database, clock)
-
 
 @pytest.fixture
 def statements(database):

@@ -14,10 +14,6 @@ from kiosk.models import AuditLog, AuditLogArchive, LifecycleRun, Payment, Vehic
 PHONE = "07400 123456"
 
 
-@pytest.fixture
-def booth(database, clock):
-    return Booth(database, clock)
-
 
 fk_and_integrity = assert_consistent
 

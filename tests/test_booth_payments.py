@@ -6,15 +6,11 @@ from decimal import Decimal
 
 import pytest
 
-from kiosk.booth import Booth, BoothError
+from kiosk.booth import BoothError
 from kiosk.models import AuditLog, ParkingSpot, Payment, Stay, Vehicle
 
 PHONE = "07400 123456"
 
-
-@pytest.fixture
-def booth(database, clock):
-    return Booth(database, clock)
 
 
 @pytest.fixture

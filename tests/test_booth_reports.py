@@ -5,14 +5,10 @@ from decimal import Decimal
 
 import pytest
 
-from kiosk.booth import Booth, BoothError
+from kiosk.booth import BoothError
 
 PHONE = "07400 123456"
 
-
-@pytest.fixture
-def booth(database, clock):
-    return Booth(database, clock)
 
 
 def test_occupancy_by_type(booth):

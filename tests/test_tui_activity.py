@@ -5,7 +5,6 @@ from __future__ import annotations
 
 from decimal import Decimal
 
-import pytest
 from textual.widgets import DataTable, Select, Static
 
 from kiosk.booth import Booth
@@ -15,10 +14,6 @@ from kiosk.tui.widgets.charts import OccupancyChart, RevenueChart, nice_ticks
 from tui_helpers import settle
 from tui_seed import fixed_runs, seed, until_ready
 
-
-@pytest.fixture
-def booth(database, clock):
-    return Booth(database, clock)
 
 
 def make_app(target, database, booth, clock, mode="activity"):

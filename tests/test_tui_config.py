@@ -24,10 +24,6 @@ def _no_debounce(monkeypatch):
     monkeypatch.setattr(ConfigurationScreen, "PREVIEW_DELAY", 0)
 
 
-@pytest.fixture
-def booth(database, clock):
-    return Booth(database, clock)
-
 
 def make_app(target, database, booth, clock, mode="config"):
     return build_app(target, database, "1.5.0", booth=booth, clock=clock, mode=mode, freeze_gc=False,

@@ -18,10 +18,6 @@ PHONE = "07400 123456"
 HOUR = 3600.0  # the spot feed never re-reads on its own during a test
 
 
-@pytest.fixture
-def booth(database, clock):
-    return Booth(database, clock)
-
 
 @pytest.fixture
 def make_app(booth, target, database, clock, tmp_path):

@@ -25,10 +25,6 @@ PHONE = "07400 123456"
 HOUR = 3600.0
 
 
-@pytest.fixture
-def booth(database, clock):
-    return Booth(database, clock)
-
 
 @pytest.fixture
 def parked(booth, clock):

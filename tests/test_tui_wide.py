@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import pytest
 
-from kiosk.booth import Booth
 from kiosk.tui.app import build_app
 from kiosk.tui.services import booth_services
 from kiosk.tui.widgets.recent_panel import RecentPanel
@@ -14,10 +13,6 @@ from tui_helpers import settle
 PHONE = "07400 123456"
 HOUR = 3600.0
 
-
-@pytest.fixture
-def booth(database, clock):
-    return Booth(database, clock)
 
 
 @pytest.fixture

@@ -10,7 +10,6 @@ import threading
 import pytest
 from textual.widgets import Static
 
-from kiosk.booth import Booth
 from kiosk.models import LifecycleRun, Vehicle
 from kiosk.tui.app import build_app
 from kiosk.tui.lifecycle_worker import LifecycleWorker
@@ -19,10 +18,6 @@ from tui_seed import seed
 
 HOUR = 3600.0  # an interval that never fires during a test: runs are started explicitly
 
-
-@pytest.fixture
-def booth(database, clock):
-    return Booth(database, clock)
 
 
 def make_app(target, database, booth, clock, interval=None, jobs=None):
