@@ -21,6 +21,7 @@ class Stay(BaseModel):
     closed_reason = pw.TextField(null=True)
     created_at = UtcDateTimeField(constraints=NOW)
     updated_at = UtcDateTimeField(constraints=NOW)
+    note = pw.TextField(null=True)  # 1.8.0: free text, personal data, expires with the stay
 
     class Meta:
         table_name = "stays"

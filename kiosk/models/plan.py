@@ -42,6 +42,8 @@ class SystemConfig(BaseModel):
     currency_symbol = pw.TextField(default="£")
     expiry_batch_size = pw.IntegerField(default=500)
     archive_batch_size = pw.IntegerField(default=1000)
+    time_zone = pw.TextField(default="")  # 1.8.0: '' is the machine's zone
+    backup_window_days = pw.IntegerField(default=7)  # 1.8.0
 
     class Meta:
         table_name = "system_config"
