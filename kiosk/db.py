@@ -11,10 +11,11 @@ import re
 import sys
 from dataclasses import dataclass
 from pathlib import Path
-from urllib.parse import urlsplit
+from urllib.parse import quote, urlencode, urlsplit
 
 import peewee as pw
 
+from . import owner_only
 from .errors import DatabaseTargetError, KioskError
 
 DEFAULT_TARGET = "kiosk.db"
@@ -36,6 +37,32 @@ PG_CONNECT_TIMEOUT_S = 5
 APPLICATION_NAME_MAX = 63
 
 db_proxy = pw.DatabaseProxy()
+
+
+def sqlite_uri(path: Path | str, **params: str) -> str:
+    """A SQLite URI (`file:` + parameters) naming exactly the file at `path`.
+
+    SQLite percent-decodes the path and ends it at '?' or '#': every byte but
+    letters, digits, '-._~' and '/' is percent-encoded, so a name with spaces, '#',
+    '?', '%', a newline or non-ASCII (any bytes the file system allows) stays that file.
+    """
+    encoded = quote(os.fsencode(Path(path).absolute()), safe="/")
+    query = urlencode(params, quote_via=quote)
+    return f"file://{encoded}" + (f"?{query}" if query else "")
+
+
+class OwnerOnlySqliteDatabase(pw.SqliteDatabase):
+    """A SQLite file opened read-write: created owner-only, or tightened, before each connection
+    (see kiosk.owner_only)."""
+
+    def _connect(self):
+        owner_only.prepare_sqlite(Path(self.database))
+        return super()._connect()
+
+
+def sqlite_database(path: Path, **pragmas) -> pw.SqliteDatabase:
+    """The kiosk's read-write connection settings on a SQLite file (PRAGMAs overridable)."""
+    return OwnerOnlySqliteDatabase(str(path), pragmas={**SQLITE_PRAGMAS, **pragmas}, timeout=BUSY_TIMEOUT_MS / 1000)
 
 
 class DatabaseUnavailable(KioskError):
@@ -184,10 +211,11 @@ def connect(target: Target, readonly: bool = False, role: str | None = None, bin
     """
     if target.is_sqlite and readonly:
         db: pw.Database = pw.SqliteDatabase(
-            f"file:{target.path}?mode=ro", uri=True, pragmas={"busy_timeout": BUSY_TIMEOUT_MS}
+            sqlite_uri(target.path, mode="ro"), uri=True, pragmas={"busy_timeout": BUSY_TIMEOUT_MS}
         )
     elif target.is_sqlite:
-        db = pw.SqliteDatabase(str(target.path), pragmas=dict(SQLITE_PRAGMAS), timeout=BUSY_TIMEOUT_MS / 1000)
+        owner_only.tighten_all(target.path)
+        db = sqlite_database(target.path)
     else:
         db = _connect_postgresql(target, readonly, role)
     if bind and not readonly:  # a read-only look never rebinds the models away from the working database

@@ -23,6 +23,8 @@ from typing import Iterator
 
 import peewee as pw
 
+from .. import owner_only
+
 SHARED_TRIES = 50  # x 0.2 ms: a probe holds the exclusive lock for two system calls only
 BUSY = (errno.EAGAIN, errno.EACCES)
 
@@ -48,7 +50,7 @@ def _open(db: pw.Database) -> int | None:
     if path is None:
         return None
     try:
-        return os.open(intent_path(path), os.O_RDWR | os.O_CREAT | os.O_CLOEXEC, 0o600)
+        return owner_only.open_file(intent_path(path), os.O_RDWR | os.O_CLOEXEC)
     except OSError:  # e.g. another user's file: the booth writes without announcing itself
         return None
 

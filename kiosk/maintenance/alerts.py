@@ -14,6 +14,7 @@ from typing import Callable
 
 import peewee as pw
 
+from .. import owner_only
 from ..clock import Clock, SystemClock
 from ..db import Target
 from ..schema import runner
@@ -55,7 +56,7 @@ def collect_alerts(
     """Everything an operator should know now, worst first."""
     files = files or load_migrations()
     clock = clock or SystemClock()
-    out: list[Alert] = []
+    out: list[Alert] = exposure_alerts(target)
     if database is not None:
         out += _schema_alerts(target, database, files)
         out += _run_alerts(database)
@@ -76,6 +77,21 @@ def collect_alerts(
         dumps = pg_dump.list_backups(target)
         out += _backup_alerts(dumps[-1] if dumps else None, True, clock)
     return sorted(out, key=lambda a: LEVELS.index(a.level))
+
+
+def exposure_alerts(target: Target) -> list[Alert]:
+    """Files with personal data (database, side files, backups, receipts) that other users may read."""
+    if target.is_sqlite:
+        paths = owner_only.private_paths(target.path, backup.backups_dir(target.path))
+    else:
+        paths = owner_only.private_paths(None, pg_dump.backups_dir(target))
+    found = owner_only.exposed(paths)
+    if not found:
+        return []
+    shown = ", ".join(f"{p} ({mode:04o})" for p, mode in found[:3]) + (f" and {len(found) - 3} more" if len(found) > 3 else "")
+    return [Alert("error", "files_exposed",
+                  f"other users can read personal data: {shown}: make them owner-only (chmod go-rwx; "
+                  "the kiosk and maintenance tighten them when they open the database)")]
 
 
 def _schema_alerts(target: Target, database: pw.Database, files) -> list[Alert]:

@@ -5,7 +5,7 @@ WAL; SQLite's online backup API copies a consistent snapshot. The row counts
 are read in the same read transaction the backup copies, so the copy must match
 them exactly. The copy is written under a hidden temporary name and renamed
 only once verified, so an interrupted run never leaves a file that looks like
-a backup. Backups hold personal data: owner-only (0600), and rotated.
+a backup. Backups hold personal data: owner-only (0600, folder 0700), and rotated.
 """
 
 from __future__ import annotations
@@ -21,6 +21,7 @@ from typing import Callable
 
 from ..clock import Clock, SystemClock
 from ..errors import KioskError
+from .. import owner_only
 from . import facts
 
 DEFAULT_KEEP = 10
@@ -53,7 +54,7 @@ class Backup:
 
 
 def backups_dir(db_path: Path) -> Path:
-    return db_path.parent / "backups"
+    return owner_only.backups_dir(db_path)
 
 
 def _name_re(stem: str) -> re.Pattern:
@@ -102,15 +103,15 @@ def take_backup(
         raise BackupFailed(f"{final} already exists: choose another --out file (a backup never overwrites)")
     folder = final.parent
     if out is None:
-        folder.mkdir(mode=0o700, exist_ok=True)
+        owner_only.make_dir(folder)
         _remove_partials(folder)
     elif not folder.is_dir():
         raise BackupFailed(f"folder {folder} does not exist: create it or choose another --out file")
     tmp = folder / f".{final.name}.partial"
     try:
+        source = _source_counts(db_path)
         counts = _copy(db_path, tmp, progress)
-        verify_copy(tmp, counts)
-        os.chmod(tmp, 0o600)
+        verify_copy(tmp, counts, source=source)
         os.replace(tmp, final)
     except BaseException as exc:  # incl. Ctrl-C: never leave a half file behind
         for p in (tmp, tmp.with_name(tmp.name + "-journal")):
@@ -121,14 +122,26 @@ def take_backup(
         if isinstance(exc, OSError) and not isinstance(exc, KioskError):
             raise BackupFailed(f"cannot write the backup in {folder}: {exc.strerror or exc}") from None
         raise
+    if out is None:
+        for p in list_backups(db_path):  # older backups, from before they were kept owner-only
+            owner_only.tighten(p)
     removed = rotate(db_path, keep, protect=protect) if out is None else []
     return Backup(final, version, counts, final.stat().st_size, time.perf_counter() - started, removed)
 
 
+def _source_counts(db_path: Path) -> dict[str, int]:
+    """The database's rows, read on their own before the copy: the check of the check."""
+    conn = facts.open_ro(db_path)
+    try:
+        return facts.row_counts(conn)
+    finally:
+        conn.close()
+
+
 def _copy(db_path: Path, tmp: Path, progress: Progress | None) -> dict[str, int]:
     # Created 0600 before SQLite opens it, so the copy is never readable by others.
-    os.close(os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600))
-    src = sqlite3.connect(f"file:{db_path}?mode=ro", uri=True, isolation_level=None, timeout=5)
+    owner_only.create_new(tmp)
+    src = facts.open_ro(db_path)
     dst = sqlite3.connect(tmp, isolation_level=None)
     try:
         src.execute("BEGIN")  # one read snapshot for the counts and the copy
@@ -148,8 +161,9 @@ def _copy(db_path: Path, tmp: Path, progress: Progress | None) -> dict[str, int]
         src.close()
 
 
-def verify_copy(path: Path, expected: dict[str, int] | None = None) -> dict[str, int]:
-    """integrity_check, and the row counts equal to `expected`; returns the counts."""
+def verify_copy(path: Path, expected: dict[str, int] | None = None, *, source: dict[str, int] | None = None) -> dict[str, int]:
+    """integrity_check, the row counts equal to `expected` (read in the snapshot copied), and no
+    table empty or missing that has rows in `source` (the database read on its own); returns the counts."""
     with open(path, "rb") as fh:
         head = fh.read(len(b"SQLite format 3\x00"))
     if head != b"SQLite format 3\x00":
@@ -161,6 +175,12 @@ def verify_copy(path: Path, expected: dict[str, int] | None = None) -> dict[str,
     if expected is not None and counts != expected:
         diff = [f"{t}: {expected.get(t)} -> {counts.get(t)}" for t in sorted(set(expected) | set(counts)) if expected.get(t) != counts.get(t)]
         raise BackupFailed(f"the backup's row counts differ from the database's ({'; '.join(diff)})")
+    lost = sorted(t for t, n in (source or {}).items() if n > 0 and not counts.get(t))
+    if lost:
+        raise BackupFailed(
+            f"the backup has no rows in {', '.join(lost)} where the database has "
+            f"{', '.join(str(source[t]) for t in lost)}: it is not a copy of the database; nothing was kept"
+        )
     return counts
 
 

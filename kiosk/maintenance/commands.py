@@ -121,6 +121,7 @@ def check_cmd(ctx: click.Context, as_json: bool) -> int:
     target = ctx.obj["target"]
     _need_database(target)
     files = runner.migration_files()
+    exposed = alerts.exposure_alerts(target)  # as found: opening the database tightens it
     database = connect(target)
     started = time.perf_counter()
     run = RunRecord(command="check", started_at=to_sqlite_text(SystemClock().now()))
@@ -132,6 +133,7 @@ def check_cmd(ctx: click.Context, as_json: bool) -> int:
             run.from_version = run.to_version = format_version(st.schema_version)
             v = validate.validate(database, files, st.schema_version)
             v.findings[:0] = [validate.Finding("error", "history", f) for f in st.findings]
+            v.findings[:0] = [validate.Finding(a.level, a.code, a.message) for a in exposed]
             run.rows_after = v.rows_after
             run.findings = [f.to_json() for f in v.findings]
             run.outcome = "failed" if any(f.level != "info" for f in v.findings) else "ok"

@@ -7,6 +7,8 @@ import shutil
 import sqlite3
 from pathlib import Path
 
+from ..db import sqlite_uri
+
 MIB = 1024 * 1024
 # Headroom on top of 2 x the database: SQLite's temp files, the journal, the run record.
 DISK_MARGIN_BYTES = 16 * MIB
@@ -85,5 +87,27 @@ def human(n: int | None) -> str:
 
 
 def open_ro(path: Path) -> sqlite3.Connection:
-    """Open a SQLite file read-only, no writes at all (not even a WAL switch)."""
-    return sqlite3.connect(f"file:{path}?mode=ro", uri=True, isolation_level=None, timeout=5)
+    """Open a SQLite file read-only, no writes at all (not even a WAL switch).
+
+    Checks that SQLite opened exactly that file: counts read from any other would
+    "verify" a backup of the wrong (or an empty) database.
+    """
+    conn = sqlite3.connect(sqlite_uri(path, mode="ro"), uri=True, isolation_level=None, timeout=5)
+    try:
+        opened = opened_file(conn)
+        if opened is None or not os.path.samefile(opened, path):
+            raise sqlite3.OperationalError(f"SQLite opened {opened!r} instead of {str(path)!r}")
+    except BaseException:
+        conn.close()
+        raise
+    return conn
+
+
+def opened_file(conn: sqlite3.Connection) -> str | None:
+    """The file a connection's main database is, as SQLite names it (any bytes the file system allows)."""
+    conn.text_factory = os.fsdecode
+    try:
+        row = conn.execute("PRAGMA database_list").fetchone()
+    finally:
+        conn.text_factory = str
+    return row[2] if row and row[2] else None

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import contextlib
+import os
 import shutil
 import time
 from dataclasses import dataclass, field
@@ -11,7 +12,8 @@ from pathlib import Path
 import peewee as pw
 
 from ..clock import Clock, SystemClock, to_sqlite_text
-from ..db import SQLITE_PRAGMAS, BUSY_TIMEOUT_MS, Target, resolve_target
+from .. import owner_only
+from ..db import Target, resolve_target, sqlite_database
 from ..errors import KioskError
 from ..schema import runner
 from ..schema.files import MigrationFile, Version, format_version
@@ -149,15 +151,12 @@ def _rehearse(
 
 @contextlib.contextmanager
 def _sqlite_scratch(target: Target, taken: backup.Backup | None):
-    folder = backup.backups_dir(target.path)
-    folder.mkdir(mode=0o700, exist_ok=True)
+    folder = owner_only.make_dir(backup.backups_dir(target.path))
     copy = folder / f".rehearsal-{target.path.name}"
+    os.close(owner_only.open_file(copy, os.O_WRONLY | os.O_TRUNC))  # owner-only before a byte is copied
     if taken is not None:
         shutil.copyfile(taken.path, copy)
-    else:
-        copy.write_bytes(b"")
-    copy.chmod(0o600)
-    db = pw.SqliteDatabase(str(copy), pragmas=dict(SQLITE_PRAGMAS), timeout=BUSY_TIMEOUT_MS / 1000)
+    db = sqlite_database(copy)
     try:
         yield resolve_target(str(copy)), db
     finally:

@@ -33,6 +33,7 @@ from urllib.parse import unquote, urlsplit, urlunsplit
 
 import peewee as pw
 
+from .. import owner_only
 from ..clock import Clock, SystemClock
 from ..db import Target, application_name
 from ..errors import KioskError
@@ -144,7 +145,7 @@ def take(target: Target, database: pw.Database, version: str, *, out: Path | Non
         raise BackupFailed(f"{final} already exists: choose another --out file (a backup never overwrites)")
     folder = final.parent
     if out is None:
-        folder.mkdir(mode=0o700, parents=True, exist_ok=True)
+        owner_only.make_dir(folder, parents=True)
         for p in folder.glob(".*.partial"):
             with contextlib.suppress(OSError):
                 p.unlink()
@@ -153,7 +154,7 @@ def take(target: Target, database: pw.Database, version: str, *, out: Path | Non
     tmp = folder / f".{final.name}.partial"
     url, env = _conn(target)
     try:
-        os.close(os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600))
+        owner_only.create_new(tmp)
         with database.atomic():
             database.execute_sql("SET TRANSACTION ISOLATION LEVEL REPEATABLE READ, READ ONLY")
             snapshot = database.execute_sql("SELECT pg_export_snapshot()").fetchone()[0]
@@ -165,7 +166,6 @@ def take(target: Target, database: pw.Database, version: str, *, out: Path | Non
             diff = [f"{t}: {counts.get(t)} -> {found.counts.get(t)}" for t in sorted(set(counts) | set(found.counts))
                     if counts.get(t) != found.counts.get(t)]
             raise BackupFailed(f"the dump's row counts differ from the database's ({'; '.join(diff)})")
-        os.chmod(tmp, 0o600)
         os.replace(tmp, final)
     except BaseException as exc:  # incl. Ctrl-C: never leave a half file behind
         with contextlib.suppress(OSError):
@@ -175,6 +175,9 @@ def take(target: Target, database: pw.Database, version: str, *, out: Path | Non
         if isinstance(exc, OSError) and not isinstance(exc, KioskError):
             raise BackupFailed(f"cannot write the backup in {folder}: {exc.strerror or exc}") from None
         raise
+    if out is None:
+        for p in list_backups(target):  # older dumps, from before they were kept owner-only
+            owner_only.tighten(p)
     removed = rotate(target, keep, protect=protect) if out is None else []
     return Backup(final, version, counts, final.stat().st_size, time.perf_counter() - started, removed)
 

@@ -14,6 +14,7 @@ from typing import Callable, Iterator
 
 import peewee as pw
 
+from .. import owner_only as private
 from ..db import Target
 from ..errors import KioskError, UsageError
 from ..schema import runner
@@ -109,10 +110,7 @@ def ensure_writable(target: Target) -> None:
 
 def owner_only(db_path) -> None:
     """The database holds personal data: readable by its owner only, like its backups."""
-    for p in (db_path, db_path.with_name(db_path.name + "-wal"), db_path.with_name(db_path.name + "-shm")):
-        with contextlib.suppress(OSError):
-            if p.exists() and p.stat().st_mode & 0o077:
-                p.chmod(0o600)
+    private.tighten_all(db_path)
 
 
 def check_history(target: Target, database: pw.Database | None, files: list[MigrationFile], pre: Preflight) -> runner.Status:

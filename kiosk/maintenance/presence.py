@@ -33,6 +33,7 @@ from typing import Iterator
 
 import peewee as pw
 
+from .. import owner_only
 from ..clock import SystemClock, to_sqlite_text
 from ..db import Target
 from ..errors import KioskError
@@ -63,7 +64,7 @@ def presence_path(db_path: Path) -> Path:
 
 
 def info_dir(db_path: Path) -> Path:
-    return db_path.with_name(db_path.name + ".presence.d")
+    return owner_only.info_dir(db_path)
 
 
 @contextlib.contextmanager
@@ -84,7 +85,7 @@ def announce(target: Target, database: pw.Database | None, booth_name: str) -> I
             with contextlib.suppress(Exception):  # a lost session has dropped the lock already
                 database.execute_sql("SELECT pg_advisory_unlock_shared(%s)", (PRESENCE_KEY,))
         return
-    fd = os.open(presence_path(target.path), os.O_RDWR | os.O_CREAT, 0o600)
+    fd = owner_only.open_file(presence_path(target.path))
     info = None
     try:
         try:
@@ -96,9 +97,10 @@ def announce(target: Target, database: pw.Database | None, booth_name: str) -> I
                 f"maintenance is running on {target.describe()}: wait for it to finish, then start the kiosk again"
             ) from None
         folder = info_dir(target.path)
-        folder.mkdir(mode=0o700, exist_ok=True)
+        owner_only.make_dir(folder)
         info = folder / f"{me.host}-{me.pid}.json"
-        info.write_text(json.dumps(me.__dict__))
+        with os.fdopen(owner_only.open_file(info, os.O_WRONLY | os.O_TRUNC), "w") as fh:
+            fh.write(json.dumps(me.__dict__))
         yield me
     finally:
         if info is not None:
@@ -143,7 +145,7 @@ def exclusive(target: Target, database: pw.Database | None = None) -> Iterator[l
             with contextlib.suppress(Exception):
                 database.execute_sql("SELECT pg_advisory_unlock(%s)", (PRESENCE_KEY,))
         return
-    fd = os.open(presence_path(target.path), os.O_RDWR | os.O_CREAT, 0o600)
+    fd = owner_only.open_file(presence_path(target.path))
     try:
         try:
             fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)

@@ -20,7 +20,8 @@ from pathlib import Path
 import peewee as pw
 
 from ..clock import Clock, SystemClock, to_sqlite_text
-from ..db import SQLITE_MAGIC, Target
+from .. import owner_only
+from ..db import SQLITE_MAGIC, Target, sqlite_database, sqlite_uri
 from ..errors import KioskError
 from ..schema import history, runner
 from ..schema.files import MigrationFile, format_version
@@ -61,7 +62,7 @@ def inspect_backup(path: Path, files: list[MigrationFile]) -> Inspected:
         counts = facts.checked_counts(path)
     except facts.Unsound as exc:
         raise BadBackup(f"{path} {exc}: choose another (older) backup") from None
-    db = pw.SqliteDatabase(f"file:{path}?mode=ro", uri=True)
+    db = pw.SqliteDatabase(sqlite_uri(path, mode="ro"), uri=True)
     try:
         applied = history.read_history(db, files)
     finally:
@@ -161,15 +162,14 @@ def _safety_copy(target: Target, version: str | None, pre: preflight.Preflight, 
         pre.add("backup", True, f"current database kept aside as {pre.taken.path} (verified)")
     except backup.BackupFailed as exc:
         # A damaged database cannot be backed up through SQLite: keep its bytes as they are.
-        folder = backup.backups_dir(target.path)
-        folder.mkdir(mode=0o700, exist_ok=True)
+        folder = owner_only.make_dir(backup.backups_dir(target.path))
         stamp = clock.now().strftime("%Y%m%dT%H%M%SZ")
         raw = folder / f"{target.path.stem}-{stamp}-damaged-pre-restore.db"
         for suffix in ("", "-wal"):
             src = Path(f"{target.path}{suffix}")
             if src.exists():
+                os.close(owner_only.open_file(f"{raw}{suffix}", os.O_WRONLY))  # owner-only before a byte is copied
                 shutil.copyfile(src, f"{raw}{suffix}")
-                os.chmod(f"{raw}{suffix}", 0o600)
         pre.add("backup", True, f"current database is damaged ({exc}); its files were copied as they are to {raw}")
 
 
@@ -178,7 +178,7 @@ def _replace(db_path: Path, found: Inspected, progress) -> None:
     for p in (tmp, Path(f"{tmp}-journal")):
         with contextlib.suppress(FileNotFoundError):
             p.unlink()
-    os.close(os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600))
+    owner_only.create_new(tmp)
     try:
         src = facts.open_ro(found.path)
         dst = sqlite3.connect(tmp, isolation_level=None)
@@ -224,7 +224,7 @@ def _drop_wal(db_path: Path) -> None:
 def _record_after(target: Target, database: pw.Database | None, run: RunRecord) -> str:
     if database is not None or not target.exists():
         return record(target, database, run)
-    db = pw.SqliteDatabase(str(target.path), pragmas={"journal_mode": "wal", "busy_timeout": 5000})
+    db = sqlite_database(target.path)
     try:
         return record(target, db, run)
     finally:

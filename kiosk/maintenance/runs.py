@@ -15,6 +15,7 @@ from pathlib import Path
 
 import peewee as pw
 
+from .. import owner_only
 from ..clock import to_sqlite_text
 from ..db import Target
 
@@ -47,7 +48,7 @@ def fallback_log(target: Target) -> Path | None:
 
     folder = backups_dir(target)
     try:
-        folder.mkdir(mode=0o700, parents=True, exist_ok=True)
+        owner_only.make_dir(folder, parents=True)
     except OSError:
         return None
     return folder / f"{dbname(target)}.maintenance.jsonl"
@@ -103,7 +104,7 @@ def record(target: Target, database: pw.Database | None, run: RunRecord, *, in_d
     if log is None:
         return "not recorded (no maintenance_runs table)"
     try:
-        fd = os.open(log, os.O_WRONLY | os.O_APPEND | os.O_CREAT, 0o600)
+        fd = owner_only.open_file(log, os.O_WRONLY | os.O_APPEND)
         with os.fdopen(fd, "a") as fh:
             fh.write(json.dumps(run.to_json()) + "\n")
         return str(log)

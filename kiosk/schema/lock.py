@@ -14,6 +14,7 @@ import os
 import time
 from pathlib import Path
 
+from .. import owner_only
 from ..errors import KioskError
 
 
@@ -29,7 +30,7 @@ def lock_path(db_path: Path) -> Path:
 def file_lock(db_path: Path, wait_seconds: float = 60.0, on_wait=None):
     """Hold an exclusive flock beside the database; wait up to `wait_seconds`."""
     path = lock_path(db_path)
-    fd = os.open(path, os.O_RDWR | os.O_CREAT, 0o600)
+    fd = owner_only.open_file(path)
     try:
         deadline = time.monotonic() + wait_seconds
         told = False

@@ -17,6 +17,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, TypeVar
 
+from .. import owner_only
 from .spot_feed import Row, SpotFeed
 from .widgets.formats import clock_text, span_text
 from .widgets.spot_cells import SpotCell
@@ -115,14 +116,15 @@ def spot_details_text(booth: Booth, spot: str) -> str:
 
 def receipts_dir_for(target) -> Path:
     """`receipts/` beside a SQLite file; for a server database, in the working directory."""
-    path = getattr(target, "path", None)
-    return (Path(path).resolve().parent if path else Path.cwd()) / "receipts"
+    return owner_only.receipts_dir(getattr(target, "path", None))
 
 
 def booth_services(booth: Booth, *, receipts_dir: Path | None = None, refresh_seconds: float = 3.0) -> KioskServices:
     """Services over a Booth. Reads the booth name and types once, before the terminal starts."""
     config = booth.config()
     types = tuple(booth.vehicle_types())
+    if receipts_dir is not None:  # receipts written before they were kept owner-only
+        owner_only.tighten_dir(receipts_dir)
     services = KioskServices(
         get_cells=lambda: [],
         booth_name=config.booth_name,
@@ -160,12 +162,11 @@ def write_receipt(directory: Path, receipt: Receipt) -> Path:
 
     A file that already exists (the same transaction retried) is kept as it is. Runs in a worker.
     """
-    directory.mkdir(mode=0o700, parents=True, exist_ok=True)
-    os.chmod(directory, 0o700)  # also when it existed: receipts are personal data
+    owner_only.make_dir(directory, parents=True)  # also when it existed: receipts are personal data
     name = f"{receipt.paid_at:%Y%m%d-%H%M%S}_{_UNSAFE.sub('-', receipt.transaction_id)}.txt"
     path = directory / name
     try:
-        fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+        fd = owner_only.open_file(path, os.O_WRONLY | os.O_EXCL)
     except FileExistsError:
         return path
     with os.fdopen(fd, "w", encoding="utf-8") as out:
