@@ -19,3 +19,12 @@ class UsageError(KioskError):
 
 class DatabaseTargetError(UsageError):
     """The database path or URL cannot be used."""
+
+
+def one_line(text: object) -> str:
+    """`text` made safe for one line of output: control characters (a newline in a file name, an
+    escape sequence) are shown escaped, as repr() shows them, so they never split or garble the line."""
+    text = str(text)
+    if text.isprintable():
+        return text
+    return "".join(ch if ch.isprintable() or ch == " " else repr(ch)[1:-1] for ch in text)

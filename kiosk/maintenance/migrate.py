@@ -58,7 +58,7 @@ def change_schema(
     started = time.perf_counter()
     run = RunRecord(command="migrate" if direction == "up" else "rollback", started_at=to_sqlite_text(clock.now()))
     out = Outcome(run)
-    pre = preflight.Preflight(set(skip), report)
+    pre = preflight.Preflight(set(skip), report, run.command)
     run.skipped_checks = pre.skipped
     touched = False  # until the first version runs, a failure leaves the database byte for byte as it was
     try:
