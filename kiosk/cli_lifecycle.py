@@ -17,7 +17,7 @@ import threading
 import click
 
 from .booth import Booth
-from .cli import EXIT_OK, EXIT_WARNINGS, cli, echo
+from .cli import EXIT_OK, EXIT_WARNINGS, cli, echo, echo_text
 from .db import connect
 from .errors import KioskError
 from .schema import exclusion, runner
@@ -86,7 +86,7 @@ def expire_cmd(ctx: click.Context, as_json: bool, batch_size: int | None) -> int
     with exclusion.expiry_running(database, "expire"):
         reports = _run(target, database, as_json, batch_size)
     if as_json:
-        echo(json.dumps({r.kind: r.to_json() for r in reports}, indent=2))
+        echo_text(json.dumps({r.kind: r.to_json() for r in reports}, indent=2))
     else:
         for r in reports:
             what = "vehicles' personal data removed" if r.kind == "expire" else "audit rows archived"

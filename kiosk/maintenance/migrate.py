@@ -12,7 +12,7 @@ import peewee as pw
 
 from ..clock import Clock, SystemClock, to_sqlite_text
 from ..db import SQLITE_PRAGMAS, BUSY_TIMEOUT_MS, Target, resolve_target
-from ..errors import KioskError
+from ..errors import KioskError, UsageError
 from ..schema import runner
 from ..schema.files import MigrationFile, Version, format_version
 from . import Refused, backup, pg_dump, preflight, validate
@@ -71,7 +71,7 @@ def change_schema(
             wrong = [s for s in steps if s.direction != direction]
             if wrong:
                 other = "rollback" if direction == "up" else "migrate"
-                raise KioskError(
+                raise UsageError(
                     f"the database is at {run.from_version}: use '{other} --to {format_version(goal)}' to get to {format_version(goal)}"
                 )
             if not steps:
