@@ -13,7 +13,7 @@ import click
 import peewee as pw
 
 from .db import Target, connect, resolve_target
-from .errors import DatabaseTargetError, KioskError
+from .errors import DatabaseTargetError, KioskError, UsageError, one_line
 from .schema import runner
 from .schema.files import format_version, resolve_target_version
 
@@ -21,7 +21,18 @@ EXIT_OK, EXIT_FAILED, EXIT_USAGE, EXIT_REFUSED, EXIT_WARNINGS = 0, 1, 2, 3, 4
 
 
 def echo(msg: str = "") -> None:
-    click.echo(msg)
+    """One line of output: a control character in it (a newline in a file name) is shown escaped."""
+    click.echo(one_line(msg))
+
+
+def echo_text(text: str) -> None:
+    """Text that spans lines on purpose (JSON, SQL)."""
+    click.echo(text)
+
+
+def fail(msg: str) -> None:
+    """The one error line on stderr."""
+    click.echo(f"kiosk: {one_line(msg)}", err=True)
 
 
 class KioskGroup(click.Group):
@@ -121,7 +132,7 @@ def status_cmd(ctx: click.Context, as_json: bool) -> int:
     database = connect(target, readonly=True) if target.exists() else None
     st = runner.status(target, database, runner.migration_files())
     if as_json:
-        echo(json.dumps(st.to_json(), indent=2))
+        echo_text(json.dumps(st.to_json(), indent=2))
         return EXIT_OK
     echo(f"database        {st.target}{'' if database else '  (no database file yet)'}")
     echo(f"schema version  {format_version(st.schema_version)}  (latest {format_version(st.latest)})")
@@ -162,6 +173,7 @@ def migrate_cmd(ctx: click.Context, to: str | None, dry_run: bool, skips, rehear
     target = ctx.obj["target"]
     files = runner.migration_files()
     goal = resolve_target_version(to, files) if to is not None else None
+    _check_direction(target, goal, files, "up")
     if dry_run:
         return _print_plan(target, goal, files)
     return _change(target, files, goal, "up", skips, rehearse, keep)
@@ -177,11 +189,33 @@ def rollback_cmd(ctx: click.Context, to: str, dry_run: bool, skips, rehearse: bo
     target = ctx.obj["target"]
     files = runner.migration_files()
     goal = resolve_target_version(to, files)
+    if not target.exists():
+        raise UsageError(f"no database at {target.describe()}: nothing to roll back")
+    _check_direction(target, goal, files, "down")
     if dry_run:
         return _print_plan(target, goal, files)
-    if not target.exists():
-        raise KioskError(f"no database at {target.describe()}: nothing to roll back")
     return _change(target, files, goal, "down", skips, rehearse, keep)
+
+
+def _check_direction(target, goal, files, direction: str) -> None:
+    """Bad usage (a target on the wrong side of the current version) is exit 2, before any pre-flight check."""
+    if goal is None or not target.exists():
+        return
+    try:
+        database = connect(target, readonly=True)
+        try:
+            current = runner.status(target, database, files).schema_version
+        finally:
+            database.close()
+    except pw.DatabaseError:
+        return  # an unreadable database: the pre-flight's history check says what is wrong with it
+    want, have = format_version(goal), format_version(current)
+    if direction == "down" and goal > current:
+        raise UsageError(f"rollback --to {want}: the database is at {have} and rollback only goes down "
+                         f"(to a version below {have}); to go up run 'kiosk --maintenance migrate --to {want}'")
+    if direction == "up" and goal < current:
+        raise UsageError(f"migrate --to {want}: the database is at {have} and migrate only goes up "
+                         f"(to {have} or later); to go down run 'kiosk --maintenance rollback --to {want}'")
 
 
 def _change(target, files, goal, direction: str, skips, rehearse: bool, keep: int) -> int:
@@ -216,10 +250,12 @@ def _print_plan(target, goal, files) -> int:
     echo(f"dry run: {format_version(current)} -> {format_version(goal if goal is not None else files[-1].version)}")
     for step in steps:
         verb = "apply" if step.direction == "up" else "undo"
-        echo(f"\n-- {verb} {step.file.version_text}: {step.file.title}")
+        echo()
+        echo(f"-- {verb} {step.file.version_text}: {step.file.title}")
         for sql in step.sql:
-            echo(sql.rstrip() + ";")
-    echo("\ndry run: nothing was changed")
+            echo_text(sql.rstrip() + ";")
+    echo()
+    echo("dry run: nothing was changed")
     return EXIT_OK
 
 
@@ -231,18 +267,18 @@ def main(argv: list[str] | None = None) -> None:
     except click.exceptions.Exit as exc:
         code = exc.exit_code
     except click.UsageError as exc:
-        click.echo(f"kiosk: {exc.format_message()} (see 'kiosk --help')", err=True)
+        fail(f"{exc.format_message()} (see 'kiosk --help')")
         code = EXIT_USAGE
     except (click.exceptions.Abort, KeyboardInterrupt):
-        click.echo("kiosk: interrupted; every finished step is committed, the current one was undone", err=True)
+        fail("interrupted; every finished step is committed, the current one was undone")
         code = 130
     except KioskError as exc:
-        click.echo(f"kiosk: error: {exc}", err=True)
+        fail(f"error: {exc}")
         code = exc.exit_code
     except pw.DatabaseError as exc:
-        click.echo(f"kiosk: database error: {' '.join(str(exc).split())} (restore from a backup: see docs/operations.md)", err=True)
+        fail(f"database error: {' '.join(str(exc).split())} (restore from a backup: see docs/operations.md)")
         code = EXIT_FAILED
     except OSError as exc:
-        click.echo(f"kiosk: error: {exc.strerror or exc} ({exc.filename or 'file system'})", err=True)
+        fail(f"error: {exc.strerror or exc} ({exc.filename or 'file system'})")
         code = EXIT_FAILED
     sys.exit(code)

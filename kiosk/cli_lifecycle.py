@@ -3,7 +3,8 @@
 Runs the same batched code as the terminal's background worker: batches sized by
 time (about 20 ms each), handing the write lock to a booth the moment one waits.
 Ctrl-C or SIGTERM stops cleanly between batches (every finished batch stays committed).
-Exit codes: 0 done, 4 done but overstays need attention, 130 stopped early.
+Refused (exit 3, nothing changed) while a migrate, rollback or restore holds the database.
+Exit codes: 0 done, 3 refused, 4 done but overstays need attention, 130 stopped early.
 """
 
 from __future__ import annotations
@@ -16,10 +17,10 @@ import threading
 import click
 
 from .booth import Booth
-from .cli import EXIT_OK, EXIT_WARNINGS, cli, echo
+from .cli import EXIT_OK, EXIT_WARNINGS, cli, echo, echo_text
 from .db import connect
 from .errors import KioskError
-from .schema import runner
+from .schema import exclusion, runner
 from .schema.files import format_version
 
 NEEDS = (1, 5, 0)
@@ -45,18 +46,7 @@ def _progress(enabled: bool):
     return bar, start
 
 
-@cli.command("expire")
-@click.option("--json", "as_json", is_flag=True, help="One JSON object for scripts and monitoring.")
-@click.option("--batch-size", type=click.IntRange(1, 100_000), metavar="N",
-              help="Exactly N rows per transaction (default: sized by time, starting from the configured "
-                   "expiry/archive batch sizes).")
-@click.pass_context
-def expire_cmd(ctx: click.Context, as_json: bool, batch_size: int | None) -> int:
-    """Expire personal data past the retention, then archive old audit rows."""
-    target = ctx.obj["target"]
-    if not target.exists():
-        raise KioskError(f"no database at {target.describe()}: nothing to expire")
-    database = connect(target)
+def _run(target, database, as_json: bool, batch_size: int | None) -> list:
     version = runner.status(target, database).schema_version
     if version < NEEDS:
         raise KioskError(f"the database is at schema version {format_version(version)}; expiry needs "
@@ -77,8 +67,26 @@ def expire_cmd(ctx: click.Context, as_json: bool, batch_size: int | None) -> int
             bar.stop()
         for sig, handler in previous.items():
             signal.signal(sig, handler)
+    return reports
+
+
+@cli.command("expire")
+@click.option("--json", "as_json", is_flag=True, help="One JSON object for scripts and monitoring.")
+@click.option("--batch-size", type=click.IntRange(1, 100_000), metavar="N",
+              help="Exactly N rows per transaction (default: sized by time, starting from the configured "
+                   "expiry/archive batch sizes).")
+@click.pass_context
+def expire_cmd(ctx: click.Context, as_json: bool, batch_size: int | None) -> int:
+    """Expire personal data past the retention, then archive old audit rows."""
+    target = ctx.obj["target"]
+    if not target.exists():
+        raise KioskError(f"no database at {target.describe()}: nothing to expire")
+    database = connect(target)
+    # Held from before the version is read to the end: a rollback or restore cannot start under the run.
+    with exclusion.expiry_running(database, "expire"):
+        reports = _run(target, database, as_json, batch_size)
     if as_json:
-        echo(json.dumps({r.kind: r.to_json() for r in reports}, indent=2))
+        echo_text(json.dumps({r.kind: r.to_json() for r in reports}, indent=2))
     else:
         for r in reports:
             what = "vehicles' personal data removed" if r.kind == "expire" else "audit rows archived"

@@ -299,8 +299,11 @@ def _run(ctx: Context, kind: str, cutoff: dt.datetime, job, pace: Pace, progress
                         progress(rows, max(total, rows))
     except Exception as exc:
         status, message = "failed", " ".join(str(exc).split())[:300] or type(exc).__name__
-        _record(ctx, kind, status, started, cutoff, rows, batches, pace.largest or pace.room(), t0, longest, message,
-                booth)
+        try:
+            _record(ctx, kind, status, started, cutoff, rows, batches, pace.largest or pace.room(), t0, longest,
+                    message, booth)
+        except Exception:  # noqa: BLE001 - e.g. the disk is still full: the run's own error is the one to report
+            pass
         raise
     left = remaining() if status != "done" else 0
     size = pace.largest or pace.room()

@@ -28,6 +28,7 @@ from typing import Callable, TypeVar
 import peewee as pw
 
 from . import dialect, intent
+from ..errors import full_where, is_disk_full
 from .errors import BoothError
 
 T = TypeVar("T")
@@ -50,7 +51,19 @@ def is_busy(exc: BaseException) -> bool:
 def write(db: pw.Database, fn: Callable[[], T], *, deadline_s: float | None = None, worker: bool = False) -> T:
     """Run fn() in one write transaction (a savepoint if one is already open).
 
-    `worker`: the expiry/archive worker's batch (SQLite: announced only while waiting)."""
+    `worker`: the expiry/archive worker's batch (SQLite: announced only while waiting).
+    A full disk is a BoothError saying so; the transaction was undone."""
+    try:
+        return _write(db, fn, deadline_s, worker)
+    except BoothError:
+        raise
+    except Exception as exc:
+        if is_disk_full(exc):
+            raise BoothError(f"disk full: free space on {full_where(db)} and try again; nothing was changed") from None
+        raise
+
+
+def _write(db: pw.Database, fn: Callable[[], T], deadline_s: float | None, worker: bool) -> T:
     if db.transaction_depth() > 0:
         with db.atomic():
             return fn()

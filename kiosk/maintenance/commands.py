@@ -10,7 +10,7 @@ import click
 
 from ..clock import SystemClock, to_sqlite_text
 from ..db import connect
-from ..errors import KioskError
+from ..errors import KioskError, one_line
 from ..schema import runner
 from ..schema.files import format_version
 from . import Refused, alerts, facts, pg_dump, preflight, restore, stats, validate
@@ -20,7 +20,13 @@ from .runs import RunRecord, record
 
 
 def echo(msg: str = "") -> None:
-    click.echo(msg)
+    """One line of output: a control character in it (a newline in a file name) is shown escaped."""
+    click.echo(one_line(msg))
+
+
+def echo_text(text: str) -> None:
+    """Text that spans lines on purpose (JSON)."""
+    click.echo(text)
 
 
 def _quiet(_msg: str) -> None:
@@ -82,7 +88,7 @@ def backup_cmd(ctx: click.Context, out: Path | None, keep: int, as_json: bool) -
 
     taken = _run_recorded(target, database, run, started, body)
     if as_json:
-        echo(json.dumps(taken.to_json(), indent=2))
+        echo_text(json.dumps(taken.to_json(), indent=2))
     else:
         echo(f"backup {taken.path} ({facts.human(taken.size)}, schema {taken.version}, {sum(taken.counts.values())} rows, verified, mode 0600)")
         for p in taken.removed:
@@ -143,7 +149,7 @@ def check_cmd(ctx: click.Context, as_json: bool) -> int:
 
     v = _run_recorded(target, database, run, started, body)
     if as_json:
-        echo(json.dumps({"target": target.describe(), "schema_version": run.to_version, **v.to_json()}, indent=2))
+        echo_text(json.dumps({"target": target.describe(), "schema_version": run.to_version, **v.to_json()}, indent=2))
     else:
         echo(f"database        {target.describe()}  schema {run.to_version}")
         print_validation(v, echo)
@@ -162,7 +168,7 @@ def stats_cmd(ctx: click.Context, as_json: bool) -> int:
     code = alerts.exit_code([alerts.Alert(**a) for a in data["alerts"]])
     data["exit_code"] = code
     if as_json:
-        echo(json.dumps(data, indent=2, default=str))
+        echo_text(json.dumps(data, indent=2, default=str))
         return code
     _print_stats(data)
     return code

@@ -14,11 +14,11 @@ import peewee as pw
 from ..clock import Clock, SystemClock, to_sqlite_text
 from .. import owner_only
 from ..db import Target, resolve_target, sqlite_database
-from ..errors import KioskError
+from ..errors import DiskFull, KioskError, UsageError, full_where, is_disk_full
 from ..schema import runner
 from ..schema.files import MigrationFile, Version, format_version
 from . import Refused, backup, pg_dump, preflight, validate
-from .runs import RunRecord, record
+from .runs import RunRecord, record, reserve
 
 
 class ValidationFailed(KioskError):
@@ -60,7 +60,7 @@ def change_schema(
     started = time.perf_counter()
     run = RunRecord(command="migrate" if direction == "up" else "rollback", started_at=to_sqlite_text(clock.now()))
     out = Outcome(run)
-    pre = preflight.Preflight(set(skip), report)
+    pre = preflight.Preflight(set(skip), report, run.command)
     run.skipped_checks = pre.skipped
     touched = False  # until the first version runs, a failure leaves the database byte for byte as it was
     try:
@@ -73,7 +73,7 @@ def change_schema(
             wrong = [s for s in steps if s.direction != direction]
             if wrong:
                 other = "rollback" if direction == "up" else "migrate"
-                raise KioskError(
+                raise UsageError(
                     f"the database is at {run.from_version}: use '{other} --to {format_version(goal)}' to get to {format_version(goal)}"
                 )
             if not steps:
@@ -94,6 +94,7 @@ def change_schema(
                     raise Refused("--rehearse needs the backup (do not skip it): the rehearsal runs on a copy of it; nothing was changed")
                 out.rehearsal_seconds = _rehearse(target, pre.taken, files, goal, direction, allowed, report, database)
             final = goal if goal is not None else files[-1].version
+            reserve(target, database, run)
             touched = True
             if direction == "up":
                 out.steps = runner.migrate(target, database, final, clock=clock, files=files, report=report, locked=True)
@@ -112,12 +113,19 @@ def change_schema(
             return _finish(target, database, out, pre, started)
     except BaseException as exc:
         run.outcome = "refused" if isinstance(exc, Refused) else "failed"
-        run.error = str(exc) if isinstance(exc, KioskError) else f"{type(exc).__name__}: {exc}"
         if run.to_version is None and run.from_version is not None:
             with contextlib.suppress(Exception):
                 run.to_version = format_version(runner.status(target, database, files).schema_version)
+        full = None
+        if is_disk_full(exc) and not str(exc).startswith("disk full"):
+            done = (f"the database is at {run.to_version} (each version is applied whole or not at all)" if touched
+                    else "nothing was changed")
+            full = DiskFull(f"disk full: free space on {full_where(database)} and try again; {done}")
+        run.error = str(full or exc) if isinstance(full or exc, KioskError) else f"{type(exc).__name__}: {exc}"
         run.duration_ms = round((time.perf_counter() - started) * 1000)
         out.recorded_in = record(target, database, run, in_database=touched)
+        if full is not None:
+            raise full from None
         raise
 
 

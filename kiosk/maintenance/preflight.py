@@ -1,6 +1,7 @@
 """Pre-flight checks before migrate, rollback and restore.
 
-Order: lock (never skippable; held for the whole run), active kiosks, schema
+Order: lock (never skippable; held for the whole run), active kiosks, expiry
+runs (never skippable), schema
 history, disk space, then the verified backup. A skipped check is named by the
 operator (`--skip-check NAME`), reported, and stored with the run.
 """
@@ -17,7 +18,7 @@ import peewee as pw
 from .. import owner_only as private
 from ..db import Target
 from ..errors import KioskError, UsageError
-from ..schema import runner
+from ..schema import exclusion, runner
 from ..schema.files import EMPTY, MigrationFile, format_version
 from . import Refused, backup, facts, pg_dump, presence, validate
 
@@ -40,6 +41,7 @@ class CheckResult:
 class Preflight:
     skip: set[str]
     report: Report
+    command: str = "maintenance"  # migrate, rollback, restore...: how an expiry run refused by it names it
     results: list[CheckResult] = field(default_factory=list)
     taken: backup.Backup | None = None
 
@@ -79,7 +81,7 @@ def parse_skips(names: tuple[str, ...] | list[str]) -> set[str]:
 
 @contextlib.contextmanager
 def hold(target: Target, database: pw.Database, pre: Preflight, *, need_exclusive: bool = True) -> Iterator[None]:
-    """The lock, then (for changes) the database held against kiosks, for the whole run."""
+    """The lock, then (for changes) the database held against kiosks and expiry runs, for the whole run."""
     if target.is_sqlite:
         ensure_writable(target)
     with runner.maintenance_lock(target, database, pre.report, wait_seconds=LOCK_WAIT_SECONDS):
@@ -90,9 +92,14 @@ def hold(target: Target, database: pw.Database, pre: Preflight, *, need_exclusiv
         if not need_exclusive:
             yield
             return
-        with presence.exclusive(target, database) as live:
+        with presence.exclusive(target, database) as live, contextlib.ExitStack() as expiry:
             names = ", ".join(k.describe() for k in live)
             pre.add("connections", not live, f"live kiosk(s): {names}; close them first" if live else "no live kiosk")
+            try:  # never skippable: an expiry run would write into tables (or a file) being replaced
+                expiry.enter_context(exclusion.no_expiry(target, database, pre.command))
+                pre.add("expiry", True, "no expiry/archive run")
+            except exclusion.ExpiryRunning as exc:
+                pre.add("expiry", False, str(exc))
             pre.refuse_if_failed()
             yield
 

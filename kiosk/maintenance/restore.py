@@ -97,7 +97,7 @@ def restore(
     clock = clock or SystemClock()
     started = time.perf_counter()
     run = RunRecord(command="restore", started_at=to_sqlite_text(clock.now()))
-    pre = preflight.Preflight(set(skip), report)
+    pre = preflight.Preflight(set(skip), report, run.command)
     run.skipped_checks = pre.skipped
     live, replaced = database, False
     try:
@@ -262,7 +262,7 @@ def _restore_postgresql(target, database, source, files, *, skip, keep, clock, r
     clock = clock or SystemClock()
     started = time.perf_counter()
     run = RunRecord(command="restore", started_at=to_sqlite_text(clock.now()))
-    pre = preflight.Preflight(set(skip), report)
+    pre = preflight.Preflight(set(skip), report, run.command)
     run.skipped_checks = pre.skipped
     changed, info = False, None
     try:

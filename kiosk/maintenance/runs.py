@@ -36,6 +36,7 @@ class RunRecord:
     rows_before: dict | None = None
     rows_after: dict | None = None
     findings: list[dict] = field(default_factory=list)
+    id: int | None = None  # the row reserved before the change (reserve)
 
     def to_json(self) -> dict:
         return asdict(self)
@@ -61,38 +62,69 @@ def has_table(database: pw.Database | None, name: str) -> bool:
         return False
 
 
+_COLUMNS = ("command, started_at, duration_ms, from_version, to_version, outcome, error, skipped_checks, backup_path, "
+            "rows_before, rows_after, findings")
+
+
+def _values(run: RunRecord) -> tuple:
+    return (run.command, run.started_at, run.duration_ms, run.from_version, run.to_version, run.outcome, run.error,
+            json.dumps(run.skipped_checks), run.backup_path, _dump(run.rows_before), _dump(run.rows_after),
+            json.dumps(run.findings))
+
+
+def _insert(target: Target, database: pw.Database, run: RunRecord) -> int:
+    pg = not target.is_sqlite  # psycopg has no lastrowid: RETURNING gives the id
+    cur = database.execute_sql(
+        f"INSERT INTO {TABLE} ({_COLUMNS}) VALUES ({', '.join([database.param] * 12)})" + (" RETURNING id" if pg else ""),
+        _values(run),
+    )
+    return cur.fetchone()[0] if pg else cur.lastrowid
+
+
+def reserve(target: Target, database: pw.Database | None, run: RunRecord) -> None:
+    """Write the run's row (outcome 'running') before anything changes. Its final state is then an
+    UPDATE of that row, which needs no new page: a disk that fills up during the run still gets the
+    record. A run killed outright stays 'running'. Nothing happens when there is no table yet."""
+    run.outcome, outcome = "running", run.outcome
+    try:
+        if has_table(database, TABLE):
+            with database.atomic():
+                run.id = _insert(target, database, run)
+    except (pw.DatabaseError, OSError):
+        run.id = None
+    finally:
+        run.outcome = outcome
+
+
+def _update(database: pw.Database, run: RunRecord) -> bool:
+    sets = ", ".join(f"{c.strip()} = {database.param}" for c in _COLUMNS.split(","))
+    cur = database.execute_sql(f"UPDATE {TABLE} SET {sets} WHERE id = {database.param}", (*_values(run), run.id))
+    return cur.rowcount == 1
+
+
 def record(target: Target, database: pw.Database | None, run: RunRecord, *, in_database: bool = True) -> str:
     """Store the run; returns where it went. Never raises: a failed run must still be reported.
 
     `in_database=False` (a run that changed nothing: refused, bad input) writes
-    only the file, so the database stays byte for byte as it was.
+    only the file, so the database stays byte for byte as it was (a reserved row
+    is still brought up to date).
     """
     try:
+        if run.id is not None and has_table(database, TABLE):
+            for with_audit in (True, False):  # the audit row needs room; the record comes first
+                try:
+                    with database.atomic():
+                        if not _update(database, run):
+                            break  # the table was dropped and made again (a rollback below 1.6.0 and back)
+                        if with_audit:
+                            _audit(database, run, str(run.id))
+                    return f"{TABLE} #{run.id}"
+                except pw.DatabaseError:
+                    continue
         if in_database:
             if has_table(database, TABLE):
-                pg = not target.is_sqlite  # psycopg has no lastrowid: RETURNING gives the id
                 with database.atomic():
-                    cur = database.execute_sql(
-                        f"INSERT INTO {TABLE} (command, started_at, duration_ms, from_version, to_version, outcome, error, "
-                        "skipped_checks, backup_path, rows_before, rows_after, findings) VALUES (?,?,?,?,?,?,?,?,?,?,?,?)".replace(
-                            "?", database.param
-                        ) + (" RETURNING id" if pg else ""),
-                        (
-                            run.command,
-                            run.started_at,
-                            run.duration_ms,
-                            run.from_version,
-                            run.to_version,
-                            run.outcome,
-                            run.error,
-                            json.dumps(run.skipped_checks),
-                            run.backup_path,
-                            _dump(run.rows_before),
-                            _dump(run.rows_after),
-                            json.dumps(run.findings),
-                        ),
-                    )
-                    run_id = cur.fetchone()[0] if pg else cur.lastrowid
+                    run_id = _insert(target, database, run)
                     _audit(database, run, str(run_id))
                 return f"{TABLE} #{run_id}"
             elif has_table(database, "audit_logs"):
@@ -167,4 +199,4 @@ def failures_since(database: pw.Database | None, since_text: str) -> int:
     ).fetchone()[0]
 
 
-__all__ = ["RunRecord", "failures_since", "fallback_log", "last_run", "record", "to_sqlite_text"]
+__all__ = ["RunRecord", "failures_since", "fallback_log", "last_run", "record", "reserve", "to_sqlite_text"]

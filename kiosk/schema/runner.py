@@ -10,7 +10,7 @@ import peewee as pw
 
 from ..clock import Clock
 from ..db import Target
-from ..errors import KioskError
+from ..errors import KioskError, UsageError
 from . import history
 from .files import EMPTY, MigrationFile, Version, format_version, load_migrations
 from .lock import advisory_lock, file_lock
@@ -157,7 +157,7 @@ def migrate(
     with _maybe_lock(target, database, report, locked):
         steps = plan(database, to, files)
         if any(s.direction == "down" for s in steps):
-            raise KioskError(
+            raise UsageError(
                 f"the database is at a newer version than {format_version(to)}: use 'rollback --to {format_version(to)}' to go down"
             )
         from .router import KioskRouter  # peewee-migrate: only when the schema changes
@@ -183,7 +183,7 @@ def rollback(
     with _maybe_lock(target, database, report, locked):
         steps = plan(database, to, files)
         if any(s.direction == "up" for s in steps):
-            raise KioskError(f"the database is below {format_version(to)}: use 'migrate --to {format_version(to)}' to go up")
+            raise UsageError(f"the database is below {format_version(to)}: use 'migrate --to {format_version(to)}' to go up")
         from .router import KioskRouter
 
         router = KioskRouter(database, files)

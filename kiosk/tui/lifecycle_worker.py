@@ -5,7 +5,8 @@ One run = Booth.expire then Booth.archive, in one thread worker, batch by batch
 typed meanwhile waits at most one batch). The next timed run is armed only after
 the previous one finished, so runs never overlap. A failure becomes a
 notification, a header alert and a line on the Activity screen; it never ends
-the app, and the next run tries again.
+the app, and the next run tries again. While a migrate, rollback or restore holds
+the database (kiosk.schema.exclusion) a run is skipped, and says so the same way.
 """
 
 from __future__ import annotations
@@ -20,6 +21,7 @@ from textual.timer import Timer
 from textual.worker import Worker, get_current_worker
 
 from ..booth import RunReport
+from ..schema import exclusion
 
 if TYPE_CHECKING:  # pragma: no cover
     from ..booth import Booth
@@ -64,6 +66,7 @@ class Outcome:
     trigger: str = ""
     finished_at: dt.datetime | None = None
     failed_jobs: tuple[str, ...] = field(default_factory=tuple)
+    skipped: str = ""  # why the run did not start (maintenance holds the database); "" when it ran
 
 
 def reason_of(exc: BaseException) -> str:
@@ -149,9 +152,10 @@ class LifecycleWorker:
     def _work(self, booth: "Booth", trigger: str) -> Outcome:
         worker = get_current_worker()
         stop = lambda: worker.is_cancelled  # noqa: E731 - checked by the booth between batches
-        reports, errors, failed = [], [], []
+        reports, errors, failed, skipped = [], [], [], ""
+        who = f"expiry worker of booth '{self._booth_name()}'"
         try:
-            with booth.database.connection_context():
+            with booth.database.connection_context(), exclusion.expiry_running(booth.database, who):
                 for name in JOBS:
                     if worker.is_cancelled:
                         break
@@ -162,13 +166,20 @@ class LifecycleWorker:
                     except Exception as exc:  # noqa: BLE001 - one job failing must not skip the other
                         failed.append(name)
                         errors.append(f"{WHAT[name]} failed: {reason_of(exc)}")
+        except exclusion.MaintenanceHoldsDatabase as exc:
+            skipped = reason_of(exc)
         except Exception as exc:  # noqa: BLE001 - e.g. the database cannot be opened at all
             failed.append("connect")
             errors.append(f"could not open the database: {reason_of(exc)}")
-        outcome = Outcome(tuple(reports), tuple(errors), worker.is_cancelled, trigger, booth.clock.now(), tuple(failed))
+        outcome = Outcome(tuple(reports), tuple(errors), worker.is_cancelled, trigger, booth.clock.now(), tuple(failed),
+                          skipped)
         # Not call_from_thread: that blocks, and would hang an app that is shutting down.
         self.app.call_later(self._finished, outcome)
         return outcome
+
+    def _booth_name(self) -> str:
+        services = getattr(self.app, "services", None)
+        return getattr(services, "booth_name", "") or "Booth"
 
     def _post_progress(self, name: str, done: int, total: int) -> None:
         self.app.call_later(self._progress, name, done, total)
@@ -181,13 +192,21 @@ class LifecycleWorker:
     def _finished(self, outcome: Outcome) -> None:
         self._worker = None
         error = "; ".join(outcome.errors)
+        if outcome.skipped:
+            error = f"skipped: {outcome.skipped}"
         self._set(replace(self.status, running=False, phase="", done=0, total=0, reports=outcome.reports,
                           error=error, finished_at=outcome.finished_at, runs=self.status.runs + 1,
                           trigger=outcome.trigger))
         if outcome.cancelled:
             return  # the app is closing, or the run was stopped on purpose: no retry, no alarm
         when = outcome.finished_at.strftime("%H:%M") if outcome.finished_at else "?"
-        if error:
+        if outcome.skipped:
+            later = f"the next run is in {_every(self.interval)}" if self.interval else "run it again from Activity"
+            self.app.notify(f"Skipped: {outcome.skipped}; {later}.", title="Expiry/archive run skipped",
+                            severity="warning", timeout=10)
+            self._alert = f"expiry/archive run skipped at {when}: maintenance holds the database"
+            self.app.set_alert(self._alert, source="lifecycle")
+        elif error:
             self.app.log.error("lifecycle run failed", error)
             retry = f"; trying again in {_every(self.interval)}" if self.interval else "; run it again from Activity"
             self.app.notify(f"{error}{retry}.", title="Expiry/archive run failed", severity="error", timeout=10)
