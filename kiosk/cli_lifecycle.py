@@ -20,10 +20,9 @@ from .booth import Booth
 from .cli import EXIT_OK, EXIT_WARNINGS, cli, echo, echo_text
 from .db import connect
 from .errors import KioskError
-from .schema import exclusion, runner
-from .schema.files import format_version
+from .schema import exclusion
+from .startup import require_latest
 
-NEEDS = (1, 5, 0)
 EXIT_STOPPED = 130
 
 
@@ -47,10 +46,7 @@ def _progress(enabled: bool):
 
 
 def _run(target, database, as_json: bool, batch_size: int | None) -> list:
-    version = runner.status(target, database).schema_version
-    if version < NEEDS:
-        raise KioskError(f"the database is at schema version {format_version(version)}; expiry needs "
-                         f"{format_version(NEEDS)} or later: run 'kiosk --maintenance migrate' first")
+    require_latest(target, database)
     booth = Booth(database)
     stop = threading.Event()
     previous = {s: signal.signal(s, lambda *_: stop.set()) for s in (signal.SIGINT, signal.SIGTERM)}

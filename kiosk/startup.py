@@ -21,16 +21,31 @@ def prepare_database(target: Target, database: pw.Database) -> str:
     """
     files = load_migrations()
     st = runner.status(target, database, files)
+    if st.schema_version == EMPTY and not _user_tables(database):
+        runner.migrate(target, database, None, files=files)
+        return format_version(st.latest)
+    return require_latest(target, database, st, files)
+
+
+def _user_tables(database: pw.Database) -> list[str]:
+    return [t for t in database.get_tables() if t not in ("migratehistory", "sqlite_sequence")]
+
+
+def require_latest(target: Target, database: pw.Database, st=None, files=None) -> str:
+    """Refuse a database that is not at the latest schema this kiosk knows (the booth's code is written
+    for exactly that schema); returns the version. Used by the terminal and by `expire`."""
+    files = files if files is not None else load_migrations()
+    st = st if st is not None else runner.status(target, database, files)
     latest = format_version(st.latest)
     if st.schema_version == EMPTY:
-        user_tables = [t for t in database.get_tables() if t not in ("migratehistory", "sqlite_sequence")]
+        user_tables = _user_tables(database)
         if user_tables:
             raise SchemaNotReady(
                 f"{target.describe()} holds tables ({', '.join(sorted(user_tables)[:5])}) but no kiosk schema history: "
                 "point --db at a kiosk database or an empty file"
             )
-        runner.migrate(target, database, None, files=files)
-        return latest
+        raise SchemaNotReady(f"{target.describe()} holds no kiosk schema yet: start the kiosk once or run "
+                             "'kiosk --maintenance migrate'")
     known = {f.name for f in files}
     unknown = [a for a in st.applied if a.name not in known]
     if unknown:

@@ -55,3 +55,15 @@ def test_a_newline_in_a_path_never_splits_a_one_line_message(kiosk_cli, tmp_path
     assert "two\\nlines.db (" in line and "verified" in line and odd.exists()
     r = no_traceback(kiosk_cli("--db", str(db), "--maintenance", "rollback", "--to", "1\x1b[2J.0"))
     assert r.code == 2 and "\\x1b[2J" in one_line(r.err) and "\x1b" not in r.err
+
+
+def test_expire_refuses_a_database_behind_the_latest_schema(kiosk_cli, target):
+    """Expiry runs the booth's code, written for the latest schema: on an older one it says to migrate
+    (it once ran and died on a column the older schema lacks), and changes nothing."""
+    assert kiosk_cli("--db", target.raw, "--maintenance", "migrate", "--to", "1.7.0").code == 0
+    result = kiosk_cli("--db", target.raw, "--maintenance", "expire")
+    assert result.code == 1, result
+    assert "is at schema version 1.7.0" in result.err and "run 'kiosk --maintenance migrate' first" in result.err
+    assert "Traceback" not in result.err and "no such column" not in result.err
+    status = kiosk_cli("--db", target.raw, "--maintenance", "status", "--json")
+    assert '"1.7.0"' in status.out
