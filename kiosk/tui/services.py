@@ -10,7 +10,6 @@ that the booth layer is not connected.
 
 from __future__ import annotations
 
-import os
 import re
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
@@ -113,16 +112,12 @@ def spot_details_text(booth: Booth, spot: str) -> str:
             f"({span_text(fee.minutes)}) · fee so far {money}")
 
 
-def receipts_dir_for(target) -> Path:
-    """`receipts/` beside a SQLite file; for a server database, in the working directory."""
-    path = getattr(target, "path", None)
-    return (Path(path).resolve().parent if path else Path.cwd()) / "receipts"
-
-
 def booth_services(booth: Booth, *, receipts_dir: Path | None = None, refresh_seconds: float = 3.0) -> KioskServices:
     """Services over a Booth. Reads the booth name and types once, before the terminal starts."""
     config = booth.config()
     types = tuple(booth.vehicle_types())
+    if receipts_dir is not None:  # the booth's expiry deletes the files it wrote
+        booth.receipts_dir = receipts_dir
     services = KioskServices(
         get_cells=lambda: [],
         booth_name=config.booth_name,
@@ -150,26 +145,17 @@ def database_services(database, booth_name: str | None = None, *, clock=None, ta
                           receipts_dir=receipts_dir_for(target) if target is not None else None)
 
 
-# ---- receipt files -----------------------------------------------------------------------
+# ---- receipt files (kiosk.booth.receipts: the booth's expiry deletes them) ----------------
 
-_UNSAFE = re.compile(r"[^A-Za-z0-9._-]")
+def receipts_dir_for(target) -> Path:
+    """`receipts/` beside a SQLite file; for a server database, in the working directory."""
+    from ..booth.receipts import receipts_dir_for as folder_for
+
+    return folder_for(target)
 
 
 def write_receipt(directory: Path, receipt: Receipt) -> Path:
-    """Write Receipt.text() as `<paid at>_<transaction>.txt`: folder 0700, file 0600 (it carries a plate).
+    """Write the receipt's file (owner-only) under a name expiry finds by its stay. Runs in a worker."""
+    from ..booth.receipts import write_receipt as write
 
-    A file that already exists (the same transaction retried) is kept as it is. Runs in a worker.
-    """
-    directory.mkdir(mode=0o700, parents=True, exist_ok=True)
-    os.chmod(directory, 0o700)  # also when it existed: receipts are personal data
-    name = f"{receipt.paid_at:%Y%m%d-%H%M%S}_{_UNSAFE.sub('-', receipt.transaction_id)}.txt"
-    path = directory / name
-    try:
-        fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
-    except FileExistsError:
-        return path
-    with os.fdopen(fd, "w", encoding="utf-8") as out:
-        out.write(receipt.text())
-        out.flush()
-        os.fsync(out.fileno())
-    return path
+    return write(directory, receipt)
