@@ -5,7 +5,8 @@ WAL; SQLite's online backup API copies a consistent snapshot. The row counts
 are read in the same read transaction the backup copies, so the copy must match
 them exactly. The copy is written under a hidden temporary name and renamed
 only once verified, so an interrupted run never leaves a file that looks like
-a backup. Backups hold personal data: owner-only (0600), and rotated.
+a backup. Backups hold personal data: owner-only (0600), and rotated: by count
+(`keep`) and by age (older than the retention + the backup window, kiosk.maintenance.retention).
 """
 
 from __future__ import annotations
@@ -21,7 +22,7 @@ from typing import Callable
 
 from ..clock import Clock, SystemClock
 from ..errors import KioskError
-from . import facts
+from . import facts, retention
 
 DEFAULT_KEEP = 10
 PAGES_PER_STEP = 1024
@@ -108,7 +109,7 @@ def take_backup(
         raise BackupFailed(f"folder {folder} does not exist: create it or choose another --out file")
     tmp = folder / f".{final.name}.partial"
     try:
-        counts = _copy(db_path, tmp, progress)
+        counts, limit = _copy(db_path, tmp, progress)
         verify_copy(tmp, counts)
         os.chmod(tmp, 0o600)
         os.replace(tmp, final)
@@ -121,11 +122,11 @@ def take_backup(
         if isinstance(exc, OSError) and not isinstance(exc, KioskError):
             raise BackupFailed(f"cannot write the backup in {folder}: {exc.strerror or exc}") from None
         raise
-    removed = rotate(db_path, keep, protect=protect) if out is None else []
+    removed = rotate(db_path, keep, protect=protect, now=clock.now(), limit=limit) if out is None else []
     return Backup(final, version, counts, final.stat().st_size, time.perf_counter() - started, removed)
 
 
-def _copy(db_path: Path, tmp: Path, progress: Progress | None) -> dict[str, int]:
+def _copy(db_path: Path, tmp: Path, progress: Progress | None) -> tuple[dict[str, int], retention.Limit]:
     # Created 0600 before SQLite opens it, so the copy is never readable by others.
     os.close(os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600))
     src = sqlite3.connect(f"file:{db_path}?mode=ro", uri=True, isolation_level=None, timeout=5)
@@ -133,6 +134,7 @@ def _copy(db_path: Path, tmp: Path, progress: Progress | None) -> dict[str, int]
     try:
         src.execute("BEGIN")  # one read snapshot for the counts and the copy
         counts = facts.row_counts(src)
+        limit = retention.limit_of_sqlite(src)
 
         def step(status: int, remaining: int, total: int) -> None:
             if progress is not None:
@@ -142,7 +144,7 @@ def _copy(db_path: Path, tmp: Path, progress: Progress | None) -> dict[str, int]
         src.execute("COMMIT")
         # A standalone file: no -wal beside it to lose when it is moved or copied.
         dst.execute("PRAGMA journal_mode=DELETE")
-        return counts
+        return counts, limit
     finally:
         dst.close()
         src.close()
@@ -164,11 +166,20 @@ def verify_copy(path: Path, expected: dict[str, int] | None = None) -> dict[str,
     return counts
 
 
-def rotate(db_path: Path, keep: int, protect: Path | None = None) -> list[Path]:
-    """Delete this database's oldest backups beyond the newest `keep` (never `protect`)."""
+def rotate(db_path: Path, keep: int, protect: Path | None = None, *, now=None,
+           limit: retention.Limit | None = None) -> list[Path]:
+    """Delete this database's oldest backups beyond the newest `keep`, and (given `now` and
+    `limit`) every one older than the retention + the backup window; never `protect`."""
     keepsafe = Path(protect).absolute() if protect else None
     backups = [p for p in list_backups(db_path) if p.absolute() != keepsafe]
+    return remove(backups, keep, now, limit)
+
+
+def remove(backups: list[Path], keep: int, now, limit: retention.Limit | None) -> list[Path]:
+    """The rotation of a list of backups, oldest first (SQLite files and PostgreSQL dumps alike)."""
     doomed = backups[: max(0, len(backups) - keep)]
+    if now is not None and limit is not None:
+        doomed += [p for p in retention.outliving(backups, now, limit) if p not in doomed]
     for p in doomed:
         p.unlink()
     return doomed
