@@ -39,8 +39,11 @@ def _seed_170(db) -> None:
         ("audit_logs_archive", "departed", "stays", "2", _details(reason="meant XY99ZZZ", spot="A02")),
     ]
     for n, (table, action, entity, entity_id, details) in enumerate(rows, 1):
-        db.execute_sql(f"INSERT INTO {table} (id, action, entity, entity_id, timestamp, details) "
-                       f"VALUES ({p}, {p}, {p}, {p}, '2026-11-24 09:00:00', {p})", (n, action, entity, entity_id, details))
+        # audit_logs generates its ids; the archive's are copied, never generated
+        own_id = table == "audit_logs_archive"
+        db.execute_sql(f"INSERT INTO {table} ({'id, ' if own_id else ''}action, entity, entity_id, timestamp, details) "
+                       f"VALUES ({f'{p}, ' if own_id else ''}{p}, {p}, {p}, '2026-11-24 09:00:00', {p})",
+                       ((n,) if own_id else ()) + (action, entity, entity_id, details))
 
 
 def _trail(db) -> str:
