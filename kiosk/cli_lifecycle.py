@@ -17,6 +17,7 @@ import threading
 import click
 
 from .booth import Booth
+from .booth.receipts import receipts_dir_for
 from .cli import EXIT_OK, EXIT_WARNINGS, cli, echo, echo_text
 from .db import connect
 from .errors import KioskError
@@ -47,7 +48,7 @@ def _progress(enabled: bool):
 
 def _run(target, database, as_json: bool, batch_size: int | None) -> list:
     require_latest(target, database)
-    booth = Booth(database)
+    booth = Booth(database, receipts_dir=receipts_dir_for(target))  # the receipts this machine wrote
     stop = threading.Event()
     previous = {s: signal.signal(s, lambda *_: stop.set()) for s in (signal.SIGINT, signal.SIGTERM)}
     bar, start = _progress(not as_json and sys.stderr.isatty())
@@ -88,6 +89,8 @@ def expire_cmd(ctx: click.Context, as_json: bool, batch_size: int | None) -> int
             what = "vehicles' personal data removed" if r.kind == "expire" else "audit rows archived"
             echo(f"{r.kind:8} {r.status:8} {r.rows} {what} in {r.batches} batch(es) of up to {r.batch_size}; "
                  f"{r.duration_ms} ms, longest transaction {r.longest_tx_ms} ms")
+            if r.kind == "expire" and (r.notes or r.receipts):
+                echo(f"{r.kind:8} {r.notes} stay note(s) removed, {r.receipts} receipt file(s) deleted")
             if r.remaining:
                 echo(f"{r.kind:8} {r.remaining} row(s) left for the next run")
         if reports[0].overstays:

@@ -148,8 +148,8 @@ def test_stays_and_audit_carry_no_personal_data_after_a_busy_day(booth, clock):
     for r in regs[:5]:
         clock.advance(minutes=7)
         booth.pay(r.stay_id, "cash", "20")
-    booth.refund(1, "charged twice by mistake")
-    booth.close_departed(regs[6].stay_id, "left without paying")
+    booth.refund(1, "duplicate_charge")
+    booth.close_departed(regs[6].stay_id, "left_without_paying")
     text = " ".join(r.details or "" for r in AuditLog.select()) + " ".join(
         f"{s.spot_number} {s.vehicle_type} {s.closed_reason}" for s in Stay.select())
     for r in regs:

@@ -30,7 +30,7 @@ def test_expiry_removes_personal_data_of_closed_stays_and_keeps_money(booth, clo
     gone = booth.register("GO11NEE", "Ann", PHONE, "van")
     clock.advance(hours=1)
     receipt = booth.pay(paid.stay_id, "cash", "5")
-    booth.close_departed(gone.stay_id, "left without paying")
+    booth.close_departed(gone.stay_id, "left_without_paying")
     revenue = booth.revenue_per_day()
     clock.advance(hours=24, minutes=1)
     assert booth.expiry_preview(24) == 2
@@ -89,7 +89,7 @@ def test_workers_selection_equals_the_plans_cleanup_where(database):
         elif i % 3 == 1:
             booth.pay(reg.stay_id, "card")
         else:
-            booth.close_departed(reg.stay_id, "left without paying")
+            booth.close_departed(reg.stay_id, "left_without_paying")
     clock.set(now)
     plan_where = PLAN_WHERE[is_pg(database)]
     closed_unpurged = ("purged_at IS NULL AND NOT EXISTS "

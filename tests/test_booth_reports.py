@@ -42,7 +42,7 @@ def test_revenue_per_day_and_method_net_of_refunds(booth, clock):
     pa = booth.pay(a.stay_id, "cash", "5")
     booth.pay(b.stay_id, "card")
     clock.set("2026-11-24 09:00:00")
-    booth.refund(pa.payment_id, "machine fault")
+    booth.refund(pa.payment_id, "equipment_fault")
     assert booth.revenue_per_day(days=7) == [
         (dt.date(2026, 11, 23), "card", Decimal("8.00")),
         (dt.date(2026, 11, 23), "cash", Decimal("5.00")),

@@ -65,7 +65,7 @@ def test_rollback_to_1_4_0_keeps_rows_and_gives_the_1_4_0_schema(database, targe
     b = booth.register("XY34ZZZ", "Jim", "07400 123457", "van")
     clock.advance(hours=2)
     paid = booth.pay(a.stay_id, "cash", "10")
-    booth.refund(paid.payment_id, "charged by mistake")
+    booth.refund(paid.payment_id, "wrong_vehicle")
     booth.set_rate("car", "3.10", grace_minutes=5, daily_cap="20")
     clock.advance(hours=30)
     booth.expire()

@@ -125,6 +125,23 @@ async def test_one_refused_field_blocks_the_others_too(target, database, booth, 
         assert "Booth North · Configuration" in str(app.screen.query_one(BoothHeader).render())
 
 
+async def test_backup_window_is_a_setting_refused_out_of_range_then_saved(target, database, booth, clock):
+    app = make_app(target, database, booth, clock)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await settle(app, pilot)
+        await pilot.press("tab", "tab", "tab", "tab")  # booth name, retention, archive, region, backup window
+        await retype(pilot, "400")
+        await settle(app, pilot)
+        assert "backup window (days) must be a whole number from 0 to 365" in app.screen.row("backup_window_days").shown_text
+        await pilot.press("enter")
+        await settle(app, pilot)
+        assert booth.config().backup_window_days == 7 and config_audits() == 0
+        await retype(pilot, "14")
+        await pilot.press("enter")
+        await settle(app, pilot)
+        assert booth.config().backup_window_days == 14 and config_audits() == 1
+
+
 async def test_escape_reverts_unsaved_changes(target, database, booth, clock):
     app = make_app(target, database, booth, clock)
     async with app.run_test(size=(80, 24)) as pilot:

@@ -87,7 +87,7 @@ async def test_card_payment_in_three_keys_beyond_the_plate_characters_and_none_t
         assert "AB12CDE" in shown and "TOTAL" in shown and "paid by                             card" in shown
         files = list((tmp_path / "receipts").iterdir())
         assert len(files) == 1 and files[0].read_text() == shown + "\n"
-        assert pay.transaction_id in files[0].name
+        assert files[0].name.endswith(f"_stay{pay.stay_id}_payment{pay.id}.txt") and "AB12CDE" not in files[0].name
         # The receipt stays up until the next car: its plate's first character closes it and goes
         # into the plate field, so no key is spent on closing it (the sketch's budget is 4; this is 3).
         await pilot.press("a")
@@ -145,7 +145,7 @@ async def test_cash_shows_change_live_refuses_too_little_and_writes_a_private_re
         (receipt_file,) = folder.iterdir()
         content = receipt_file.read_text()
         assert "tendered                          £10.00" in content and "change                             £2.50" in content
-        assert receipt_file.name == f"20261124-143300_{pay.transaction_id}.txt"
+        assert receipt_file.name == f"20261124-143300_stay{pay.stay_id}_payment{pay.id}.txt"
         assert stat.S_IMODE(os.stat(folder).st_mode) == 0o700
         assert stat.S_IMODE(os.stat(receipt_file).st_mode) == 0o600
         assert f"saved as {receipt_file}" in text(app, "#receipt-file").replace("\n", "")
@@ -176,7 +176,7 @@ async def test_enter_without_a_method_asks_for_one_and_unknown_plates_are_said(m
         assert "C cash or K card" in text(app, "#pay-message") and Payment.select().count() == 0
 
 
-async def test_refund_with_a_reason_is_a_new_audited_row(make_app, parked, booth):
+async def test_refund_takes_a_reason_code_by_number_and_keeps_the_note_with_the_stay(make_app, parked, booth):
     car, _van = parked
     booth.pay(car.stay_id, "card")
     app = make_app()
@@ -186,19 +186,25 @@ async def test_refund_with_a_reason_is_a_new_audited_row(make_app, parked, booth
         await settle(app, pilot)
         assert isinstance(app.screen, RefundDialog)
         assert "AB12CDE" in str(app.screen.query_one("#refund-payments", OptionList).options[0].prompt)
-        await pilot.press("enter", *"AB12CDE wrong", "enter")  # a reason carrying the plate is refused
+        reasons = [str(o.prompt) for o in app.screen.query_one("#refund-reasons", OptionList).options]
+        assert reasons[0] == "1 charged the wrong vehicle" and reasons[-1] == "7 other (say why in the note)"
+        await pilot.press("enter")  # the payment
         await settle(app, pilot)
-        assert "must not contain personal data" in text(app, ".dialog-message")
+        await pilot.press("tab", "enter")  # Enter in the note before a reason: asks for one, nothing done
+        await settle(app, pilot)
+        assert "choose the reason first" in text(app, ".dialog-message")
         assert Payment.select().where(Payment.refund_of.is_null(False)).count() == 0
-        await pilot.press("ctrl+a", "ctrl+k", *"charged the wrong car", "enter")
+        await pilot.press("1", *"Zoe Li complained, meant XY99ZZZ", "enter")  # 1: wrong vehicle; the note
         await settle(app, pilot)
 
         assert isinstance(app.screen, PaymentScreen)
         refund = Payment.get(Payment.refund_of.is_null(False))
         assert (refund.amount_cents, refund.payment_status) == (-750, "refunded")
         audit = AuditLog.get(AuditLog.action == "refund")
-        assert json.loads(audit.details)["reason"] == "charged the wrong car"
-        assert "refunded £7.50 of payment" in text(app, "#pay-message")
+        assert json.loads(audit.details)["reason"] == "wrong_vehicle"
+        assert "Zoe" not in audit.details and "XY99ZZZ" not in audit.details
+        assert Stay.get_by_id(car.stay_id).note == "Zoe Li complained, meant XY99ZZZ"
+        assert "refunded £7.50 of payment 1: charged the wrong vehicle" in text(app, "#pay-message")
         await pilot.press("f8")  # the refunded payment can no longer be chosen
         await settle(app, pilot)
         options = app.screen.query_one("#refund-payments", OptionList)
@@ -207,7 +213,7 @@ async def test_refund_with_a_reason_is_a_new_audited_row(make_app, parked, booth
         assert isinstance(app.screen, PaymentScreen)
 
 
-async def test_an_overstay_is_closed_as_departed_with_a_reason(make_app, booth, clock):
+async def test_an_overstay_is_closed_as_departed_with_a_reason_code(make_app, booth, clock):
     stay = booth.register("OLD1", "Jo", PHONE, "car")
     clock.advance(hours=30)  # past the 24 h retention: an overstay
     app = make_app()
@@ -219,14 +225,13 @@ async def test_an_overstay_is_closed_as_departed_with_a_reason(make_app, booth, 
         await pilot.press("ctrl+d")
         await settle(app, pilot)
         assert isinstance(app.screen, DepartedDialog)
-        await pilot.press(*"no", "enter")  # too short
-        await settle(app, pilot)
-        assert "reason is too short" in text(app, ".dialog-message")
-        await pilot.press(*"t seen since Monday", "enter")
+        await pilot.press("9")  # not a reason: nothing happens
+        await pilot.press("1", "enter")  # left without paying, no note: 2 keys
         await settle(app, pilot)
         assert isinstance(app.screen, PaymentScreen)
         row = Stay.get_by_id(stay.stay_id)
-        assert (row.status, row.closed_reason) == ("departed", "not seen since Monday")
+        assert (row.status, row.closed_reason, row.note) == ("departed", "left_without_paying", None)
+        assert json.loads(AuditLog.get(AuditLog.action == "departed").details)["reason"] == "left_without_paying"
         assert spot_free("A01") and Payment.select().count() == 0
         assert "OLD1 closed as departed: spot A01 is free" in text(app, "#pay-message")
 

@@ -59,14 +59,14 @@ def test_services_close_the_worker_threads_connection(database, clock):
     assert seen == [True]  # the worker's connection was closed, nothing leaks per thread
 
 
-def test_receipt_file_is_private_and_named_by_time_and_transaction(database, clock, tmp_path):
+def test_receipt_file_is_private_and_named_by_time_stay_and_payment(database, clock, tmp_path):
     booth = Booth(database, clock)
     reg = booth.register("AB12CDE", "Jane", PHONE, "car")
     clock.advance(minutes=30)
     receipt = booth.pay(reg.stay_id, "card", transaction_id="T:1")
     folder = tmp_path / "receipts"
     path = write_receipt(folder, receipt)
-    assert path.name == "20261124-123000_T-1.txt"
+    assert path.name == f"20261124-123000_stay{reg.stay_id}_payment{receipt.payment_id}.txt"  # no plate
     assert path.read_text() == receipt.text()
     assert stat.S_IMODE(os.stat(folder).st_mode) == 0o700
     assert stat.S_IMODE(os.stat(path).st_mode) == 0o600

@@ -51,7 +51,7 @@ async def test_payment_lists_the_latest_payments_and_refunds(make_app, booth, cl
     car = booth.register("AB12CDE", "Jane", PHONE, "car")
     clock.advance(hours=1)
     paid = booth.pay(car.stay_id, "card")
-    booth.refund(paid.payment_id, "charged twice by mistake")
+    booth.refund(paid.payment_id, "duplicate_charge")
     app = make_app("payment")
     async with app.run_test(size=(160, 48)) as pilot:
         await settle(app, pilot)

@@ -223,3 +223,20 @@ async def test_an_entry_during_a_large_purge_completes(target, database, booth, 
         assert Vehicle.select().where(Vehicle.number_plate.startswith("OLD")).count() == 0  # all purged
         assert personal_data_left() == len(registered)  # the new cars, kept
         assert app.is_running and not app.lifecycle.status.error
+
+
+async def test_the_worker_deletes_the_receipt_files_of_the_stays_it_expires(target, database, booth, clock, tmp_path):
+    from kiosk.tui.services import booth_services, write_receipt
+
+    services = booth_services(booth, receipts_dir=tmp_path / "booth-receipts", refresh_seconds=HOUR)
+    reg = booth.register("AB12CDE", "Jane Doe", "07400 123456", "car")
+    path = write_receipt(services.receipts_dir, booth.pay(reg.stay_id, "card"))  # as the Payment screen does
+    clock.advance(hours=25)
+    app = build_app(target, database, "1.8.0", services=services, clock=clock, mode="activity", freeze_gc=False,
+                    lifecycle_interval=HOUR)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await settle(app, pilot)
+        assert path.exists()
+        await pilot.press("ctrl+r")
+        await wait_until(pilot, lambda: not app.lifecycle.status.running and app.lifecycle.status.runs == 1)
+        assert not path.exists() and personal_data_left() == 0

@@ -35,6 +35,7 @@ SETTINGS = {
     "currency_symbol": _check_symbol,
     "expiry_batch_size": lambda v: parse_int(v, "expiry_batch_size", 1, 100_000, "expiry batch size"),
     "archive_batch_size": lambda v: parse_int(v, "archive_batch_size", 1, 100_000, "archive batch size"),
+    "backup_window_days": lambda v: parse_int(v, "backup_window_days", 0, 365, "backup window (days)"),
 }
 
 
@@ -97,6 +98,7 @@ def read_config(ctx: Context) -> Config:
         currency_symbol=row.currency_symbol,
         expiry_batch_size=row.expiry_batch_size,
         archive_batch_size=row.archive_batch_size,
+        backup_window_days=row.backup_window_days,
     )
 
 

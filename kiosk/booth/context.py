@@ -5,6 +5,7 @@ from __future__ import annotations
 import datetime as dt
 import json
 from dataclasses import dataclass
+from pathlib import Path
 from typing import NamedTuple
 
 import peewee as pw
@@ -36,13 +37,18 @@ class Context:
     db: pw.Database
     clock: Clock
     booth_override: str | None = None
+    receipts_dir: Path | None = None  # where receipt files are written and expired; None: none
 
     @classmethod
-    def create(cls, database: pw.Database, clock: Clock | None = None, booth_name: str | None = None) -> "Context":
+    def create(cls, database: pw.Database, clock: Clock | None = None, booth_name: str | None = None,
+               receipts_dir: Path | None = None) -> "Context":
+        from .receipts import default_dir
+
         # Models are bound through one proxy; a Booth given a database binds them to it.
         if db_proxy.obj is not database:
             db_proxy.initialize(database)
-        return cls(db=database, clock=clock or SystemClock(), booth_override=booth_name)
+        return cls(db=database, clock=clock or SystemClock(), booth_override=booth_name,
+                   receipts_dir=Path(receipts_dir) if receipts_dir is not None else default_dir(database))
 
     def now(self) -> dt.datetime:
         return self.clock.now().replace(microsecond=0)

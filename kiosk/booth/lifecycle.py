@@ -11,6 +11,10 @@ Expiry selects exactly the rows of the plan's cleanup
 that are closed (no open stay) and still hold personal data, and instead of
 deleting them (payments reference them) it removes the personal data:
 plate -> '~<id>' (never a valid plate), contact name and phone -> ''.
+A stay's own personal data goes once the stay is closed and its entry is older than
+the retention: its note (stays.note, `expired_notes`) and its receipt file
+(kiosk.booth.receipts). That covers every stay of a purged vehicle, and also the
+earlier stays of a plate that keeps coming back.
 
 How big a batch is (kiosk.booth.pace): pinned to a row count when the caller
 gives one, otherwise sized by time (~20 ms). On SQLite a batch is several short
@@ -29,13 +33,13 @@ import contextlib
 import datetime as dt
 import json
 import time
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Callable
 
 import peewee as pw
 
 from ..models import AuditLog, AuditLogArchive, LifecycleRun, Stay, Vehicle
-from . import dialect, tx
+from . import dialect, receipts, tx
 from .config import read_config
 from .context import Context
 from .errors import BoothError
@@ -62,6 +66,28 @@ def expirable(cutoff: dt.datetime):
     return Vehicle.select(Vehicle.id).where(
         (Vehicle.entry_timestamp < cutoff) & Vehicle.purged_at.is_null() & ~pw.fn.EXISTS(open_stay)
     )
+
+
+def expired_notes(cutoff: dt.datetime):
+    """Stays whose note is due: closed, entered before the cutoff (served by idx_stays_note)."""
+    return Stay.select(Stay.id).where(
+        Stay.note.is_null(False) & (Stay.entry_timestamp < cutoff) & (Stay.status != "open"))
+
+
+def _clear_notes(ctx: Context, cutoff: dt.datetime, booth: str) -> int:
+    """One short transaction, on both dialects: notes are few (one per refund or closed overstay)."""
+
+    def change() -> int:
+        ids = sorted(r.id for r in dialect.locked(expired_notes(cutoff), skip_locked=True))
+        if not ids:
+            return 0
+        done = (Stay.update(note=None).where(Stay.id.in_(ids) & Stay.note.is_null(False)
+                                             & (Stay.entry_timestamp < cutoff) & (Stay.status != "open")).execute())
+        ctx.audit("expire", "stays", f"{ids[0]}-{ids[-1]}", booth=booth, notes=done,
+                  cutoff=f"{cutoff:%Y-%m-%d %H:%M:%S}")
+        return done
+
+    return tx.write(ctx.db, change, worker=True)
 
 
 def expiry_preview(ctx: Context, retention_hours) -> int:
@@ -336,7 +362,12 @@ def expire(ctx: Context, batch_size=None, progress: Progress = None, should_stop
     count = lambda: expirable(cutoff).count()  # noqa: E731
     job = (_SqliteExpiry(ctx, cutoff, cfg.booth_name, overstays) if tx.is_sqlite(ctx.db)
            else _Statements(ctx, cutoff, _expire_batch, count))
-    return _run(ctx, "expire", cutoff, job, pace, progress, should_stop, count, overstays, cfg.booth_name)
+    notes = _clear_notes(ctx, cutoff, cfg.booth_name)
+    report = _run(ctx, "expire", cutoff, job, pace, progress, should_stop, count, overstays, cfg.booth_name)
+    # Files are not transactional: deleted after the rows are committed. A run that stops
+    # here leaves them for the next run, which finds them again by their stay.
+    files = receipts.delete_expired(ctx.db, ctx.receipts_dir, cutoff) if report.status == "done" else 0
+    return replace(report, notes=notes, receipts=files)
 
 
 def archive(ctx: Context, batch_size=None, progress: Progress = None, should_stop: ShouldStop = None) -> RunReport:

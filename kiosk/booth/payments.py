@@ -19,7 +19,8 @@ from .money import from_cents, parse_money, to_cents
 from .results import PaymentRow, Receipt, Refund
 from .spots import release
 from .sql import Insert, Statement, ts, when
-from .text import clean_reason
+from .reasons import departed_reason, refund_reason
+from .text import clean_note
 from .validate import parse_int
 
 METHODS = ("cash", "card")
@@ -181,12 +182,16 @@ def pay(ctx: Context, stay_id, method, tendered=None, transaction_id=None) -> Re
     return ctx.write(change)
 
 
-def refund(ctx: Context, payment_id, reason, reopen: bool = False) -> Refund:
+def refund(ctx: Context, payment_id, reason, note=None, reopen: bool = False) -> Refund:
     """A new, negative payments row pointing at the original (never edited).
 
-    `reopen` puts the stay back on site (spot re-taken) when the wrong car was charged.
+    `reason` is a RefundReason code (the audit trail keeps it); `note`, optional free text,
+    goes with the stay (stays.note) and expires with it. `reopen` puts the stay back on
+    site (spot re-taken) when the wrong car was charged.
     """
     pid = parse_int(payment_id, "payment", 1, 2**62, "the payment number")
+    why = refund_reason(reason)
+    text = clean_note(note)
 
     def change() -> Refund:
         dialect.lock(Payment.select(Payment.id).where(Payment.id == pid))  # PostgreSQL: one refund at a time
@@ -199,7 +204,6 @@ def refund(ctx: Context, payment_id, reason, reopen: bool = False) -> Refund:
         if Payment.select().where(Payment.refund_of == pid).exists():
             raise BoothError(f"payment {pid} was already refunded", field="payment")
         vehicle = original.vehicle
-        why = clean_reason(reason, forbidden=_secrets(vehicle), names=(vehicle.contact_name,))
         cents = original.amount_cents if original.amount_cents is not None else to_cents(original.amount)
         if cents <= 0:
             raise BoothError(f"payment {pid} was for {from_cents(cents):.2f}: there is nothing to refund", field="payment")
@@ -212,6 +216,8 @@ def refund(ctx: Context, payment_id, reason, reopen: bool = False) -> Refund:
         ).execute()
         reopened = False
         stay = Stay.get_or_none(Stay.id == original.stay_id) if original.stay_id else None
+        if text is not None:
+            _add_note(ctx, stay, vehicle, text, now)
         latest = Stay.select(pw.fn.MAX(Stay.id)).where(Stay.vehicle == original.vehicle_id).scalar()
         if stay is not None and stay.id == latest:
             Vehicle.update(payment_status="refunded", updated_at=now).where(Vehicle.id == original.vehicle_id).execute()
@@ -219,8 +225,8 @@ def refund(ctx: Context, payment_id, reason, reopen: bool = False) -> Refund:
             _reopen(stay, latest, vehicle, now)
             reopened = True
         ctx.audit("refund", "payments", refund_id, booth=booth, refund_of=pid, stay_id=original.stay_id, amount=str(-from_cents(cents)),
-                  reason=why, reopened=reopened)
-        return Refund(refund_id, pid, original.stay_id, -from_cents(cents), why, now, reopened)
+                  reason=str(why), reopened=reopened)
+        return Refund(refund_id, pid, original.stay_id, -from_cents(cents), str(why), now, reopened)
 
     return ctx.write(change)
 
@@ -239,13 +245,28 @@ def _reopen(stay: Stay | None, latest: int | None, vehicle: Vehicle, now: dt.dat
     Vehicle.update(payment_status=None, updated_at=now).where(Vehicle.id == vehicle.id).execute()
 
 
-def _secrets(vehicle: Vehicle) -> tuple[str, ...]:
-    phone = vehicle.phone_number or ""
-    return (vehicle.number_plate, phone, phone[-7:], phone[-6:])
+_APPEND_NOTE = Statement("UPDATE stays SET note = CASE WHEN note IS NULL OR note = '' THEN CAST(? AS TEXT) "
+                         "ELSE note || CAST(? AS TEXT) END, updated_at = ? WHERE id = ?")
 
 
-def close_departed(ctx: Context, stay_id, reason) -> None:
-    """An open stay whose vehicle left without paying (e.g. an overstay): closed, spot freed, audited."""
+def _add_note(ctx: Context, stay: Stay | None, vehicle: Vehicle, text: str, now: dt.datetime) -> None:
+    """Append the note to the stay's (one line each). Refused where expiry could no longer remove it."""
+    if stay is None:
+        raise BoothError("this payment has no stay to keep a note with: leave the note empty", field="note")
+    if vehicle.purged_at is not None:
+        raise BoothError("this stay's personal data has already expired, so a note cannot be kept with it: "
+                         "leave the note empty", field="note")
+    _APPEND_NOTE.run(ctx.db, (text, "\n" + text, ts(now), stay.id))
+
+
+def close_departed(ctx: Context, stay_id, reason, note=None) -> None:
+    """An open stay whose vehicle left without paying (e.g. an overstay): closed, spot freed, audited.
+
+    `reason` is a DepartedReason code (kept in stays.closed_reason and the audit trail);
+    `note`, optional free text, is kept with the stay and expires with it.
+    """
+    why = departed_reason(reason)
+    text = clean_note(note)
 
     def change() -> None:
         stay = _stay(stay_id)
@@ -253,13 +274,13 @@ def close_departed(ctx: Context, stay_id, reason) -> None:
             stay = dialect.locked(Stay.select().where(Stay.id == stay.id)).get()
         if stay.status != "open":
             raise BoothError(f"stay {stay.id} is already closed ({stay.status})", field="stay")
-        vehicle = stay.vehicle
-        why = clean_reason(reason, forbidden=_secrets(vehicle), names=(vehicle.contact_name,))
         now = ctx.now()
-        Stay.update(status="departed", exit_timestamp=now, closed_reason=why, updated_at=now).where(Stay.id == stay.id).execute()
+        Stay.update(status="departed", exit_timestamp=now, closed_reason=str(why), updated_at=now).where(Stay.id == stay.id).execute()
+        if text is not None:
+            _add_note(ctx, stay, stay.vehicle, text, now)
         Vehicle.update(payment_status="departed", updated_at=now).where(Vehicle.id == stay.vehicle_id).execute()
         release(ctx, stay.spot_number, now)
-        ctx.audit("departed", "stays", stay.id, spot=stay.spot_number, reason=why)
+        ctx.audit("departed", "stays", stay.id, spot=stay.spot_number, reason=str(why))
 
     ctx.write(change)
 

@@ -147,6 +147,7 @@ class Config:
     currency_symbol: str = "£"
     expiry_batch_size: int = 500
     archive_batch_size: int = 1000
+    backup_window_days: int = 7  # a backup may hold personal data for retention + this window
 
     def rate_for(self, vehicle_type: str) -> Rate | None:
         return next((r for r in self.rates if r.vehicle_type == vehicle_type), None)
@@ -168,6 +169,8 @@ class RunReport:
     overstays: int = 0
     message: str = ""
     run_id: int | None = None
+    notes: int = 0  # expiry: stay notes removed
+    receipts: int = 0  # expiry: receipt files deleted
 
     def to_json(self) -> dict:
         return {
@@ -176,6 +179,7 @@ class RunReport:
             "started_at": f"{self.started_at:%Y-%m-%d %H:%M:%S}", "finished_at": f"{self.finished_at:%Y-%m-%d %H:%M:%S}",
             "cutoff": f"{self.cutoff:%Y-%m-%d %H:%M:%S}" if self.cutoff else None, "remaining": self.remaining,
             "overstays": self.overstays, "message": self.message, "run_id": self.run_id,
+            "notes": self.notes, "receipts": self.receipts,
         }
 
 

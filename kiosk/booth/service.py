@@ -10,12 +10,13 @@ from __future__ import annotations
 
 import datetime as dt
 import functools
+from pathlib import Path
 
 import peewee as pw
 
 from ..clock import Clock
 from . import config as _config
-from . import entry, lifecycle, payments, reports, spots, tx
+from . import entry, lifecycle, payments, receipts, reports, spots, tx
 from .context import Context
 from .errors import BoothError
 from .fees import FeeBreakdown
@@ -39,8 +40,10 @@ def _guarded(method):
 
 
 class Booth:
-    def __init__(self, database: pw.Database, clock: Clock | None = None, booth_name: str | None = None):
-        self._ctx = Context.create(database, clock, booth_name)
+    def __init__(self, database: pw.Database, clock: Clock | None = None, booth_name: str | None = None,
+                 receipts_dir: Path | None = None):
+        """`receipts_dir`: where receipt files go and expire (default: `receipts/` beside a SQLite file)."""
+        self._ctx = Context.create(database, clock, booth_name, receipts_dir)
 
     @property
     def database(self) -> pw.Database:
@@ -49,6 +52,14 @@ class Booth:
     @property
     def clock(self) -> Clock:
         return self._ctx.clock
+
+    @property
+    def receipts_dir(self) -> Path | None:
+        return self._ctx.receipts_dir
+
+    @receipts_dir.setter
+    def receipts_dir(self, folder: Path | None) -> None:
+        self._ctx.receipts_dir = None if folder is None else Path(folder)
 
     # --- entry ---------------------------------------------------------------
     def register(self, plate, contact_name, phone, vehicle_type, spot=None) -> Registration:
@@ -85,14 +96,22 @@ class Booth:
     def pay(self, stay_id, method, tendered=None, transaction_id=None) -> Receipt:
         return payments.pay(self._ctx, stay_id, method, tendered, transaction_id)
 
-    def refund(self, payment_id, reason, reopen: bool = False) -> Refund:
-        return payments.refund(self._ctx, payment_id, reason, reopen)
+    def refund(self, payment_id, reason, note=None, reopen: bool = False) -> Refund:
+        """`reason`: a RefundReason code; `note`: optional free text kept with the stay (expires with it)."""
+        return payments.refund(self._ctx, payment_id, reason, note, reopen)
+
+    def save_receipt(self, receipt: Receipt) -> Path | None:
+        """Write the receipt's file into receipts_dir (None: no folder configured). OSError if it cannot."""
+        if self._ctx.receipts_dir is None:
+            return None
+        return receipts.write_receipt(self._ctx.receipts_dir, receipt)
 
     def recent_payments(self, limit=20) -> list[PaymentRow]:
         return payments.recent_payments(self._ctx, limit)
 
-    def close_departed(self, stay_id, reason) -> None:
-        payments.close_departed(self._ctx, stay_id, reason)
+    def close_departed(self, stay_id, reason, note=None) -> None:
+        """`reason`: a DepartedReason code; `note`: optional free text kept with the stay (expires with it)."""
+        payments.close_departed(self._ctx, stay_id, reason, note)
 
     # --- spots ---------------------------------------------------------------
     def spot_states(self) -> list[SpotState]:

@@ -1,8 +1,7 @@
-"""Free-text inputs: contact names, reasons, labels. Trimmed, bounded, printable."""
+"""Free-text inputs: contact names, notes, labels. Trimmed, bounded, printable."""
 
 from __future__ import annotations
 
-import re
 import unicodedata
 
 from .errors import BoothError, shown
@@ -33,23 +32,18 @@ def clean_name(raw: object) -> str:
     return name
 
 
-def clean_reason(raw: object, *, forbidden: tuple[str, ...] = (), names: tuple[str, ...] = ()) -> str:
-    """A reason kept in the audit trail: it must not carry the plate, phone or name it concerns.
+NOTE_MAX = 200
 
-    Plates and phone digits are found even when typed with spaces or dashes; a
-    name only as whole words, so that 'Jo' does not forbid 'job'.
+
+def clean_note(raw: object) -> str | None:
+    """An optional note typed with a refund or a closed stay; None when empty.
+
+    It may name a person or a plate: it is kept only with the stay (stays.note) and
+    expiry removes it with the stay's personal data, never in the audit trail.
     """
-    allowed = "3 to 200 characters saying why, without plate, name or phone number"
-    reason = _clean(raw, "reason", "reason", 3, 200, allowed)
-    squashed = re.sub(r"[\s()+-]", "", reason).upper()
-    found = any(len(s) >= 4 and re.sub(r"[\s()+-]", "", s).upper() in squashed for s in forbidden if s)
-    found = found or any(
-        n.strip() and re.search(r"(?<!\w)" + re.escape(" ".join(n.split()).upper()) + r"(?!\w)", " ".join(reason.split()).upper())
-        for n in names if n
-    )
-    if found:
-        raise BoothError(f"the reason must not contain personal data (plate, name or phone): {allowed}", field="reason")
-    return reason
+    if raw is None or (isinstance(raw, str) and not raw.strip()):
+        return None
+    return _clean(raw, "note", "note", 1, NOTE_MAX, f"up to {NOTE_MAX} printable characters, or leave it empty")
 
 
 def clean_label(raw: object, field: str, what: str, hi: int = 40) -> str:

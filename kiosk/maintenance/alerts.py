@@ -15,11 +15,12 @@ from typing import Callable
 import peewee as pw
 
 from .. import owner_only
+from ..booth.receipts import receipts_dir_for
 from ..clock import Clock, SystemClock
 from ..db import Target
 from ..schema import runner
 from ..schema.files import MigrationFile, load_migrations
-from . import backup, facts, pg_dump, queries, runs
+from . import backup, facts, pg_dump, queries, retention, runs
 
 LEVELS = ("error", "warning", "info")
 DISK_WARN_FLOOR = 256 * facts.MIB
@@ -67,15 +68,21 @@ def collect_alerts(
                 out.append(Alert("warning", "query_slow", f"'{t.name}' took {t.ms:.1f} ms (budget {t.budget_ms:.0f} ms): run ANALYZE, see docs/operations.md"))
             if not t.uses_index:
                 out.append(Alert("warning", "query_no_index", f"'{t.name}' scans without an index ({'; '.join(t.plan)})"))
+    limit = retention.limit_of(database) if database is not None else retention.Limit(
+        retention.DEFAULT_RETENTION_HOURS, retention.DEFAULT_WINDOW_DAYS)
     if target.is_sqlite and target.path.parent.is_dir():
         out += _disk_alerts(target.path.parent, facts.needed_bytes(target.path))
         out += _backup_alerts(backup.newest_backup(target.path), target.exists(), clock)
+        out += _outliving_backups(backup.list_backups(target.path), clock, limit)
     elif not target.is_sqlite and database is not None:  # the dumps are written on this machine
         folder = pg_dump.backups_dir(target)
         need = 2 * pg_dump.free_disk_needed(database) + facts.DISK_MARGIN_BYTES
         out += _disk_alerts(folder if folder.is_dir() else folder.parent, need)
         dumps = pg_dump.list_backups(target)
         out += _backup_alerts(dumps[-1] if dumps else None, True, clock)
+        out += _outliving_backups(dumps, clock, limit)
+    if database is not None:
+        out += _outliving_receipts(database, receipts_dir_for(target), clock, limit)
     return sorted(out, key=lambda a: LEVELS.index(a.level))
 
 
@@ -92,6 +99,28 @@ def exposure_alerts(target: Target) -> list[Alert]:
     return [Alert("error", "files_exposed",
                   f"other users can read personal data: {shown}: make them owner-only (chmod go-rwx; "
                   "the kiosk and maintenance tighten them when they open the database)")]
+def _outliving_backups(paths, clock: Clock, limit: retention.Limit) -> list[Alert]:
+    old = retention.outliving(paths, clock.now(), limit)
+    if not old:
+        return []
+    return [Alert("warning", "backup_outlives_retention",
+                  f"{len(old)} backup(s) older than {limit.text()} still hold personal data (oldest {old[0].name}): "
+                  "take a backup (its rotation deletes them) or delete them")]
+
+
+def _outliving_receipts(database: pw.Database, folder, clock: Clock, limit: retention.Limit) -> list[Alert]:
+    from ..booth.receipts import outliving
+
+    try:
+        with database.atomic():  # below schema 1.5.0 there are no stays: nothing to say
+            files = outliving(database, folder, clock.now() - dt.timedelta(hours=limit.retention_hours))
+    except pw.DatabaseError:
+        return []
+    if not files:
+        return []
+    return [Alert("warning", "receipt_outlives_retention",
+                  f"{len(files)} receipt file(s) in {folder} belong to stays whose personal data has expired "
+                  f"(e.g. {files[0].name}): run 'kiosk --maintenance expire', which deletes them")]
 
 
 def _schema_alerts(target: Target, database: pw.Database, files) -> list[Alert]:

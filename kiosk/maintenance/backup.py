@@ -5,7 +5,8 @@ WAL; SQLite's online backup API copies a consistent snapshot. The row counts
 are read in the same read transaction the backup copies, so the copy must match
 them exactly. The copy is written under a hidden temporary name and renamed
 only once verified, so an interrupted run never leaves a file that looks like
-a backup. Backups hold personal data: owner-only (0600, folder 0700), and rotated.
+a backup. Backups hold personal data: owner-only (0600, folder 0700), and rotated: by count
+(`keep`) and by age (older than the retention + the backup window, kiosk.maintenance.retention).
 """
 
 from __future__ import annotations
@@ -22,7 +23,7 @@ from typing import Callable
 from ..clock import Clock, SystemClock
 from ..errors import KioskError
 from .. import owner_only
-from . import facts
+from . import facts, retention
 
 DEFAULT_KEEP = 10
 PAGES_PER_STEP = 1024
@@ -110,7 +111,7 @@ def take_backup(
     tmp = folder / f".{final.name}.partial"
     try:
         source = _source_counts(db_path)
-        counts = _copy(db_path, tmp, progress)
+        counts, limit = _copy(db_path, tmp, progress)
         verify_copy(tmp, counts, source=source)
         os.replace(tmp, final)
     except BaseException as exc:  # incl. Ctrl-C: never leave a half file behind
@@ -125,7 +126,7 @@ def take_backup(
     if out is None:
         for p in list_backups(db_path):  # older backups, from before they were kept owner-only
             owner_only.tighten(p)
-    removed = rotate(db_path, keep, protect=protect) if out is None else []
+    removed = rotate(db_path, keep, protect=protect, now=clock.now(), limit=limit) if out is None else []
     return Backup(final, version, counts, final.stat().st_size, time.perf_counter() - started, removed)
 
 
@@ -138,7 +139,7 @@ def _source_counts(db_path: Path) -> dict[str, int]:
         conn.close()
 
 
-def _copy(db_path: Path, tmp: Path, progress: Progress | None) -> dict[str, int]:
+def _copy(db_path: Path, tmp: Path, progress: Progress | None) -> tuple[dict[str, int], retention.Limit]:
     # Created 0600 before SQLite opens it, so the copy is never readable by others.
     owner_only.create_new(tmp)
     src = facts.open_ro(db_path)
@@ -146,6 +147,7 @@ def _copy(db_path: Path, tmp: Path, progress: Progress | None) -> dict[str, int]
     try:
         src.execute("BEGIN")  # one read snapshot for the counts and the copy
         counts = facts.row_counts(src)
+        limit = retention.limit_of_sqlite(src)
 
         def step(status: int, remaining: int, total: int) -> None:
             if progress is not None:
@@ -155,7 +157,7 @@ def _copy(db_path: Path, tmp: Path, progress: Progress | None) -> dict[str, int]
         src.execute("COMMIT")
         # A standalone file: no -wal beside it to lose when it is moved or copied.
         dst.execute("PRAGMA journal_mode=DELETE")
-        return counts
+        return counts, limit
     finally:
         dst.close()
         src.close()
@@ -184,11 +186,20 @@ def verify_copy(path: Path, expected: dict[str, int] | None = None, *, source: d
     return counts
 
 
-def rotate(db_path: Path, keep: int, protect: Path | None = None) -> list[Path]:
-    """Delete this database's oldest backups beyond the newest `keep` (never `protect`)."""
+def rotate(db_path: Path, keep: int, protect: Path | None = None, *, now=None,
+           limit: retention.Limit | None = None) -> list[Path]:
+    """Delete this database's oldest backups beyond the newest `keep`, and (given `now` and
+    `limit`) every one older than the retention + the backup window; never `protect`."""
     keepsafe = Path(protect).absolute() if protect else None
     backups = [p for p in list_backups(db_path) if p.absolute() != keepsafe]
+    return remove(backups, keep, now, limit)
+
+
+def remove(backups: list[Path], keep: int, now, limit: retention.Limit | None) -> list[Path]:
+    """The rotation of a list of backups, oldest first (SQLite files and PostgreSQL dumps alike)."""
     doomed = backups[: max(0, len(backups) - keep)]
+    if now is not None and limit is not None:
+        doomed += [p for p in retention.outliving(backups, now, limit) if p not in doomed]
     for p in doomed:
         p.unlink()
     return doomed

@@ -125,13 +125,12 @@ def list_backups(target: Target) -> list[Path]:
     return [p for *_k, p in sorted(found)]
 
 
-def rotate(target: Target, keep: int, protect: Path | None = None) -> list[Path]:
+def rotate(target: Target, keep: int, protect: Path | None = None, *, now=None, limit=None) -> list[Path]:
+    """As backup.rotate: beyond the newest `keep`, and older than the retention + the backup window."""
+    from .backup import remove
+
     keepsafe = Path(protect).absolute() if protect else None
-    dumps = [p for p in list_backups(target) if p.absolute() != keepsafe]
-    doomed = dumps[: max(0, len(dumps) - keep)]
-    for p in doomed:
-        p.unlink()
-    return doomed
+    return remove([p for p in list_backups(target) if p.absolute() != keepsafe], keep, now, limit)
 
 
 def take(target: Target, database: pw.Database, version: str, *, out: Path | None = None, keep: int = 10,
@@ -139,8 +138,11 @@ def take(target: Target, database: pw.Database, version: str, *, out: Path | Non
     """pg_dump of one snapshot, verified against that snapshot's row counts; returns a backup.Backup."""
     from .backup import Backup, BackupFailed
 
+    from .retention import limit_of
+
     started = time.perf_counter()
-    final = Path(out).absolute() if out is not None else new_name(target, version, clock or SystemClock(), tag)
+    clock = clock or SystemClock()
+    final = Path(out).absolute() if out is not None else new_name(target, version, clock, tag)
     if final.exists():
         raise BackupFailed(f"{final} already exists: choose another --out file (a backup never overwrites)")
     folder = final.parent
@@ -159,6 +161,7 @@ def take(target: Target, database: pw.Database, version: str, *, out: Path | Non
             database.execute_sql("SET TRANSACTION ISOLATION LEVEL REPEATABLE READ, READ ONLY")
             snapshot = database.execute_sql("SELECT pg_export_snapshot()").fetchone()[0]
             counts = _row_counts(database)
+            limit = limit_of(database)
             _run([tool("pg_dump"), "--format=custom", f"--snapshot={snapshot}", f"--file={tmp}", f"--dbname={url}"],
                  env, "pg_dump")
         found = inspect(tmp, keep_script=False)
@@ -178,7 +181,7 @@ def take(target: Target, database: pw.Database, version: str, *, out: Path | Non
     if out is None:
         for p in list_backups(target):  # older dumps, from before they were kept owner-only
             owner_only.tighten(p)
-    removed = rotate(target, keep, protect=protect) if out is None else []
+    removed = rotate(target, keep, protect=protect, now=clock.now(), limit=limit) if out is None else []
     return Backup(final, version, counts, final.stat().st_size, time.perf_counter() - started, removed)
 
 

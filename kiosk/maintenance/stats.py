@@ -13,7 +13,7 @@ from ..db import Target
 from ..schema import runner
 from ..schema.files import MigrationFile, format_version
 from ..schema.steps import dialect_of
-from . import alerts, backup, facts, pg_dump, queries, runs
+from . import alerts, backup, facts, pg_dump, queries, retention, runs
 
 LIFECYCLE_TABLE = "lifecycle_runs"  # added by schema 1.5.0 (issue 5); may be absent
 
@@ -41,14 +41,14 @@ def collect(
         out["wal_bytes"] = _size(target.path.with_name(target.path.name + "-wal"))
         out["free_disk_bytes"] = facts.free_bytes(folder)
         newest = backup.newest_backup(target.path)
-        out["backups"] = {"count": len(backup.list_backups(target.path)), "newest": str(newest) if newest else None}
+        out["backups"] = _backups(backup.list_backups(target.path), database, clock)
     elif database is not None:  # PostgreSQL: the server's size functions; the dumps are local files
         out["database_bytes"] = database.execute_sql("SELECT pg_database_size(current_database())").fetchone()[0]
         out["wal_bytes"] = None  # the server's WAL is shared by all its databases: its own monitoring's job
         folder = pg_dump.backups_dir(target)
         out["free_disk_bytes"] = facts.free_bytes(folder if folder.is_dir() else folder.parent)
         dumps = pg_dump.list_backups(target)
-        out["backups"] = {"count": len(dumps), "newest": str(dumps[-1]) if dumps else None}
+        out["backups"] = _backups(dumps, database, clock)
     timings: list[queries.Timing] = []
     if database is not None:
         out["tables"], out["indexes"], out["size_source"] = _sizes(database)
@@ -62,6 +62,14 @@ def collect(
         out["slowest_query"] = worst.to_json() if worst else None
     out["alerts"] = [a.to_json() for a in alerts.collect_alerts(target, database, files=files, clock=clock, timings=timings)]
     return out
+
+
+def _backups(paths, database, clock: Clock) -> dict:
+    limit = retention.limit_of(database) if database is not None else None
+    old = retention.outliving(paths, clock.now(), limit) if limit is not None else []
+    return {"count": len(paths), "newest": str(paths[-1]) if paths else None,
+            "max_age_days": round(limit.max_age / dt.timedelta(days=1), 2) if limit else None,
+            "outliving_retention": [str(p) for p in old]}
 
 
 def _size(path) -> int:

@@ -10,7 +10,6 @@ that the booth layer is not connected.
 
 from __future__ import annotations
 
-import os
 import re
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
@@ -114,17 +113,13 @@ def spot_details_text(booth: Booth, spot: str) -> str:
             f"({span_text(fee.minutes)}) · fee so far {money}")
 
 
-def receipts_dir_for(target) -> Path:
-    """`receipts/` beside a SQLite file; for a server database, in the working directory."""
-    return owner_only.receipts_dir(getattr(target, "path", None))
-
-
 def booth_services(booth: Booth, *, receipts_dir: Path | None = None, refresh_seconds: float = 3.0) -> KioskServices:
     """Services over a Booth. Reads the booth name and types once, before the terminal starts."""
     config = booth.config()
     types = tuple(booth.vehicle_types())
-    if receipts_dir is not None:  # receipts written before they were kept owner-only
-        owner_only.tighten_dir(receipts_dir)
+    if receipts_dir is not None:
+        owner_only.tighten_dir(receipts_dir)  # receipts written before they were kept owner-only
+        booth.receipts_dir = receipts_dir  # the booth's expiry deletes the files it wrote
     services = KioskServices(
         get_cells=lambda: [],
         booth_name=config.booth_name,
@@ -152,25 +147,17 @@ def database_services(database, booth_name: str | None = None, *, clock=None, ta
                           receipts_dir=receipts_dir_for(target) if target is not None else None)
 
 
-# ---- receipt files -----------------------------------------------------------------------
+# ---- receipt files (kiosk.booth.receipts: the booth's expiry deletes them) ----------------
 
-_UNSAFE = re.compile(r"[^A-Za-z0-9._-]")
+def receipts_dir_for(target) -> Path:
+    """`receipts/` beside a SQLite file; for a server database, in the working directory."""
+    from ..booth.receipts import receipts_dir_for as folder_for
+
+    return folder_for(target)
 
 
 def write_receipt(directory: Path, receipt: Receipt) -> Path:
-    """Write Receipt.text() as `<paid at>_<transaction>.txt`: folder 0700, file 0600 (it carries a plate).
+    """Write the receipt's file (owner-only) under a name expiry finds by its stay. Runs in a worker."""
+    from ..booth.receipts import write_receipt as write
 
-    A file that already exists (the same transaction retried) is kept as it is. Runs in a worker.
-    """
-    owner_only.make_dir(directory, parents=True)  # also when it existed: receipts are personal data
-    name = f"{receipt.paid_at:%Y%m%d-%H%M%S}_{_UNSAFE.sub('-', receipt.transaction_id)}.txt"
-    path = directory / name
-    try:
-        fd = owner_only.open_file(path, os.O_WRONLY | os.O_EXCL)
-    except FileExistsError:
-        return path
-    with os.fdopen(fd, "w", encoding="utf-8") as out:
-        out.write(receipt.text())
-        out.flush()
-        os.fsync(out.fileno())
-    return path
+    return write(directory, receipt)

@@ -16,7 +16,7 @@ from textual.containers import Horizontal, Vertical
 from textual.message import Message
 from textual.widgets import DataTable, Label, ProgressBar, Select, Static
 
-from ...booth import AuditRow, RunReport
+from ...booth import AuditRow, RunReport, reason_label
 from ..lifecycle_worker import LifecycleStatus, _every
 from ..widgets.charts import OccupancyChart, RevenueChart
 from .base import KioskScreen
@@ -42,12 +42,14 @@ class ActivityData:
 
 
 def details_text(row: AuditRow) -> str:
-    """'count=6, cutoff=…'; a config change reads 'retention_hours 24→36'."""
+    """'count=6, cutoff=…'; a config change reads 'retention_hours 24→36'; a reason code its label."""
     parts = []
     for key, value in sorted(row.details.items()):
         if key == "booth":
             continue  # it has its own column
-        if key == "changes" and isinstance(value, dict):
+        if key == "reason":  # a code: shown as its label
+            parts.append(f"reason: {reason_label(value)}")
+        elif key == "changes" and isinstance(value, dict):
             parts += [f"{k} {v[0]}→{v[1]}" if isinstance(v, list) and len(v) == 2 else f"{k}={v}"
                       for k, v in sorted(value.items())]
         else:

@@ -1,5 +1,5 @@
 """Configuration (F4): booth name, retention (with what the next expiry would remove), archive age,
-phone region, rates per vehicle type, and the spots. kiosk.booth decides what is valid; this
+phone region, backup window, rates per vehicle type, and the spots. kiosk.booth decides what is valid; this
 screen shows why a value is refused, beside the field, and saves nothing while one is.
 """
 
@@ -30,6 +30,7 @@ SETTING_FIELDS = (
     ("retention_hours", "Retention (hours)", "1-8760: personal data kept after a stay"),
     ("archive_days", "Archive age (days)", "1-3650: then audit rows are archived"),
     ("phone_region", "Phone region", "2 letters (GB, IE…) for local numbers"),
+    ("backup_window_days", "Backup window (days)", "0-365: backups kept past the retention"),
 )
 SPOT_HINT = "a range such as A31-A40 to add; one free spot (A07) to retype or remove"
 WIDE = 120  # from this width the settings and the rates/spots sit side by side

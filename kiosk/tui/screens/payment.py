@@ -21,7 +21,8 @@ from textual.message import Message
 from textual.widgets import Input, Label, OptionList, Static
 from textual.worker import Worker, WorkerState, get_current_worker
 
-from ...booth import BoothError, FeeBreakdown, OpenStay, Receipt, Refund, format_money, normalise_plate, parse_money
+from ...booth import (BoothError, FeeBreakdown, OpenStay, Receipt, Refund, format_money, normalise_plate, parse_money,
+                      reason_label)
 from ..services import write_receipt
 from ..widgets.field_hint import FieldHint
 from ..widgets.fee_text import breakdown_rows, stay_line
@@ -442,7 +443,7 @@ class PaymentScreen(KioskScreen):
             return
         back = "; the car is back on site" if refund.reopened else ""
         self._say(f"refunded {format_money(-refund.amount, self._currency)} of payment {refund.payment_id}: "
-                  f"{refund.reason}{back}", "ok")
+                  f"{reason_label(refund.reason)}{back}", "ok")
         self.app.refresh_spots_now()
         self.query_one(RecentPanel).reload()
 

@@ -1,7 +1,9 @@
-"""Refund a recent payment with a reason; close an overstay as departed with a reason.
+"""Refund a recent payment; close an overstay as departed. Each with a reason code and an optional note.
 
 Both are dialogs over Payment: Escape cancels, the Booth's refusal is shown inside the dialog,
-and the work runs in a thread worker.
+and the work runs in a thread worker. The reason is picked from a fixed list (a number key
+picks one); the audit trail keeps only its code. The note is free text kept with the stay
+and removed with the stay's personal data.
 """
 
 from __future__ import annotations
@@ -11,17 +13,17 @@ from dataclasses import dataclass
 from textual import on, work
 from textual.app import ComposeResult
 from textual.binding import Binding
-from textual.containers import Vertical
+from textual.containers import Horizontal, Vertical
 from textual.message import Message
 from textual.screen import ModalScreen
 from textual.widgets import Checkbox, Input, Label, OptionList, Static
 from textual.widgets.option_list import Option
 from textual.worker import Worker, WorkerState
 
-from ...booth import BoothError, OpenStay, PaymentRow, Refund, format_money
+from ...booth import BoothError, DepartedReason, OpenStay, PaymentRow, Refund, RefundReason, format_money
 from ..widgets.field_hint import FieldHint
 
-REASON_HINT = "3-200 characters saying why, without the plate, name or phone"
+NOTE_PLACEHOLDER = "note (optional): kept with the stay, removed when its data expires"
 
 
 def payment_line(row: PaymentRow, currency: str) -> str:
@@ -30,18 +32,54 @@ def payment_line(row: PaymentRow, currency: str) -> str:
             f"{format_money(row.amount, currency):>9}  {state}")
 
 
+class ReasonList(OptionList):
+    """The reason codes as numbered options: a number key picks one (as Enter on it does)."""
+
+    def __init__(self, reasons, **kwargs) -> None:
+        self.reasons = list(reasons)
+        super().__init__(*(Option(f"{i} {r.label}", id=str(r)) for i, r in enumerate(self.reasons, 1)), **kwargs)
+
+    def on_key(self, event) -> None:
+        if event.character and event.character.isdigit() and 1 <= int(event.character) <= len(self.reasons):
+            event.stop()
+            event.prevent_default()
+            self.highlighted = int(event.character) - 1
+            self.action_select()
+
+
 class _ReasonDialog(ModalScreen):
-    """Shared: a reason Input, a message line, worker failures reported inside the dialog."""
+    """Shared: a reason list, an optional note, a message line, worker failures reported inside the dialog."""
 
     BINDINGS = [Binding("escape", "dismiss(None)", "Cancel")]
+    REASONS: type = RefundReason
 
     @dataclass
     class Refused(Message):
         field: str | None
         message: str
 
+    _reason: str | None = None
+
     def _say(self, text: str, kind: str = "") -> None:
         self.query_one(".dialog-message", FieldHint).say(text, kind)
+
+    def _note(self) -> Input:
+        return self.query_one(".dialog-note", Input)
+
+    @on(OptionList.OptionSelected, ".dialog-reasons")
+    def _reason_picked(self, event: OptionList.OptionSelected) -> None:
+        event.stop()
+        self._reason = event.option.id
+        label = self.REASONS(event.option.id).label
+        self._say(f"reason: {label}. Type a note if needed; Enter confirms")
+        self._note().focus()
+
+    def _need_reason(self) -> bool:
+        if self._reason is None:
+            self._say(f"choose the reason first (1-{len(self.REASONS)}, or ↑↓ and Enter)", "error")
+            self.query_one(".dialog-reasons", ReasonList).focus()
+            return True
+        return False
 
     def on_worker_state_changed(self, event: Worker.StateChanged) -> None:
         if event.state == WorkerState.ERROR:  # unexpected: the app's one handler, and the dialog stays usable
@@ -75,11 +113,14 @@ class RefundDialog(_ReasonDialog):
         with Vertical(id="refund-dialog", classes="dialog"):
             yield Label("Refund a payment made in error", classes="dialog-title")
             yield OptionList(id="refund-payments")
-            yield Label("Reason", classes="field-label")
-            yield Input(placeholder="e.g. charged the wrong car", id="refund-reason", max_length=200)
-            yield Checkbox("put the car back on site (ctrl+o)", id="refund-reopen")
+            with Horizontal(classes="dialog-reason-row"):
+                yield ReasonList(RefundReason, id="refund-reasons", classes="dialog-reasons")
+                with Vertical(classes="dialog-side"):
+                    yield Input(placeholder=NOTE_PLACEHOLDER, id="refund-note", classes="dialog-note", max_length=200)
+                    yield Checkbox("put the car back on site (ctrl+o)", id="refund-reopen")
             yield FieldHint("reading recent payments…", classes="dialog-message field-hint")
-            yield Static("↑↓ choose  [b]Enter[/b] pick / confirm  [b]Esc[/b] cancel", classes="dialog-keys")
+            yield Static("↑↓ choose  [b]Enter[/b] pick  [b]1-7[/b] reason  [b]Enter[/b] in the note confirms  "
+                         "[b]Esc[/b] cancel", classes="dialog-keys")
 
     def on_mount(self) -> None:
         self.query_one("#refund-payments", OptionList).focus()
@@ -102,7 +143,7 @@ class RefundDialog(_ReasonDialog):
         if not event.rows:
             self._say("no payments yet: nothing to refund")
         else:
-            self._say("choose the payment, then type the reason")
+            self._say("choose the payment, then the reason")
             options.highlighted = next((i for i, r in enumerate(event.rows) if not options.get_option_at_index(i).disabled), None)
 
     @on(OptionList.OptionSelected, "#refund-payments")
@@ -110,28 +151,28 @@ class RefundDialog(_ReasonDialog):
         self._chosen = next(r for r in self._rows if str(r.payment_id) == event.option.id)
         money = format_money(self._chosen.amount, self._currency)
         self._say(f"refund {money} of payment {self._chosen.payment_id} ({self._chosen.plate or 'expired'}): "
-                  "type the reason, Enter confirms")
-        self.query_one("#refund-reason", Input).focus()
+                  f"the reason (1-{len(RefundReason)})?")
+        self.query_one("#refund-reasons", ReasonList).focus()
 
     def action_toggle_reopen(self) -> None:
         self.query_one("#refund-reopen", Checkbox).toggle()
 
-    @on(Input.Submitted, "#refund-reason")
+    @on(Input.Submitted, "#refund-note")
     def _confirm(self, event: Input.Submitted) -> None:
         event.stop()
         if self._chosen is None:
             self._say("choose the payment to refund first (↑↓ then Enter)", "error")
             self.query_one("#refund-payments", OptionList).focus()
             return
-        if self._busy:
+        if self._need_reason() or self._busy:
             return
         self._busy = True
-        self._refund(self._chosen.payment_id, event.value, self.query_one("#refund-reopen", Checkbox).value)
+        self._refund(self._chosen.payment_id, self._reason, event.value, self.query_one("#refund-reopen", Checkbox).value)
 
     @work(thread=True, exit_on_error=False, group="refund", description="recording the refund")
-    def _refund(self, payment_id: int, reason: str, reopen: bool) -> None:
+    def _refund(self, payment_id: int, reason: str, note: str, reopen: bool) -> None:
         try:
-            refund = self.app.services.call(lambda b: b.refund(payment_id, reason, reopen=reopen))
+            refund = self.app.services.call(lambda b: b.refund(payment_id, reason, note, reopen=reopen))
         except BoothError as exc:
             self.post_message(self.Refused(exc.field, exc.message))
             return
@@ -145,12 +186,18 @@ class RefundDialog(_ReasonDialog):
     def _refused(self, event: _ReasonDialog.Refused) -> None:
         self._busy = False
         self._say(event.message, "error")
+        if event.field == "reason":
+            self.query_one("#departed-reasons", ReasonList).focus()
         if event.field == "payment":
             self.query_one("#refund-payments", OptionList).focus()
+        elif event.field == "reason":
+            self.query_one("#refund-reasons", ReasonList).focus()
 
 
 class DepartedDialog(_ReasonDialog):
     """Close an open stay whose car left without paying (an overstay). Dismisses True when closed."""
+
+    REASONS = DepartedReason
 
     @dataclass
     class Done(Message):
@@ -165,25 +212,26 @@ class DepartedDialog(_ReasonDialog):
         with Vertical(id="departed-dialog", classes="dialog"):
             yield Label(f"Close {self.stay.plate} at {self.stay.spot or '?'} as departed without paying",
                         classes="dialog-title", markup=False)
-            yield Label("Reason", classes="field-label")
-            yield Input(placeholder="e.g. left overnight, barrier was up", id="departed-reason", max_length=200)
-            yield FieldHint(REASON_HINT, classes="dialog-message field-hint")
-            yield Static("[b]Enter[/b] close the stay and free the spot  [b]Esc[/b] cancel", classes="dialog-keys")
+            yield ReasonList(DepartedReason, id="departed-reasons", classes="dialog-reasons")
+            yield Input(placeholder=NOTE_PLACEHOLDER, id="departed-note", classes="dialog-note", max_length=200)
+            yield FieldHint(f"the reason (1-{len(DepartedReason)})?", classes="dialog-message field-hint")
+            yield Static("[b]1-5[/b] reason  [b]Enter[/b] in the note closes the stay and frees the spot  "
+                         "[b]Esc[/b] cancel", classes="dialog-keys")
 
     def on_mount(self) -> None:
-        self.query_one("#departed-reason", Input).focus()
+        self.query_one("#departed-reasons", ReasonList).focus()
 
-    @on(Input.Submitted, "#departed-reason")
+    @on(Input.Submitted, "#departed-note")
     def _confirm(self, event: Input.Submitted) -> None:
         event.stop()
-        if not self._busy:
+        if not self._need_reason() and not self._busy:
             self._busy = True
-            self._close(self.stay.stay_id, event.value)
+            self._close(self.stay.stay_id, self._reason, event.value)
 
     @work(thread=True, exit_on_error=False, group="departed", description="closing the stay")
-    def _close(self, stay_id: int, reason: str) -> None:
+    def _close(self, stay_id: int, reason: str, note: str) -> None:
         try:
-            self.app.services.call(lambda b: b.close_departed(stay_id, reason))
+            self.app.services.call(lambda b: b.close_departed(stay_id, reason, note))
         except BoothError as exc:
             self.post_message(self.Refused(exc.field, exc.message))
             return
@@ -197,3 +245,5 @@ class DepartedDialog(_ReasonDialog):
     def _refused(self, event: _ReasonDialog.Refused) -> None:
         self._busy = False
         self._say(event.message, "error")
+        if event.field == "reason":
+            self.query_one("#departed-reasons", ReasonList).focus()
