@@ -1,7 +1,9 @@
 """Restore a verified backup over the live SQLite database (the emergency procedure).
 
 The backup is checked before anything is touched (SQLite magic, complete file,
-integrity_check, a kiosk schema history this kiosk knows). The current database
+integrity_check, a kiosk schema history this kiosk knows, and its whole schema,
+triggers and views included, exactly that of the version its history records:
+a trigger slipped into a backup would otherwise fire on the booths' rows). The current database
 is kept aside as a safety copy, the backup is copied with the online backup API
 into a temporary file beside the database, verified, and only then renamed over
 the live file, so a crash at any moment leaves either the old or the new one.
@@ -23,13 +25,36 @@ from ..clock import Clock, SystemClock, to_sqlite_text
 from ..db import SQLITE_MAGIC, Target
 from ..errors import KioskError
 from ..schema import history, runner
-from ..schema.files import MigrationFile, format_version
-from . import backup, facts, pg_dump, preflight
+from ..schema.files import MigrationFile, Version, format_version, parse_version
+from . import backup, facts, pg_dump, preflight, schema_catalog, schema_compare
 from .runs import RunRecord, record
+
+# The differences a refusal names in its one line (the rest are counted).
+LISTED = 20
 
 
 class BadBackup(KioskError):
     pass
+
+
+class SchemaMismatch(BadBackup):
+    """A sound kiosk backup whose schema is not that of its recorded version: refused, nothing changed."""
+
+    exit_code = 3
+
+
+def refuse_mismatch(path: Path, version: Version, problems: list) -> None:
+    """Raise SchemaMismatch naming the differences (schema_compare findings), if there are any."""
+    if not problems:
+        return
+    label = format_version(version)
+    texts = [f.message.removeprefix(f"history says {label} but ") for f in problems]
+    more = f"; and {len(texts) - LISTED} more" if len(texts) > LISTED else ""
+    raise SchemaMismatch(
+        f"{path} does not have the schema {label} its history records: {'; '.join(texts[:LISTED])}{more}. "
+        "Restoring it could run code nobody reviewed (a trigger) or keep the kiosk from starting: "
+        "choose another backup; nothing was changed"
+    )
 
 
 @dataclass
@@ -64,18 +89,21 @@ def inspect_backup(path: Path, files: list[MigrationFile]) -> Inspected:
     db = pw.SqliteDatabase(f"file:{path}?mode=ro", uri=True)
     try:
         applied = history.read_history(db, files)
+        if not applied:
+            raise BadBackup(f"{path} is a SQLite file but not a kiosk database (no schema history): choose a kiosk backup")
+        known = {f.name for f in files}
+        unknown = [a for a in applied if a.name not in known]
+        if unknown:
+            raise BadBackup(
+                f"{path} has schema version {format_version(unknown[-1].version)}, which this kiosk does not know: "
+                "install the matching kiosk release to restore it"
+            )
+        version = runner.current_version(applied)
+        want, have = schema_compare.expected(db, files, version), schema_catalog.describe(db)
     finally:
         db.close()
-    if not applied:
-        raise BadBackup(f"{path} is a SQLite file but not a kiosk database (no schema history): choose a kiosk backup")
-    known = {f.name for f in files}
-    unknown = [a for a in applied if a.name not in known]
-    if unknown:
-        raise BadBackup(
-            f"{path} has schema version {format_version(unknown[-1].version)}, which this kiosk does not know: "
-            "install the matching kiosk release to restore it"
-        )
-    return Inspected(path, format_version(runner.current_version(applied)), counts, size)
+    refuse_mismatch(path, version, schema_compare.differences(want, have, format_version(version)))
+    return Inspected(path, format_version(version), counts, size)
 
 
 def restore(

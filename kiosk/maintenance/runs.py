@@ -64,8 +64,12 @@ def record(target: Target, database: pw.Database | None, run: RunRecord, *, in_d
     """Store the run; returns where it went. Never raises: a failed run must still be reported.
 
     `in_database=False` (a run that changed nothing: refused, bad input) writes
-    only the file, so the database stays byte for byte as it was.
+    only the file, so the database stays byte for byte as it was. So does a run
+    that found the schema differing from its version: a trigger nobody made could
+    fire on the record's own rows.
     """
+    if any(f.get("level") == "error" and f.get("code") == "schema_drift" for f in run.findings if isinstance(f, dict)):
+        in_database = False
     try:
         if in_database:
             if has_table(database, TABLE):
