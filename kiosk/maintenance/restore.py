@@ -129,7 +129,8 @@ def restore(
     live, replaced = database, False
     try:
         found = inspect_backup(source, files)
-        report(f"backup       ok       {found.path} is a sound kiosk database at {found.version} ({sum(found.counts.values())} rows)")
+        report(f"backup       ok       {found.path} is a sound kiosk database at {found.version} ({sum(found.counts.values())} rows, "
+               "schema as its version's)")
         run.to_version = found.version
         run.rows_after = found.counts
         with preflight.hold(target, database, pre):
@@ -286,6 +287,21 @@ def inspect_dump(path: Path, files: list[MigrationFile]) -> tuple[Inspected, pg_
     return Inspected(path, version, info.counts, path.stat().st_size), info
 
 
+def check_dump_schema(target, database: pw.Database, found: Inspected, files: list[MigrationFile]) -> None:
+    """Load the dump's schema (no rows) into a scratch database on the same server and compare it there
+    with its recorded version; the live database is not touched. Refuses (SchemaMismatch) on a difference."""
+    version = parse_version(found.version)
+    script = pg_dump.schema_script(found.path)
+    try:
+        with pg_dump.scratch_database(target, database, None, kind="restorecheck", needed_for="restore on PostgreSQL",
+                                      otherwise="so the dump's schema can be checked first") as (scratch, db):
+            pg_dump.load(scratch, db, script)
+            problems = schema_compare.drift(db, files, version)
+    finally:
+        script.unlink(missing_ok=True)
+    refuse_mismatch(found.path, version, problems)
+
+
 def _restore_postgresql(target, database, source, files, *, skip, keep, clock, report):
     clock = clock or SystemClock()
     started = time.perf_counter()
@@ -295,7 +311,9 @@ def _restore_postgresql(target, database, source, files, *, skip, keep, clock, r
     changed, info = False, None
     try:
         found, info = inspect_dump(source, files)
-        report(f"backup       ok       {found.path} is a sound kiosk dump at {found.version} ({sum(found.counts.values())} rows)")
+        check_dump_schema(target, database, found, files)
+        report(f"backup       ok       {found.path} is a sound kiosk dump at {found.version} ({sum(found.counts.values())} rows, "
+               "schema as its version's)")
         run.to_version = found.version
         run.rows_after = found.counts
         with preflight.hold(target, database, pre):
