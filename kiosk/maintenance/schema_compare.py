@@ -14,7 +14,6 @@ from __future__ import annotations
 import secrets
 
 import peewee as pw
-from peewee_migrate import Migrator
 
 from ..schema.files import MigrationFile, Version, format_version
 from ..schema.steps import dialect_of
@@ -43,6 +42,8 @@ def expected(database: pw.Database, files: list[MigrationFile], version: Version
 
 
 def _run(database: pw.Database, chosen: list[MigrationFile]) -> None:
+    from peewee_migrate import Migrator  # only when a schema is built, not at the terminal's start
+
     for f in chosen:
         migrator = Migrator(database)
         f.migrate(migrator, database, fake=False)
