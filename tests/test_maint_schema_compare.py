@@ -61,6 +61,8 @@ def count(db, table):
         ("trigger_on_audit_logs", [KILL_PAYMENTS], "trigger wipe is not part of schema"),
         ("trigger_on_vehicles", [ON_VEHICLES], "trigger sneaky is not part of schema"),
         ("view", [A_VIEW], "view phone_book is not part of schema"),
+        # 'sqlite_%' in LIKE would match this name ('_' is a wildcard) and hide it
+        ("trigger_named_like_internal", [KILL_PAYMENTS.replace("wipe", "sqlitewipe")], "trigger sqlitewipe is not part of schema"),
         ("other_layout", OTHER_LAYOUT, "table vehicles has columns"),
         ("other_column", OTHER_COLUMN, "column system_config.id is"),
     ],

@@ -47,6 +47,7 @@ def plain_dump(url, out):
         ("trigger_on_audit_logs", KILL_PAYMENTS, "trigger wipe is not part of schema"),
         ("trigger_on_vehicles", ON_VEHICLES, "trigger sneaky is not part of schema"),
         ("view", A_VIEW, "view phone_book is not part of schema"),
+        ("rule", ["CREATE RULE wipe AS ON INSERT TO audit_logs DO ALSO DELETE FROM payments"], "rule wipe is not part of schema"),
         ("other_layout", OTHER_LAYOUT, "table vehicles has columns"),
         ("other_column", OTHER_COLUMN, "column system_config.archive_batch_size is integer DEFAULT 1000, expected integer NOT NULL"),
     ],

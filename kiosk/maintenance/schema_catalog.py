@@ -39,7 +39,8 @@ def kind_of(key: str) -> str:
 def _sqlite(database: pw.Database) -> Schema:
     out: Schema = {}
     rows = database.execute_sql(
-        "SELECT type, name, tbl_name, sql FROM sqlite_master WHERE name NOT LIKE 'sqlite_%' ORDER BY type, name"
+        # Not LIKE 'sqlite_%': its '_' matches any character, and would hide a trigger named 'sqlitewipe'.
+        "SELECT type, name, tbl_name, sql FROM sqlite_master WHERE substr(name, 1, 7) <> 'sqlite_' ORDER BY type, name"
     ).fetchall()
     for kind, name, table, sql in rows:
         if kind == "table" and name != MIGRATE_TABLE:
@@ -140,6 +141,13 @@ def _postgresql(database: pw.Database) -> Schema:
            WHERE c.relnamespace = current_schema()::regnamespace AND c.relkind IN ('v', 'm')"""
     ):
         out[f"view {name}"] = " ".join(unqualify.sub("", definition).split())
+    # A rule (DO ALSO ...) acts like a trigger; an event trigger fires on DDL anywhere in the database.
+    for _table, name, definition in q(
+        "SELECT tablename, rulename, definition FROM pg_rules WHERE schemaname = current_schema()"
+    ):
+        out[f"rule {name}"] = " ".join(unqualify.sub("", definition).split())
+    for name, event, function in q("SELECT evtname, evtevent, evtfoid::regproc::text FROM pg_event_trigger"):
+        out[f"event-trigger {name}"] = f"ON {event} EXECUTE {unqualify.sub('', function)}"
     # A trigger needs a function; one left behind (or waiting for a trigger) is no part of any version.
     for name, args, definition in q(
         """SELECT p.proname, pg_get_function_identity_arguments(p.oid), pg_get_functiondef(p.oid) FROM pg_proc p
