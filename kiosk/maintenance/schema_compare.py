@@ -20,9 +20,9 @@ from ..schema.steps import dialect_of
 from . import schema_catalog
 from .findings import Finding
 
-# What may be there without being part of a version: only a warning in `check` (harmless
-# to the kiosk); `restore` still refuses it. Anything else that differs is an error.
-HARMLESS_EXTRAS = {"table", "index"}
+# Extras that run no code (at worst they refuse a write): only a warning in `check`;
+# `restore` still refuses them. Anything else that differs is an error.
+HARMLESS_EXTRAS = {"table", "index", "constraint", "foreign"}
 
 _cache: dict[tuple, schema_catalog.Schema] = {}
 
