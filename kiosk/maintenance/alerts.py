@@ -19,8 +19,8 @@ from ..booth.receipts import receipts_dir_for
 from ..clock import Clock, SystemClock
 from ..db import Target
 from ..schema import runner
-from ..schema.files import MigrationFile, load_migrations
-from . import backup, facts, pg_dump, queries, retention, runs
+from ..schema.files import EMPTY, MigrationFile, load_migrations
+from . import backup, facts, pg_dump, queries, retention, runs, schema_compare
 
 LEVELS = ("error", "warning", "info")
 DISK_WARN_FLOOR = 256 * facts.MIB
@@ -128,6 +128,9 @@ def _schema_alerts(target: Target, database: pw.Database, files) -> list[Alert]:
     out = [Alert("error", "schema_history", f) for f in st.findings]
     if st.pending and not st.findings:
         out.append(Alert("warning", "schema_behind", f"{len(st.pending)} schema version(s) pending: run 'kiosk --maintenance migrate'"))
+    if not st.findings and st.schema_version != EMPTY:
+        # The catalog only (no integrity_check): a trigger or view slipped in shows at once.
+        out += [Alert(f.level, f.code, f.message) for f in schema_compare.drift(database, files, st.schema_version)]
     return out
 
 

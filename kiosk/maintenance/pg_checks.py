@@ -4,19 +4,18 @@ The server enforces constraints as rows are written, but a constraint can be
 left NOT VALID, an index INVALID (a failed CREATE INDEX CONCURRENTLY), and a
 session with triggers disabled (session_replication_role = replica, as some
 restore and replication tools use) can write rows whose foreign key points
-nowhere. These find all three; `shape` reads tables, columns and indexes in the
-form the SQLite schema comparison uses, since both backends use the same names.
+nowhere. These find all three. The schema itself is compared by schema_compare.
 """
 
 from __future__ import annotations
 
 import peewee as pw
 
+from .findings import Finding
+
 
 def invalid_objects(database: pw.Database) -> list:
     """Findings (validate.Finding) for NOT VALID constraints and INVALID indexes."""
-    from .validate import Finding  # validate imports this module
-
     out = []
     for table, name in database.execute_sql(
         "SELECT conrelid::regclass::text, conname FROM pg_constraint "
@@ -47,27 +46,4 @@ def fk_orphans(database: pw.Database, limit: int = 10_000) -> list[tuple[str, st
             f'AND NOT EXISTS (SELECT 1 FROM "{parent}" p WHERE p."{pcol}" = x."{col}") LIMIT {int(limit)}) o'
         ).fetchone()[0]
         out += [(child, col, parent)] * n
-    return out
-
-
-def shape(database: pw.Database, skip: set[str]) -> dict[str, list[str]]:
-    """'table T' -> column names in order; 'index I' -> its columns (indexes made by CREATE INDEX,
-    not those behind a PRIMARY KEY or UNIQUE constraint, as in SQLite's sqlite_master)."""
-    out: dict[str, list[str]] = {}
-    for table, column in database.execute_sql(
-        "SELECT table_name, column_name FROM information_schema.columns WHERE table_schema = current_schema() "
-        "ORDER BY table_name, ordinal_position"
-    ).fetchall():
-        if table not in skip:
-            out.setdefault(f"table {table}", []).append(column)
-    for table, name, columns in database.execute_sql(
-        """SELECT x.indrelid::regclass::text, i.relname,
-                  ARRAY(SELECT a.attname FROM unnest(x.indkey) WITH ORDINALITY k(n, o)
-                        JOIN pg_attribute a ON a.attrelid = x.indrelid AND a.attnum = k.n ORDER BY k.o)
-           FROM pg_index x JOIN pg_class i ON i.oid = x.indexrelid
-           WHERE i.relnamespace = current_schema()::regnamespace
-             AND NOT EXISTS (SELECT 1 FROM pg_constraint c WHERE c.conindid = x.indexrelid)"""
-    ).fetchall():
-        if name not in skip:  # by its own name, as validate._shape does on SQLite
-            out[f"index {name}"] = list(columns)
     return out

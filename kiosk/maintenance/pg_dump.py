@@ -8,7 +8,8 @@ must equal the counts. It is written under a hidden name and renamed once
 verified, owner-only (0600), and rotated like SQLite backups.
 
 Restore: the file is checked the same way before anything is touched (and must
-hold a kiosk schema history this kiosk knows). Then every table is dropped and
+hold a kiosk schema history this kiosk knows, and the schema of the version that
+history records: see restore.py). Then every table, view and function is dropped and
 the dump's SQL is loaded by psql in ONE transaction (--single-transaction), so a
 failure or a kill leaves the database exactly as it was; afterwards the row
 counts must equal the dump's. The current database is first dumped aside.
@@ -256,12 +257,23 @@ def load(target: Target, database: pw.Database, script: Path) -> None:
     tables = database.get_tables()
     seqs = [r[0] for r in database.execute_sql(
         "SELECT sequence_name FROM information_schema.sequences WHERE sequence_schema = current_schema()").fetchall()]
+    # Views and functions do not go with the tables: the database must hold the dump's, and no others.
+    views = database.execute_sql(
+        "SELECT relname, relkind FROM pg_class WHERE relnamespace = current_schema()::regnamespace AND relkind IN ('v', 'm')").fetchall()
+    functions = [r[0] for r in database.execute_sql(
+        """SELECT p.oid::regprocedure::text FROM pg_proc p WHERE p.pronamespace = current_schema()::regnamespace
+           AND p.prokind IN ('f', 'p') AND NOT EXISTS (SELECT 1 FROM pg_depend d WHERE d.classid = 'pg_proc'::regclass
+           AND d.objid = p.oid AND d.deptype = 'e')""").fetchall()]
     fd, name = tempfile.mkstemp(prefix="kiosk-restore-", suffix=".sql")
     prelude = Path(name)
     try:
         with os.fdopen(fd, "w") as fh:
+            for v, relkind in views:
+                fh.write(f'DROP {"MATERIALIZED VIEW" if relkind == "m" else "VIEW"} IF EXISTS "{v}" CASCADE;\n')
             if tables:
                 fh.write("DROP TABLE IF EXISTS " + ", ".join(f'"{t}"' for t in tables) + " CASCADE;\n")
+            for f in functions:
+                fh.write(f"DROP FUNCTION IF EXISTS {f} CASCADE;\n")
             for s in seqs:
                 fh.write(f'DROP SEQUENCE IF EXISTS "{s}" CASCADE;\n')
         url, env = _conn(target)
@@ -271,21 +283,37 @@ def load(target: Target, database: pw.Database, script: Path) -> None:
         prelude.unlink(missing_ok=True)
 
 
+def schema_script(path: Path) -> Path:
+    """The dump's schema only (tables, indexes, constraints, triggers, views, functions) as SQL, in a
+    temporary file the caller deletes."""
+    fd, name = tempfile.mkstemp(prefix="kiosk-schema-", suffix=".sql")
+    os.close(fd)
+    script = Path(name)
+    try:
+        _run([tool("pg_restore"), "--schema-only", "--no-owner", "--no-privileges", f"--file={script}", str(path)],
+             {**os.environ}, "reading its schema with pg_restore")
+    except BaseException:
+        script.unlink(missing_ok=True)
+        raise
+    return script
+
+
 @contextlib.contextmanager
-def scratch_database(target: Target, database: pw.Database, dump: Path | None):
+def scratch_database(target: Target, database: pw.Database, dump: Path | None, *, kind: str = "rehearsal",
+                     needed_for: str = "--rehearse on PostgreSQL", otherwise: str = "or migrate without --rehearse"):
     """A throw-away database on the same server, loaded from `dump` (empty without one):
     yields (target, database), dropped afterwards. Needs the CREATEDB privilege."""
     from ..db import connect, resolve_target
     from . import Refused
 
-    name = f"{dbname(target)[:40]}_rehearsal_{secrets.token_hex(4)}"
+    name = f"{dbname(target)[:40]}_{kind}_{secrets.token_hex(4)}"
     try:
         database.execute_sql(f'CREATE DATABASE "{name}"')
     except pw.DatabaseError as exc:
         text = " ".join(str(exc).split())[:200]
         raise Refused(
-            f"--rehearse on PostgreSQL needs a scratch database and the server refused to create one ({text}): "
-            "give the kiosk role CREATEDB (ALTER ROLE ... CREATEDB) or migrate without --rehearse; nothing was changed"
+            f"{needed_for} needs a scratch database and the server refused to create one ({text}): "
+            f"give the kiosk role CREATEDB (ALTER ROLE ... CREATEDB) {otherwise}; nothing was changed"
         ) from None
     parts = urlsplit(target.raw)
     scratch = resolve_target(urlunsplit(parts._replace(path="/" + name)))

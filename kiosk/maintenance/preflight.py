@@ -132,11 +132,17 @@ def check_history(target: Target, database: pw.Database | None, files: list[Migr
                 dumps = pg_dump.list_backups(target)
                 newest = dumps[-1] if dumps else None
             hint = f"restore the newest backup: kiosk --maintenance restore {newest}" if newest else "restore it from a backup"
-            problems = [f"the database is inconsistent: {problems[0]}; {hint}"]
+            problems = [f"the database is inconsistent: {listed(problems)}; {hint}"]
     ok = not problems
     label = format_version(st.schema_version)
     pre.add("history", ok, "; ".join(problems) if problems else f"at {label}, {len(st.applied)} version(s) applied, files and checksums match")
     return st
+
+
+def listed(problems: list[str], limit: int = 5) -> str:
+    """The first few problems in one line, and how many more there are."""
+    more = f"; and {len(problems) - limit} more (kiosk --maintenance check lists them)" if len(problems) > limit else ""
+    return "; ".join(problems[:limit]) + more
 
 
 def check_disk(target: Target, pre: Preflight, *, factor: int = 2, extra: int = 0, database: pw.Database | None = None) -> None:

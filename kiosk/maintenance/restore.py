@@ -1,7 +1,9 @@
 """Restore a verified backup over the live SQLite database (the emergency procedure).
 
 The backup is checked before anything is touched (SQLite magic, complete file,
-integrity_check, a kiosk schema history this kiosk knows). The current database
+integrity_check, a kiosk schema history this kiosk knows, and its whole schema,
+triggers and views included, exactly that of the version its history records:
+a trigger slipped into a backup would otherwise fire on the booths' rows). The current database
 is kept aside as a safety copy, the backup is copied with the online backup API
 into a temporary file beside the database, verified, and only then renamed over
 the live file, so a crash at any moment leaves either the old or the new one.
@@ -24,13 +26,36 @@ from .. import owner_only
 from ..db import SQLITE_MAGIC, Target, sqlite_database, sqlite_uri
 from ..errors import KioskError
 from ..schema import history, runner
-from ..schema.files import MigrationFile, format_version
-from . import backup, facts, pg_dump, preflight
+from ..schema.files import MigrationFile, Version, format_version, parse_version
+from . import backup, facts, pg_dump, preflight, schema_catalog, schema_compare
 from .runs import RunRecord, record
+
+# The differences a refusal names in its one line (the rest are counted).
+LISTED = 20
 
 
 class BadBackup(KioskError):
     pass
+
+
+class SchemaMismatch(BadBackup):
+    """A sound kiosk backup whose schema is not that of its recorded version: refused, nothing changed."""
+
+    exit_code = 3
+
+
+def refuse_mismatch(path: Path, version: Version, problems: list) -> None:
+    """Raise SchemaMismatch naming the differences (schema_compare findings), if there are any."""
+    if not problems:
+        return
+    label = format_version(version)
+    texts = [f.message.removeprefix(f"history says {label} but ") for f in problems]
+    more = f"; and {len(texts) - LISTED} more" if len(texts) > LISTED else ""
+    raise SchemaMismatch(
+        f"{path} does not have the schema {label} its history records: {'; '.join(texts[:LISTED])}{more}. "
+        "Restoring it could run code nobody reviewed (a trigger) or keep the kiosk from starting: "
+        "choose another backup; nothing was changed"
+    )
 
 
 @dataclass
@@ -65,18 +90,21 @@ def inspect_backup(path: Path, files: list[MigrationFile]) -> Inspected:
     db = pw.SqliteDatabase(sqlite_uri(path, mode="ro"), uri=True)
     try:
         applied = history.read_history(db, files)
+        if not applied:
+            raise BadBackup(f"{path} is a SQLite file but not a kiosk database (no schema history): choose a kiosk backup")
+        known = {f.name for f in files}
+        unknown = [a for a in applied if a.name not in known]
+        if unknown:
+            raise BadBackup(
+                f"{path} has schema version {format_version(unknown[-1].version)}, which this kiosk does not know: "
+                "install the matching kiosk release to restore it"
+            )
+        version = runner.current_version(applied)
+        want, have = schema_compare.expected(db, files, version), schema_catalog.describe(db)
     finally:
         db.close()
-    if not applied:
-        raise BadBackup(f"{path} is a SQLite file but not a kiosk database (no schema history): choose a kiosk backup")
-    known = {f.name for f in files}
-    unknown = [a for a in applied if a.name not in known]
-    if unknown:
-        raise BadBackup(
-            f"{path} has schema version {format_version(unknown[-1].version)}, which this kiosk does not know: "
-            "install the matching kiosk release to restore it"
-        )
-    return Inspected(path, format_version(runner.current_version(applied)), counts, size)
+    refuse_mismatch(path, version, schema_compare.differences(want, have, format_version(version)))
+    return Inspected(path, format_version(version), counts, size)
 
 
 def restore(
@@ -102,7 +130,8 @@ def restore(
     live, replaced = database, False
     try:
         found = inspect_backup(source, files)
-        report(f"backup       ok       {found.path} is a sound kiosk database at {found.version} ({sum(found.counts.values())} rows)")
+        report(f"backup       ok       {found.path} is a sound kiosk database at {found.version} ({sum(found.counts.values())} rows, "
+               "schema as its version's)")
         run.to_version = found.version
         run.rows_after = found.counts
         with preflight.hold(target, database, pre):
@@ -258,6 +287,21 @@ def inspect_dump(path: Path, files: list[MigrationFile]) -> tuple[Inspected, pg_
     return Inspected(path, version, info.counts, path.stat().st_size), info
 
 
+def check_dump_schema(target, database: pw.Database, found: Inspected, files: list[MigrationFile]) -> None:
+    """Load the dump's schema (no rows) into a scratch database on the same server and compare it there
+    with its recorded version; the live database is not touched. Refuses (SchemaMismatch) on a difference."""
+    version = parse_version(found.version)
+    script = pg_dump.schema_script(found.path)
+    try:
+        with pg_dump.scratch_database(target, database, None, kind="restorecheck", needed_for="restore on PostgreSQL",
+                                      otherwise="so the dump's schema can be checked first") as (scratch, db):
+            pg_dump.load(scratch, db, script)
+            problems = schema_compare.drift(db, files, version)
+    finally:
+        script.unlink(missing_ok=True)
+    refuse_mismatch(found.path, version, problems)
+
+
 def _restore_postgresql(target, database, source, files, *, skip, keep, clock, report):
     clock = clock or SystemClock()
     started = time.perf_counter()
@@ -267,7 +311,9 @@ def _restore_postgresql(target, database, source, files, *, skip, keep, clock, r
     changed, info = False, None
     try:
         found, info = inspect_dump(source, files)
-        report(f"backup       ok       {found.path} is a sound kiosk dump at {found.version} ({sum(found.counts.values())} rows)")
+        check_dump_schema(target, database, found, files)
+        report(f"backup       ok       {found.path} is a sound kiosk dump at {found.version} ({sum(found.counts.values())} rows, "
+               "schema as its version's)")
         run.to_version = found.version
         run.rows_after = found.counts
         with preflight.hold(target, database, pre):

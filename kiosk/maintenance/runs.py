@@ -107,10 +107,13 @@ def record(target: Target, database: pw.Database | None, run: RunRecord, *, in_d
 
     `in_database=False` (a run that changed nothing: refused, bad input) writes
     only the file, so the database stays byte for byte as it was (a reserved row
-    is still brought up to date).
+    is still brought up to date). So does a run that found the schema differing
+    from its version: a trigger nobody made could fire on the record's own rows.
     """
+    drift = any(f.get("level") == "error" and f.get("code") == "schema_drift" for f in run.findings if isinstance(f, dict))
+    in_database = in_database and not drift
     try:
-        if run.id is not None and has_table(database, TABLE):
+        if run.id is not None and not drift and has_table(database, TABLE):
             for with_audit in (True, False):  # the audit row needs room; the record comes first
                 try:
                     with database.atomic():

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import datetime as dt
 import time
 from typing import Callable
@@ -11,9 +12,9 @@ import peewee as pw
 from ..clock import Clock, SystemClock, to_sqlite_text
 from ..db import Target
 from ..schema import runner
-from ..schema.files import MigrationFile, format_version
+from ..schema.files import EMPTY, MigrationFile, format_version
 from ..schema.steps import dialect_of
-from . import alerts, backup, facts, pg_dump, queries, retention, runs
+from . import alerts, backup, facts, pg_dump, queries, retention, runs, schema_compare
 
 LIFECYCLE_TABLE = "lifecycle_runs"  # added by schema 1.5.0 (issue 5); may be absent
 
@@ -43,6 +44,11 @@ def collect(
         newest = backup.newest_backup(target.path)
         out["backups"] = _backups(backup.list_backups(target.path), database, clock)
     elif database is not None:  # PostgreSQL: the server's size functions; the dumps are local files
+        # The expected schema (for the alerts) first: its scratch schema is rolled back but leaves
+        # dead catalog rows until vacuum, so the size is read after it.
+        with contextlib.suppress(schema_compare.CannotCompare):
+            if st.schema_version != EMPTY and not st.findings:
+                schema_compare.expected(database, files, st.schema_version)
         out["database_bytes"] = database.execute_sql("SELECT pg_database_size(current_database())").fetchone()[0]
         out["wal_bytes"] = None  # the server's WAL is shared by all its databases: its own monitoring's job
         folder = pg_dump.backups_dir(target)

@@ -1,8 +1,9 @@
 """Post-migration validation, also run on demand by `check`.
 
-integrity_check, foreign_key_check, the schema matching what its history says,
-(on PostgreSQL: every constraint and index valid, every foreign key value found
-in its parent table, the schema matching its history),
+integrity_check, foreign_key_check, the whole schema (tables, columns, indexes,
+triggers, views) matching what its history says (schema_compare), (on
+PostgreSQL: every constraint and index valid, every foreign key value found in
+its parent table),
 row counts before/after (a version that does not declare `DELETES_ROWS = True`
 must not lose rows), the plan's orphaned-records query (information only: the
 plan joins vehicles.id to audit_logs.entity_id), and ANALYZE.
@@ -14,10 +15,10 @@ from dataclasses import dataclass, field
 
 import peewee as pw
 
-from ..schema.files import MigrationFile, Version, format_version
-from ..schema.router import KioskRouter
+from ..schema.files import MigrationFile, Version
 from ..schema.steps import dialect_of
-from . import pg_checks
+from . import pg_checks, schema_compare
+from .findings import Finding
 
 # Tables whose row count changes by design during maintenance.
 BOOKKEEPING = {"migratehistory", "maintenance_runs", "sqlite_stat1", "sqlite_sequence"}
@@ -36,16 +37,6 @@ ORPHANS_COUNT_SQL_PG = (
     "WHERE a.entity_id ~ '^[-+]?([0-9]+[.]?[0-9]*|[.][0-9]+)([eE][-+]?[0-9]+)?$' "
     "AND CAST(a.entity_id AS NUMERIC) = v.id)"
 )
-
-
-@dataclass(frozen=True)
-class Finding:
-    level: str  # "error", "warning" or "info"
-    code: str
-    message: str
-
-    def to_json(self) -> dict:
-        return {"level": self.level, "code": self.code, "message": self.message}
 
 
 @dataclass
@@ -98,42 +89,8 @@ def consistency(database: pw.Database, files: list[MigrationFile], version: Vers
 
 
 def schema_drift(database: pw.Database, files: list[MigrationFile], version: Version) -> list[Finding]:
-    """Compare tables, columns and indexes with a fresh in-memory schema at `version`."""
-    expected_db = pw.SqliteDatabase(":memory:")
-    try:
-        router = KioskRouter(expected_db, files)
-        for f in files:
-            if f.version <= version:
-                router.run_one(f.name, router.migrator, fake=False)
-        # Table, column and index names are the same on both backends (migrations keep them so).
-        want = _shape(expected_db)
-        have = _shape(database) if dialect_of(database) == "sqlite" else pg_checks.shape(database, BOOKKEEPING)
-    finally:
-        expected_db.close()
-    out = []
-    label = format_version(version)
-    for name in sorted(set(want) - set(have)):
-        out.append(Finding("error", "schema_drift", f"history says {label} but {name} is missing"))
-    for name in sorted(set(have) - set(want)):
-        out.append(Finding("warning", "schema_extra", f"{name} is not part of schema {label}"))
-    for name in sorted(set(want) & set(have)):
-        if want[name] != have[name]:
-            out.append(Finding("error", "schema_drift", f"history says {label} but {name} has columns {have[name]}, expected {want[name]}"))
-    return out
-
-
-def _shape(database: pw.Database) -> dict[str, list[str]]:
-    shape: dict[str, list[str]] = {}
-    for kind, name in database.execute_sql(
-        "SELECT type, name FROM sqlite_master WHERE type IN ('table', 'index') AND name NOT LIKE 'sqlite_%'"
-    ).fetchall():
-        if name in BOOKKEEPING:
-            continue
-        if kind == "table":
-            shape[f"table {name}"] = [r[1] for r in database.execute_sql(f'PRAGMA table_info("{name}")').fetchall()]
-        else:
-            shape[f"index {name}"] = [r[2] for r in database.execute_sql(f'PRAGMA index_info("{name}")').fetchall()]
-    return shape
+    """The whole schema against `version` (see schema_compare)."""
+    return schema_compare.drift(database, files, version)
 
 
 def validate(
