@@ -19,7 +19,7 @@ from textual.signal import Signal
 from textual.timer import Timer
 from textual.worker import Worker, get_current_worker
 
-from ..booth import RunReport
+from ..booth import RunReport, localtime
 
 if TYPE_CHECKING:  # pragma: no cover
     from ..booth import Booth
@@ -186,7 +186,7 @@ class LifecycleWorker:
                           trigger=outcome.trigger))
         if outcome.cancelled:
             return  # the app is closing, or the run was stopped on purpose: no retry, no alarm
-        when = outcome.finished_at.strftime("%H:%M") if outcome.finished_at else "?"
+        when = localtime.hm(outcome.finished_at, self.app.zone) if outcome.finished_at else "?"
         if error:
             self.app.log.error("lifecycle run failed", error)
             retry = f"; trying again in {_every(self.interval)}" if self.interval else "; run it again from Activity"
