@@ -85,6 +85,10 @@ def test_the_night_the_clocks_go_back_names_the_zone_of_each_0130(london, clock)
     with pytest.raises(BoothError) as err:
         london.quote(first.stay_id)
     assert "paid at 2026-10-25 01:45 GMT" in err.value.message
+    # A clock gone back before an entry: the refusal names both times, local.
+    with pytest.raises(BoothError) as err:
+        london.quote(second.stay_id, at=utc("2026-10-25 00:45:00"))
+    assert "the exit time 2026-10-25 01:45 BST is before the entry time 2026-10-25 01:30 GMT" in err.value.message
 
 
 def test_revenue_is_grouped_by_local_day(booth, clock):

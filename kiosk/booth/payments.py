@@ -14,7 +14,7 @@ from . import dialect
 from .config import RATE_COLUMNS, no_rate, rate_of
 from .context import Context, Settings
 from .errors import BoothError, shown
-from .localtime import stamp
+from .localtime import UTC, stamp
 from .fees import FeeBreakdown, compute_fee
 from .money import from_cents, parse_money, to_cents
 from .results import PaymentRow, Receipt, Refund
@@ -77,8 +77,11 @@ def _fee(ctx: Context, row: tuple, at: dt.datetime) -> FeeBreakdown:
     if row[5] is None:
         raise no_rate(ctx, vtype)
     rate = rate_of(vtype, *row[6:10])
-    return compute_fee(when(row[3]), at, rate.rate_per_hour, rate.minimum_hours, rate.grace_minutes,
-                       rate.daily_cap, vehicle_type=vtype)
+    entry_at = when(row[3])
+    # The zone only matters to the message of an exit before the entry: not read on every quote.
+    zone = ctx.settings().zone if at < entry_at else UTC
+    return compute_fee(entry_at, at, rate.rate_per_hour, rate.minimum_hours, rate.grace_minutes,
+                       rate.daily_cap, vehicle_type=vtype, zone=zone)
 
 
 def quote(ctx: Context, stay_id, at: dt.datetime | None = None) -> FeeBreakdown:

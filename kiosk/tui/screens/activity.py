@@ -17,6 +17,7 @@ from textual.message import Message
 from textual.widgets import DataTable, Label, ProgressBar, Select, Static
 
 from ...booth import AuditRow, RunReport, localtime
+from ...clock import parse_utc
 from ..lifecycle_worker import LifecycleStatus, _every
 from ..widgets.charts import OccupancyChart, RevenueChart
 from .base import KioskScreen
@@ -42,8 +43,9 @@ class ActivityData:
     actions_seen: list[str] = field(default_factory=list)
 
 
-def details_text(row: AuditRow) -> str:
-    """'count=6, cutoff=…'; a config change reads 'retention_hours 24→36'."""
+def details_text(row: AuditRow, zone: dt.tzinfo = localtime.UTC) -> str:
+    """'count=6, cutoff=…' (the cutoff, stored as UTC text, in local time); a config change reads
+    'retention_hours 24→36'."""
     parts = []
     for key, value in sorted(row.details.items()):
         if key == "booth":
@@ -51,9 +53,18 @@ def details_text(row: AuditRow) -> str:
         if key == "changes" and isinstance(value, dict):
             parts += [f"{k} {v[0]}→{v[1]}" if isinstance(v, list) and len(v) == 2 else f"{k}={v}"
                       for k, v in sorted(value.items())]
+        elif key == "cutoff" and isinstance(value, str):
+            parts.append(f"cutoff={_local_stamp(value, zone)}")
         else:
             parts.append(f"{key}={value}")
     return ", ".join(parts)
+
+
+def _local_stamp(text: str, zone: dt.tzinfo) -> str:
+    try:
+        return localtime.stamp(parse_utc(text), zone, seconds=True)
+    except ValueError:
+        return text  # not a time (a hand-written row): as it was written
 
 
 def audit_when(moment: dt.datetime, zone: dt.tzinfo) -> str:
@@ -167,7 +178,7 @@ class ActivityScreen(KioskScreen):
         table.clear()
         for row in data.audit:
             table.add_row(audit_when(row.timestamp, data.zone), row.action, str(row.details.get("booth", "")),
-                          f"{row.entity} {row.entity_id}", details_text(row), key=str(row.id))
+                          f"{row.entity} {row.entity_id}", details_text(row, data.zone), key=str(row.id))
         shown = f"{len(data.audit):,} entr{'y' if len(data.audit) == 1 else 'ies'}"
         limit = f" (newest {AUDIT_LIMIT})" if len(data.audit) == AUDIT_LIMIT else ""
         what = f"action {data.action}" if data.action else "all actions"
