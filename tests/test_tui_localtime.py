@@ -50,7 +50,10 @@ async def test_every_screen_shows_local_time(make_app, booth, clock, month, loca
     async with app.run_test(size=(120, 30)) as pilot:
         await settle(app, pilot)
         assert f"{clock_now} {zone}" in header(app)
-        # Entry: the car already on site, and the latest arrivals.
+        # Entry: a car registered now, the car already on site, the latest arrivals.
+        await pilot.press(*"xy34zzz", "tab", *"Jim", "tab", *PHONE, "enter")
+        await settle(app, pilot)
+        assert f"XY34ZZZ  →  spot A02   ({clock_now})" in text(app, "#entry-result-text")
         await pilot.press(*"ab12cde")
         await settle(app, pilot)
         said = app.screen.query_one("#entry-plate-hint", FieldHint).render().plain
@@ -69,11 +72,11 @@ async def test_every_screen_shows_local_time(make_app, booth, clock, month, loca
         receipt = text(app, "#receipt-text")
         assert f"{month} {local_time} {zone}" in receipt and "UTC" not in receipt
         await pilot.press("escape")
-        # Activity: the trail, newest first (payment, entry, config).
+        # Activity: the trail, newest first (payment and entry now, the first entry, config).
         await pilot.press("f5")
         await settle(app, pilot)
         stamps = audit_when(app)
-        assert stamps[1] == f"{month[5:]} {local_time}:00"
+        assert stamps[:3] == [f"{month[5:]} {clock_now}:00"] * 2 + [f"{month[5:]} {local_time}:00"]
         labels = [str(c.label) for c in app.screen.query_one("#activity-audit", DataTable).columns.values()]
         assert labels[0] == "when"  # local, as the header's clock says; no longer "when (UTC)"
 

@@ -65,7 +65,8 @@ def _machine(tz_env: str | None) -> tuple[dt.tzinfo, str, str]:
             first = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
             return UTC, "UTC", f"this machine's time zone could not be read ({first}): UTC is used"
     name = getattr(zone, "key", None) or str(zone)
-    return zone, ("this machine's zone" if name == "local" else name), ""
+    # "local": tzlocal read /etc/localtime as a file (not a link naming its zone)
+    return zone, ("/etc/localtime" if name == "local" else name), ""
 
 
 def machine_zone() -> tuple[dt.tzinfo, str, str]:
@@ -120,12 +121,12 @@ def hm(moment: dt.datetime | None, zone: dt.tzinfo, *, seconds: bool = False, zo
     return _mark(f"{wall:%H:%M:%S}" if seconds else f"{wall:%H:%M}", wall, zone_always)
 
 
-def when(moment: dt.datetime | None, zone: dt.tzinfo, now: dt.datetime | None = None, *, seconds: bool = False) -> str:
+def when(moment: dt.datetime | None, zone: dt.tzinfo, now: dt.datetime | None = None) -> str:
     """'14:32' on today's local date, '23 Nov 14:32' on another (an overnight stay must not look like today's)."""
     if moment is None:
         return "--:--"
     wall = local(moment, zone)
-    clock = f"{wall:%H:%M:%S}" if seconds else f"{wall:%H:%M}"
+    clock = f"{wall:%H:%M}"
     if now is None or wall.date() != local(now, zone).date():
         clock = f"{wall.day} {wall:%b} {clock}"
     return _mark(clock, wall, False)

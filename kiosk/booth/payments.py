@@ -14,8 +14,8 @@ from . import dialect
 from .config import RATE_COLUMNS, no_rate, rate_of
 from .context import Context, Settings
 from .errors import BoothError, shown
-from .localtime import UTC, stamp
 from .fees import FeeBreakdown, compute_fee
+from .localtime import UTC, stamp
 from .money import from_cents, parse_money, to_cents
 from .results import PaymentRow, Receipt, Refund
 from .spots import release
