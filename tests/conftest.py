@@ -137,8 +137,10 @@ def pg_databases():
 
 @pytest.fixture(autouse=True)
 def _isolated_env(monkeypatch, tmp_path):
-    """No test reads the developer's KIOSK_DB or writes into the repository."""
+    """No test reads the developer's KIOSK_DB or writes into the repository, and times on screen do not
+    depend on the machine's time zone (time_zone '' means the machine's: here UTC)."""
     monkeypatch.delenv("KIOSK_DB", raising=False)
+    monkeypatch.setenv("TZ", "UTC")
     monkeypatch.chdir(tmp_path)
 
 

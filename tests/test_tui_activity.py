@@ -108,6 +108,20 @@ def test_audit_details_read_as_words():
     assert details_text(row) == "count=6"
 
 
+def test_an_expiry_cutoff_reads_in_local_time():
+    import datetime as dt
+    import zoneinfo
+
+    from kiosk.booth import AuditRow
+    from kiosk.tui.screens.activity import details_text
+
+    row = AuditRow(3, dt.datetime(2026, 7, 2), "expire", "vehicles", "1-6", {"count": 6, "cutoff": "2026-07-01 12:32:00"})
+    assert details_text(row, zoneinfo.ZoneInfo("Europe/London")) == "count=6, cutoff=2026-07-01 13:32:00 BST"
+    assert details_text(row) == "count=6, cutoff=2026-07-01 12:32:00 UTC"
+    odd = AuditRow(4, dt.datetime(2026, 7, 2), "expire", "vehicles", "1", {"cutoff": "yesterday"})
+    assert details_text(odd) == "cutoff=yesterday"
+
+
 def test_nice_ticks_cover_the_top_in_round_steps():
     assert nice_ticks(0) == [0, 1]
     assert nice_ticks(5) == [0, 2, 4, 6]

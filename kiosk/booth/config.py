@@ -1,4 +1,4 @@
-"""Booth configuration: retention, archive age, booth name, phone region, rates per type."""
+"""Booth configuration: retention, archive age, booth name, phone region, time zone, rates per type."""
 
 from __future__ import annotations
 
@@ -8,6 +8,7 @@ from functools import lru_cache
 from ..models import ParkingRate, SystemConfig
 from .context import Context
 from .errors import BoothError, shown
+from .localtime import check_zone, zone_name, zone_of
 from .money import from_cents, parse_money, to_cents
 from .phones import check_region
 from .results import Config, Rate
@@ -33,6 +34,7 @@ SETTINGS = {
     "booth_name": lambda v: clean_label(v, "booth_name", "booth name"),
     "phone_region": check_region,
     "currency_symbol": _check_symbol,
+    "time_zone": check_zone,
     "expiry_batch_size": lambda v: parse_int(v, "expiry_batch_size", 1, 100_000, "expiry batch size"),
     "archive_batch_size": lambda v: parse_int(v, "archive_batch_size", 1, 100_000, "archive batch size"),
     "backup_window_days": lambda v: parse_int(v, "backup_window_days", 0, 365, "backup window (days)"),
@@ -99,6 +101,9 @@ def read_config(ctx: Context) -> Config:
         expiry_batch_size=row.expiry_batch_size,
         archive_batch_size=row.archive_batch_size,
         backup_window_days=row.backup_window_days,
+        time_zone=row.time_zone or "",
+        zone=zone_of(row.time_zone),
+        zone_name=zone_name(row.time_zone),
     )
 
 

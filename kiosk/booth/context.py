@@ -14,10 +14,11 @@ from ..clock import Clock, SystemClock
 from ..db import db_proxy
 from ..models import SystemConfig
 from . import tx
+from .localtime import zone_of
 from .sql import Statement, ts
 
-_SETTINGS = Statement("SELECT retention_hours, booth_name, phone_region, currency_symbol FROM system_config "
-                      "ORDER BY id LIMIT 1")
+_SETTINGS = Statement("SELECT retention_hours, booth_name, phone_region, currency_symbol, time_zone "
+                      "FROM system_config ORDER BY id LIMIT 1")
 # Quoted as peewee quotes it: tools that watch the statements (the crash tests) look for this text.
 _AUDIT = Statement('INSERT INTO "audit_logs" ("action", "entity", "entity_id", "timestamp", "details") '
                    "VALUES (?, ?, ?, ?, ?)")
@@ -30,6 +31,11 @@ class Settings(NamedTuple):
     booth_name: str  # the Booth's own name when it was given one, else the configured one
     phone_region: str
     currency_symbol: str
+    time_zone: str  # '' = this machine's zone; `zone` resolves it
+
+    @property
+    def zone(self) -> dt.tzinfo:
+        return zone_of(self.time_zone)
 
 
 @dataclass
@@ -68,8 +74,8 @@ class Context:
         row = _SETTINGS.one(self.db)
         if row is None:
             cfg = self.config_row()  # creates the missing row
-            row = (cfg.retention_hours, cfg.booth_name, cfg.phone_region, cfg.currency_symbol)
-        return Settings(row[0], self.booth_override or row[1], row[2], row[3])
+            row = (cfg.retention_hours, cfg.booth_name, cfg.phone_region, cfg.currency_symbol, cfg.time_zone)
+        return Settings(row[0], self.booth_override or row[1], row[2], row[3], row[4] or "")
 
     def booth_name(self) -> str:
         return self.booth_override or self.config_row().booth_name

@@ -13,6 +13,7 @@ from . import dialect
 from .config import rate_for
 from .context import Context
 from .errors import BoothError
+from .localtime import stamp
 from .phones import to_e164
 from .plates import normalise_plate
 from .results import OpenStay, Registration
@@ -125,7 +126,7 @@ def register(ctx: Context, plate, contact_name, phone, vehicle_type, spot=None) 
         if on_site is not None:
             raise BoothError(
                 f"{number} is already parked at {on_spot or 'an unknown spot'} since "
-                f"{when(since):%Y-%m-%d %H:%M} UTC (stay {on_site}): take its payment first",
+                f"{stamp(when(since), cfg.zone)} (stay {on_site}): take its payment first",
                 field="plate",
             )
         spot_number = assign(ctx, vtype, wanted, now)

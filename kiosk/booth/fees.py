@@ -11,6 +11,7 @@ from dataclasses import dataclass
 from decimal import Decimal
 
 from .errors import BoothError
+from .localtime import UTC, stamp
 from .money import format_money, quantize
 
 
@@ -51,10 +52,12 @@ class FeeBreakdown:
 
 
 def compute_fee(entry_at: dt.datetime, exit_at: dt.datetime, rate: Decimal, minimum_hours: int = 1,
-                grace_minutes: int = 0, daily_cap: Decimal | None = None, vehicle_type: str = "") -> FeeBreakdown:
+                grace_minutes: int = 0, daily_cap: Decimal | None = None, vehicle_type: str = "",
+                zone: dt.tzinfo = UTC) -> FeeBreakdown:
+    """`zone`: the site's, for the times in the message should the exit come before the entry."""
     if exit_at < entry_at:
         raise BoothError(
-            f"the exit time {exit_at:%Y-%m-%d %H:%M} is before the entry time {entry_at:%Y-%m-%d %H:%M}: "
+            f"the exit time {stamp(exit_at, zone)} is before the entry time {stamp(entry_at, zone)}: "
             "check the clock; a fee is only computed for an exit at or after the entry",
             field="exit",
         )

@@ -15,6 +15,7 @@ from .config import RATE_COLUMNS, no_rate, rate_of
 from .context import Context, Settings
 from .errors import BoothError, shown
 from .fees import FeeBreakdown, compute_fee
+from .localtime import UTC, stamp
 from .money import from_cents, parse_money, to_cents
 from .results import PaymentRow, Receipt, Refund
 from .spots import release
@@ -65,9 +66,9 @@ def _stay(stay_id) -> Stay:
     return stay
 
 
-def _closed(sid: int, status: str, exit_raw) -> BoothError:
+def _closed(ctx: Context, sid: int, status: str, exit_raw) -> BoothError:
     exit_at = when(exit_raw)
-    at = f" at {exit_at:%Y-%m-%d %H:%M} UTC" if exit_at else ""
+    at = f" at {stamp(exit_at, ctx.settings().zone)}" if exit_at else ""
     return BoothError(f"stay {sid} is already closed ({status}{at}): nothing to pay", field="stay")
 
 
@@ -77,8 +78,11 @@ def _fee(ctx: Context, row: tuple, at: dt.datetime) -> FeeBreakdown:
     if row[5] is None:
         raise no_rate(ctx, vtype)
     rate = rate_of(vtype, *row[6:10])
-    return compute_fee(when(row[3]), at, rate.rate_per_hour, rate.minimum_hours, rate.grace_minutes,
-                       rate.daily_cap, vehicle_type=vtype)
+    entry_at = when(row[3])
+    # The zone only matters to the message of an exit before the entry: not read on every quote.
+    zone = ctx.settings().zone if at < entry_at else UTC
+    return compute_fee(entry_at, at, rate.rate_per_hour, rate.minimum_hours, rate.grace_minutes,
+                       rate.daily_cap, vehicle_type=vtype, zone=zone)
 
 
 def quote(ctx: Context, stay_id, at: dt.datetime | None = None) -> FeeBreakdown:
@@ -87,7 +91,7 @@ def quote(ctx: Context, stay_id, at: dt.datetime | None = None) -> FeeBreakdown:
     if row is None:
         raise _no_stay(sid)
     if row[1] != "open":
-        raise _closed(sid, row[1], row[2])
+        raise _closed(ctx, sid, row[1], row[2])
     if at is not None and not isinstance(at, dt.datetime):
         raise BoothError("the exit time must be a date and time", field="exit")
     return _fee(ctx, row, ctx.now() if at is None else at.replace(microsecond=0))
@@ -113,7 +117,7 @@ def _receipt_of(payment_id: int, txn: str, stay_id: int, plate: str, spot: str |
         plate="(expired)" if plate.startswith("~") else plate, spot=spot, breakdown=breakdown,
         method=method, amount=from_cents(amount_cents), tendered=from_cents(tendered_cents),
         change=from_cents(change_cents), paid_at=paid_at, booth_name=booth_name,
-        currency=cfg.currency_symbol, repeated=repeated,
+        currency=cfg.currency_symbol, repeated=repeated, zone=cfg.zone,
     )
 
 
@@ -149,7 +153,7 @@ def pay(ctx: Context, stay_id, method, tendered=None, transaction_id=None) -> Re
                                  field="transaction_id")
             return _receipt(ctx, Payment.get_by_id(earlier_id), repeated=True)
         if row[1] != "open":
-            raise _closed(sid, row[1], row[2])
+            raise _closed(ctx, sid, row[1], row[2])
         now = to_utc(ctx.now())
         fee = _fee(ctx, row, now)
         change_due = None

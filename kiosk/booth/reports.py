@@ -1,4 +1,8 @@
-"""Reports: occupancy now and through a day, revenue per day and method, the audit trail."""
+"""Reports: occupancy now and through a day, revenue per day and method, the audit trail.
+
+Days and hours are the site's local ones (Config.zone): a day the clocks change has 23 or 25
+hours, and a payment at 23:30 local time counts on that local day, whatever its UTC date.
+"""
 
 from __future__ import annotations
 
@@ -8,10 +12,10 @@ from decimal import Decimal
 
 import peewee as pw
 
-from ..clock import UTC
 from ..models import AuditLog, Payment, Stay, Vehicle
 from .context import Context
 from .errors import BoothError, shown
+from .localtime import day_start, hours_of_day, today
 from .money import from_cents
 from .results import AuditRow, Occupancy, StayRow
 from .spots import free_counts
@@ -36,18 +40,16 @@ def _day(day) -> dt.date:
 
 
 def occupancy_through_day(ctx: Context, day) -> list[tuple[int, int]]:
-    """(hour, vehicles on site at any moment of that UTC hour) for 0-23; hours not yet begun count 0."""
-    date = _day(day)
-    start = dt.datetime.combine(date, dt.time(0), tzinfo=UTC)
-    end = start + dt.timedelta(days=1)
+    """(local hour, vehicles on site at any moment of it) for each hour the local day has, in order:
+    24, or 23 / 25 on the days the clocks change (01 twice in autumn). Hours not yet begun count 0."""
+    hours = hours_of_day(_day(day), ctx.settings().zone)
+    start, end = hours[0][1], hours[-1][2]
     now = ctx.now()
     stays = list(Stay.select(Stay.entry_timestamp, Stay.exit_timestamp)
                  .where((Stay.entry_timestamp < end) & (Stay.exit_timestamp.is_null() | (Stay.exit_timestamp > start)))
                  .tuples())
     out = []
-    for hour in range(24):
-        h0 = start + dt.timedelta(hours=hour)
-        h1 = h0 + dt.timedelta(hours=1)
+    for hour, h0, h1 in hours:
         if h0 > now:
             out.append((hour, 0))
             continue
@@ -55,20 +57,30 @@ def occupancy_through_day(ctx: Context, day) -> list[tuple[int, int]]:
     return out
 
 
+_DAYS_PER_QUERY = 31  # each query sorts its rows into at most this many days (a CASE of that many branches)
+
+
 def revenue_per_day(ctx: Context, days=14) -> list[tuple[dt.date, str, Decimal]]:
-    """Net takings (refunds count on the day they were made) per UTC day and method, exact to the cent."""
+    """Net takings (refunds count on the day they were made) per local day and method, exact to the
+    cent, for the `days` local days up to today."""
     days = parse_int(days, "days", 1, 3660)
-    since = dt.datetime.combine(ctx.now().date() - dt.timedelta(days=days - 1), dt.time(0), tzinfo=UTC)
+    zone = ctx.settings().zone
+    last = today(ctx.now(), zone)
+    dates = [last - dt.timedelta(days=n) for n in range(days - 1, -1, -1)]
     cents = pw.fn.COALESCE(Payment.amount_cents, pw.Cast(pw.fn.ROUND(Payment.amount * 100), "INTEGER"))
-    day = pw.fn.DATE(Payment.created_at).coerce(False)  # the text date, not a datetime
-    query = (Payment.select(day.alias("day"), Payment.payment_method, pw.fn.SUM(cents).alias("cents"))
-             .where(Payment.created_at >= since).group_by(day, Payment.payment_method)
-             .order_by(day, Payment.payment_method).tuples())
     out = []
-    for d, method, total in query:
-        date = d if isinstance(d, dt.date) else dt.date.fromisoformat(str(d))
-        out.append((date, method or "", from_cents(int(total))))
-    return out
+    for first in range(0, days, _DAYS_PER_QUERY):
+        chunk = dates[first:first + _DAYS_PER_QUERY]
+        # A local day is [its midnight, the next midnight) in UTC: compared in SQL, so no row is read
+        # into Python, and the same on SQLite and PostgreSQL.
+        bounds = [day_start(d, zone) for d in chunk] + [day_start(chunk[-1] + dt.timedelta(days=1), zone)]
+        day_no = pw.Case(None, [(Payment.created_at < b, n) for n, b in enumerate(bounds[1:])])
+        query = (Payment.select(day_no.alias("day"), Payment.payment_method, pw.fn.SUM(cents).alias("cents"))
+                 .where((Payment.created_at >= bounds[0]) & (Payment.created_at < bounds[-1]))
+                 # By position: PostgreSQL would not match the CASE's parameters to the select list's.
+                 .group_by(pw.SQL("1"), pw.SQL("2")).tuples())
+        out += [(chunk[n], method or "", from_cents(int(total))) for n, method, total in query]
+    return sorted(out, key=lambda r: (r[0], r[1]))
 
 
 def recent_audit(ctx: Context, limit=50, action=None) -> list[AuditRow]:

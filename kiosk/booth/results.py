@@ -7,6 +7,7 @@ from dataclasses import dataclass, field
 from decimal import Decimal
 
 from .fees import FeeBreakdown
+from .localtime import UTC, stamp
 from .money import format_money
 
 
@@ -70,9 +71,10 @@ class Receipt:
     booth_name: str = ""
     currency: str = "£"
     repeated: bool = False  # True when a retried transaction id returned the original payment
+    zone: dt.tzinfo = UTC  # the site's time zone (Config.zone): the receipt's times are local
 
     def text(self) -> str:
-        """The printable receipt (times in UTC, as stored)."""
+        """The printable receipt: local times, each with its zone (a customer may keep it past a change of clocks)."""
         money = lambda d: format_money(d, self.currency)  # noqa: E731
         width = 40
         rows = [
@@ -81,8 +83,8 @@ class Receipt:
             "-" * width,
             _row("plate", self.plate, width),
             _row("spot", self.spot or "-", width),
-            _row("in", f"{self.breakdown.entry_at:%Y-%m-%d %H:%M} UTC", width),
-            _row("out", f"{self.breakdown.exit_at:%Y-%m-%d %H:%M} UTC", width),
+            _row("in", stamp(self.breakdown.entry_at, self.zone), width),
+            _row("out", stamp(self.breakdown.exit_at, self.zone), width),
             "-" * width,
         ]
         rows += [_row(label, value, width) for label, value in self.breakdown.lines(self.currency)[:-1]]
@@ -93,7 +95,7 @@ class Receipt:
             "-" * width,
             _row("receipt", str(self.payment_id), width),
             _row("transaction", self.transaction_id, width),
-            _row("paid at", f"{self.paid_at:%Y-%m-%d %H:%M:%S} UTC", width),
+            _row("paid at", stamp(self.paid_at, self.zone, seconds=True), width),
         ]
         return "\n".join(rows) + "\n"
 
@@ -148,6 +150,9 @@ class Config:
     expiry_batch_size: int = 500
     archive_batch_size: int = 1000
     backup_window_days: int = 7  # a backup may hold personal data for retention + this window
+    time_zone: str = ""  # the setting as stored: '' means this machine's zone
+    zone: dt.tzinfo = UTC  # the zone every time a person reads is shown in (the setting, resolved)
+    zone_name: str = "UTC"  # how the Configuration names it, e.g. "this machine's (Europe/London)"
 
     def rate_for(self, vehicle_type: str) -> Rate | None:
         return next((r for r in self.rates if r.vehicle_type == vehicle_type), None)

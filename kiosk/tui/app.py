@@ -16,7 +16,7 @@ from textual.screen import ModalScreen, Screen
 from textual.timer import Timer
 from textual.worker import Worker, WorkerState
 
-from ..booth import Booth
+from ..booth import Booth, localtime
 from ..clock import Clock, SystemClock
 from .lifecycle_worker import DEFAULT_INTERVAL, LifecycleWorker
 from .perf import BoothGC
@@ -113,6 +113,9 @@ class KioskApp(App, inherit_bindings=False):
         self.target = target
         self.database = database
         self.booth = booth  # the business layer; None in shell-only tests (screens then say so)
+        # The site's time zone (Config.zone): every time on screen is shown in it. Configuration sets
+        # it again when it is changed here.
+        self.zone = services.zone
         self.lifecycle = LifecycleWorker(self, interval=lifecycle_interval)
         self.spot_cells: Sequence[SpotCell] = []
         # spot -> new state since version spots_version - 1; None: draw spot_cells anew
@@ -194,12 +197,14 @@ class KioskApp(App, inherit_bindings=False):
     @work(thread=True, exit_on_error=False, group="warm-up", description="loading phone rules and the large type")
     def warm_up(self) -> None:
         """What the first car needs and the first screen did not: imported now, so the first phone
-        digit or the first spot shown in large type does not wait ~30 ms for it."""
+        digit or the first spot shown in large type does not wait ~30 ms for it (nor the first time
+        zone typed in Configuration for the list of zones)."""
         from ..booth.phones import warm_up
         from .widgets.big_text import big
 
         warm_up()
         big("A01")
+        localtime.warm_up()
 
     async def on_event(self, event: events.Event) -> None:
         if self._gc is not None and isinstance(event, (events.Key, events.MouseDown)):
@@ -226,7 +231,13 @@ class KioskApp(App, inherit_bindings=False):
 
     # ---- header ---------------------------------------------------------------------
     def _clock_text(self) -> str:
-        return self.clock.now().strftime("%H:%M")
+        # The header names the zone: it is what every other time on the screens is in.
+        return localtime.hm(self.clock.now(), self.zone, zone_always=True)
+
+    def set_zone(self, zone) -> None:
+        """The site's time zone changed (Configuration): the clock at once, the lists at their next read."""
+        self.zone = zone
+        self._tick()
 
     def _tick(self) -> None:
         self.header_info = replace(self.header_info, clock_text=self._clock_text())
@@ -268,7 +279,7 @@ class KioskApp(App, inherit_bindings=False):
         self.refresh_spots()
 
     def _spots_read(self, update: SpotUpdate | None) -> None:
-        self.spots_read_at = self.clock.now().strftime("%H:%M:%S")
+        self.spots_read_at = localtime.hm(self.clock.now(), self.zone, seconds=True)
         if update is not None:
             # Partial changes only follow on from the update before; after a gap, draw it all.
             follows = update.serial == self.spots_version + 1

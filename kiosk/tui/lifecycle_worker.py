@@ -20,7 +20,7 @@ from textual.signal import Signal
 from textual.timer import Timer
 from textual.worker import Worker, get_current_worker
 
-from ..booth import RunReport
+from ..booth import RunReport, localtime
 from ..schema import exclusion
 
 if TYPE_CHECKING:  # pragma: no cover
@@ -199,7 +199,7 @@ class LifecycleWorker:
                           trigger=outcome.trigger))
         if outcome.cancelled:
             return  # the app is closing, or the run was stopped on purpose: no retry, no alarm
-        when = outcome.finished_at.strftime("%H:%M") if outcome.finished_at else "?"
+        when = localtime.hm(outcome.finished_at, self.app.zone) if outcome.finished_at else "?"
         if outcome.skipped:
             later = f"the next run is in {_every(self.interval)}" if self.interval else "run it again from Activity"
             self.app.notify(f"Skipped: {outcome.skipped}; {later}.", title="Expiry/archive run skipped",

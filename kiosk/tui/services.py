@@ -10,6 +10,7 @@ that the booth layer is not connected.
 
 from __future__ import annotations
 
+import datetime as dt
 import re
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
@@ -18,10 +19,10 @@ from typing import TYPE_CHECKING, TypeVar
 
 from .. import owner_only
 from .spot_feed import Row, SpotFeed
-from .widgets.formats import clock_text, span_text
+from .widgets.formats import span_text, when_text
 from .widgets.spot_cells import SpotCell
 
-if TYPE_CHECKING:  # the booth is imported lazily: building a fake KioskServices needs no database code
+if TYPE_CHECKING:  # only the types: a fake KioskServices needs no Booth
     from ..booth import Booth, Receipt
 
 T = TypeVar("T")
@@ -41,6 +42,14 @@ class KioskServices:
     # The booth's fast path for the map: a SpotFeed over Booth.map_states, or None (the map
     # then reads get_cells). Called once, by the app.
     make_spot_feed: Callable[[], SpotFeed] | None = None
+    # The site's time zone (Config.zone); None: this machine's (a shell without a booth).
+    zone: dt.tzinfo | None = None
+
+    def __post_init__(self) -> None:
+        if self.zone is None:
+            from ..booth.localtime import machine_zone
+
+            self.zone = machine_zone()[0]
 
     def spot_feed(self) -> SpotFeed:
         """A new feed over this booth's spots (the app keeps one for its whole run)."""
@@ -108,8 +117,9 @@ def spot_details_text(booth: Booth, spot: str) -> str:
         fee = booth.quote(state.stay_id)
     except BoothError as exc:  # paid at another booth between the two reads
         return f"{state.state} · {state.plate or '?'} · {exc.message}"
-    money = format_money(fee.total, booth.config().currency_symbol)
-    return (f"{state.state} · {state.plate} · {kind} · since {clock_text(fee.entry_at)} "
+    config = booth.config()
+    money = format_money(fee.total, config.currency_symbol)
+    return (f"{state.state} · {state.plate} · {kind} · since {when_text(fee.entry_at, config.zone, booth.clock.now())} "
             f"({span_text(fee.minutes)}) · fee so far {money}")
 
 
@@ -127,6 +137,7 @@ def booth_services(booth: Booth, *, receipts_dir: Path | None = None, refresh_se
         refresh_seconds=refresh_seconds,
         booth=booth,
         receipts_dir=receipts_dir,
+        zone=config.zone,
     )
     from ..booth.spots import FIELD_SEP, ROW_SEP
 

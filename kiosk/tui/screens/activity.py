@@ -16,7 +16,8 @@ from textual.containers import Horizontal, Vertical
 from textual.message import Message
 from textual.widgets import DataTable, Label, ProgressBar, Select, Static
 
-from ...booth import AuditRow, RunReport, reason_label
+from ...booth import AuditRow, RunReport, localtime, reason_label
+from ...clock import parse_utc
 from ..lifecycle_worker import LifecycleStatus, _every
 from ..widgets.charts import OccupancyChart, RevenueChart
 from .base import KioskScreen
@@ -37,12 +38,14 @@ class ActivityData:
     overstays: int
     today: dt.date
     symbol: str = "£"
+    zone: dt.tzinfo = localtime.UTC
     action: str = ""
     actions_seen: list[str] = field(default_factory=list)
 
 
-def details_text(row: AuditRow) -> str:
-    """'count=6, cutoff=…'; a config change reads 'retention_hours 24→36'; a reason code its label."""
+def details_text(row: AuditRow, zone: dt.tzinfo = localtime.UTC) -> str:
+    """'count=6, cutoff=…' (the cutoff, stored as UTC text, in local time); a config change reads
+    'retention_hours 24→36'; a reason code its label."""
     parts = []
     for key, value in sorted(row.details.items()):
         if key == "booth":
@@ -52,15 +55,31 @@ def details_text(row: AuditRow) -> str:
         elif key == "changes" and isinstance(value, dict):
             parts += [f"{k} {v[0]}→{v[1]}" if isinstance(v, list) and len(v) == 2 else f"{k}={v}"
                       for k, v in sorted(value.items())]
+        elif key == "cutoff" and isinstance(value, str):
+            parts.append(f"cutoff={_local_stamp(value, zone)}")
         else:
             parts.append(f"{key}={value}")
     return ", ".join(parts)
 
 
-def run_line(label: str, run: RunReport | None, today: dt.date | None = None) -> str:
+def _local_stamp(text: str, zone: dt.tzinfo) -> str:
+    try:
+        return localtime.stamp(parse_utc(text), zone, seconds=True)
+    except ValueError:
+        return text  # not a time (a hand-written row): as it was written
+
+
+def audit_when(moment: dt.datetime, zone: dt.tzinfo) -> str:
+    """'11-24 13:32:05' local; the zone added on the night the clocks go back ('10-25 01:30:00 GMT')."""
+    wall = localtime.local(moment, zone)
+    return f"{wall:%m-%d} {localtime.hm(wall, zone, seconds=True)}"
+
+
+def run_line(label: str, run: RunReport | None, today: dt.date | None = None, zone: dt.tzinfo = localtime.UTC) -> str:
     if run is None:
         return f"{label:<13} no run yet"
-    when = f"{run.finished_at:%H:%M}" if today == run.finished_at.date() else f"{run.finished_at:%m-%d %H:%M}"
+    wall = localtime.local(run.finished_at, zone)
+    when = localtime.hm(wall, zone) if today == wall.date() else f"{wall:%m-%d} {localtime.hm(wall, zone)}"
     batches = f"{run.batches} batch" + ("" if run.batches == 1 else "es")
     text = f"{label:<13} {when} {run.status} · {run.rows:,} rows in {batches} · {run.duration_ms:,} ms"
     if run.longest_tx_ms:
@@ -109,7 +128,7 @@ class ActivityScreen(KioskScreen):
     def on_mount(self) -> None:
         table = self.query_one("#activity-audit", DataTable)
         # Fixed widths: the layout does not jump as rows arrive (auto widths settle only on idle).
-        for label, width in (("when (UTC)", 14), ("action", 11), ("booth", 10), ("what", 14), ("details", 80)):
+        for label, width in (("when", 18), ("action", 11), ("booth", 10), ("what", 14), ("details", 80)):
             table.add_column(label, width=width)
         self.watch(self.app, "header_info", lambda _info: self._show_status(), init=False)
         if hasattr(self.app, "lifecycle"):
@@ -141,7 +160,7 @@ class ActivityScreen(KioskScreen):
         booth = self.app.booth
         with booth.database.connection_context():
             config = booth.config()
-            today = booth.clock.now().date()
+            today = localtime.today(booth.clock.now(), config.zone)
             data = ActivityData(
                 audit=booth.recent_audit(AUDIT_LIMIT, action or None),
                 runs=booth.last_runs(10),
@@ -150,6 +169,7 @@ class ActivityScreen(KioskScreen):
                 overstays=len(booth.overstays()),
                 today=today,
                 symbol=config.currency_symbol,
+                zone=config.zone,
                 action=action,
             )
         self.post_message(self.Loaded(data))
@@ -159,8 +179,8 @@ class ActivityScreen(KioskScreen):
         table = self.query_one("#activity-audit", DataTable)
         table.clear()
         for row in data.audit:
-            table.add_row(f"{row.timestamp:%m-%d %H:%M:%S}", row.action, str(row.details.get("booth", "")),
-                          f"{row.entity} {row.entity_id}", details_text(row), key=str(row.id))
+            table.add_row(audit_when(row.timestamp, data.zone), row.action, str(row.details.get("booth", "")),
+                          f"{row.entity} {row.entity_id}", details_text(row, data.zone), key=str(row.id))
         shown = f"{len(data.audit):,} entr{'y' if len(data.audit) == 1 else 'ies'}"
         limit = f" (newest {AUDIT_LIMIT})" if len(data.audit) == AUDIT_LIMIT else ""
         what = f"action {data.action}" if data.action else "all actions"
@@ -183,15 +203,15 @@ class ActivityScreen(KioskScreen):
             self._runs_seen = status.runs
         runs = self.data.runs if self.data else []
         last = {kind: next((r for r in runs if r.kind == kind), None) for kind in ("expire", "archive")}
-        today = self.data.today if self.data else None
-        lines = [run_line("Last expiry", last["expire"], today), run_line("Last archive", last["archive"], today)]
+        today, zone = (self.data.today, self.data.zone) if self.data else (None, self.app.zone)
+        lines = [run_line("Last expiry", last["expire"], today, zone), run_line("Last archive", last["archive"], today, zone)]
         if status is not None:
             if status.running:
                 lines.append(f"{'Worker':<13} {status.progress_text()}")
             elif status.interval is None:
                 lines.append(f"{'Worker':<13} on demand only · ctrl+r runs expiry + archive now")
             else:
-                due = f" · next {status.next_at:%H:%M}" if status.next_at else ""
+                due = f" · next {localtime.hm(status.next_at, zone)}" if status.next_at else ""
                 lines.append(f"{'Worker':<13} every {_every(status.interval)}{due} · ctrl+r runs it now")
         self.query_one("#activity-runs-text", Static).update("\n".join(lines))
         bar = self.query_one("#activity-progress", ProgressBar)

@@ -1,5 +1,5 @@
 """Configuration (F4): booth name, retention (with what the next expiry would remove), archive age,
-phone region, backup window, rates per vehicle type, and the spots. kiosk.booth decides what is valid; this
+phone region, time zone, backup window, rates per vehicle type, and the spots. kiosk.booth decides what is valid; this
 screen shows why a value is refused, beside the field, and saves nothing while one is.
 """
 
@@ -18,6 +18,7 @@ from textual.widgets import Button, DataTable, Input, Label, Select, Static
 
 from ...booth import BoothError, Config, Rate
 from ...booth.config import SETTINGS
+from ...booth.localtime import zone_name
 from ...booth.money import format_money
 from ..widgets.field_row import FieldRow
 from ..widgets.spot_ranges import TypeSpots, by_type
@@ -31,6 +32,7 @@ SETTING_FIELDS = (
     ("archive_days", "Archive age (days)", "1-3650: then audit rows are archived"),
     ("phone_region", "Phone region", "2 letters (GB, IE…) for local numbers"),
     ("backup_window_days", "Backup window (days)", "0-365: backups kept past the retention"),
+    ("time_zone", "Time zone", "e.g. Europe/London; empty: this machine's zone"),
 )
 SPOT_HINT = "a range such as A31-A40 to add; one free spot (A07) to retype or remove"
 WIDE = 120  # from this width the settings and the rates/spots sit side by side
@@ -42,6 +44,11 @@ def check_setting(field: str, value: str) -> tuple[object, str]:
         return SETTINGS[field](value), ""
     except BoothError as exc:
         return None, exc.message
+
+
+def _said(config: Config, field: str) -> object:
+    """A setting as the saved-notice says it: the time zone by what it means ('' is the machine's)."""
+    return config.zone_name if field == "time_zone" else getattr(config, field)
 
 
 def stays(n: int) -> str:
@@ -100,6 +107,8 @@ class ConfigurationScreen(KioskScreen):
                 with Vertical(id="config-left"):
                     yield Label("Settings", classes="config-section", id="config-first")
                     for field, label, hint in SETTING_FIELDS:
+                        if field == "time_zone":  # which zone empty means here
+                            hint = f"e.g. Europe/London; empty: {zone_name('')}"
                         yield FieldRow(field, label, hint, id=f"cfg-{field}", max_length=60, classes="setting")
                     yield Static("", id="config-preview")
                     yield Static("", id="config-status")
@@ -284,13 +293,15 @@ class ConfigurationScreen(KioskScreen):
     def on_configuration_screen_saved(self, message: Saved) -> None:
         before = self.saved
         self._show_config(message.config)
-        said = ", ".join(f"{label.lower()} {getattr(before, f)} → {getattr(message.config, f)}"
+        said = ", ".join(f"{label.lower()} {_said(before, f)} → {_said(message.config, f)}"
                          for f, label, _ in SETTING_FIELDS if f in message.changes)
         self.notify(f"Saved: {said}.", title="Configuration saved")
         if "booth_name" in message.changes and hasattr(self.app, "header_info"):
             from dataclasses import replace
 
             self.app.header_info = replace(self.app.header_info, booth_name=message.config.booth_name)
+        if "time_zone" in message.changes and hasattr(self.app, "set_zone"):
+            self.app.set_zone(message.config.zone)
 
     def on_configuration_screen_refused(self, message: Refused) -> None:
         if message.form == "settings":

@@ -115,7 +115,7 @@ class EntryScreen(KioskScreen):
 
     def _read_arrivals(self, booth) -> list[str]:  # in a worker (RecentPanel)
         now = self.app.clock.now()
-        return columns([arrival_cells(row, now) for row in booth.recent_stays(ROWS)])
+        return columns([arrival_cells(row, now, self.app.zone) for row in booth.recent_stays(ROWS)])
 
     def on_mount(self) -> None:
         self.query_one("#entry-plate", Input).focus()
@@ -147,7 +147,7 @@ class EntryScreen(KioskScreen):
         now = self.app.clock.now()
         minutes = int((now.replace(tzinfo=None) - stay.entry_at.replace(tzinfo=None)).total_seconds() // 60)
         return (f"{stay.plate} is already parked at {stay.spot or 'an unknown spot'} since "
-                f"{when_text(stay.entry_at, now)} ({span_text(minutes)}): F3 takes its payment")
+                f"{when_text(stay.entry_at, self.app.zone, now)} ({span_text(minutes)}): F3 takes its payment")
 
     # ---- what the attendant types, checked as it is typed --------------------------------
     @on(Input.Changed, "#entry-plate")
@@ -355,7 +355,7 @@ class EntryScreen(KioskScreen):
         self._last_type = reg.vehicle_type
         self.query_one("#entry-result-big", Static).update(event.spot_big)
         self.query_one("#entry-result-text", Static).update(
-            f"{reg.plate}  →  spot {reg.spot}   ({clock_text(reg.entry_at)})")
+            f"{reg.plate}  →  spot {reg.spot}   ({clock_text(reg.entry_at, self.app.zone)})")
         self.query_one("#entry-result-note", Static).update(" · ".join(reg.warnings))
         self.query_one("#entry-result").set_class(True, "-shown").set_class(bool(reg.warnings), "-warned")
         self._clear_fields()

@@ -96,7 +96,7 @@ class PaymentScreen(KioskScreen):
 
     def _read_payments(self, booth) -> list[str]:  # in a worker (RecentPanel)
         now, symbol = self.app.clock.now(), booth.config().currency_symbol
-        rows = [payment_cells(p, now, format_money(p.amount, symbol)) for p in booth.recent_payments(ROWS)]
+        rows = [payment_cells(p, now, format_money(p.amount, symbol), self.app.zone) for p in booth.recent_payments(ROWS)]
         return columns(rows, right=(2,))
 
     def _compose_payment(self) -> ComposeResult:
@@ -154,13 +154,13 @@ class PaymentScreen(KioskScreen):
         stay, fee = self._stay, self._fee
         self.query_one("#pay-matches").set_class(stay is None and bool(self._matches), "-shown")
         self.query_one("#pay-breakdown").set_class(stay is not None, "-shown")
-        self.query_one("#pay-stay", Static).update(stay_line(stay, self._now()) if stay else "")
+        self.query_one("#pay-stay", Static).update(stay_line(stay, self._now(), self.app.zone) if stay else "")
         if stay is None:
             return
         if fee is None:
             self.query_one("#pay-breakdown", Static).update("reading the fee…")
             return
-        rows = breakdown_rows(fee, self._currency, self._now())
+        rows = breakdown_rows(fee, self._currency, self._now(), self.app.zone)
         lines = [Content.from_markup("$label  $value", label=f"{label:<16}", value=value) for label, value in rows[:-1]]
         lines.append(Content.from_markup("[b]$label  $value[/b]", label=f"{'TOTAL':<16}", value=rows[-1][1]))
         self.query_one("#pay-breakdown", Static).update(Content("\n").join(lines))
@@ -202,7 +202,7 @@ class PaymentScreen(KioskScreen):
         self._matches = event.stays
         matches = self.query_one("#pay-matches", OptionList)
         now = self._now()
-        matches.set_options(stay_line(s, now) for s in event.stays)
+        matches.set_options(stay_line(s, now, self.app.zone) for s in event.stays)
         matches.highlighted = 0 if event.stays else None
         self._show_stay()
         wanted, self._pick_when_found = self._pick_when_found, None

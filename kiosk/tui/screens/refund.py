@@ -21,14 +21,15 @@ from textual.widgets.option_list import Option
 from textual.worker import Worker, WorkerState
 
 from ...booth import BoothError, DepartedReason, OpenStay, PaymentRow, Refund, RefundReason, format_money
+from ...booth.localtime import day_hm
 from ..widgets.field_hint import FieldHint
 
 NOTE_PLACEHOLDER = "note (optional): kept with the stay, removed when its data expires"
 
 
-def payment_line(row: PaymentRow, currency: str) -> str:
+def payment_line(row: PaymentRow, currency: str, zone) -> str:
     state = "refund" if row.refund_of is not None else "refunded" if row.refunded else row.method or ""
-    return (f"#{row.payment_id:<5} {row.paid_at:%d %b %H:%M}  {row.plate or '(expired)':<10} "
+    return (f"#{row.payment_id:<5} {day_hm(row.paid_at, zone)}  {row.plate or '(expired)':<10} "
             f"{format_money(row.amount, currency):>9}  {state}")
 
 
@@ -136,7 +137,7 @@ class RefundDialog(_ReasonDialog):
         self._rows, self._currency = event.rows, event.currency
         options = self.query_one("#refund-payments", OptionList)
         options.set_options(
-            Option(payment_line(r, event.currency), id=str(r.payment_id),
+            Option(payment_line(r, event.currency, self.app.zone), id=str(r.payment_id),
                    disabled=r.refund_of is not None or r.refunded or r.status != "paid")
             for r in event.rows
         )

@@ -13,7 +13,7 @@ class HeaderInfo:
     """Everything the header shows; the app replaces it as a whole (one reactive)."""
 
     booth_name: str = "Booth"
-    clock_text: str = "--:--"
+    clock_text: str = "--:--"  # local time with its zone, e.g. "13:32 BST"
     free: int | None = None  # None: not known yet
     total: int | None = None
     schema_version: str = ""
@@ -53,7 +53,7 @@ class BoothHeader(Widget):
         left = f" {info.booth_name}"
         if self.screen_title:
             left += f" · {self.screen_title}"
-        clock = f"{info.clock_text} UTC"
+        clock = info.clock_text
         spots = "—/— free" if info.free is None else f"{info.free:,}/{info.total:,} free"
         right = f"{spots} · v{info.schema_version} " if info.schema_version else f"{spots} "
         # Clock in the middle when there is room, else right after the name.

@@ -85,20 +85,21 @@ class Chart(Vertical):
 
 
 class OccupancyChart(Chart):
-    """Vehicles on site in each UTC hour of one day (Booth.occupancy_through_day)."""
+    """Vehicles on site in each local hour of one day (Booth.occupancy_through_day): 24 bars, or 23 / 25
+    on the days the clocks change, each labelled with its local hour."""
 
     def show(self, points: list[tuple[int, int]], day: dt.date) -> None:
         self._shown = (points, day)
         counts = [c for _, c in points]
         peak = max(counts, default=0)
         ticks = nice_ticks(peak)
-        hours = list(range(0, 24, max(3, self.label_step(24, 2))))
-        self._draw(f"On site per hour · {day:%a %d %b} · peak {peak}", [h for h, _ in points], counts,
-                   "cyan", (hours, [str(h) for h in hours]), (ticks, [str(t) for t in ticks]))
+        at = list(range(0, len(points), max(3, self.label_step(len(points), 2))))
+        self._draw(f"On site per hour · {day:%a %d %b} · peak {peak}", list(range(len(points))), counts,
+                   "cyan", (at, [str(points[i][0]) for i in at]), (ticks, [str(t) for t in ticks]))
 
 
 class RevenueChart(Chart):
-    """Net takings per UTC day, all methods together (Booth.revenue_per_day)."""
+    """Net takings per local day, all methods together (Booth.revenue_per_day)."""
 
     def show(self, rows: list[tuple[dt.date, str, Decimal]], today: dt.date, days: int, symbol: str = "£") -> None:
         self._shown = (rows, today, days, symbol)

@@ -6,16 +6,16 @@ from ...booth import FeeBreakdown, OpenStay
 from .formats import span_text, when_text
 
 
-def stay_line(stay: OpenStay, now) -> str:
+def stay_line(stay: OpenStay, now, zone) -> str:
     minutes = int((now.replace(tzinfo=None) - stay.entry_at.replace(tzinfo=None)).total_seconds() // 60)
     flag = "  OVERSTAY" if stay.overstay else ""
     return (f"{stay.plate:<10} {stay.spot or '?':<5} {stay.vehicle_type or '?':<10} "
-            f"in {when_text(stay.entry_at, now)}  {span_text(minutes)}{flag}")
+            f"in {when_text(stay.entry_at, zone, now)}  {span_text(minutes)}{flag}")
 
 
-def breakdown_rows(fee: FeeBreakdown, currency: str, now) -> list[tuple[str, str]]:
-    """The fee as label/value rows: every input of the rule, so the customer can check it."""
-    rows = [("entry time", f"{when_text(fee.entry_at, now)} UTC"), ("exit (now)", f"{when_text(fee.exit_at, now)} UTC")]
+def breakdown_rows(fee: FeeBreakdown, currency: str, now, zone) -> list[tuple[str, str]]:
+    """The fee as label/value rows: every input of the rule, so the customer can check it (local times)."""
+    rows = [("entry time", when_text(fee.entry_at, zone, now)), ("exit (now)", when_text(fee.exit_at, zone, now))]
     rows += [("time on site" if label == "time parked" else label, value) for label, value in fee.lines(currency)]
     if not fee.grace_minutes:
         rows.insert(-3, ("grace", "none"))
