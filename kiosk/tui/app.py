@@ -20,6 +20,7 @@ from ..booth import Booth
 from ..clock import Clock, SystemClock
 from .lifecycle_worker import DEFAULT_INTERVAL, LifecycleWorker
 from .perf import BoothGC
+from .screen_keys import ScreenKeys
 from .screens.quit import ConfirmQuit
 from .services import KioskServices, database_services
 from .spot_feed import SpotUpdate
@@ -125,6 +126,7 @@ class KioskApp(App, inherit_bindings=False):
         self._spots_alert = ""
         self._alerts: dict[str, str] = {}
         self._payment_request: tuple[str | None, str | None] | None = None
+        self._screen_keys = ScreenKeys(self, super().on_event)
         self._use_theme(KIOSK_THEME)
         self.set_reactive(
             KioskApp.header_info,
@@ -174,6 +176,7 @@ class KioskApp(App, inherit_bindings=False):
             self._arm_spot_timer()
 
     def on_mount(self) -> None:
+        self._screen_keys.start()
         self.set_interval(1.0, self._tick)
         # Should the first read hang (a stalled server), alerts and the lifecycle timer start anyway.
         self.set_timer(self.BACKGROUND_DEADLINE_S, self._start_background, name="background deadline")
@@ -204,6 +207,9 @@ class KioskApp(App, inherit_bindings=False):
     async def on_event(self, event: events.Event) -> None:
         if self._gc is not None and isinstance(event, (events.Key, events.MouseDown)):
             self._gc.saw_input()  # full collections wait until the attendant stops typing
+        if isinstance(event, (events.Key, events.Paste)) and not event.is_forwarded:
+            if await self._screen_keys.read(event):
+                return  # held for the screen being opened, or a function key's binding ran
         await super().on_event(event)
 
     def on_unmount(self) -> None:
