@@ -106,3 +106,52 @@ async def test_f10_then_y_in_one_burst_quits(make_app):
         burst(app, "f10", "y")
         await settle(app, pilot)
         assert app.return_code == 0  # "y" answered the quit dialog, not the plate field
+
+
+# ---- keys that do nothing elsewhere say what they do here -----------------------------------
+
+@pytest.mark.parametrize("key", ["ctrl+c", "ctrl+q"])
+async def test_ctrl_c_and_ctrl_q_say_that_f10_quits(make_app, key):
+    app = make_app()
+    async with app.run_test(size=(80, 24)) as pilot:
+        await settle(app, pilot)
+        await pilot.press("a", "b", key)
+        await settle(app, pilot)
+        assert app.is_running and isinstance(app.screen, EntryScreen)
+        assert any("F10 quits the booth terminal" in n.message for n in app._notifications)
+        assert field(app, "#entry-plate") == "ab"
+
+
+def detail_line(app) -> str:
+    return app.screen.query_one("#map-detail").render().plain
+
+
+async def test_a_free_spot_offers_no_payment_and_f3_opens_payment_empty(make_app, booth):
+    booth.register("CD3456", "Jane", PHONE, "car")  # in A01
+    app = make_app("map")
+    async with app.run_test(size=(80, 24)) as pilot:
+        await settle(app, pilot)
+        await pilot.press(*"a02", "enter")
+        await settle(app, pilot)
+        assert detail_line(app).startswith(" A02") and "F3" not in detail_line(app)
+        f3 = app.screen.active_bindings["f3"]
+        assert f3.binding.id != "map.pay" and f3.enabled  # the app's key: the Payment screen
+        await pilot.press("f3")
+        await settle(app, pilot)
+        assert isinstance(app.screen, PaymentScreen)
+        message = app.screen.query_one("#pay-message").render().plain
+        assert "nothing to pay" not in message and field(app, "#pay-plate") == ""
+
+
+async def test_a_parked_car_offers_f3_and_it_picks_the_car(make_app, booth):
+    booth.register("CD3456", "Jane", PHONE, "car")  # in A01
+    app = make_app("map")
+    async with app.run_test(size=(80, 24)) as pilot:
+        await settle(app, pilot)
+        await pilot.press(*"a01", "enter")
+        await settle(app, pilot)
+        assert "CD3456" in detail_line(app) and "F3 pay" in detail_line(app)
+        assert app.screen.active_bindings["f3"].binding.id == "map.pay"
+        await pilot.press("f3")
+        await settle(app, pilot)
+        assert isinstance(app.screen, PaymentScreen) and field(app, "#pay-plate") == "CD3456"

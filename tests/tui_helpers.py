@@ -30,10 +30,6 @@ def burst(app, *keys: str) -> None:
 
 
 def screen_text(app) -> str:
-    """Every line of the screen as drawn, joined by newlines: what the attendant can read."""
-    from rich.console import Console
-
-    console = Console(width=app.size.width, record=True, file=open("/dev/null", "w"), legacy_windows=False)
-    for strip in app.screen._compositor.render_strips():
-        console.print(strip.text if hasattr(strip, "text") else "".join(s.text for s in strip), soft_wrap=True)
-    return console.export_text()
+    """The screen as drawn (the top screen over any below it), one line per row: what the
+    attendant can read. Nothing cut off by a widget's edge is in it."""
+    return "\n".join(strip.text.rstrip() for strip in app.screen._compositor.render_strips())

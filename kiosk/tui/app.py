@@ -81,6 +81,8 @@ class KioskApp(App, inherit_bindings=False):
             for mode, (key, title) in SCREENS.items()
         ),
         Binding("f10", "request_quit", "Quit", key_display="F10", id="quit"),
+        # The keys that quit most terminal programs: say which key quits this one, even in a field.
+        Binding("ctrl+c,ctrl+q", "how_to_quit", "How to quit", show=False, priority=True, id="quit.how"),
     ]
 
     # Data for the screens, which watch it and repaint what shows it. repaint=False: an App's
@@ -226,6 +228,9 @@ class KioskApp(App, inherit_bindings=False):
     def action_request_quit(self) -> None:
         self.push_screen(ConfirmQuit(), self._quit_answered)
 
+    def action_how_to_quit(self) -> None:
+        self.notify("F10 quits the booth terminal (it asks first).", title="ctrl+c and ctrl+q do not quit")
+
     def _quit_answered(self, quit_: bool | None) -> None:
         if quit_:
             self.exit()
@@ -343,7 +348,7 @@ class KioskApp(App, inherit_bindings=False):
     def get_system_commands(self, screen: Screen) -> Iterable[SystemCommand]:
         for mode, (key, title) in SCREENS.items():
             yield SystemCommand(f"Go to {title}", f"{key.upper()}: the {title} screen", partial(self.switch_mode, mode))
-        seen = {f"switch_mode('{m}')" for m in SCREENS} | {"request_quit", "command_palette"}
+        seen = {f"switch_mode('{m}')" for m in SCREENS} | {"request_quit", "how_to_quit", "command_palette"}
         for key, active in screen.active_bindings.items():
             binding = active.binding
             if not binding.description or binding.action in seen or not active.enabled:
