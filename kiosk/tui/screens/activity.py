@@ -113,7 +113,7 @@ class ActivityScreen(KioskScreen):
     def on_mount(self) -> None:
         table = self.query_one("#activity-audit", DataTable)
         # Fixed widths: the layout does not jump as rows arrive (auto widths settle only on idle).
-        for label, width in (("when (UTC)", 14), ("action", 11), ("booth", 10), ("what", 14), ("details · Enter: whole row", 80)):
+        for label, width in (("when (UTC)", 14), ("action", 11), ("booth", 10), ("what", 14), ("details (Enter: all)", 80)):
             table.add_column(label, width=width)
         self.watch(self.app, "header_info", lambda _info: self._show_status(), init=False)
         if hasattr(self.app, "lifecycle"):
