@@ -148,7 +148,7 @@ async def test_cash_shows_change_live_refuses_too_little_and_writes_a_private_re
         assert receipt_file.name == f"20261124-143300_stay{pay.stay_id}_payment{pay.id}.txt"
         assert stat.S_IMODE(os.stat(folder).st_mode) == 0o700
         assert stat.S_IMODE(os.stat(receipt_file).st_mode) == 0o600
-        assert f"saved as {receipt_file}" in text(app, "#receipt-file").replace("\n", "")
+        assert f"saved as{receipt_file}" in text(app, "#receipt-file").replace("\n", "")  # broken after '/' and '_'
 
 
 async def test_a_bad_amount_is_refused_inline(make_app, parked):

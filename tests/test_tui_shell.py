@@ -126,10 +126,12 @@ async def test_map_status_line_enter_details_and_pay_key():
         assert "AB12CDE since 14:00 at A002" in app.screen.query_one("#map-detail", Static).render().plain
         await pilot.press("escape")
         assert "type a spot number" in app.screen.query_one("#map-detail", Static).render().plain
-        await pilot.press("f3")  # on the map, F3 takes the highlighted spot to payment
+        parked = next(c for c in app.spot_cells if c.state != "free")
+        await pilot.press(*parked.spot_number.lower())
+        await pilot.press("f3")  # on the map, F3 takes the highlighted spot (with its car) to payment
         await pilot.pause()
         assert isinstance(app.screen, PaymentScreen)
-        assert "A002" in app.screen.query_one("#pay-stay", Static).render().plain
+        assert parked.spot_number in app.screen.query_one("#pay-stay", Static).render().plain
 
 
 async def test_quit_needs_confirmation_and_escape_keeps_running():
@@ -201,13 +203,13 @@ async def test_command_palette_reaches_every_action_of_the_screen():
         assert isinstance(app.screen, ConfirmQuit) and app.is_running  # the palette's Quit asks too
 
 
-async def test_shell_screens_say_plainly_what_is_not_connected_yet():
+async def test_shell_screens_say_plainly_that_no_database_is_connected():
     app = make_app()
     async with app.run_test(size=(80, 24)) as pilot:
         await settle(app, pilot)
         await pilot.press(*"AB12CDE", "enter")
         await pilot.pause()
-        assert any("not connected yet" in n.message for n in app._notifications)
+        assert any("none is connected: nothing was done" in n.message for n in app._notifications)
         await pilot.press("escape")
         assert app.screen.query_one("#entry-plate").value == ""
 

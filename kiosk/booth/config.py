@@ -129,14 +129,23 @@ def update_config(ctx: Context, **fields) -> Config:
     return read_config(ctx)
 
 
+# One check per field of a rate (as BoothError.field names it): set_rate's, and a form's as it is typed.
+RATE_CHECKS = {
+    "type": normalise_type,
+    "rate": lambda v: parse_money(v, "rate", what="hourly rate", minimum=Decimal("0.01"), maximum=RATE_MAX),
+    "minimum_hours": lambda v: parse_int(v, "minimum_hours", 0, 24, "minimum hours"),
+    "grace_minutes": lambda v: parse_int(v, "grace_minutes", 0, 59, "grace (minutes)"),
+    "daily_cap": lambda v: None if v in (None, "") else parse_money(
+        v, "daily_cap", what="daily cap", minimum=Decimal("0.01"), maximum=CAP_MAX),
+}
+
+
 def set_rate(ctx: Context, vehicle_type, rate_per_hour, minimum_hours=1, grace_minutes=0, daily_cap=None) -> Rate:
-    vtype = normalise_type(vehicle_type)
-    rate = parse_money(rate_per_hour, "rate", what="hourly rate", minimum=Decimal("0.01"), maximum=RATE_MAX)
-    minimum = parse_int(minimum_hours, "minimum_hours", 0, 24, "minimum hours")
-    grace = parse_int(grace_minutes, "grace_minutes", 0, 59, "grace (minutes)")
-    cap = None
-    if daily_cap not in (None, ""):
-        cap = parse_money(daily_cap, "daily_cap", what="daily cap", minimum=Decimal("0.01"), maximum=CAP_MAX)
+    vtype = RATE_CHECKS["type"](vehicle_type)
+    rate = RATE_CHECKS["rate"](rate_per_hour)
+    minimum = RATE_CHECKS["minimum_hours"](minimum_hours)
+    grace = RATE_CHECKS["grace_minutes"](grace_minutes)
+    cap = RATE_CHECKS["daily_cap"](daily_cap)
 
     def change():
         now = ctx.now()

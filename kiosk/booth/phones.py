@@ -91,3 +91,27 @@ def format_phone(raw: object, region: str = "GB") -> tuple[str, str]:
     else:
         shown_as = pn.format_number(number, pn.PhoneNumberFormat.INTERNATIONAL)
     return e164, shown_as
+
+
+
+def is_incomplete(raw: object, region: str = "GB") -> bool:
+    """True while `raw` is not a valid number but has fewer digits than a number of its country
+    can have (more are probably coming); False for a valid number, and for an invalid one that is
+    as long as a number there can be, or longer: that one is wrong, not unfinished."""
+    if not isinstance(raw, str) or not raw.strip():
+        return True
+    pn = _pn()
+    text = unicodedata.normalize("NFKC", raw).strip()
+    if not _CHARS.fullmatch(text):
+        return False
+    try:
+        number = pn.parse(text, check_region(region))
+    except pn.NumberParseException:
+        return len(text) < MAX_INPUT // 2  # e.g. a lone '+': digits are still to come
+    if pn.is_valid_number(number):
+        return False
+    meta = pn.PhoneMetadata.metadata_for_region(pn.region_code_for_country_code(number.country_code))
+    lengths = meta.general_desc.possible_length if meta is not None else ()
+    if not lengths:
+        return pn.is_possible_number_with_reason(number) == pn.ValidationResult.TOO_SHORT
+    return len(pn.national_significant_number(number)) < max(lengths)

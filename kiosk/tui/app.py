@@ -20,6 +20,7 @@ from ..booth import Booth, localtime
 from ..clock import Clock, SystemClock
 from .lifecycle_worker import DEFAULT_INTERVAL, LifecycleWorker
 from .perf import BoothGC
+from .screen_keys import ScreenKeys
 from .screens.quit import ConfirmQuit
 from .services import KioskServices, database_services
 from .spot_feed import SpotUpdate
@@ -80,6 +81,8 @@ class KioskApp(App, inherit_bindings=False):
             for mode, (key, title) in SCREENS.items()
         ),
         Binding("f10", "request_quit", "Quit", key_display="F10", id="quit"),
+        # The keys that quit most terminal programs: say which key quits this one, even in a field.
+        Binding("ctrl+c,ctrl+q", "how_to_quit", "How to quit", show=False, priority=True, id="quit.how"),
     ]
 
     # Data for the screens, which watch it and repaint what shows it. repaint=False: an App's
@@ -128,6 +131,7 @@ class KioskApp(App, inherit_bindings=False):
         self._spots_alert = ""
         self._alerts: dict[str, str] = {}
         self._payment_request: tuple[str | None, str | None] | None = None
+        self._screen_keys = ScreenKeys(self, super().on_event)
         self._use_theme(KIOSK_THEME)
         self.set_reactive(
             KioskApp.header_info,
@@ -177,6 +181,7 @@ class KioskApp(App, inherit_bindings=False):
             self._arm_spot_timer()
 
     def on_mount(self) -> None:
+        self._screen_keys.start()
         self.set_interval(1.0, self._tick)
         # Should the first read hang (a stalled server), alerts and the lifecycle timer start anyway.
         self.set_timer(self.BACKGROUND_DEADLINE_S, self._start_background, name="background deadline")
@@ -209,6 +214,9 @@ class KioskApp(App, inherit_bindings=False):
     async def on_event(self, event: events.Event) -> None:
         if self._gc is not None and isinstance(event, (events.Key, events.MouseDown)):
             self._gc.saw_input()  # full collections wait until the attendant stops typing
+        if isinstance(event, (events.Key, events.Paste)) and not event.is_forwarded:
+            if await self._screen_keys.read(event):
+                return  # held for the screen being opened, or a function key's binding ran
         await super().on_event(event)
 
     def on_unmount(self) -> None:
@@ -224,6 +232,9 @@ class KioskApp(App, inherit_bindings=False):
 
     def action_request_quit(self) -> None:
         self.push_screen(ConfirmQuit(), self._quit_answered)
+
+    def action_how_to_quit(self) -> None:
+        self.notify("F10 quits the booth terminal (it asks first).", title="ctrl+c and ctrl+q do not quit")
 
     def _quit_answered(self, quit_: bool | None) -> None:
         if quit_:
@@ -348,7 +359,7 @@ class KioskApp(App, inherit_bindings=False):
     def get_system_commands(self, screen: Screen) -> Iterable[SystemCommand]:
         for mode, (key, title) in SCREENS.items():
             yield SystemCommand(f"Go to {title}", f"{key.upper()}: the {title} screen", partial(self.switch_mode, mode))
-        seen = {f"switch_mode('{m}')" for m in SCREENS} | {"request_quit", "command_palette"}
+        seen = {f"switch_mode('{m}')" for m in SCREENS} | {"request_quit", "how_to_quit", "command_palette"}
         for key, active in screen.active_bindings.items():
             binding = active.binding
             if not binding.description or binding.action in seen or not active.enabled:

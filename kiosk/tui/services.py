@@ -5,7 +5,7 @@ thread worker. `call` opens the worker thread's own connection (Peewee keeps one
 and closes it afterwards, so the UI thread never touches the database.
 
 Tests of the bare shell pass a `KioskServices` without a booth; the screens then say plainly
-that the booth layer is not connected.
+that no database is connected.
 """
 
 from __future__ import annotations
@@ -37,7 +37,7 @@ class KioskServices:
     spot_details: Callable[[str], str] | None = None
     vehicle_types: Sequence[str] = field(default_factory=tuple)
     refresh_seconds: float = 3.0  # how often the spot map is read again
-    booth: Booth | None = None  # None: the screens say the booth layer is not connected
+    booth: Booth | None = None  # None: the screens say no database is connected
     receipts_dir: Path | None = None  # where receipt files go (None: not written)
     # The booth's fast path for the map: a SpotFeed over Booth.map_states, or None (the map
     # then reads get_cells). Called once, by the app.

@@ -20,6 +20,7 @@ from ...booth import AuditRow, RunReport, localtime, reason_label
 from ...clock import parse_utc
 from ..lifecycle_worker import LifecycleStatus, _every
 from ..widgets.charts import OccupancyChart, RevenueChart
+from .audit_row import AuditRowDialog
 from .base import KioskScreen
 
 KNOWN_ACTIONS = ("entry", "payment", "refund", "departed", "config", "rate", "spots_add", "spot_retype",
@@ -46,6 +47,11 @@ class ActivityData:
 def details_text(row: AuditRow, zone: dt.tzinfo = localtime.UTC) -> str:
     """'count=6, cutoff=…' (the cutoff, stored as UTC text, in local time); a config change reads
     'retention_hours 24→36'; a reason code its label."""
+    return ", ".join(detail_parts(row, zone))
+
+
+def detail_parts(row: AuditRow, zone: dt.tzinfo = localtime.UTC) -> list[str]:
+    """The details one by one, as details_text joins them (the row's detail view lists them)."""
     parts = []
     for key, value in sorted(row.details.items()):
         if key == "booth":
@@ -59,7 +65,7 @@ def details_text(row: AuditRow, zone: dt.tzinfo = localtime.UTC) -> str:
             parts.append(f"cutoff={_local_stamp(value, zone)}")
         else:
             parts.append(f"{key}={value}")
-    return ", ".join(parts)
+    return parts
 
 
 def _local_stamp(text: str, zone: dt.tzinfo) -> str:
@@ -128,7 +134,7 @@ class ActivityScreen(KioskScreen):
     def on_mount(self) -> None:
         table = self.query_one("#activity-audit", DataTable)
         # Fixed widths: the layout does not jump as rows arrive (auto widths settle only on idle).
-        for label, width in (("when", 18), ("action", 11), ("booth", 10), ("what", 14), ("details", 80)):
+        for label, width in (("when", 18), ("action", 11), ("booth", 10), ("what", 14), ("details (Enter: all)", 80)):
             table.add_column(label, width=width)
         self.watch(self.app, "header_info", lambda _info: self._show_status(), init=False)
         if hasattr(self.app, "lifecycle"):
@@ -248,6 +254,18 @@ class ActivityScreen(KioskScreen):
         if not select.is_blank():
             select.clear()
         self.query_one("#activity-audit", DataTable).focus()
+
+    @on(DataTable.RowSelected, "#activity-audit")
+    def _row_selected(self, event: DataTable.RowSelected) -> None:
+        """The whole row, whatever the width: the table cuts long details at its edge."""
+        event.stop()
+        row = next((r for r in (self.data.audit if self.data else []) if str(r.id) == event.row_key.value), None)
+        if row is None:
+            return
+        table = event.data_table
+        labels = [str(column.label) for column in table.columns.values()][:-1]
+        cells = [str(cell) for cell in table.get_row(event.row_key)][:-1]
+        self.app.push_screen(AuditRowDialog(list(zip(labels, cells)), detail_parts(row, self.data.zone)))
 
     @on(Select.Changed, "#activity-filter")
     def _filter_changed(self, event: Select.Changed) -> None:

@@ -46,5 +46,5 @@ class KioskScreen(Screen):
             self.app.report_worker_error(event.worker)
 
     def not_connected(self, what: str) -> None:
-        """Said plainly while the booth layer is not wired in yet."""
-        self.notify(f"{what} is not connected yet: the booth layer arrives in the next step.", severity="warning")
+        """Said plainly when the terminal runs without a database (the shell alone, in tests)."""
+        self.notify(f"{what} needs a database, and none is connected: nothing was done.", severity="warning")

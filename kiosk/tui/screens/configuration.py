@@ -62,8 +62,9 @@ class ConfigurationScreen(KioskScreen):
     BINDINGS = [
         Binding("ctrl+s", "save", "Save", id="config.save"),
         Binding("escape", "revert", "Revert", show=False, id="config.revert"),
-        Binding("ctrl+r", "edit_rate", "Edit rate", show=False, id="config.edit_rate"),
-        Binding("ctrl+n", "new_rate", "New type", show=False, id="config.new_rate"),
+        # Priority: the dialog opens as the key is read, so what is typed next goes into it.
+        Binding("ctrl+r", "edit_rate", "Edit rate", show=False, priority=True, id="config.edit_rate"),
+        Binding("ctrl+n", "new_rate", "New type", show=False, priority=True, id="config.new_rate"),
         Binding("ctrl+t", "retype_spot", "Retype spot", show=False, id="config.retype"),
         Binding("ctrl+b", "remove_spot", "Remove spot", show=False, id="config.remove"),
     ]

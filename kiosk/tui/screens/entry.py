@@ -8,7 +8,9 @@ back as messages. One Enter registers, shows the spot in large type and readies 
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
+from functools import partial
 
 from textual import on, work
 from textual.app import ComposeResult
@@ -19,6 +21,7 @@ from textual.widgets import Input, Label, Select, Static
 from textual.worker import Worker, WorkerState, get_current_worker
 
 from ...booth import BoothError, OpenStay, Registration, format_phone, normalise_plate
+from ...booth.phones import is_incomplete
 from ...booth.text import clean_name
 from ...booth.validate import normalise_spot
 from ..widgets.big_text import big
@@ -38,11 +41,13 @@ FIELDS = (
 TYPE_HINT = "first letter picks a type; Space lists them"
 SPOT_HINT = "empty: the first free spot of the type"
 KEYS = "[b]Enter[/b] register (from any field)   [b]Esc[/b] clear   [b]F3[/b] pay a parked car"
+SPOT_PREFIX = re.compile(r"[A-Z]{0,3}[0-9]{0,4}", re.ASCII)  # what a spot number looks like half typed
 REGISTER_GROUP = "entry-register"
 
 
 class EntryScreen(KioskScreen):
     TITLE = "Entry"
+    SPOT_CHECK_DELAY = 0.3  # seconds of no typing before a typed spot is looked up
 
     BINDINGS = [
         Binding("enter", "register", "Register", id="entry.register"),
@@ -67,6 +72,12 @@ class EntryScreen(KioskScreen):
         lookalikes: tuple[str, ...]
 
     @dataclass
+    class SpotChecked(Message):
+        spot: str
+        vehicle_type: str | None
+        problem: str  # '' when the spot can be given to this type
+
+    @dataclass
     class Registered(Message):
         registration: Registration
         spot_big: str  # the spot in large type, drawn in the worker
@@ -85,6 +96,7 @@ class EntryScreen(KioskScreen):
         self._last_type: str | None = None  # the type of the last car registered here
         self._parked: OpenStay | None = None  # the plate typed is on site already
         self._busy = False  # a registration is under way: a second Enter must not start another
+        self._spot_timer = None
 
     def compose_body(self) -> ComposeResult:
         with Horizontal(id="entry-body"):
@@ -208,9 +220,9 @@ class EntryScreen(KioskScreen):
         try:
             _e164, national = format_phone(value, self._region)
         except BoothError as exc:
-            # Half a number is not wrong yet (said when the field is left); a letter or too many digits is.
-            incomplete = "not a valid phone number" in exc.message or "is not a phone number" in exc.message
-            hint.reset() if incomplete else hint.say(exc.message, "error")
+            # Half a number is not wrong yet (said when the field is left); a letter, too many
+            # digits, or a number as long as one can be that is still not valid, is.
+            hint.reset() if is_incomplete(value, self._region) else hint.say(exc.message, "error")
             return
         hint.say(f"→ {national}", "ok")
 
@@ -229,9 +241,57 @@ class EntryScreen(KioskScreen):
 
     @on(Input.Changed, "#entry-spot")
     def _spot_changed(self, event: Input.Changed) -> None:
-        hint = self._hint("spot")
-        if hint.kind == "error":
+        self._check_spot_typed()
+
+    def _check_spot_typed(self) -> None:
+        """A spot that can never be one is said at once; a whole one is looked up (its type, free
+        or not) once the typing pauses; half a spot number is not wrong yet."""
+        if self._spot_timer is not None:
+            self._spot_timer.stop()
+            self._spot_timer = None
+        hint, text = self._hint("spot"), self._value("spot").strip()
+        if not text:
             hint.reset()
+            return
+        try:
+            spot = normalise_spot(text)
+        except BoothError as exc:
+            hint.reset() if SPOT_PREFIX.fullmatch(text.upper()) else hint.say(exc.message, "error")
+            return
+        hint.say(f"→ {spot}: looking it up…")
+        if not self.app.services.connected:
+            return
+        if self.SPOT_CHECK_DELAY <= 0:  # tests: straight to the worker
+            self._look_up_spot(spot, self._selected_type())
+        else:
+            self._spot_timer = self.set_timer(self.SPOT_CHECK_DELAY,
+                                              partial(self._look_up_spot, spot, self._selected_type()))
+
+    @work(thread=True, exit_on_error=False, exclusive=True, group="entry-spot", description="looking up the spot")
+    def _look_up_spot(self, spot: str, vehicle_type: str | None) -> None:
+        state = self.app.services.call(lambda b: next((s for s in b.spot_states() if s.spot_number == spot), None))
+        if state is None:
+            problem = f"there is no spot {spot}: pick one from the spot map (F2)"
+        elif vehicle_type and state.vehicle_type != vehicle_type:
+            problem = f"spot {spot} is for {state.vehicle_type or 'no type'}, not {vehicle_type}: choose a {vehicle_type} spot"
+        elif state.state != "free":
+            problem = f"spot {spot} is {state.state}: choose a free spot, or leave the field empty"
+        else:
+            problem = ""
+        if not get_current_worker().is_cancelled:
+            self.post_message(self.SpotChecked(spot, vehicle_type, problem))
+
+    def on_entry_screen_spot_checked(self, event: SpotChecked) -> None:
+        try:
+            current = normalise_spot(self._value("spot"))
+        except BoothError:
+            return
+        if current != event.spot or event.vehicle_type != self._selected_type():
+            return  # typed on, or the type changed, since: a newer check is coming
+        if event.problem:
+            self._hint("spot").say(event.problem, "error")
+        else:
+            self._hint("spot").say(f"→ {event.spot}: free {event.vehicle_type or ''} spot".replace("  ", " "), "ok")
 
     # ---- vehicle type: free spots said as soon as it is chosen ----------------------------
     @on(Select.Changed, "#entry-type")
@@ -278,9 +338,9 @@ class EntryScreen(KioskScreen):
         else:
             hint.say(f"{event.free} of {event.total} {event.vehicle_type} spots free", "ok")
         spot_input.placeholder = f"{event.suggested} (auto)" if event.suggested else "none free"
-        if self._hint("spot").kind != "error":
-            self._hint("spot").reset(f"{event.suggested}: first free {event.vehicle_type} spot; type another to choose"
-                                     if event.suggested else SPOT_HINT)
+        self._hint("spot").allowed = (f"{event.suggested}: first free {event.vehicle_type} spot; type another to choose"
+                                      if event.suggested else SPOT_HINT)
+        self._check_spot_typed()  # a spot typed by hand is checked again for the type now chosen
         self._show_phone(self._value("phone"))
 
     # ---- register --------------------------------------------------------------------

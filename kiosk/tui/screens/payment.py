@@ -161,8 +161,9 @@ class PaymentScreen(KioskScreen):
             self.query_one("#pay-breakdown", Static).update("reading the fee…")
             return
         rows = breakdown_rows(fee, self._currency, self._now(), self.app.zone)
-        lines = [Content.from_markup("$label  $value", label=f"{label:<16}", value=value) for label, value in rows[:-1]]
-        lines.append(Content.from_markup("[b]$label  $value[/b]", label=f"{'TOTAL':<16}", value=rows[-1][1]))
+        width = max(16, *(len(label) for label, _ in rows))  # "rate (motorcycle)" is 17
+        lines = [Content.from_markup("$label  $value", label=f"{label:<{width}}", value=value) for label, value in rows[:-1]]
+        lines.append(Content.from_markup("[b]$label  $value[/b]", label=f"{'TOTAL':<{width}}", value=rows[-1][1]))
         self.query_one("#pay-breakdown", Static).update(Content("\n").join(lines))
 
     # ---- find the stay: type-ahead over the open stays --------------------------------------

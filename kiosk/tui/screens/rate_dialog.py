@@ -14,6 +14,7 @@ from textual.widgets import Input, Label, Static
 from textual.worker import Worker, WorkerState
 
 from ...booth import BoothError, Rate
+from ...booth.config import RATE_CHECKS
 from ..widgets.field_row import FieldRow
 
 # field (as BoothError.field names it), label, what is allowed
@@ -86,9 +87,22 @@ class RateDialog(ModalScreen[Rate | None]):
 
     @on(Input.Changed)
     def _changed(self, event: Input.Changed) -> None:
-        for row in self.query(FieldRow):
-            if event.input in row.children:
-                row.clear_error()
+        """Each field is checked as it is typed, by the booth's own rules; an empty required
+        field is not wrong yet (said on save)."""
+        row = event.input.parent
+        if not isinstance(row, FieldRow):
+            return
+        self.query_one("#rate-error", Static).update("")
+        value = event.value.strip()
+        if not value and row.field != "daily_cap":
+            row.clear_error()
+            return
+        try:
+            RATE_CHECKS[row.field](value)
+        except BoothError as exc:
+            row.show_error(exc.message)
+        else:
+            row.clear_error()
 
     def action_save(self) -> None:
         values = {f: self.row(f).value for f, _, _ in RATE_FIELDS}

@@ -2,12 +2,29 @@
 
 from __future__ import annotations
 
+import re
+
 from textual import events
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Horizontal, Vertical
 from textual.screen import ModalScreen
 from textual.widgets import Label, Static
+
+
+SIDE_WIDTH = 32  # the text column beside the printed receipt (#receipt-side less its padding)
+
+
+def path_lines(path: str, width: int = SIDE_WIDTH) -> str:
+    """The path broken into lines of at most `width`, only after a '/', '_' or '-': a file
+    name is never split inside a word, and each line can be read (and typed) as it stands."""
+    lines, line = [], ""
+    for piece in re.findall(r"[^/_-]*[/_-]|[^/_-]+$", path):
+        if line and len(line) + len(piece) > width:
+            lines.append(line)
+            line = ""
+        line += piece
+    return "\n".join([*lines, line]) if line else "\n".join(lines)
 
 
 class ReceiptScreen(ModalScreen[str | None]):
@@ -34,7 +51,7 @@ class ReceiptScreen(ModalScreen[str | None]):
                     yield Static(f"Receipt file NOT written: {self.file_error}. The payment is recorded.",
                                  id="receipt-file", classes="-error", markup=False)
                 elif self.path:
-                    yield Static(f"saved as {self.path}", id="receipt-file", markup=False)
+                    yield Static(f"saved as\n{path_lines(self.path)}", id="receipt-file", markup=False)
                 yield Label("Next plate, Enter or Esc: next car", id="receipt-keys")
 
     def on_key(self, event: events.Key) -> None:

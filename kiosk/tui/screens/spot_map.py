@@ -14,13 +14,18 @@ from ..widgets.spot_legend import SWATCH, SpotLegend
 from ..widgets.spot_map import SpotMap
 from .base import KioskScreen
 
-HINT = "[dim]type a spot number to jump · Enter details · F3 pay · ctrl+r refresh now[/]"
+HINT = "[dim]type a spot number to jump · Enter details · F3 pay a parked car · ctrl+r refresh now[/]"
+
+
+def has_car(cell: SpotCell | None) -> bool:
+    return cell is not None and cell.state != "free"
 
 
 class SpotMapScreen(KioskScreen):
     TITLE = "Spot map"
 
     BINDINGS = [
+        # Offered only on a spot with a car; on a free one F3 is the app's: the Payment screen.
         Binding("f3", "pay", "Pay spot", key_display="F3", id="map.pay"),
         Binding("ctrl+r", "refresh_now", "Refresh now", show=False, id="map.refresh"),
         Binding("escape", "clear_details", "Clear details", show=False),
@@ -33,6 +38,8 @@ class SpotMapScreen(KioskScreen):
         yield SpotMap(self.app.spot_cells, status=self.show_status, id="map")
         yield Static("", id="map-status")
         yield Static(Content.from_markup(HINT), id="map-detail")
+
+    _pay_offered = False  # the highlighted spot has a car: F3 pays it
 
     def on_mount(self) -> None:
         spot_map = self.query_one(SpotMap)
@@ -58,6 +65,9 @@ class SpotMapScreen(KioskScreen):
 
     def show_status(self, cell: SpotCell | None, typed: str) -> None:
         """Called by the map before it repaints, so both change in the same frame."""
+        if has_car(cell) != self._pay_offered:  # the footer changes only when F3's meaning does
+            self._pay_offered = has_car(cell)
+            self.refresh_bindings()
         if cell is None:
             text = Content.from_markup("[dim]No spots yet: add them on the Configuration screen (F4).[/]")
         else:
@@ -74,13 +84,9 @@ class SpotMapScreen(KioskScreen):
     def show_details(self, event: SpotMap.Selected) -> None:
         detail = self.query_one("#map-detail", Static)
         if self.app.services.spot_details is None:
-            state = "free" if event.cell.state == "free" else f"{event.cell.state}: vehicle, time on site and fee"
             detail.update(
-                Content.from_markup(
-                    " [b]$spot[/b] $state — details are not connected yet (booth layer pending)",
-                    spot=event.spot_number,
-                    state=state,
-                ),
+                Content.from_markup(" [b]$spot[/b] $state — no database connected: no details",
+                                    spot=event.spot_number, state=event.cell.state),
                 layout=False,
             )
             return
@@ -93,9 +99,17 @@ class SpotMapScreen(KioskScreen):
         self.app.call_from_thread(self._show_details, spot_number, text)
 
     def _show_details(self, spot_number: str, text: str) -> None:
+        cell = self.query_one(SpotMap).highlighted
+        pay = "   [dim]F3 pay[/]" if has_car(cell) and cell.spot_number == spot_number else ""
         self.query_one("#map-detail", Static).update(
-            Content.from_markup(" [b]$spot[/b]  $text   [dim]F3 pay[/]", spot=spot_number, text=text), layout=False
+            Content.from_markup(f" [b]$spot[/b]  $text{pay}", spot=spot_number, text=text), layout=False
         )
+
+    def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
+        if action == "pay":
+            maps = self.query(SpotMap)  # asked before the map is mounted too
+            return has_car(maps.first().highlighted if maps else None)  # False: F3 is then the app's Payment key
+        return True
 
     def action_clear_details(self) -> None:
         self.query_one("#map-detail", Static).update(Content.from_markup(HINT), layout=False)
