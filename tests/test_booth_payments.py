@@ -179,3 +179,17 @@ def test_quote_for_a_type_that_lost_its_rate_is_a_clear_error(booth, stay, datab
     with pytest.raises(BoothError) as err:
         booth.quote(stay.stay_id)
     assert "no rate" in str(err.value) and err.value.field == "type"
+
+
+def test_a_decimal_comma_in_cash_tendered_is_pounds_and_pence_never_a_hundredfold(booth, stay):
+    # '1,50' was read as 150.00: the payment went through with £142.50 change paid out.
+    with pytest.raises(BoothError) as err:
+        booth.pay(stay.stay_id, "cash", "1,50")
+    assert err.value.field == "tendered" and "1.50 is less than the total 7.50" in err.value.message
+    with pytest.raises(BoothError) as err:
+        booth.pay(stay.stay_id, "cash", "1,500")
+    assert err.value.field == "tendered" and "thousands separator" in err.value.message
+    assert Payment.select().count() == 0 and Stay.get_by_id(stay.stay_id).status == "open"
+    receipt = booth.pay(stay.stay_id, "cash", "10,00")
+    p = Payment.get_by_id(receipt.payment_id)
+    assert (p.tendered_cents, p.change_cents) == (1000, 250)

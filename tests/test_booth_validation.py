@@ -105,17 +105,41 @@ def test_reasons_must_not_carry_the_plate_or_phone():
 
 
 @pytest.mark.parametrize("raw,value", [("10", "10.00"), ("£12.5", "12.50"), (" 0.01 ", "0.01"), (Decimal("3.10"), "3.10"),
-                                       (7, "7.00"), ("1,000.00", "1000.00"), (".5", "0.50")])
+                                       (7, "7.00"), (".5", "0.50"),
+                                       ("1,50", "1.50"), ("2,75", "2.75"), ("1,5", "1.50"), ("€ 3,20", "3.20"),
+                                       ("4.10 €", "4.10")])
 def test_money_is_parsed_exactly(raw, value):
     assert parse_money(raw) == Decimal(value)
 
 
 @pytest.mark.parametrize("raw", [-1, "-5", "1.234", "abc", "1e3", "NaN", "Infinity", 1.5, True, None, "", "9" * 50,
-                                 Decimal("NaN"), Decimal("-0.01"), "100000.01", "1 OR 1=1"])
+                                 Decimal("NaN"), Decimal("-0.01"), "100000.01", "1 OR 1=1", "1,000.00", "12.",
+                                 "££5"])
 def test_bad_amounts_are_refused(raw):
     with pytest.raises(BoothError) as err:
         parse_money(raw, "tendered")
     assert err.value.field == "tendered"
+
+
+@pytest.mark.parametrize("raw,why", [
+    ("1,500", "thousands separator"), ("1,000", "thousands separator"), ("1.500,00", "mixes '.' and ','"),
+    ("1,000.00", "mixes '.' and ','"), ("1,5,0", "more than one ','"), ("1.5.0", "more than one '.'"),
+    ("1,505", "thousands separator"), ("1 500", "not an amount"), ("1.505", "more than 2 decimal places"),
+])
+def test_a_comma_is_a_decimal_comma_or_refused_never_deleted(raw, why):
+    # '1,50' used to become 150.00: a comma was deleted and the amount re-scaled a hundredfold.
+    with pytest.raises(BoothError) as err:
+        parse_money(raw, "tendered", what="cash tendered")
+    assert err.value.field == "tendered"
+    assert why in err.value.message
+    assert "12,50 is read as 12.50; no thousands separators" in err.value.message
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.integers(0, 99_999), st.integers(0, 99), st.sampled_from([".", ","]), st.sampled_from(["", "£", "€"]))
+def test_a_decimal_point_or_comma_never_rescales_the_amount(units, cents, sep, symbol):
+    typed = f"{symbol}{units}{sep}{cents:02d}"
+    assert parse_money(typed) == Decimal(units) + Decimal(cents) / 100
 
 
 def test_cents_round_trip_and_format():

@@ -122,14 +122,24 @@ def update_config(ctx: Context, **fields) -> Config:
     return read_config(ctx)
 
 
+# The amounts of a rate: field -> (what it is called, upper bound). A form echoes them with rate_amount.
+RATE_AMOUNTS = {"rate": ("hourly rate", RATE_MAX), "daily_cap": ("daily cap", CAP_MAX)}
+
+
+def rate_amount(field: str, value: object) -> Decimal:
+    """The rate's amount `field` ('rate' or 'daily_cap') as set_rate reads it, or BoothError(field=field)."""
+    what, maximum = RATE_AMOUNTS[field]
+    return parse_money(value, field, what=what, minimum=Decimal("0.01"), maximum=maximum)
+
+
 def set_rate(ctx: Context, vehicle_type, rate_per_hour, minimum_hours=1, grace_minutes=0, daily_cap=None) -> Rate:
     vtype = normalise_type(vehicle_type)
-    rate = parse_money(rate_per_hour, "rate", what="hourly rate", minimum=Decimal("0.01"), maximum=RATE_MAX)
+    rate = rate_amount("rate", rate_per_hour)
     minimum = parse_int(minimum_hours, "minimum_hours", 0, 24, "minimum hours")
     grace = parse_int(grace_minutes, "grace_minutes", 0, 59, "grace (minutes)")
     cap = None
-    if daily_cap not in (None, ""):
-        cap = parse_money(daily_cap, "daily_cap", what="daily cap", minimum=Decimal("0.01"), maximum=CAP_MAX)
+    if daily_cap is not None and not (isinstance(daily_cap, str) and not daily_cap.strip()):
+        cap = rate_amount("daily_cap", daily_cap)
 
     def change():
         now = ctx.now()

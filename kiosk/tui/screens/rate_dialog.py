@@ -13,7 +13,8 @@ from textual.screen import ModalScreen
 from textual.widgets import Input, Label, Static
 from textual.worker import Worker, WorkerState
 
-from ...booth import BoothError, Rate
+from ...booth import BoothError, Rate, format_money
+from ...booth.config import RATE_AMOUNTS, rate_amount
 from ..widgets.field_row import FieldRow
 
 # field (as BoothError.field names it), label, what is allowed
@@ -55,10 +56,11 @@ class RateDialog(ModalScreen[Rate | None]):
         field: str | None
         message: str
 
-    def __init__(self, booth, rate: Rate | None = None) -> None:
+    def __init__(self, booth, rate: Rate | None = None, currency: str = "£") -> None:
         super().__init__()
         self.booth = booth
         self.rate = rate
+        self.currency = currency
 
     def compose(self) -> ComposeResult:
         values = rate_values(self.rate)
@@ -89,6 +91,21 @@ class RateDialog(ModalScreen[Rate | None]):
         for row in self.query(FieldRow):
             if event.input in row.children:
                 row.clear_error()
+                if row.field in RATE_AMOUNTS:
+                    self._echo(row, event.value)
+
+    def _echo(self, row: FieldRow, text: str) -> None:
+        """An amount as it will be saved, beside the field as it is typed (the booth's own reader)."""
+        if not text.strip():
+            row.clear_error()
+            row.show_note(row.hint)
+            return
+        try:
+            amount = rate_amount(row.field, text)
+        except BoothError as exc:
+            row.show_error(exc.message)
+            return
+        row.show_note(f"= {format_money(amount, self.currency)}" + (" per hour" if row.field == "rate" else " a day"))
 
     def action_save(self) -> None:
         values = {f: self.row(f).value for f, _, _ in RATE_FIELDS}
