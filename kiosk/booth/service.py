@@ -1,7 +1,8 @@
 """`Booth`: the one object the terminal, the maintenance commands and the tests call.
 
-Each method validates its input and raises only BoothError for bad input or a
-refused action; every change is one transaction with its audit row. A lost
+Each method validates its input, types included (a flag is a bool, a time carries its
+zone), and raises only BoothError for bad input or a refused action, a database
+constraint the rules did not foresee included; every change is one transaction with its audit row. A lost
 PostgreSQL connection (server restarted, network cut) is a BoothError too, and
 the next call opens a fresh connection.
 """
@@ -25,11 +26,20 @@ from .results import (AuditRow, Config, Occupancy, OpenStay, PaymentRow, Rate, R
                       RunReport, SpotState, StayRow)
 
 
+CONFLICT = ("another record already holds one of these values (a booth may have just made it): nothing was changed; "
+            "look the vehicle or payment up and try again")
+
+
 def _guarded(method):
     @functools.wraps(method)
     def call(self, *args, **kwargs):
         try:
             return method(self, *args, **kwargs)
+        except BoothError:
+            raise
+        except pw.IntegrityError:
+            # A unique or foreign key the rules did not foresee: the transaction was rolled back whole.
+            raise BoothError(CONFLICT) from None
         except Exception as exc:
             if tx.connection_lost(self._ctx.db, exc):
                 raise BoothError(tx.LOST) from None
