@@ -8,7 +8,7 @@ from hypothesis import strategies as st
 
 from kiosk.booth import BoothError, format_phone, normalise_plate, parse_money
 from kiosk.booth.money import format_money, from_cents, to_cents
-from kiosk.booth.plates import lookalike_key
+from kiosk.booth.plates import ALPHABET, lookalike_key, read_plate
 from kiosk.booth.text import clean_name, clean_reason
 from kiosk.booth.validate import normalise_spot, normalise_type, parse_int, parse_spot_range
 from kiosk.errors import KioskError
@@ -49,7 +49,7 @@ def test_any_text_gives_a_canonical_plate_or_a_booth_error(raw):
     except BoothError as exc:
         assert exc.field == "plate"
         return
-    assert plate.isascii() and plate.isalnum() and plate == plate.upper()
+    assert set(plate) <= ALPHABET and plate == plate.upper()
     assert 2 <= len(plate) <= 10
     assert normalise_plate(plate) == plate  # idempotent
 
@@ -191,3 +191,41 @@ def test_reason_name_check_is_whole_words():
         clean_reason("asked by jo today", names=("Jo",))
     with pytest.raises(BoothError):
         clean_reason("call back on 7400-123456", forbidden=("+447400123456", "123456"))
+
+
+@pytest.mark.parametrize("raw,plate", [
+    ("mü-ab 12", "MÜAB12"), ("TÜ AB 1", "TÜAB1"), ("säk x 9", "SÄKX9"), ("LÖ-A 7", "LÖA7"),  # German district codes
+    ("ÅL 1234", "ÅL1234"), ("løk 12", "LØK12"), ("Æble 1", "ÆBLE1"),  # Åland; Danish/Norwegian personalised
+    ("čk 123-ab", "ČK123AB"), ("ŠI 12 AB", "ŠI12AB"), ("kž 1 ćđ", "KŽ1ĆĐ"),  # Croatian and Serbian codes
+    ("A\u0308B12", "ÄB12"),  # Ä typed as A + combining diaeresis: the same letter
+])
+def test_latin_letters_with_the_diacritics_plates_carry_are_accepted_silently(raw, plate):
+    # Ä Ö Ü, Å Æ Ø were refused though real European plates carry them.
+    assert read_plate(raw) == (plate, ())
+    assert normalise_plate(plate) == plate
+
+
+@pytest.mark.parametrize("raw,said", [
+    ("АB12CDE", "'А' is a Cyrillic letter (U+0410 CYRILLIC CAPITAL LETTER A), not a Latin one"),
+    ("ΑB12CDE", "'Α' is a Greek letter (U+0391 GREEK CAPITAL LETTER ALPHA), not a Latin one"),
+    ("ab12сde", "'с' is a Cyrillic letter"),
+    ("ÑA 12", "'Ñ' (U+00D1 LATIN CAPITAL LETTER N WITH TILDE) is not a letter used on number plates"),
+    ("ÇA 12", "is not a letter used on number plates"),
+    ("straße 1", "'ß' would become 'SS', which changes the plate"),
+    ("ﬁ 12", "'ﬁ' would become 'FI'"),
+])
+def test_other_scripts_and_unused_letters_are_refused_naming_the_character(raw, said):
+    with pytest.raises(BoothError) as err:
+        normalise_plate(raw)
+    assert err.value.field == "plate" and said in err.value.message
+    assert "Ä Ö Ü Å Æ Ø Č Ć Đ Š Ž" in err.value.message
+
+
+@pytest.mark.parametrize("raw,plate,changed", [
+    ("ıab 12", "IAB12", ("ı → I",)),  # dotless ı (Turkish keyboard) was folded to I without a word
+    ("ＡＢ12", "AB12", ("Ａ → A", "Ｂ → B")),
+    ("ab 1ı ıı", "AB1III", ("ı → I",)),
+])
+def test_a_letter_read_as_another_letter_is_reported_not_folded_silently(raw, plate, changed):
+    assert read_plate(raw) == (plate, changed)
+    assert read_plate("ab12 cde").changed == () and read_plate("äb12").changed == ()  # case and separators: silent

@@ -21,7 +21,9 @@ from .context import Context
 from .errors import BoothError
 from .fees import FeeBreakdown
 from .phones import format_phone as _format_phone
+from .plates import PlateReading
 from .plates import normalise_plate as _normalise_plate
+from .plates import read_plate as _read_plate
 from .results import (AuditRow, Config, Occupancy, OpenStay, PaymentRow, Rate, Receipt, Refund, Registration,
                       RunReport, SpotState, StayRow)
 
@@ -66,6 +68,10 @@ class Booth:
 
     def normalise_plate(self, raw) -> str:
         return _normalise_plate(raw)
+
+    def read_plate(self, raw) -> PlateReading:
+        """The plate and any letter read as another (e.g. 'ı → I'), to show before registering."""
+        return _read_plate(raw)
 
     def format_phone(self, raw) -> tuple[str, str]:
         return _format_phone(raw, self._ctx.settings().phone_region)
