@@ -122,3 +122,14 @@ def test_spot_states_one_query_for_ten_thousand_spots(booth, database, clock):
     assert (q7.state, q7.plate, q7.vehicle_type) == ("occupied", "AB12CDE", "bike")
     assert sum(1 for q in queries if "parking_spots" in q) == 1
     print(f"spot_states for 10,040 spots: {elapsed * 1000:.0f} ms")
+
+
+def test_a_rate_typed_with_a_decimal_comma_is_saved_as_typed(booth):
+    # '2,75' was saved as £275.00 an hour.
+    assert booth.set_rate("car", "2,75", daily_cap="12,5").rate_per_hour == Decimal("2.75")
+    assert booth.config().rate_for("car").daily_cap == Decimal("12.50")
+    for bad in ("2,750", "1.000,00", "2,7,5"):
+        with pytest.raises(BoothError) as err:
+            booth.set_rate("car", bad)
+        assert err.value.field == "rate"
+    assert booth.config().rate_for("car").rate_per_hour == Decimal("2.75")

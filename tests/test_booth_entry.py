@@ -155,3 +155,20 @@ def test_stays_and_audit_carry_no_personal_data_after_a_busy_day(booth, clock):
     for r in regs:
         assert r.plate not in text
     assert "Person" not in text and "+44" not in text and "1234" not in text
+
+
+def test_a_plate_with_umlauts_is_registered_and_found_as_it_is_typed(booth):
+    reg = booth.register("mü-ab 12", "Jane", PHONE, "car")
+    assert reg.plate == "MÜAB12" and reg.warnings == ()
+    assert Vehicle.get_by_id(reg.vehicle_id).number_plate == "MÜAB12"
+    booth.register("MA 1", "Jim", PHONE, "car")
+    # The type-ahead's index range must reach past 'Z' to Ü (it stopped at '~' before).
+    assert [s.plate for s in booth.open_stays("M")] == ["MA1", "MÜAB12"]
+    assert [s.plate for s in booth.open_stays("mü")] == ["MÜAB12"]
+    assert booth.open_stay_for("MÜ AB 12").stay_id == reg.stay_id
+
+
+def test_a_letter_read_as_another_is_said_with_the_registration(booth):
+    reg = booth.register("ıab 12", "Jane", PHONE, "car")
+    assert reg.plate == "IAB12"
+    assert reg.warnings == ("registered as IAB12: ı → I",)

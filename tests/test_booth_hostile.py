@@ -1,6 +1,7 @@
 """Any input to any public Booth method: a result or a BoothError, never another exception."""
 
 import datetime as dt
+import inspect
 from decimal import Decimal
 
 import pytest
@@ -63,3 +64,71 @@ def test_quote_rejects_a_non_time(database, clock):
     with pytest.raises(BoothError):
         booth.quote(reg.stay_id, at="tomorrow")
     assert booth.quote(reg.stay_id).total == Decimal("2.50")
+
+
+# ---- every public method, found by introspection (a method added later is covered too) ------------
+PHONE = "07400 123456"
+_UTC = dt.timezone.utc
+TYPES = st.one_of(
+    st.none(), st.booleans(), st.integers(-(2**70), 2**70), st.floats(allow_nan=True), st.text(max_size=30),
+    st.binary(max_size=8), st.decimals(allow_nan=True, allow_infinity=True),
+    st.sampled_from([Decimal("sNaN"), Decimal("1E+999999"), Decimal("-0"), Decimal("0.001")]),
+    st.datetimes(),  # naive: names no moment
+    st.datetimes(timezones=st.sampled_from([_UTC, dt.timezone(dt.timedelta(hours=-11)), dt.timezone(dt.timedelta(hours=13))])),
+    st.sampled_from([dt.datetime.min, dt.datetime.max, dt.datetime.max.replace(tzinfo=_UTC), dt.date.min, dt.date.max,
+                     dt.timedelta(days=1), dt.time(12), object(), Decimal, (1,), {"a": 1}]),
+    st.dates(), st.lists(st.integers(), max_size=3),
+    st.sampled_from(["no", "yes", "0", "false", "True", "refund-1", "refund-2", "REFUND-3"]),
+)
+PLAUSIBLE = st.sampled_from([1, 2, "1", "AB12CDE", "ab12 cde", "Jane Doe", PHONE, "car", "van", "A01", "A02-A03",
+                             "cash", "card", "10", "10,00", "wrong car charged", "2026-11-24", 24, 10, "GB", "entry", ""])
+VALUE = st.one_of(TYPES, PLAUSIBLE)
+SETTING_NAMES = st.sampled_from(["retention_hours", "archive_days", "booth_name", "phone_region", "currency_symbol",
+                                 "expiry_batch_size", "archive_batch_size", "unknown", "updated_at"])
+METHODS = sorted(name for name, member in vars(Booth).items()
+                 if callable(member) and not name.startswith("_") and not isinstance(member, property))
+
+
+def test_every_public_method_is_found():
+    assert {"register", "pay", "quote", "refund", "set_rate", "update_config", "expire", "spot_states"} <= set(METHODS)
+
+
+@pytest.fixture
+def site(booth, clock):
+    """A car paid for (stay 1, payment 1) and one on site (stay 2), so plausible ids reach the database."""
+    first = booth.register("AB12CDE", "Jane Doe", "07400 123456", "car")
+    booth.register("CD34EFG", "Jim Doe", "07400 123456", "van")
+    clock.advance(hours=1)
+    booth.pay(first.stay_id, "card")
+    return booth
+
+
+@pytest.mark.parametrize("name", METHODS)
+@settings(max_examples=25, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(data=st.data())
+def test_every_public_method_given_any_argument_types_raises_only_booth_error(site, name, data):
+    method = getattr(site, name)
+    kwargs = {}
+    for param in inspect.signature(method).parameters.values():
+        if param.kind is param.VAR_KEYWORD:
+            kwargs.update(data.draw(st.dictionaries(SETTING_NAMES, VALUE, max_size=3), label="settings"))
+        elif param.kind is not param.VAR_POSITIONAL and not (
+                param.default is not param.empty and data.draw(st.booleans(), label=f"omit {param.name}")):
+            kwargs[param.name] = data.draw(VALUE, label=param.name)
+    try:
+        method(**kwargs)
+    except BoothError as exc:
+        assert exc.message and "Traceback" not in exc.message
+
+
+@pytest.mark.parametrize("call", [
+    pytest.param(lambda b: b.quote(2, at=dt.datetime(2026, 11, 24, 13, 0)), id="quote-naive-time"),  # was TypeError
+    pytest.param(lambda b: b.expiry_preview(Decimal("1E+999999")), id="huge-decimal"),  # ValueError, after seconds
+    pytest.param(lambda b: b.revenue_per_day(10**5000), id="huge-int"),  # ValueError printing it
+    pytest.param(lambda b: b.occupancy_through_day(dt.date.max), id="last-day"),  # OverflowError
+    pytest.param(lambda b: b.refund(1, "wrong car charged", reopen="no"), id="reopen-word"),  # reopened the stay
+    pytest.param(lambda b: b.pay(2, "card", transaction_id="refund-3"), id="refund-namespace"),
+])
+def test_argument_types_that_leaked_other_exceptions_are_booth_errors(site, call):
+    with pytest.raises(BoothError):
+        call(site)

@@ -14,7 +14,7 @@ from decimal import Decimal
 
 import pytest
 
-from kiosk.booth import Booth, BoothError, localtime
+from kiosk.booth import BoothError, localtime
 from kiosk.models import Payment, Stay, SystemConfig
 from kiosk.tui.widgets.formats import when_text
 

@@ -181,3 +181,76 @@ def test_quote_for_a_type_that_lost_its_rate_is_a_clear_error(booth, stay, datab
     with pytest.raises(BoothError) as err:
         booth.quote(stay.stay_id)
     assert "no rate" in str(err.value) and err.value.field == "type"
+
+
+def test_a_decimal_comma_in_cash_tendered_is_pounds_and_pence_never_a_hundredfold(booth, stay):
+    # '1,50' was read as 150.00: the payment went through with £142.50 change paid out.
+    with pytest.raises(BoothError) as err:
+        booth.pay(stay.stay_id, "cash", "1,50")
+    assert err.value.field == "tendered" and "1.50 is less than the total 7.50" in err.value.message
+    with pytest.raises(BoothError) as err:
+        booth.pay(stay.stay_id, "cash", "1,500")
+    assert err.value.field == "tendered" and "thousands separator" in err.value.message
+    assert Payment.select().count() == 0 and Stay.get_by_id(stay.stay_id).status == "open"
+    receipt = booth.pay(stay.stay_id, "cash", "10,00")
+    p = Payment.get_by_id(receipt.payment_id)
+    assert (p.tendered_cents, p.change_cents) == (1000, 250)
+
+
+def test_a_caller_cannot_take_the_transaction_id_the_booth_gives_a_refund(booth, stay, clock):
+    # A card terminal's id 'refund-2' on payment 1 made refunding payment 2 fail with a raw IntegrityError.
+    other = booth.register("CD34EFG", "Jim", PHONE, "car")
+    for taken in ("refund-2", "REFUND-2", " refund-9 "):
+        with pytest.raises(BoothError) as err:
+            booth.pay(stay.stay_id, "card", transaction_id=taken)
+        assert err.value.field == "transaction_id" and "does not start with 'refund-'" in err.value.message
+    assert Payment.select().count() == 0 and Stay.get_by_id(stay.stay_id).status == "open"
+    first = booth.pay(stay.stay_id, "card", transaction_id="terminal-7")
+    second = booth.pay(other.stay_id, "card")
+    assert (first.payment_id, second.payment_id) == (1, 2)
+    refund = booth.refund(second.payment_id, "wrong_vehicle")
+    assert Payment.get_by_id(refund.refund_id).transaction_id == "refund-2"
+
+
+def test_a_refund_id_already_taken_in_an_older_database_gets_a_unique_one(booth, stay):
+    receipt = booth.pay(stay.stay_id, "card")
+    # As a database from before the rule may hold it: a caller's id in the refund namespace.
+    Payment.update(transaction_id=f"refund-{receipt.payment_id}").where(Payment.id == receipt.payment_id).execute()
+    refund = booth.refund(receipt.payment_id, "wrong_vehicle")
+    txn = Payment.get_by_id(refund.refund_id).transaction_id
+    assert txn.startswith(f"refund-{receipt.payment_id}-") and txn != f"refund-{receipt.payment_id}"
+
+
+def test_a_database_constraint_reaches_the_caller_as_a_booth_error_with_nothing_changed(booth, stay, monkeypatch):
+    import kiosk.booth.payments as payments
+
+    receipt = booth.pay(stay.stay_id, "card")
+    monkeypatch.setattr(payments, "_refund_txn", lambda pid: receipt.transaction_id)  # a unique id already used
+    with pytest.raises(BoothError) as err:
+        booth.refund(receipt.payment_id, "wrong_vehicle", reopen=True)
+    assert "nothing was changed" in err.value.message
+    assert Payment.select().count() == 1 and Stay.get_by_id(stay.stay_id).status == "paid"
+    assert AuditLog.select().where(AuditLog.action == "refund").count() == 0
+
+
+@pytest.mark.parametrize("reopen", ["no", "False", 0, 1, None, "yes"])
+def test_reopen_is_true_or_false_never_a_word_read_as_true(booth, stay, reopen):
+    # reopen="no" put the car back on site.
+    receipt = booth.pay(stay.stay_id, "card")
+    with pytest.raises(BoothError) as err:
+        booth.refund(receipt.payment_id, "wrong_vehicle", reopen=reopen)
+    assert err.value.field == "reopen" and "True or False" in err.value.message
+    assert Payment.select().count() == 1 and Stay.get_by_id(stay.stay_id).status == "paid" and not spot_taken("A01")
+
+
+def test_a_quote_time_must_carry_its_zone(booth, stay):
+    # A naive datetime raised a raw TypeError (compared with the aware clock).
+    with pytest.raises(BoothError) as err:
+        booth.quote(stay.stay_id, at=stay.entry_at.replace(tzinfo=None) + dt.timedelta(minutes=59))
+    assert err.value.field == "exit" and "time zone" in err.value.message
+    for bad in ("2026-11-24 13:00", dt.date(2026, 11, 24), 1700000000):
+        with pytest.raises(BoothError) as err:
+            booth.quote(stay.stay_id, at=bad)
+        assert err.value.field == "exit"
+    paris = dt.timezone(dt.timedelta(hours=1))
+    assert booth.quote(stay.stay_id, at=(stay.entry_at + dt.timedelta(minutes=59)).astimezone(paris)).total == Decimal("2.50")

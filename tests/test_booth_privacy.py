@@ -9,7 +9,6 @@ import pytest
 
 from kiosk.booth import Booth, BoothError
 from kiosk.booth.lifecycle import expired_notes
-from kiosk.booth.receipts import write_receipt
 from kiosk.models import AuditLog, AuditLogArchive, Stay, Vehicle
 
 PHONE = "07400 123456"

@@ -8,7 +8,7 @@ from hypothesis import strategies as st
 
 from kiosk.booth import BoothError, format_phone, normalise_plate, parse_money
 from kiosk.booth.money import format_money, from_cents, to_cents
-from kiosk.booth.plates import lookalike_key
+from kiosk.booth.plates import ALPHABET, lookalike_key, read_plate
 from kiosk.booth.text import clean_name, clean_note
 from kiosk.booth.validate import normalise_spot, normalise_type, parse_int, parse_spot_range
 from kiosk.errors import KioskError
@@ -49,7 +49,7 @@ def test_any_text_gives_a_canonical_plate_or_a_booth_error(raw):
     except BoothError as exc:
         assert exc.field == "plate"
         return
-    assert plate.isascii() and plate.isalnum() and plate == plate.upper()
+    assert set(plate) <= ALPHABET and plate == plate.upper()
     assert 2 <= len(plate) <= 10
     assert normalise_plate(plate) == plate  # idempotent
 
@@ -106,17 +106,41 @@ def test_notes_are_optional_bounded_printable_text():
 
 
 @pytest.mark.parametrize("raw,value", [("10", "10.00"), ("£12.5", "12.50"), (" 0.01 ", "0.01"), (Decimal("3.10"), "3.10"),
-                                       (7, "7.00"), ("1,000.00", "1000.00"), (".5", "0.50")])
+                                       (7, "7.00"), (".5", "0.50"),
+                                       ("1,50", "1.50"), ("2,75", "2.75"), ("1,5", "1.50"), ("€ 3,20", "3.20"),
+                                       ("4.10 €", "4.10")])
 def test_money_is_parsed_exactly(raw, value):
     assert parse_money(raw) == Decimal(value)
 
 
 @pytest.mark.parametrize("raw", [-1, "-5", "1.234", "abc", "1e3", "NaN", "Infinity", 1.5, True, None, "", "9" * 50,
-                                 Decimal("NaN"), Decimal("-0.01"), "100000.01", "1 OR 1=1"])
+                                 Decimal("NaN"), Decimal("-0.01"), "100000.01", "1 OR 1=1", "1,000.00", "12.",
+                                 "££5"])
 def test_bad_amounts_are_refused(raw):
     with pytest.raises(BoothError) as err:
         parse_money(raw, "tendered")
     assert err.value.field == "tendered"
+
+
+@pytest.mark.parametrize("raw,why", [
+    ("1,500", "thousands separator"), ("1,000", "thousands separator"), ("1.500,00", "mixes '.' and ','"),
+    ("1,000.00", "mixes '.' and ','"), ("1,5,0", "more than one ','"), ("1.5.0", "more than one '.'"),
+    ("1,505", "thousands separator"), ("1 500", "not an amount"), ("1.505", "more than 2 decimal places"),
+])
+def test_a_comma_is_a_decimal_comma_or_refused_never_deleted(raw, why):
+    # '1,50' used to become 150.00: a comma was deleted and the amount re-scaled a hundredfold.
+    with pytest.raises(BoothError) as err:
+        parse_money(raw, "tendered", what="cash tendered")
+    assert err.value.field == "tendered"
+    assert why in err.value.message
+    assert "12,50 is read as 12.50; no thousands separators" in err.value.message
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.integers(0, 99_999), st.integers(0, 99), st.sampled_from([".", ","]), st.sampled_from(["", "£", "€"]))
+def test_a_decimal_point_or_comma_never_rescales_the_amount(units, cents, sep, symbol):
+    typed = f"{symbol}{units}{sep}{cents:02d}"
+    assert parse_money(typed) == Decimal(units) + Decimal(cents) / 100
 
 
 def test_cents_round_trip_and_format():
@@ -160,3 +184,41 @@ def test_types_spots_and_ranges():
 
 def test_booth_error_is_a_kiosk_error():
     assert issubclass(BoothError, KioskError)
+
+
+@pytest.mark.parametrize("raw,plate", [
+    ("mü-ab 12", "MÜAB12"), ("TÜ AB 1", "TÜAB1"), ("säk x 9", "SÄKX9"), ("LÖ-A 7", "LÖA7"),  # German district codes
+    ("ÅL 1234", "ÅL1234"), ("løk 12", "LØK12"), ("Æble 1", "ÆBLE1"),  # Åland; Danish/Norwegian personalised
+    ("čk 123-ab", "ČK123AB"), ("ŠI 12 AB", "ŠI12AB"), ("kž 1 ćđ", "KŽ1ĆĐ"),  # Croatian and Serbian codes
+    ("A\u0308B12", "ÄB12"),  # Ä typed as A + combining diaeresis: the same letter
+])
+def test_latin_letters_with_the_diacritics_plates_carry_are_accepted_silently(raw, plate):
+    # Ä Ö Ü, Å Æ Ø were refused though real European plates carry them.
+    assert read_plate(raw) == (plate, ())
+    assert normalise_plate(plate) == plate
+
+
+@pytest.mark.parametrize("raw,said", [
+    ("АB12CDE", "'А' is a Cyrillic letter (U+0410 CYRILLIC CAPITAL LETTER A), not a Latin one"),
+    ("ΑB12CDE", "'Α' is a Greek letter (U+0391 GREEK CAPITAL LETTER ALPHA), not a Latin one"),
+    ("ab12сde", "'с' is a Cyrillic letter"),
+    ("ÑA 12", "'Ñ' (U+00D1 LATIN CAPITAL LETTER N WITH TILDE) is not a letter used on number plates"),
+    ("ÇA 12", "is not a letter used on number plates"),
+    ("straße 1", "'ß' would become 'SS', which changes the plate"),
+    ("ﬁ 12", "'ﬁ' would become 'FI'"),
+])
+def test_other_scripts_and_unused_letters_are_refused_naming_the_character(raw, said):
+    with pytest.raises(BoothError) as err:
+        normalise_plate(raw)
+    assert err.value.field == "plate" and said in err.value.message
+    assert "Ä Ö Ü Å Æ Ø Č Ć Đ Š Ž" in err.value.message
+
+
+@pytest.mark.parametrize("raw,plate,changed", [
+    ("ıab 12", "IAB12", ("ı → I",)),  # dotless ı (Turkish keyboard) was folded to I without a word
+    ("ＡＢ12", "AB12", ("Ａ → A", "Ｂ → B")),
+    ("ab 1ı ıı", "AB1III", ("ı → I",)),
+])
+def test_a_letter_read_as_another_letter_is_reported_not_folded_silently(raw, plate, changed):
+    assert read_plate(raw) == (plate, changed)
+    assert read_plate("ab12 cde").changed == () and read_plate("äb12").changed == ()  # case and separators: silent

@@ -10,9 +10,9 @@ import sys
 import pytest
 
 from kiosk.db import connect
-from kiosk.models import LifecycleRun, Vehicle
+from kiosk.models import LifecycleRun
 from kiosk.schema import exclusion
-from test_maint_support import FILES, LATEST, db_state, folder_with, kill, make_db, no_traceback, one_line, wait_for
+from test_maint_support import FILES, db_state, folder_with, kill, make_db, no_traceback, one_line, wait_for
 from test_tui_worker import make_app, personal_data_left, wait_until
 from tui_helpers import settle
 from tui_seed import seed

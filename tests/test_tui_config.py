@@ -194,6 +194,35 @@ async def test_edit_a_rate_in_the_dialog_refused_then_saved(target, database, bo
         assert booth.config().rate_for("van").rate_per_hour == Decimal("4.50")
 
 
+async def test_rate_amounts_are_echoed_as_understood_and_a_comma_is_a_decimal_comma(target, database, booth, clock):
+    # '2,75' was saved as £275.00 an hour without a word on the screen.
+    app = make_app(target, database, booth, clock)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await settle(app, pilot)
+        table = app.screen.query_one("#config-rates", DataTable)
+        table.focus()
+        await pilot.press("down", "enter")  # van
+        await pilot.pause()
+        dialog = app.screen
+        assert isinstance(dialog, RateDialog)
+        await retype(pilot, "2,750")
+        assert "thousands separator" in dialog.row("rate").shown_text and dialog.row("rate").error
+        await pilot.press("enter")
+        await settle(app, pilot)
+        assert app.screen is dialog and booth.config().rate_for("van").rate_per_hour == Decimal("4.00")
+        await retype(pilot, "2,75")
+        assert dialog.row("rate").shown_text == "= £2.75 per hour" and not dialog.row("rate").error
+        await pilot.press("tab", "tab", "tab")
+        await retype(pilot, "12,5")  # daily cap
+        assert dialog.row("daily_cap").shown_text == "= £12.50 a day"
+        await pilot.press("enter")
+        await settle(app, pilot)
+        assert isinstance(app.screen, ConfigurationScreen)
+        van = booth.config().rate_for("van")
+        assert (van.rate_per_hour, van.daily_cap) == (Decimal("2.75"), Decimal("12.50"))
+        assert table.get_row("van")[1:] == ["£2.75", "1", "0 min", "£12.50"]
+
+
 async def test_new_vehicle_type_then_spots_for_it(target, database, booth, clock):
     app = make_app(target, database, booth, clock)
     async with app.run_test(size=(80, 24)) as pilot:

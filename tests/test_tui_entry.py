@@ -255,6 +255,44 @@ async def test_a_lookalike_plate_is_warned_before_and_after_registering(make_app
         assert "AB12CD0 is also parked: check the plate (O/0 and I/1 look alike)" in note
 
 
+async def test_umlauts_are_taken_and_a_cyrillic_look_alike_is_refused_naming_its_script(make_app):
+    # Ä Ö Ü were refused as they were typed; Cyrillic А must stay refused, and say why.
+    app = make_app()
+    async with app.run_test(size=(80, 24)) as pilot:
+        await settle(app, pilot)
+        await pilot.press(*"mü-ab 12")
+        await settle(app, pilot)
+        assert hint_text(app, "plate") == "→ MÜAB12" and hint(app, "plate").kind == "ok"
+        await pilot.press(*("backspace" for _ in "mü-ab 12"), *"АB12")  # a Cyrillic А
+        assert hint(app, "plate").kind == "error"
+        assert "'А' is a Cyrillic letter (U+0410 CYRILLIC CAPITAL LETTER A), not a Latin one" in hint_text(app, "plate")
+        await pilot.press(*("backspace" for _ in "АB12"), *"MÜ AB 12", "tab", *"Jane", "tab", *PHONE, "enter")
+        await settle(app, pilot)
+        assert banner(app).startswith("MÜAB12  →  spot A01")
+        assert Vehicle.get().number_plate == "MÜAB12"
+
+
+async def test_a_letter_read_as_another_is_shown_and_registered_only_on_a_second_enter(make_app):
+    # 'ı' became 'I' without a word: the plate registered was not the one typed.
+    app = make_app()
+    async with app.run_test(size=(80, 24)) as pilot:
+        await settle(app, pilot)
+        await pilot.press(*"ıab 12")
+        await settle(app, pilot)
+        assert hint(app, "plate").kind == "warn"
+        assert hint_text(app, "plate") == "→ IAB12 · read ı → I: check the plate"
+        await pilot.press("tab", *"Jane", "tab", *PHONE, "enter")  # sent in one burst, as a paste would be
+        await settle(app, pilot)
+        assert db_counts() == (0, 0, 0)
+        assert app.focused is app.screen.query_one("#entry-plate")
+        assert hint_text(app, "plate") == "→ IAB12 · read ı → I: check the plate · Enter again registers IAB12"
+        await pilot.press("enter")
+        await settle(app, pilot)
+        assert banner(app).startswith("IAB12  →  spot A01")
+        assert "registered as IAB12: ı → I" in app.screen.query_one("#entry-result-note", Static).render().plain
+        assert Vehicle.get().number_plate == "IAB12" and db_counts() == (1, 1, 1)
+
+
 async def test_escape_clears_the_form_for_the_next_car(make_app):
     app = make_app()
     async with app.run_test(size=(80, 24)) as pilot:

@@ -99,6 +99,38 @@ async def test_card_payment_in_three_keys_beyond_the_plate_characters_and_none_t
         assert "1 car matches" in text(app, "#pay-message")
 
 
+async def test_cash_tendered_with_a_comma_is_echoed_as_understood_and_never_rescaled(make_app, parked):
+    # '1,50' was read as £150.00 and £142.50 change paid out; the screen said only "change £142.50".
+    car, _van = parked
+    app = make_app()
+    async with app.run_test(size=(80, 24)) as pilot:
+        await settle(app, pilot)
+        await pilot.press(*"AB12", "enter")
+        await settle(app, pilot)
+        await pilot.press("c", *"1,50")
+        change = app.screen.query_one("#pay-change", FieldHint)
+        assert change.kind == "error" and change.render().plain.startswith("= £1.50: £6.00 short")
+        await pilot.press("enter")
+        await settle(app, pilot)
+        assert Payment.select().count() == 0
+        for _ in "1,50":
+            await pilot.press("backspace")
+        await pilot.press(*"1,500")
+        assert change.kind == "error" and "thousands separator" in change.render().plain
+        assert "12,50 is read as 12.50" in change.render().plain
+        await pilot.press("enter")
+        await settle(app, pilot)
+        assert Payment.select().count() == 0 and not spot_free("A01")
+        for _ in "1,500":
+            await pilot.press("backspace")
+        await pilot.press(*"20,00")
+        assert change.kind == "ok" and change.render().plain == "= £20.00: change £12.50"
+        await pilot.press("enter")
+        await settle(app, pilot)
+        pay = Payment.get()
+        assert (pay.stay_id, pay.tendered_cents, pay.change_cents) == (car.stay_id, 2000, 1250)
+
+
 async def test_enter_or_escape_close_the_receipt_and_function_keys_stay_blocked(make_app, parked):
     app = make_app()
     async with app.run_test(size=(80, 24)) as pilot:
@@ -128,13 +160,13 @@ async def test_cash_shows_change_live_refuses_too_little_and_writes_a_private_re
         await pilot.press("c", *"5")
         assert app.focused is app.screen.query_one("#pay-tendered")
         change = app.screen.query_one("#pay-change", FieldHint)
-        assert change.kind == "error" and "£2.50 short: take at least £7.50" in change.render().plain
+        assert change.kind == "error" and "= £5.00: £2.50 short, take at least £7.50" in change.render().plain
         await pilot.press("enter")  # refused here: nothing written
         await settle(app, pilot)
         assert Payment.select().count() == 0 and not spot_free("A01")
         assert not isinstance(app.screen, ReceiptScreen)
         await pilot.press("backspace", *"10")
-        assert change.kind == "ok" and "change £2.50" in change.render().plain
+        assert change.kind == "ok" and "= £10.00: change £2.50" in change.render().plain
         await pilot.press("enter")
         await settle(app, pilot)
 

@@ -129,14 +129,29 @@ def update_config(ctx: Context, **fields) -> Config:
     return read_config(ctx)
 
 
+# The amounts of a rate: field -> (what it is called, upper bound). A form echoes them with rate_amount.
+RATE_AMOUNTS = {"rate": ("hourly rate", RATE_MAX), "daily_cap": ("daily cap", CAP_MAX)}
+
+
+def rate_amount(field: str, value: object) -> Decimal:
+    """The rate's amount `field` ('rate' or 'daily_cap') as set_rate reads it, or BoothError(field=field)."""
+    what, maximum = RATE_AMOUNTS[field]
+    return parse_money(value, field, what=what, minimum=Decimal("0.01"), maximum=maximum)
+
+
+def _optional_cap(value: object) -> Decimal | None:
+    if value is None or (isinstance(value, str) and not value.strip()):
+        return None
+    return rate_amount("daily_cap", value)
+
+
 # One check per field of a rate (as BoothError.field names it): set_rate's, and a form's as it is typed.
 RATE_CHECKS = {
     "type": normalise_type,
-    "rate": lambda v: parse_money(v, "rate", what="hourly rate", minimum=Decimal("0.01"), maximum=RATE_MAX),
+    "rate": lambda v: rate_amount("rate", v),
     "minimum_hours": lambda v: parse_int(v, "minimum_hours", 0, 24, "minimum hours"),
     "grace_minutes": lambda v: parse_int(v, "grace_minutes", 0, 59, "grace (minutes)"),
-    "daily_cap": lambda v: None if v in (None, "") else parse_money(
-        v, "daily_cap", what="daily cap", minimum=Decimal("0.01"), maximum=CAP_MAX),
+    "daily_cap": _optional_cap,
 }
 
 

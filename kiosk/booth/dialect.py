@@ -46,15 +46,15 @@ def lock(query: pw.Select) -> None:
 
 
 def prefix_match(field: pw.Field, prefix: str):
-    """`field` starts with `prefix` ([A-Z0-9] only).
+    """`field` starts with `prefix` (plate characters only: kiosk.booth.plates.ALPHABET).
 
-    SQLite: a range on the column's index ('~' sorts after every letter and digit
-    in its binary collation). PostgreSQL compares text by the database's locale,
-    where '~' may sort anywhere, so there it is a LIKE (the prefix holds no wildcards).
+    SQLite: a range on the column's index (U+10FFFF sorts after every character in its
+    binary collation of UTF-8, Ä and Ž included). PostgreSQL compares text by the database's
+    locale, so there it is a LIKE (the prefix holds no wildcards).
     """
     if is_postgresql(field.model._meta.database):
         return pw.Expression(field, pw.OP.LIKE, prefix + "%")
-    return (field >= prefix) & (field < prefix + "~")
+    return (field >= prefix) & (field < prefix + "\U0010ffff")
 
 
 def sqlstate(exc: BaseException) -> str | None:

@@ -15,7 +15,7 @@ from .context import Context
 from .errors import BoothError
 from .localtime import stamp
 from .phones import to_e164
-from .plates import normalise_plate
+from .plates import normalise_plate, read_plate
 from .results import OpenStay, Registration
 from .spots import assign
 from .sql import Insert, Statement, ts, when, with_list
@@ -110,7 +110,8 @@ def lookalikes(ctx: Context, plate: str) -> list[str]:
 
 
 def register(ctx: Context, plate, contact_name, phone, vehicle_type, spot=None) -> Registration:
-    number = normalise_plate(plate)
+    reading = read_plate(plate)
+    number = reading.plate
     name = clean_name(contact_name)
     cfg = ctx.settings()  # phone region and booth name: the config is read once per registration
     e164 = to_e164(phone, cfg.phone_region)
@@ -146,8 +147,8 @@ def register(ctx: Context, plate, contact_name, phone, vehicle_type, spot=None) 
         # The unique open-stay indexes are a backstop; the checks above normally answer first.
         raise BoothError(f"{number} or its spot was registered at another booth a moment ago: look it up and try again",
                          field="plate") from None
+    warnings = [f"registered as {number}: {', '.join(reading.changed)}"] if reading.changed else []
     similar = lookalikes(ctx, number)
     if similar:
-        reg = dataclasses.replace(reg, warnings=(
-            f"{', '.join(similar)} is also parked: check the plate (O/0 and I/1 look alike)",))
-    return reg
+        warnings.append(f"{', '.join(similar)} is also parked: check the plate (O/0 and I/1 look alike)")
+    return dataclasses.replace(reg, warnings=tuple(warnings)) if warnings else reg

@@ -21,6 +21,9 @@ class BoothError(KioskError):
 
 def shown(value: object, limit: int = 24) -> str:
     """A user's input quoted back safely: printable, short."""
-    text = value if isinstance(value, str) else repr(value)
+    try:
+        text = value if isinstance(value, str) else repr(value)
+    except Exception:  # noqa: BLE001 - e.g. an int too long to print: say what it is instead
+        text = f"a {type(value).__name__} that cannot be shown"
     text = "".join(ch if ch.isprintable() else "?" for ch in text)
     return text if len(text) <= limit else text[: limit - 1] + "…"

@@ -22,10 +22,13 @@ from .spots import release
 from .sql import Insert, Statement, ts, when
 from .reasons import departed_reason, refund_reason
 from .text import clean_note
-from .validate import parse_int
+from .validate import aware_moment, check_flag, parse_int
 
 METHODS = ("cash", "card")
 _TXN = re.compile(r"[A-Za-z0-9._:-]{1,64}", re.ASCII)
+# The booth names a refund row "refund-<payment>": a caller's transaction id may not start so.
+REFUND_PREFIX = "refund-"
+TXN_RULE = f"a transaction id is 1 to 64 letters, digits or . _ : - and does not start with '{REFUND_PREFIX}'"
 
 # The per-car statements (sql.py says why they are written out).
 _RATE_OF_STAY = ", ".join(f"r.{c}" for c in RATE_COLUMNS)
@@ -87,14 +90,13 @@ def _fee(ctx: Context, row: tuple, at: dt.datetime) -> FeeBreakdown:
 
 def quote(ctx: Context, stay_id, at: dt.datetime | None = None) -> FeeBreakdown:
     sid = _stay_number(stay_id)
+    exit_at = ctx.now() if at is None else aware_moment(at, "exit", "the exit time").replace(microsecond=0)
     row = _STAY_TO_QUOTE.one(ctx.db, (sid,))
     if row is None:
         raise _no_stay(sid)
     if row[1] != "open":
         raise _closed(ctx, sid, row[1], row[2])
-    if at is not None and not isinstance(at, dt.datetime):
-        raise BoothError("the exit time must be a date and time", field="exit")
-    return _fee(ctx, row, ctx.now() if at is None else at.replace(microsecond=0))
+    return _fee(ctx, row, exit_at)
 
 
 def _receipt(ctx: Context, pay: Payment, repeated: bool = False) -> Receipt:
@@ -125,12 +127,13 @@ def pay(ctx: Context, stay_id, method, tendered=None, transaction_id=None) -> Re
     how = method.strip().lower() if isinstance(method, str) else None
     if how not in METHODS:
         raise BoothError(f"'{shown(method)}' is not a payment method: use cash or card", field="method")
-    if transaction_id in (None, ""):
+    if transaction_id is None or transaction_id == "":
         txn = f"{uuid.uuid4().hex[:20]}"
-    elif isinstance(transaction_id, str) and _TXN.fullmatch(transaction_id.strip()):
+    elif (isinstance(transaction_id, str) and _TXN.fullmatch(transaction_id.strip())
+          and not transaction_id.strip().lower().startswith(REFUND_PREFIX)):
         txn = transaction_id.strip()
     else:
-        raise BoothError("a transaction id is 1 to 64 letters, digits or . _ : -", field="transaction_id")
+        raise BoothError(f"'{shown(transaction_id)}' is not accepted: {TXN_RULE}", field="transaction_id")
     given = None
     if how == "cash":
         if tendered in (None, ""):
@@ -196,6 +199,7 @@ def refund(ctx: Context, payment_id, reason, note=None, reopen: bool = False) ->
     pid = parse_int(payment_id, "payment", 1, 2**62, "the payment number")
     why = refund_reason(reason)
     text = clean_note(note)
+    reopen = check_flag(reopen, "reopen", "reopen (put the car back on site)")
 
     def change() -> Refund:
         dialect.lock(Payment.select(Payment.id).where(Payment.id == pid))  # PostgreSQL: one refund at a time
@@ -215,7 +219,7 @@ def refund(ctx: Context, payment_id, reason, note=None, reopen: bool = False) ->
         booth = ctx.booth_name()
         refund_id = Payment.insert(
             vehicle=original.vehicle_id, stay_id=original.stay_id, amount=-from_cents(cents), amount_cents=-cents,
-            payment_status="refunded", payment_method=original.payment_method, transaction_id=f"refund-{pid}",
+            payment_status="refunded", payment_method=original.payment_method, transaction_id=_refund_txn(pid),
             refund_of=pid, created_at=now, booth_name=booth,
         ).execute()
         reopened = False
@@ -233,6 +237,15 @@ def refund(ctx: Context, payment_id, reason, note=None, reopen: bool = False) ->
         return Refund(refund_id, pid, original.stay_id, -from_cents(cents), str(why), now, reopened)
 
     return ctx.write(change)
+
+
+def _refund_txn(pid: int) -> str:
+    """The refund row's transaction id. Callers cannot supply this namespace (pay() refuses it), but a
+    database from before that rule may hold a payment that took it: then a unique suffix."""
+    txn = f"{REFUND_PREFIX}{pid}"
+    if _BY_TRANSACTION.one(Payment._meta.database, (txn,)) is not None:
+        txn = f"{txn}-{uuid.uuid4().hex[:12]}"
+    return txn
 
 
 def _reopen(stay: Stay | None, latest: int | None, vehicle: Vehicle, now: dt.datetime) -> None:

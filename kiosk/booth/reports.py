@@ -27,16 +27,19 @@ def occupancy_by_type(ctx: Context) -> list[Occupancy]:
 
 
 def _day(day) -> dt.date:
+    date = None
     if isinstance(day, dt.datetime):
-        return day.date()
-    if isinstance(day, dt.date):
-        return day
-    if isinstance(day, str):
+        date = day.date()
+    elif isinstance(day, dt.date):
+        date = day
+    elif isinstance(day, str) and len(day) <= 40:
         try:
-            return dt.date.fromisoformat(day.strip())
+            date = dt.date.fromisoformat(day.strip())
         except ValueError:
             pass
-    raise BoothError(f"'{shown(day)}' is not a day: give a date as YYYY-MM-DD", field="day")
+    if date is None or not dt.date(1970, 1, 1) <= date <= dt.date(9998, 12, 31):  # a day after it must exist
+        raise BoothError(f"'{shown(day)}' is not a day: give a date from 1970 on as YYYY-MM-DD", field="day")
+    return date
 
 
 def occupancy_through_day(ctx: Context, day) -> list[tuple[int, int]]:

@@ -1,7 +1,8 @@
 """`Booth`: the one object the terminal, the maintenance commands and the tests call.
 
-Each method validates its input and raises only BoothError for bad input or a
-refused action; every change is one transaction with its audit row. A lost
+Each method validates its input, types included (a flag is a bool, a time carries its
+zone), and raises only BoothError for bad input or a refused action, a database
+constraint the rules did not foresee included; every change is one transaction with its audit row. A lost
 PostgreSQL connection (server restarted, network cut) is a BoothError too, and
 the next call opens a fresh connection.
 """
@@ -21,9 +22,15 @@ from .context import Context
 from .errors import BoothError
 from .fees import FeeBreakdown
 from .phones import format_phone as _format_phone
+from .plates import PlateReading
 from .plates import normalise_plate as _normalise_plate
+from .plates import read_plate as _read_plate
 from .results import (AuditRow, Config, Occupancy, OpenStay, PaymentRow, Rate, Receipt, Refund, Registration,
                       RunReport, SpotState, StayRow)
+
+
+CONFLICT = ("another record already holds one of these values (a booth may have just made it): nothing was changed; "
+            "look the vehicle or payment up and try again")
 
 
 def _guarded(method):
@@ -31,6 +38,11 @@ def _guarded(method):
     def call(self, *args, **kwargs):
         try:
             return method(self, *args, **kwargs)
+        except BoothError:
+            raise
+        except pw.IntegrityError:
+            # A unique or foreign key the rules did not foresee: the transaction was rolled back whole.
+            raise BoothError(CONFLICT) from None
         except Exception as exc:
             if tx.connection_lost(self._ctx.db, exc):
                 raise BoothError(tx.LOST) from None
@@ -68,6 +80,10 @@ class Booth:
     def normalise_plate(self, raw) -> str:
         return _normalise_plate(raw)
 
+    def read_plate(self, raw) -> PlateReading:
+        """The plate and any letter read as another (e.g. 'ı → I'), to show before registering."""
+        return _read_plate(raw)
+
     def format_phone(self, raw) -> tuple[str, str]:
         return _format_phone(raw, self._ctx.settings().phone_region)
 
@@ -101,10 +117,16 @@ class Booth:
         return payments.refund(self._ctx, payment_id, reason, note, reopen)
 
     def save_receipt(self, receipt: Receipt) -> Path | None:
-        """Write the receipt's file into receipts_dir (None: no folder configured). OSError if it cannot."""
+        """Write the receipt's file into receipts_dir (None: no folder configured)."""
+        if not isinstance(receipt, Receipt):
+            raise BoothError("a receipt is written from the Receipt a payment returned", field="receipt")
         if self._ctx.receipts_dir is None:
             return None
-        return receipts.write_receipt(self._ctx.receipts_dir, receipt)
+        try:
+            return receipts.write_receipt(self._ctx.receipts_dir, receipt)
+        except OSError as exc:
+            raise BoothError(f"the receipt file could not be written in {self._ctx.receipts_dir} "
+                             f"({exc.strerror or exc}); the payment itself is recorded", field="receipt") from exc
 
     def recent_payments(self, limit=20) -> list[PaymentRow]:
         return payments.recent_payments(self._ctx, limit)

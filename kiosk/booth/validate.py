@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import datetime as dt
 import re
 import unicodedata
 from decimal import Decimal
@@ -21,13 +22,15 @@ def parse_int(value: object, field: str, lo: int, hi: int, what: str | None = No
     if isinstance(value, int):
         number = value
     elif isinstance(value, Decimal) and value.is_finite() and value == value.to_integral_value():
+        if not lo <= value <= hi:  # before int(): 1E+999999 would take seconds to build
+            raise BoothError(f"{allowed}; got {shown(str(value))}", field=field)
         number = int(value)
     elif isinstance(value, str) and re.fullmatch(r"\s*[+-]?\d{1,12}\s*", value, re.ASCII):
         number = int(value)
     else:
         raise BoothError(f"{allowed}; got '{shown(value)}'", field=field)
     if not lo <= number <= hi:
-        raise BoothError(f"{allowed}; got {number}", field=field)
+        raise BoothError(f"{allowed}; got {shown(number)}", field=field)
     return number
 
 
@@ -75,3 +78,23 @@ def parse_spot_range(raw: object) -> list[str]:
     if len(str(hi)) > 4:
         raise BoothError(f"'{shown(raw)}' goes past 9999: {allowed}", field="spots")
     return [f"{first.group(1)}{n:0{width}d}" for n in range(lo, hi + 1)]
+
+
+def check_flag(value: object, field: str, what: str) -> bool:
+    """A yes/no argument: True or False only ('no' or 0 would read as a truth value, the wrong way)."""
+    if not isinstance(value, bool):
+        raise BoothError(f"{what} must be True or False; got {shown(value)}", field=field)
+    return value
+
+
+def aware_moment(value: object, field: str, what: str) -> dt.datetime:
+    """A point in time with its time zone, in UTC; a naive datetime names no moment and is refused."""
+    if not isinstance(value, dt.datetime):
+        raise BoothError(f"{what} must be a date and time with a time zone; got {shown(value)}", field=field)
+    if value.tzinfo is None or value.utcoffset() is None:
+        raise BoothError(f"{what} must carry its time zone (e.g. UTC); got {value:%Y-%m-%d %H:%M} without one",
+                         field=field)
+    try:
+        return value.astimezone(dt.timezone.utc)
+    except OverflowError:
+        raise BoothError(f"{what} is out of range; got {shown(value)}", field=field) from None

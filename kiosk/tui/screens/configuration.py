@@ -347,7 +347,8 @@ class ConfigurationScreen(KioskScreen):
             self._open_rate(None)
 
     def _open_rate(self, rate: Rate | None) -> None:
-        self.app.push_screen(RateDialog(self.app.booth, rate), self._rate_saved)
+        symbol = self.saved.currency_symbol if self.saved else "£"
+        self.app.push_screen(RateDialog(self.app.booth, rate, symbol), self._rate_saved)
 
     def _rate_saved(self, rate: Rate | None) -> None:
         self.query_one("#config-rates", DataTable).focus()

@@ -20,7 +20,7 @@ from textual.message import Message
 from textual.widgets import Input, Label, Select, Static
 from textual.worker import Worker, WorkerState, get_current_worker
 
-from ...booth import BoothError, OpenStay, Registration, format_phone, normalise_plate
+from ...booth import BoothError, OpenStay, PlateReading, Registration, format_phone, normalise_plate, read_plate
 from ...booth.phones import is_incomplete
 from ...booth.text import clean_name
 from ...booth.validate import normalise_spot
@@ -34,7 +34,7 @@ from .base import KioskScreen
 FIELDS = (
     # id, label, what is allowed (shown beside the field until something else is known). No
     # placeholders: an example in an empty field reads like the last car's data on a dim screen.
-    ("plate", "Plate", "2-10 letters and digits, e.g. AB12 CDE; spaces and dashes are ignored"),
+    ("plate", "Plate", "2-10 letters and digits, e.g. AB12 CDE or MÜ AB 12; spaces and dashes are ignored"),
     ("name", "Name", "the driver's name, as given"),
     ("phone", "Phone", "a national number such as 07400 123456, or +country code and number"),
 )
@@ -97,6 +97,7 @@ class EntryScreen(KioskScreen):
         self._parked: OpenStay | None = None  # the plate typed is on site already
         self._busy = False  # a registration is under way: a second Enter must not start another
         self._spot_timer = None
+        self._change_seen: str | None = None  # the plate as typed whose changed letters were shown at Enter
 
     def compose_body(self) -> ComposeResult:
         with Horizontal(id="entry-body"):
@@ -170,13 +171,23 @@ class EntryScreen(KioskScreen):
             hint.reset()
             return
         try:
-            plate = normalise_plate(event.value, partial=True)
+            reading = read_plate(event.value, partial=True)
         except BoothError as exc:
             hint.say(exc.message, "error")  # a character that can never be in a plate: said at once
             return
-        hint.say(f"→ {plate}" if plate else hint.allowed)
+        plate = reading.plate
+        if plate:
+            hint.say(self._plate_echo(reading), "warn" if reading.changed else "")
+        else:
+            hint.say(hint.allowed)
         if len(plate) >= 2 and self.app.services.connected:
             self._check_plate(plate)
+
+    @staticmethod
+    def _plate_echo(reading: PlateReading, more: str = "") -> str:
+        """'→ IAB12', and any letter read as another ('ı → I'): seen before the car is registered."""
+        changed = f" · read {', '.join(reading.changed)}: check the plate" if reading.changed else ""
+        return f"→ {reading.plate}{changed}{more}"
 
     @on(Input.Blurred, "#entry-plate")
     def _plate_left(self, event: Input.Blurred) -> None:
@@ -194,19 +205,19 @@ class EntryScreen(KioskScreen):
 
     def on_entry_screen_plate_checked(self, event: PlateChecked) -> None:
         try:
-            current = normalise_plate(self._value("plate"))
+            reading = read_plate(self._value("plate"))
         except BoothError:
             return
-        if current != event.plate:
+        if reading.plate != event.plate:
             return  # typed on since: a newer check is coming
         hint = self._hint("plate")
         if event.parked is not None:
             self._parked = event.parked
             hint.say(self._parked_text(event.parked), "error")
         elif event.lookalikes:
-            hint.say(f"→ {current} · {', '.join(event.lookalikes)} is parked: check O/0 and I/1", "warn")
+            hint.say(self._plate_echo(reading, f" · {', '.join(event.lookalikes)} is parked: check O/0 and I/1"), "warn")
         else:
-            hint.say(f"→ {current}", "ok")
+            hint.say(self._plate_echo(reading), "warn" if reading.changed else "ok")
 
     @on(Input.Changed, "#entry-phone")
     def _phone_changed(self, event: Input.Changed) -> None:
@@ -371,6 +382,15 @@ class EntryScreen(KioskScreen):
         if self._parked is not None:
             self._hint("plate").say(self._parked_text(self._parked), "error")
             problems.append("plate")
+        elif "plate" not in problems and "plate" not in blank:
+            typed = self._value("plate")
+            reading = read_plate(typed)
+            if reading.changed and self._change_seen != typed:
+                # A letter read as another is registered only once the attendant has seen it: this Enter
+                # shows it (keys sent in one burst may not have let the hint be read), the next registers.
+                self._change_seen = typed
+                self._hint("plate").say(self._plate_echo(reading, f" · Enter again registers {reading.plate}"), "warn")
+                problems.append("plate")
         vehicle_type = self._selected_type()
         if vehicle_type is None or (vehicle_type == self._type_read and self._free == 0):
             problems.append("type")  # its hint already says why
@@ -449,6 +469,7 @@ class EntryScreen(KioskScreen):
             if field != "spot" or self._hint("spot").kind == "error":
                 self._hint(field).reset()
         self._parked = None
+        self._change_seen = None
         self.focus_now(self.query_one("#entry-plate", Input))
 
     def action_clear(self) -> None:

@@ -2,7 +2,7 @@
 
 Keys for a card payment: the plate's first characters, Enter (the top match), K, Enter; the
 receipt stays up until the next plate is typed (no key to close it).
-Cash: Enter, C, the amount tendered (change shown as it is typed), Enter. The receipt is
+Cash: Enter, C, the amount tendered (the amount as understood and the change shown as it is typed), Enter. The receipt is
 shown and written under receipts/; the spot is freed. F8 refunds a recent payment;
 ctrl+d closes an overstay as departed. Every Booth call runs in a thread worker.
 """
@@ -325,7 +325,8 @@ class PaymentScreen(KioskScreen):
             return None, exc.message
         if self._fee is not None and amount < self._fee.total:
             short = format_money(self._fee.total - amount, self._currency)
-            return None, f"{short} short: take at least {format_money(self._fee.total, self._currency)}"
+            return None, (f"= {format_money(amount, self._currency)}: {short} short, "
+                          f"take at least {format_money(self._fee.total, self._currency)}")
         return amount, None
 
     def _show_change(self) -> None:
@@ -342,7 +343,9 @@ class PaymentScreen(KioskScreen):
         if problem:
             hint.say(problem, "error")
         else:
-            hint.say(f"change {format_money(amount - self._fee.total, self._currency)}", "ok")
+            # The amount as understood, beside what was typed: a misread amount is seen before Enter.
+            hint.say(f"= {format_money(amount, self._currency)}: change "
+                     f"{format_money(amount - self._fee.total, self._currency)}", "ok")
 
     @on(Input.Submitted, "#pay-tendered")
     def _tendered_submitted(self, event: Input.Submitted) -> None:

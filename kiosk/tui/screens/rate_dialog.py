@@ -13,8 +13,8 @@ from textual.screen import ModalScreen
 from textual.widgets import Input, Label, Static
 from textual.worker import Worker, WorkerState
 
-from ...booth import BoothError, Rate
-from ...booth.config import RATE_CHECKS
+from ...booth import BoothError, Rate, format_money
+from ...booth.config import RATE_AMOUNTS, RATE_CHECKS
 from ..widgets.field_row import FieldRow
 
 # field (as BoothError.field names it), label, what is allowed
@@ -56,10 +56,11 @@ class RateDialog(ModalScreen[Rate | None]):
         field: str | None
         message: str
 
-    def __init__(self, booth, rate: Rate | None = None) -> None:
+    def __init__(self, booth, rate: Rate | None = None, currency: str = "£") -> None:
         super().__init__()
         self.booth = booth
         self.rate = rate
+        self.currency = currency
 
     def compose(self) -> ComposeResult:
         values = rate_values(self.rate)
@@ -87,22 +88,25 @@ class RateDialog(ModalScreen[Rate | None]):
 
     @on(Input.Changed)
     def _changed(self, event: Input.Changed) -> None:
-        """Each field is checked as it is typed, by the booth's own rules; an empty required
-        field is not wrong yet (said on save)."""
+        """Each field is checked as it is typed, by the booth's own rules; an amount is echoed as it
+        will be saved. An empty required field is not wrong yet (said on save)."""
         row = event.input.parent
         if not isinstance(row, FieldRow):
             return
         self.query_one("#rate-error", Static).update("")
         value = event.value.strip()
-        if not value and row.field != "daily_cap":
+        if not value:
             row.clear_error()
+            row.show_note(row.hint)
             return
         try:
-            RATE_CHECKS[row.field](value)
+            checked = RATE_CHECKS[row.field](value)
         except BoothError as exc:
             row.show_error(exc.message)
-        else:
-            row.clear_error()
+            return
+        row.clear_error()
+        if row.field in RATE_AMOUNTS and checked is not None:
+            row.show_note(f"= {format_money(checked, self.currency)}" + (" per hour" if row.field == "rate" else " a day"))
 
     def action_save(self) -> None:
         values = {f: self.row(f).value for f, _, _ in RATE_FIELDS}

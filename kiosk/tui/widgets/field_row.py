@@ -62,6 +62,13 @@ class FieldRow(Horizontal):
         hint.update(f"✗ {message}")
         hint.add_class("-error")
 
+    def show_note(self, message: str) -> None:
+        """What the input was understood as (e.g. '= £2.75'), in place of the hint; not an error."""
+        self.error = ""
+        hint = self.query_one(".row-hint", Static)
+        hint.update(message)
+        hint.remove_class("-error")
+
     def clear_error(self) -> None:
         if not self.error:
             return
