@@ -24,7 +24,7 @@ from ...booth import BoothError, DepartedReason, OpenStay, PaymentRow, Refund, R
 from ...booth.localtime import day_hm
 from ..widgets.field_hint import FieldHint
 
-NOTE_PLACEHOLDER = "note (optional): kept with the stay, removed when its data expires"
+NOTE_PLACEHOLDER = "optional note, expires with stay"  # fits the dialog at 80 columns
 
 
 def payment_line(row: PaymentRow, currency: str, zone) -> str:
@@ -118,7 +118,7 @@ class RefundDialog(_ReasonDialog):
                 yield ReasonList(RefundReason, id="refund-reasons", classes="dialog-reasons")
                 with Vertical(classes="dialog-side"):
                     yield Input(placeholder=NOTE_PLACEHOLDER, id="refund-note", classes="dialog-note", max_length=200)
-                    yield Checkbox("put the car back on site (ctrl+o)", id="refund-reopen")
+                    yield Checkbox("car back on site (ctrl+o)", id="refund-reopen")
             yield FieldHint("reading recent payments…", classes="dialog-message field-hint")
             yield Static("↑↓ choose  [b]Enter[/b] pick  [b]1-7[/b] reason  [b]Enter[/b] in the note confirms  "
                          "[b]Esc[/b] cancel", classes="dialog-keys")
