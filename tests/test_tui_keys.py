@@ -155,3 +155,17 @@ async def test_a_parked_car_offers_f3_and_it_picks_the_car(make_app, booth):
         await pilot.press("f3")
         await settle(app, pilot)
         assert isinstance(app.screen, PaymentScreen) and field(app, "#pay-plate") == "CD3456"
+
+
+async def test_editing_keys_in_a_burst_act_in_the_order_typed(make_app):
+    """Backspace, ctrl+a, ctrl+k and arrows are the field's own key bindings, which Textual ran
+    only after the characters typed behind them: `⌫ ⌫ 7` gave '7' and then deleted it."""
+    app = make_app()
+    async with app.run_test(size=(80, 24)) as pilot:
+        await settle(app, pilot)
+        burst(app, "a", "b", "x", "y", "backspace", "backspace", "1", "2")
+        await settle(app, pilot)
+        assert field(app, "#entry-plate") == "ab12"
+        burst(app, "ctrl+a", "z", "ctrl+k", "q", "left", "backspace", "end", "9")
+        await settle(app, pilot)
+        assert field(app, "#entry-plate") == "q9"

@@ -24,6 +24,7 @@ from ..widgets.field_row import FieldRow
 from ..widgets.spot_ranges import TypeSpots, by_type
 from .base import KioskScreen
 from .rate_dialog import RateDialog
+from ..widgets.kiosk_input import KioskInput
 
 # setting (as Booth.update_config names it), label, what is allowed
 SETTING_FIELDS = (
@@ -120,7 +121,7 @@ class ConfigurationScreen(KioskScreen):
                     yield Static("", id="config-spots")
                     with Horizontal(id="config-spot-form"):
                         yield Label("Spot(s)", classes="spot-label")
-                        spot_input = Input(placeholder="A31-A40", id="config-spot-input", compact=True, max_length=40)
+                        spot_input = KioskInput(placeholder="A31-A40", id="config-spot-input", compact=True, max_length=40)
                         spot_input.cursor_blink = False
                         yield spot_input
                         yield Label("as", classes="spot-label")

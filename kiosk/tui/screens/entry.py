@@ -30,6 +30,7 @@ from ..widgets.formats import arrival_cells, clock_text, columns, span_text, whe
 from ..widgets.recent_panel import ROWS, RecentPanel
 from ..widgets.type_select import TypeSelect
 from .base import KioskScreen
+from ..widgets.kiosk_input import KioskInput
 
 FIELDS = (
     # id, label, what is allowed (shown beside the field until something else is known). No
@@ -110,14 +111,14 @@ class EntryScreen(KioskScreen):
         with Grid(id="entry-form"):
             for field_id, label, allowed in FIELDS:
                 yield Label(label, classes="field-label")
-                yield Input(id=f"entry-{field_id}", max_length=80)
+                yield KioskInput(id=f"entry-{field_id}", max_length=80)
                 yield FieldHint(allowed, id=f"entry-{field_id}-hint")
             yield Label("Type", classes="field-label")
             yield TypeSelect([(t, t) for t in types], id="entry-type", allow_blank=not types,
                              value=types[0] if types else Select.NULL, type_to_search=True)
             yield FieldHint(TYPE_HINT, id="entry-type-hint")
             yield Label("Spot", classes="field-label")
-            yield Input(placeholder="auto", id="entry-spot", max_length=20)
+            yield KioskInput(placeholder="auto", id="entry-spot", max_length=20)
             yield FieldHint(SPOT_HINT, id="entry-spot-hint")
         yield Static(KEYS, id="entry-keys")
         with Vertical(id="entry-result"):

@@ -32,6 +32,7 @@ from ..widgets.recent_panel import ROWS, RecentPanel
 from .base import KioskScreen
 from .receipt import ReceiptScreen
 from .refund import DepartedDialog, RefundDialog
+from ..widgets.kiosk_input import KioskInput
 
 MATCHES = 8  # open stays listed under the plate while typing
 PAY_GROUP = "pay-confirm"
@@ -102,14 +103,14 @@ class PaymentScreen(KioskScreen):
     def _compose_payment(self) -> ComposeResult:
         with Horizontal(id="pay-find"):
             yield Label("Plate", classes="field-label")
-            yield Input(id="pay-plate", max_length=40)
+            yield KioskInput(id="pay-plate", max_length=40)
             yield Static("", id="pay-stay", markup=False)
         yield OptionList(id="pay-matches")
         yield Static("", id="pay-breakdown")
         with Horizontal(id="pay-method"):
             yield MethodBar(id="pay-methods")
             yield Label("Tendered", classes="field-label")
-            yield Input(placeholder="C first", id="pay-tendered", max_length=20, disabled=True)
+            yield KioskInput(placeholder="C first", id="pay-tendered", max_length=20, disabled=True)
             yield FieldHint("", id="pay-change")
         yield FieldHint(FIND_HINT, id="pay-message")
         yield Static(KEYS, id="pay-keys")

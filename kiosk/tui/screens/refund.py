@@ -23,6 +23,7 @@ from textual.worker import Worker, WorkerState
 from ...booth import BoothError, DepartedReason, OpenStay, PaymentRow, Refund, RefundReason, format_money
 from ...booth.localtime import day_hm
 from ..widgets.field_hint import FieldHint
+from ..widgets.kiosk_input import KioskInput
 
 NOTE_PLACEHOLDER = "optional note, expires with stay"  # fits the dialog at 80 columns
 
@@ -117,7 +118,7 @@ class RefundDialog(_ReasonDialog):
             with Horizontal(classes="dialog-reason-row"):
                 yield ReasonList(RefundReason, id="refund-reasons", classes="dialog-reasons")
                 with Vertical(classes="dialog-side"):
-                    yield Input(placeholder=NOTE_PLACEHOLDER, id="refund-note", classes="dialog-note", max_length=200)
+                    yield KioskInput(placeholder=NOTE_PLACEHOLDER, id="refund-note", classes="dialog-note", max_length=200)
                     yield Checkbox("car back on site (ctrl+o)", id="refund-reopen")
             yield FieldHint("reading recent payments…", classes="dialog-message field-hint")
             yield Static("↑↓ choose  [b]Enter[/b] pick  [b]1-7[/b] reason  [b]Enter[/b] in the note confirms  "
@@ -214,7 +215,7 @@ class DepartedDialog(_ReasonDialog):
             yield Label(f"Close {self.stay.plate} at {self.stay.spot or '?'} as departed without paying",
                         classes="dialog-title", markup=False)
             yield ReasonList(DepartedReason, id="departed-reasons", classes="dialog-reasons")
-            yield Input(placeholder=NOTE_PLACEHOLDER, id="departed-note", classes="dialog-note", max_length=200)
+            yield KioskInput(placeholder=NOTE_PLACEHOLDER, id="departed-note", classes="dialog-note", max_length=200)
             yield FieldHint(f"the reason (1-{len(DepartedReason)})?", classes="dialog-message field-hint")
             yield Static("[b]1-5[/b] reason  [b]Enter[/b] in the note closes the stay and frees the spot  "
                          "[b]Esc[/b] cancel", classes="dialog-keys")

@@ -6,6 +6,8 @@ from textual.app import ComposeResult
 from textual.containers import Horizontal
 from textual.widgets import Input, Label, Static
 
+from .kiosk_input import KioskInput
+
 
 class FieldRow(Horizontal):
     """`FieldRow("retention", "Retention (hours)", "1-8760 ...")`; the input's id is `<id>-input`."""
@@ -33,7 +35,7 @@ class FieldRow(Horizontal):
 
     def compose(self) -> ComposeResult:
         yield Label(self.label, classes="row-label")
-        field = Input(self._value, placeholder=self._placeholder, max_length=self._max_length, compact=True,
+        field = KioskInput(self._value, placeholder=self._placeholder, max_length=self._max_length, compact=True,
                       id=f"{self.id}-input", select_on_focus=False)
         field.cursor_blink = False  # a steady cursor: seen at a glance from the booth chair
         yield field
