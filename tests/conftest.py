@@ -219,3 +219,17 @@ def _deterministic_batches(monkeypatch):
     import kiosk.booth.lifecycle as lifecycle
 
     monkeypatch.setattr(lifecycle, "AUTO_SIZE", False)
+
+
+@pytest.fixture
+def make_app(booth, target, database, clock, tmp_path):
+    """The terminal on the test database: make_app() opens on Entry, make_app("payment") on Payment.
+    The spot feed never re-reads on its own during a test (an hour between reads)."""
+    from kiosk.tui.app import build_app
+    from kiosk.tui.services import booth_services
+
+    def make(mode="entry"):
+        services = booth_services(booth, receipts_dir=tmp_path / "receipts", refresh_seconds=3600.0)
+        return build_app(target, database, "1.5.0", services=services, clock=clock, mode=mode, freeze_gc=False)
+
+    return make

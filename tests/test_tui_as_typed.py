@@ -5,29 +5,17 @@ from __future__ import annotations
 import pytest
 
 from kiosk.models import ParkingRate, Stay
-from kiosk.tui.app import build_app
 from kiosk.tui.screens.entry import EntryScreen
 from kiosk.tui.screens.rate_dialog import RateDialog
-from kiosk.tui.services import booth_services
 from kiosk.tui.widgets.field_hint import FieldHint
 from tui_helpers import settle
 
-HOUR = 3600.0
 PHONE = "07400 123456"
 
 
 @pytest.fixture(autouse=True)
 def _no_debounce(monkeypatch):
     monkeypatch.setattr(EntryScreen, "SPOT_CHECK_DELAY", 0, raising=False)
-
-
-@pytest.fixture
-def make_app(booth, target, database, clock, tmp_path):
-    def make(mode="entry"):
-        services = booth_services(booth, receipts_dir=tmp_path / "receipts", refresh_seconds=HOUR)
-        return build_app(target, database, "1.5.0", services=services, clock=clock, mode=mode, freeze_gc=False)
-
-    return make
 
 
 def hint(app, field: str) -> FieldHint:

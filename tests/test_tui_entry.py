@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import pytest
 from textual.widgets import Input, Select, Static
 
 from kiosk.booth import Booth
@@ -16,17 +15,6 @@ from tui_helpers import settle
 
 PHONE = "07400 123456"
 HOUR = 3600.0  # the spot feed never re-reads on its own during a test
-
-
-
-@pytest.fixture
-def make_app(booth, target, database, clock, tmp_path):
-    def make(mode="entry"):
-        services = booth_services(booth, receipts_dir=tmp_path / "receipts", refresh_seconds=HOUR)
-        return build_app(target, database, "1.5.0", services=services, clock=clock, mode=mode, freeze_gc=False)
-
-    return make
-
 
 
 class Keys:
@@ -333,7 +321,6 @@ def test_snapshot_entry_80x24(snap_compare, database, target, clock, tmp_path):
 def test_snapshot_entry_160x48(snap_compare, database, target, clock, tmp_path):
     app = _snapshot_app(database, target, clock, tmp_path)
     assert snap_compare(app, terminal_size=(160, 48), run_before=_registered_then_duplicate)
-
 
 
 def burst(app, *keys: str) -> None:

@@ -6,25 +6,13 @@ import pytest
 from textual.widgets import Input
 
 from kiosk.models import Stay
-from kiosk.tui.app import build_app
 from kiosk.tui.screens.entry import EntryScreen
 from kiosk.tui.screens.payment import PaymentScreen
 from kiosk.tui.screens.spot_map import SpotMapScreen
-from kiosk.tui.services import booth_services
 from kiosk.tui.widgets.spot_map import SpotMap
 from tui_helpers import burst, settle
 
-HOUR = 3600.0
 PHONE = "07400 123456"
-
-
-@pytest.fixture
-def make_app(booth, target, database, clock, tmp_path):
-    def make(mode="entry"):
-        services = booth_services(booth, receipts_dir=tmp_path / "receipts", refresh_seconds=HOUR)
-        return build_app(target, database, "1.5.0", services=services, clock=clock, mode=mode, freeze_gc=False)
-
-    return make
 
 
 def field(app, selector: str) -> str:

@@ -4,27 +4,14 @@ from __future__ import annotations
 
 import re
 
-import pytest
 
-from kiosk.tui.app import build_app
-from kiosk.tui.services import booth_services
 from test_tui_shell import make_app as make_shell_app
 from tui_helpers import screen_text, settle
 
-HOUR = 3600.0
 PHONE = "07400 123456"
 # Words of a build still being written, which an attendant must never read.
 DEVELOPMENT = re.compile(r"pending|next step|todo|not yet|arrives in|placeholder|stub|booth layer|wip\b|fixme",
                          re.IGNORECASE)
-
-
-@pytest.fixture
-def make_app(booth, target, database, clock, tmp_path):
-    def make(mode="entry"):
-        services = booth_services(booth, receipts_dir=tmp_path / "receipts", refresh_seconds=HOUR)
-        return build_app(target, database, "1.5.0", services=services, clock=clock, mode=mode, freeze_gc=False)
-
-    return make
 
 
 def said(app) -> str:
