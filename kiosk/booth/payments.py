@@ -123,12 +123,17 @@ def _receipt_of(payment_id: int, txn: str, stay_id: int, plate: str, spot: str |
     )
 
 
+def new_transaction_id() -> str:
+    """A fresh id for one attempt at a payment: retrying with it never charges twice."""
+    return uuid.uuid4().hex[:20]
+
+
 def pay(ctx: Context, stay_id, method, tendered=None, transaction_id=None) -> Receipt:
     how = method.strip().lower() if isinstance(method, str) else None
     if how not in METHODS:
         raise BoothError(f"'{shown(method)}' is not a payment method: use cash or card", field="method")
     if transaction_id is None or transaction_id == "":
-        txn = f"{uuid.uuid4().hex[:20]}"
+        txn = new_transaction_id()
     elif (isinstance(transaction_id, str) and _TXN.fullmatch(transaction_id.strip())
           and not transaction_id.strip().lower().startswith(REFUND_PREFIX)):
         txn = transaction_id.strip()
