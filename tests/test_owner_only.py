@@ -28,7 +28,8 @@ from pathlib import Path
 from kiosk.cli import build_terminal
 from kiosk.db import resolve_target
 from kiosk.booth import Booth
-from kiosk.tui.services import receipts_dir_for, write_receipt
+from kiosk.booth.receipts import write_receipt
+from kiosk.tui.services import receipts_dir_for
 
 target = resolve_target(sys.argv[1])
 app, presence = build_terminal(target)

@@ -6,7 +6,8 @@ import os
 import stat
 
 from kiosk.booth import Booth
-from kiosk.tui.services import booth_services, cells_from_states, receipts_dir_for, write_receipt
+from kiosk.booth.receipts import write_receipt
+from kiosk.tui.services import booth_services, cells_from_states, receipts_dir_for
 
 PHONE = "07400 123456"
 

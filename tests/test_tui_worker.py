@@ -226,7 +226,8 @@ async def test_an_entry_during_a_large_purge_completes(target, database, booth, 
 
 
 async def test_the_worker_deletes_the_receipt_files_of_the_stays_it_expires(target, database, booth, clock, tmp_path):
-    from kiosk.tui.services import booth_services, write_receipt
+    from kiosk.booth.receipts import write_receipt
+    from kiosk.tui.services import booth_services
 
     services = booth_services(booth, receipts_dir=tmp_path / "booth-receipts", refresh_seconds=HOUR)
     reg = booth.register("AB12CDE", "Jane Doe", "07400 123456", "car")

@@ -3,18 +3,26 @@ configuration, audit trail, expiry and archiving. The terminal (kiosk.tui), the
 maintenance commands and the tests all call `Booth`.
 """
 
+from .config import check_rate_field, check_setting, is_rate_amount
+from .context import AUDIT_ACTIONS
 from .errors import BoothError
 from .fees import FeeBreakdown, compute_fee
 from .money import format_money, parse_money
-from .phones import format_phone
+from .localtime import day_hm, zone_name
+from .phones import format_phone, is_incomplete
 from .plates import PlateReading, normalise_plate, read_plate
 from .reasons import DepartedReason, RefundReason, reason_label
 from .results import (AuditRow, Config, Occupancy, OpenStay, PaymentRow, Rate, Receipt, Refund, Registration,
-                      RunReport, SpotState, StayRow)
+                      RunReport, SpotState, StayRow, StayStatus)
 from .service import Booth
+from .text import clean_name
+from .validate import normalise_spot
 
 __all__ = [
     "AuditRow", "Booth", "BoothError", "Config", "DepartedReason", "FeeBreakdown", "Occupancy", "OpenStay", "PaymentRow", "Rate",
-    "Receipt", "Refund", "RefundReason", "Registration", "RunReport", "SpotState", "StayRow", "compute_fee", "format_money", "format_phone",
+    "Receipt", "Refund", "RefundReason", "Registration", "RunReport", "SpotState", "StayRow", "StayStatus", "compute_fee", "format_money", "format_phone",
     "normalise_plate", "parse_money", "reason_label", "PlateReading", "read_plate",
+    # checks a form runs as it is typed, with no database: the same ones the Booth applies
+    "AUDIT_ACTIONS", "check_rate_field", "check_setting", "clean_name", "is_incomplete", "is_rate_amount",
+    "normalise_spot", "day_hm", "zone_name",
 ]

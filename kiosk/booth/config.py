@@ -155,6 +155,23 @@ RATE_CHECKS = {
 }
 
 
+def check_setting(name: str, value) -> object:
+    """A setting's clean value as update_config would save it (no database); BoothError if refused."""
+    if name not in SETTINGS:
+        raise BoothError(f"unknown setting '{shown(name)}': the settings are " + ", ".join(SETTINGS), field=name)
+    return SETTINGS[name](value)
+
+
+def check_rate_field(name: str, value) -> object:
+    """One field of a rate, checked as set_rate checks it (no database); BoothError if refused."""
+    return RATE_CHECKS[name](value)
+
+
+def is_rate_amount(name: str) -> bool:
+    """Whether a rate field is an amount of money (shown back in the currency as it is typed)."""
+    return name in RATE_AMOUNTS
+
+
 def set_rate(ctx: Context, vehicle_type, rate_per_hour, minimum_hours=1, grace_minutes=0, daily_cap=None) -> Rate:
     vtype = RATE_CHECKS["type"](vehicle_type)
     rate = RATE_CHECKS["rate"](rate_per_hour)

@@ -24,6 +24,10 @@ _AUDIT = Statement('INSERT INTO "audit_logs" ("action", "entity", "entity_id", "
                    "VALUES (?, ?, ?, ?, ?)")
 
 
+# Every action an audit row can name, in the order a filter lists them (a test pins it to the callers).
+AUDIT_ACTIONS = ("entry", "payment", "refund", "departed", "config", "rate", "spots_add", "spot_retype",
+                 "spot_remove", "expire", "archive")
+
 class Settings(NamedTuple):
     """The configuration a per-car call needs, read once per call (`Context.settings`)."""
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 import datetime as dt
 import re
 import uuid
+from typing import NamedTuple
 
 import peewee as pw
 
@@ -17,7 +18,7 @@ from .errors import BoothError, shown
 from .fees import FeeBreakdown, compute_fee
 from .localtime import UTC, stamp
 from .money import from_cents, parse_money, to_cents
-from .results import PaymentRow, Receipt, Refund
+from .results import PaymentRow, Receipt, Refund, StayStatus
 from .spots import release
 from .sql import Insert, Statement, ts, when
 from .reasons import departed_reason, refund_reason
@@ -33,6 +34,40 @@ TXN_RULE = f"a transaction id is 1 to 64 letters, digits or . _ : - and does not
 # The per-car statements (sql.py says why they are written out).
 _RATE_OF_STAY = ", ".join(f"r.{c}" for c in RATE_COLUMNS)
 # A quote: the stay and its type's rate in one query.
+
+class _StayRate(NamedTuple):
+    """A _STAY_TO_QUOTE row: the stay, then its type's rate (rate_id None: the type has no rate)."""
+
+    id: int
+    status: str
+    exit_at: object  # as stored; sql.when() reads it
+    entry_at: object
+    vehicle_type: str | None
+    rate_id: int | None
+    rate_per_hour: object
+    minimum_hours: int
+    grace_minutes: int
+    daily_cap_cents: int | None
+
+
+class _StayToPay(NamedTuple):
+    """A _STAY_TO_PAY row: _StayRate's columns, then the car's."""
+
+    id: int
+    status: str
+    exit_at: object
+    entry_at: object
+    vehicle_type: str | None
+    rate_id: int | None
+    rate_per_hour: object
+    minimum_hours: int
+    grace_minutes: int
+    daily_cap_cents: int | None
+    vehicle_id: int
+    spot_number: str | None
+    plate: str
+
+
 _STAY_TO_QUOTE = Statement(
     f"SELECT s.id, s.status, s.exit_timestamp, s.entry_timestamp, s.vehicle_type, r.id, {_RATE_OF_STAY} "
     "FROM stays s LEFT JOIN parking_rates r ON r.vehicle_type = s.vehicle_type WHERE s.id = ?")
@@ -45,7 +80,8 @@ _STAY_TO_PAY = Statement(
     "FROM stays s JOIN vehicles v ON v.id = s.vehicle_id LEFT JOIN parking_rates r ON r.vehicle_type = s.vehicle_type "
     "WHERE s.id = ?", pg=" FOR UPDATE OF s")
 _BY_TRANSACTION = Statement("SELECT id, stay_id, payment_method, refund_of FROM payments WHERE transaction_id = ?")
-_CLOSE = Statement("UPDATE stays SET status = 'paid', exit_timestamp = ?, updated_at = ? WHERE id = ? AND status = 'open'")
+_CLOSE = Statement(f"UPDATE stays SET status = '{StayStatus.PAID}', exit_timestamp = ?, updated_at = ? "
+                   f"WHERE id = ? AND status = '{StayStatus.OPEN}'")
 _NEW_PAYMENT = Insert(
     "INSERT INTO payments (vehicle_id, stay_id, amount, amount_cents, payment_status, payment_method, transaction_id, "
     "created_at, tendered_cents, change_cents, rate_cents, minimum_hours, minutes, hours_started, hours_charged, "
@@ -75,13 +111,13 @@ def _closed(ctx: Context, sid: int, status: str, exit_raw) -> BoothError:
     return BoothError(f"stay {sid} is already closed ({status}{at}): nothing to pay", field="stay")
 
 
-def _fee(ctx: Context, row: tuple, at: dt.datetime) -> FeeBreakdown:
-    """The fee of a _STAY_TO_QUOTE / _STAY_TO_PAY row (stay columns 0-4, its rate 5-9) for an exit at `at`."""
-    vtype = row[4] or ""
-    if row[5] is None:
+def _fee(ctx: Context, row: _StayRate | _StayToPay, at: dt.datetime) -> FeeBreakdown:
+    """The fee of a stay read with its rate, for an exit at `at`."""
+    vtype = row.vehicle_type or ""
+    if row.rate_id is None:
         raise no_rate(ctx, vtype)
-    rate = rate_of(vtype, *row[6:10])
-    entry_at = when(row[3])
+    rate = rate_of(vtype, row.rate_per_hour, row.minimum_hours, row.grace_minutes, row.daily_cap_cents)
+    entry_at = when(row.entry_at)
     # The zone only matters to the message of an exit before the entry: not read on every quote.
     zone = ctx.settings().zone if at < entry_at else UTC
     return compute_fee(entry_at, at, rate.rate_per_hour, rate.minimum_hours, rate.grace_minutes,
@@ -91,11 +127,12 @@ def _fee(ctx: Context, row: tuple, at: dt.datetime) -> FeeBreakdown:
 def quote(ctx: Context, stay_id, at: dt.datetime | None = None) -> FeeBreakdown:
     sid = _stay_number(stay_id)
     exit_at = ctx.now() if at is None else aware_moment(at, "exit", "the exit time").replace(microsecond=0)
-    row = _STAY_TO_QUOTE.one(ctx.db, (sid,))
-    if row is None:
+    found = _STAY_TO_QUOTE.one(ctx.db, (sid,))
+    if found is None:
         raise _no_stay(sid)
-    if row[1] != "open":
-        raise _closed(ctx, sid, row[1], row[2])
+    row = _StayRate._make(found)
+    if row.status != StayStatus.OPEN:
+        raise _closed(ctx, sid, row.status, row.exit_at)
     return _fee(ctx, row, exit_at)
 
 
@@ -123,12 +160,17 @@ def _receipt_of(payment_id: int, txn: str, stay_id: int, plate: str, spot: str |
     )
 
 
+def new_transaction_id() -> str:
+    """A fresh id for one attempt at a payment: retrying with it never charges twice."""
+    return uuid.uuid4().hex[:20]
+
+
 def pay(ctx: Context, stay_id, method, tendered=None, transaction_id=None) -> Receipt:
     how = method.strip().lower() if isinstance(method, str) else None
     if how not in METHODS:
         raise BoothError(f"'{shown(method)}' is not a payment method: use cash or card", field="method")
     if transaction_id is None or transaction_id == "":
-        txn = f"{uuid.uuid4().hex[:20]}"
+        txn = new_transaction_id()
     elif (isinstance(transaction_id, str) and _TXN.fullmatch(transaction_id.strip())
           and not transaction_id.strip().lower().startswith(REFUND_PREFIX)):
         txn = transaction_id.strip()
@@ -145,9 +187,10 @@ def pay(ctx: Context, stay_id, method, tendered=None, transaction_id=None) -> Re
     db = ctx.db
 
     def change() -> Receipt:
-        row = _STAY_TO_PAY.one(db, (sid,))
-        if row is None:
+        found = _STAY_TO_PAY.one(db, (sid,))
+        if found is None:
             raise _no_stay(sid)
+        row = _StayToPay._make(found)
         earlier = _BY_TRANSACTION.one(db, (txn,))
         if earlier is not None:  # a retried request: hand back what was charged, charge nothing
             earlier_id, earlier_stay, earlier_method, refund_of = earlier
@@ -155,8 +198,8 @@ def pay(ctx: Context, stay_id, method, tendered=None, transaction_id=None) -> Re
                 raise BoothError(f"transaction id {txn} was already used for another payment: use a new one",
                                  field="transaction_id")
             return _receipt(ctx, Payment.get_by_id(earlier_id), repeated=True)
-        if row[1] != "open":
-            raise _closed(ctx, sid, row[1], row[2])
+        if row.status != StayStatus.OPEN:
+            raise _closed(ctx, sid, row.status, row.exit_at)
         now = to_utc(ctx.now())
         fee = _fee(ctx, row, now)
         change_due = None
@@ -168,7 +211,7 @@ def pay(ctx: Context, stay_id, method, tendered=None, transaction_id=None) -> Re
         at = ts(now)
         if _CLOSE.changed(db, (at, at, sid)) != 1:
             raise BoothError(f"stay {sid} was just closed at another booth: nothing was charged", field="stay")
-        vehicle_id, spot, plate = row[10], row[11], row[12]
+        vehicle_id, spot, plate = row.vehicle_id, row.spot_number, row.plate
         cfg = ctx.settings()
         cents = to_cents(fee.total)
         tendered_cents = None if given is None else to_cents(given)
@@ -258,7 +301,7 @@ def _reopen(stay: Stay | None, latest: int | None, vehicle: Vehicle, now: dt.dat
     if taken != 1:
         raise BoothError(f"spot {stay.spot_number} is no longer free: refund without reopening and register the vehicle again",
                          field="reopen")
-    Stay.update(status="open", exit_timestamp=None, updated_at=now).where(Stay.id == stay.id).execute()
+    Stay.update(status=StayStatus.OPEN, exit_timestamp=None, updated_at=now).where(Stay.id == stay.id).execute()
     Vehicle.update(payment_status=None, updated_at=now).where(Vehicle.id == vehicle.id).execute()
 
 
@@ -289,10 +332,10 @@ def close_departed(ctx: Context, stay_id, reason, note=None) -> None:
         stay = _stay(stay_id)
         if dialect.is_postgresql(ctx.db):  # re-read under a row lock: not closed twice at once
             stay = dialect.locked(Stay.select().where(Stay.id == stay.id)).get()
-        if stay.status != "open":
+        if stay.status != StayStatus.OPEN:
             raise BoothError(f"stay {stay.id} is already closed ({stay.status})", field="stay")
         now = ctx.now()
-        Stay.update(status="departed", exit_timestamp=now, closed_reason=str(why), updated_at=now).where(Stay.id == stay.id).execute()
+        Stay.update(status=StayStatus.DEPARTED, exit_timestamp=now, closed_reason=str(why), updated_at=now).where(Stay.id == stay.id).execute()
         if text is not None:
             _add_note(ctx, stay, stay.vehicle, text, now)
         Vehicle.update(payment_status="departed", updated_at=now).where(Vehicle.id == stay.vehicle_id).execute()

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from enum import StrEnum
+
 import datetime as dt
 from dataclasses import dataclass, field
 from decimal import Decimal
@@ -10,6 +12,14 @@ from .fees import FeeBreakdown
 from .localtime import UTC, stamp
 from .money import format_money
 
+
+
+class StayStatus(StrEnum):
+    """A stay's `status` column: open while the car is on site, then paid or departed (left unpaid)."""
+
+    OPEN = "open"
+    PAID = "paid"
+    DEPARTED = "departed"
 
 @dataclass(frozen=True)
 class Registration:

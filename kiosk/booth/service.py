@@ -18,7 +18,7 @@ import peewee as pw
 from ..clock import Clock
 from . import config as _config
 from . import entry, lifecycle, payments, receipts, reports, spots, tx
-from .context import Context
+from .context import AUDIT_ACTIONS, Context
 from .errors import BoothError
 from .fees import FeeBreakdown
 from .phones import format_phone as _format_phone
@@ -93,6 +93,14 @@ class Booth:
     def suggest_spot(self, vehicle_type) -> str | None:
         return spots.suggest_spot(self._ctx, vehicle_type)
 
+    def default_vehicle_type(self) -> str | None:
+        """The type a fresh entry form starts on: the last car registered at any booth, if its type
+        still exists, else the first type; None when there are no types."""
+        types = self.vehicle_types()
+        last = self.recent_audit(1, action="entry")
+        chosen = last[0].details.get("vehicle_type") if last else None
+        return chosen if chosen in types else (types[0] if types else None)
+
     def free_counts(self) -> dict[str, tuple[int, int]]:
         return spots.free_counts(self._ctx)
 
@@ -108,6 +116,10 @@ class Booth:
     # --- fees and payments ---------------------------------------------------
     def quote(self, stay_id, at: dt.datetime | None = None) -> FeeBreakdown:
         return payments.quote(self._ctx, stay_id, at)
+
+    def new_transaction_id(self) -> str:
+        """An id to pay with: minted when a stay is picked, so a retried payment is recorded once."""
+        return payments.new_transaction_id()
 
     def pay(self, stay_id, method, tendered=None, transaction_id=None) -> Receipt:
         return payments.pay(self._ctx, stay_id, method, tendered, transaction_id)
@@ -138,6 +150,13 @@ class Booth:
     # --- spots ---------------------------------------------------------------
     def spot_states(self) -> list[SpotState]:
         return spots.spot_states(self._ctx, entry.overstay_before(self._ctx))
+
+    def spot_state(self, spot) -> SpotState | None:
+        """One spot's state as spot_states gives it; None when there is no such spot."""
+        if not isinstance(spot, str):
+            raise BoothError("a spot is named by its number, e.g. A07", field="spot")
+        found = spots.spot_states(self._ctx, entry.overstay_before(self._ctx), spot)
+        return found[0] if found else None
 
     def map_states(self) -> str:
         """Every spot's number, type and state packed in one string (spots.map_states): for polling."""
@@ -193,6 +212,10 @@ class Booth:
 
     def recent_audit(self, limit=50, action=None) -> list[AuditRow]:
         return reports.recent_audit(self._ctx, limit, action)
+
+    def audit_actions(self) -> tuple[str, ...]:
+        """Every action an audit row can name, for a filter."""
+        return AUDIT_ACTIONS
 
 
 # Every public method: a lost server connection reaches the caller as a BoothError.

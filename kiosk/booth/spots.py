@@ -144,13 +144,15 @@ def remove_spot(ctx: Context, spot) -> None:
     ctx.write(change)
 
 
-def spot_states(ctx: Context, overstay_before: dt.datetime) -> list[SpotState]:
-    """Every spot with its open stay, in one query (a LEFT JOIN on the open-stay index)."""
+def spot_states(ctx: Context, overstay_before: dt.datetime, spot: str | None = None) -> list[SpotState]:
+    """Every spot (or only `spot`) with its open stay, in one query (a LEFT JOIN on the open-stay index)."""
     query = (ParkingSpot.select(ParkingSpot.spot_number, ParkingSpot.vehicle_type, ParkingSpot.is_occupied,
                                 Stay.id, Stay.entry_timestamp, Vehicle.number_plate)
              .join(Stay, pw.JOIN.LEFT_OUTER, on=((Stay.spot_number == ParkingSpot.spot_number) & (Stay.status == "open")))
              .join(Vehicle, pw.JOIN.LEFT_OUTER, on=(Vehicle.id == Stay.vehicle))
              .order_by(ParkingSpot.spot_number))
+    if spot is not None:
+        query = query.where(ParkingSpot.spot_number == spot)
     # Plain rows from the cursor: peewee's per-row conversion cost more than the query (10,000 spots).
     as_time = Stay.entry_timestamp.python_value
     out = []

@@ -22,7 +22,7 @@ from .lifecycle_worker import DEFAULT_INTERVAL, LifecycleWorker
 from .perf import BoothGC
 from .screen_keys import ScreenKeys
 from .screens.quit import ConfirmQuit
-from .services import KioskServices, database_services
+from .services import KioskServices, booth_services, database_services, receipts_dir_for
 from .spot_feed import SpotUpdate
 from .theme import KIOSK_THEME
 from .widgets.booth_header import HeaderInfo
@@ -102,7 +102,6 @@ class KioskApp(App, inherit_bindings=False):
         freeze_gc: bool = False,
         target=None,
         database=None,
-        booth: Booth | None = None,
         lifecycle_interval: float | None = DEFAULT_INTERVAL,
         read_spots_first: bool = False,
     ) -> None:
@@ -115,7 +114,6 @@ class KioskApp(App, inherit_bindings=False):
         self.schema_version = schema_version
         self.target = target
         self.database = database
-        self.booth = booth  # the business layer; None in shell-only tests (screens then say so)
         # The site's time zone (Config.zone): every time on screen is shown in it. Configuration sets
         # it again when it is changed here.
         self.zone = services.zone
@@ -138,6 +136,11 @@ class KioskApp(App, inherit_bindings=False):
             HeaderInfo(booth_name=services.booth_name, clock_text=self._clock_text(), schema_version=schema_version),
         )
         self._first_read = self._read_first() if read_spots_first else None
+
+    @property
+    def booth(self) -> Booth | None:
+        """The services' booth, for the lifecycle worker; screens go through `services.call`."""
+        return self.services.booth
 
     def _read_first(self) -> tuple[SpotUpdate | None] | None:
         """The first spot read, before the terminal starts: the first frame then shows the car park.
@@ -376,13 +379,17 @@ class KioskApp(App, inherit_bindings=False):
 def build_app(target=None, database=None, schema_version: str = "", *, services: KioskServices | None = None,
               clock: Clock | None = None, mode: str = "entry", freeze_gc: bool = True, booth: Booth | None = None,
               lifecycle_interval: float | None = DEFAULT_INTERVAL, read_spots_first: bool = False) -> KioskApp:
-    """The one factory the CLI and the tests use; `services` and `booth` default to `database`."""
+    """The one factory the CLI and the tests use. `services` defaults to services over `booth`, else
+    over `database`: the app then holds that one service object, and through it one Booth."""
     if services is None:
-        if database is None:
+        if booth is not None:
+            services = booth_services(booth, receipts_dir=receipts_dir_for(target) if target is not None else None)
+        elif database is not None:
+            services = database_services(database, clock=clock, target=target)
+        else:
             raise ValueError("build_app needs a database or a services object")
-        services = database_services(database, clock=clock, target=target)
-    if booth is None:  # one Booth for the whole app: the services' own
-        booth = services.booth
+    elif booth is not None and booth is not services.booth:
+        raise ValueError("build_app: give a booth or services over it, not both apart")
     return KioskApp(
         services,
         schema_version=schema_version,
@@ -391,7 +398,6 @@ def build_app(target=None, database=None, schema_version: str = "", *, services:
         freeze_gc=freeze_gc,
         target=target,
         database=database,
-        booth=booth,
         lifecycle_interval=lifecycle_interval,
         read_spots_first=read_spots_first,
     )

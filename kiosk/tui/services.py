@@ -68,6 +68,25 @@ class KioskServices:
         with self.booth.database.connection_context():
             return fn(self.booth)
 
+    def new_transaction_id(self) -> str:
+        """An id for paying one stay (no database): a repeated Enter with it never charges twice."""
+        if self.booth is None:
+            raise RuntimeError("the booth layer is not connected")
+        return self.booth.new_transaction_id()
+
+    def save_receipt(self, receipt: Receipt) -> tuple[str | None, str | None]:
+        """(path, None) once the receipt's file is written; (None, why not) if it could not be;
+        (None, None) when no receipts folder is kept. Never raises: the payment is committed."""
+        from ..booth import BoothError
+
+        if self.booth is None or self.receipts_dir is None:
+            return None, None
+        try:
+            path = self.booth.save_receipt(receipt)
+        except BoothError as exc:
+            return None, exc.message
+        return (str(path) if path is not None else None), None
+
 
 # ---- the Booth-backed adapter ------------------------------------------------------------
 
@@ -107,7 +126,7 @@ def spot_details_text(booth: Booth, spot: str) -> str:
     """One line for Enter on the map: state, plate, time on site, fee so far. Plain words, never a traceback."""
     from ..booth import BoothError, format_money
 
-    state = next((s for s in booth.spot_states() if s.spot_number == spot), None)
+    state = booth.spot_state(spot)
     if state is None:
         return "no such spot any more (removed in Configuration?)"
     kind = state.vehicle_type or "any type"
@@ -151,7 +170,7 @@ def booth_services(booth: Booth, *, receipts_dir: Path | None = None, refresh_se
 
 
 def database_services(database, booth_name: str | None = None, *, clock=None, target=None) -> KioskServices:
-    """Booth-backed services for a database (kept under its old name for the app factory)."""
+    """Booth-backed services for a database, with a Booth of its own."""
     from ..booth import Booth
 
     return booth_services(Booth(database, clock, booth_name),
@@ -166,9 +185,3 @@ def receipts_dir_for(target) -> Path:
 
     return folder_for(target)
 
-
-def write_receipt(directory: Path, receipt: Receipt) -> Path:
-    """Write the receipt's file (owner-only) under a name expiry finds by its stay. Runs in a worker."""
-    from ..booth.receipts import write_receipt as write
-
-    return write(directory, receipt)

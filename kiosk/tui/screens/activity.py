@@ -16,15 +16,13 @@ from textual.containers import Horizontal, Vertical
 from textual.message import Message
 from textual.widgets import DataTable, Label, ProgressBar, Select, Static
 
-from ...booth import AuditRow, RunReport, localtime, reason_label
+from ...booth import AUDIT_ACTIONS, AuditRow, RunReport, localtime, reason_label
 from ...clock import parse_utc
 from ..lifecycle_worker import LifecycleStatus, _every
 from ..widgets.charts import OccupancyChart, RevenueChart
 from .audit_row import AuditRowDialog
 from .base import KioskScreen
 
-KNOWN_ACTIONS = ("entry", "payment", "refund", "departed", "config", "rate", "spots_add", "spot_retype",
-                 "spot_remove", "expire", "archive")
 AUDIT_LIMIT = 200
 REVENUE_DAYS = 14
 WIDE = 120  # from this width the charts sit in a column beside the audit trail
@@ -117,7 +115,7 @@ class ActivityScreen(KioskScreen):
     def compose_body(self) -> ComposeResult:
         with Horizontal(id="activity-bar"):
             yield Label("Action", classes="bar-label")
-            options = [(a, a) for a in KNOWN_ACTIONS]
+            options = [(a, a) for a in AUDIT_ACTIONS]
             yield Select(options, prompt="all actions", id="activity-filter", compact=True)
             yield Static("", id="activity-count")
         with Horizontal(id="activity-main"):
@@ -150,12 +148,12 @@ class ActivityScreen(KioskScreen):
 
     def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
         if action == "run_expiry":  # kept enabled during a run: pressing it then says a run is under way
-            return True if getattr(self.app, "booth", None) is not None else None
+            return True if self.app.services.connected else None
         return True
 
     # ---- reading --------------------------------------------------------------------------
     def action_reload(self) -> None:
-        if getattr(self.app, "booth", None) is None:
+        if not self.app.services.connected:
             self.query_one("#activity-count", Static).update("no database connected")
             return
         select = self.query_one("#activity-filter", Select)
@@ -163,11 +161,10 @@ class ActivityScreen(KioskScreen):
 
     @work(thread=True, exit_on_error=False, exclusive=True, group="activity-load", description="reading the activity")
     def load(self, action: str) -> None:
-        booth = self.app.booth
-        with booth.database.connection_context():
+        def read(booth) -> ActivityData:
             config = booth.config()
             today = localtime.today(booth.clock.now(), config.zone)
-            data = ActivityData(
+            return ActivityData(
                 audit=booth.recent_audit(AUDIT_LIMIT, action or None),
                 runs=booth.last_runs(10),
                 occupancy=booth.occupancy_through_day(today),
@@ -178,6 +175,8 @@ class ActivityScreen(KioskScreen):
                 zone=config.zone,
                 action=action,
             )
+
+        data = self.app.services.call(read)
         self.post_message(self.Loaded(data))
 
     def on_activity_screen_loaded(self, message: Loaded) -> None:
@@ -240,7 +239,7 @@ class ActivityScreen(KioskScreen):
 
     # ---- keys -------------------------------------------------------------------------------
     def action_run_expiry(self) -> None:
-        if getattr(self.app, "booth", None) is None:
+        if not self.app.services.connected:
             self.notify("No database is connected: nothing to expire.", severity="warning")
             return
         if not self.app.lifecycle.run_now("on demand"):

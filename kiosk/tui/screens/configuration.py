@@ -16,10 +16,7 @@ from textual.message import Message
 from textual.timer import Timer
 from textual.widgets import Button, DataTable, Input, Label, Select, Static
 
-from ...booth import BoothError, Config, Rate
-from ...booth.config import SETTINGS
-from ...booth.localtime import zone_name
-from ...booth.money import format_money
+from ...booth import BoothError, Config, Rate, check_setting as booth_check_setting, format_money, zone_name
 from ..widgets.field_row import FieldRow
 from ..widgets.spot_ranges import TypeSpots, by_type
 from .base import KioskScreen
@@ -42,7 +39,7 @@ WIDE = 120  # from this width the settings and the rates/spots sit side by side
 def check_setting(field: str, value: str) -> tuple[object, str]:
     """(clean value, '') or (None, why it is refused) — the booth's own validators, no DB."""
     try:
-        return SETTINGS[field](value), ""
+        return booth_check_setting(field, value), ""
     except BoothError as exc:
         return None, exc.message
 
@@ -133,7 +130,7 @@ class ConfigurationScreen(KioskScreen):
 
     def on_mount(self) -> None:
         self.query_one("#config-rates", DataTable).add_columns("type", "rate / h", "min h", "grace", "daily cap")
-        if self.app.booth is None:
+        if not self.app.services.connected:
             self._status("No database is connected: the configuration cannot be read or saved.")
             return
         self.row("booth_name").input.focus()
@@ -158,11 +155,12 @@ class ConfigurationScreen(KioskScreen):
     # ---- reading ------------------------------------------------------------------------
     @work(thread=True, exit_on_error=False, exclusive=True, group="config-load", description="reading the configuration")
     def load(self) -> None:
-        booth = self.app.booth
-        with booth.database.connection_context():
+        def read(booth):
             config = booth.config()
             spots = by_type(booth.spot_states(), [r.vehicle_type for r in config.rates])
-            preview = booth.expiry_preview(config.retention_hours)
+            return config, spots, booth.expiry_preview(config.retention_hours)
+
+        config, spots, preview = self.app.services.call(read)
         self.post_message(self.Loaded(config, spots, preview))
 
     def on_configuration_screen_loaded(self, message: Loaded) -> None:
@@ -249,9 +247,7 @@ class ConfigurationScreen(KioskScreen):
 
     @work(thread=True, exit_on_error=False, exclusive=True, group="config-preview", description="counting what expiry would remove")
     def preview(self, hours: int) -> None:
-        booth = self.app.booth
-        with booth.database.connection_context():
-            count = booth.expiry_preview(hours)
+        count = self.app.services.call(lambda booth: booth.expiry_preview(hours))
         self.post_message(self.Previewed(hours, count))
 
     def on_configuration_screen_previewed(self, message: Previewed) -> None:
@@ -281,11 +277,12 @@ class ConfigurationScreen(KioskScreen):
 
     @work(thread=True, exit_on_error=False, exclusive=True, group="config-save", description="saving the configuration")
     def _save(self, changes: dict) -> None:
-        booth = self.app.booth
+        def save(booth):
+            config = booth.update_config(**changes)
+            return config, booth.expiry_preview(config.retention_hours)
+
         try:
-            with booth.database.connection_context():
-                config = booth.update_config(**changes)
-                preview = booth.expiry_preview(config.retention_hours)
+            config, preview = self.app.services.call(save)
         except BoothError as exc:
             self.post_message(self.Refused("settings", exc.field, exc.message))
             return
@@ -349,7 +346,7 @@ class ConfigurationScreen(KioskScreen):
 
     def _open_rate(self, rate: Rate | None) -> None:
         symbol = self.saved.currency_symbol if self.saved else "£"
-        self.app.push_screen(RateDialog(self.app.booth, rate, symbol), self._rate_saved)
+        self.app.push_screen(RateDialog(self.app.services, rate, symbol), self._rate_saved)
 
     def _rate_saved(self, rate: Rate | None) -> None:
         self.query_one("#config-rates", DataTable).focus()
@@ -396,20 +393,21 @@ class ConfigurationScreen(KioskScreen):
 
     @work(thread=True, exit_on_error=False, group="config-spots", description="changing the spots")
     def _change_spots(self, action: str, text: str, vtype: str) -> None:
-        booth = self.app.booth
+        def change(booth):
+            if action == "add":
+                numbers = booth.add_spots(text, vtype)
+                first_last = numbers[0] if len(numbers) == 1 else f"{numbers[0]}-{numbers[-1]}"
+                done = f"Added {len(numbers):,} {vtype} spot{'s' if len(numbers) > 1 else ''}: {first_last}."
+            elif action == "retype":
+                booth.retype_spot(text, vtype)
+                done = f"Spot {text.strip().upper()} is now a {vtype} spot."
+            else:
+                booth.remove_spot(text)
+                done = f"Spot {text.strip().upper()} removed."
+            return done, by_type(booth.spot_states(), booth.vehicle_types())
+
         try:
-            with booth.database.connection_context():
-                if action == "add":
-                    numbers = booth.add_spots(text, vtype)
-                    first_last = numbers[0] if len(numbers) == 1 else f"{numbers[0]}-{numbers[-1]}"
-                    done = f"Added {len(numbers):,} {vtype} spot{'s' if len(numbers) > 1 else ''}: {first_last}."
-                elif action == "retype":
-                    booth.retype_spot(text, vtype)
-                    done = f"Spot {text.strip().upper()} is now a {vtype} spot."
-                else:
-                    booth.remove_spot(text)
-                    done = f"Spot {text.strip().upper()} removed."
-                spots = by_type(booth.spot_states(), booth.vehicle_types())
+            done, spots = self.app.services.call(change)
         except BoothError as exc:
             self.post_message(self.Refused("spots", exc.field, exc.message))
             return

@@ -20,10 +20,8 @@ from textual.message import Message
 from textual.widgets import Input, Label, Select, Static
 from textual.worker import Worker, WorkerState, get_current_worker
 
-from ...booth import BoothError, OpenStay, PlateReading, Registration, format_phone, normalise_plate, read_plate
-from ...booth.phones import is_incomplete
-from ...booth.text import clean_name
-from ...booth.validate import normalise_spot
+from ...booth import (BoothError, OpenStay, PlateReading, Registration, clean_name, format_phone, is_incomplete,
+                      normalise_plate, normalise_spot, read_plate)
 from ..widgets.big_text import big
 from ..widgets.field_hint import FieldHint
 from ..widgets.formats import arrival_cells, clock_text, columns, span_text, when_text
@@ -281,7 +279,7 @@ class EntryScreen(KioskScreen):
 
     @work(thread=True, exit_on_error=False, exclusive=True, group="entry-spot", description="looking up the spot")
     def _look_up_spot(self, spot: str, vehicle_type: str | None) -> None:
-        state = self.app.services.call(lambda b: next((s for s in b.spot_states() if s.spot_number == spot), None))
+        state = self.app.services.call(lambda b: b.spot_state(spot))
         if state is None:
             problem = f"there is no spot {spot}: pick one from the spot map (F2)"
         elif vehicle_type and state.vehicle_type != vehicle_type:
@@ -319,10 +317,8 @@ class EntryScreen(KioskScreen):
         def read(booth):
             types = tuple(booth.vehicle_types())
             chosen = wanted if wanted in types else self._last_type if self._last_type in types else None
-            if chosen is None:  # a fresh start: the type of the last car registered at any booth
-                last = booth.recent_audit(1, action="entry")
-                chosen = last[0].details.get("vehicle_type") if last else None
-                chosen = chosen if chosen in types else (types[0] if types else None)
+            if chosen is None:  # a fresh start: the booth's default
+                chosen = booth.default_vehicle_type()
             free, total = booth.free_counts().get(chosen, (0, 0))
             suggested = booth.suggest_spot(chosen) if chosen and free else None
             return self.FormRead(booth.config().phone_region, types, chosen, free, total, suggested)

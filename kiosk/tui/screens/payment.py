@@ -9,7 +9,6 @@ ctrl+d closes an overstay as departed. Every Booth call runs in a thread worker.
 
 from __future__ import annotations
 
-import uuid
 from dataclasses import dataclass
 
 from textual import on, work
@@ -23,7 +22,6 @@ from textual.worker import Worker, WorkerState, get_current_worker
 
 from ...booth import (BoothError, FeeBreakdown, OpenStay, Receipt, Refund, format_money, normalise_plate, parse_money,
                       reason_label)
-from ..services import write_receipt
 from ..widgets.field_hint import FieldHint
 from ..widgets.fee_text import breakdown_rows, stay_line
 from ..widgets.formats import columns, payment_cells
@@ -241,7 +239,7 @@ class PaymentScreen(KioskScreen):
         self._pick(self._matches[event.option_index])
 
     def _pick(self, stay: OpenStay) -> None:
-        self._stay, self._fee, self._txn = stay, None, uuid.uuid4().hex[:20]
+        self._stay, self._fee, self._txn = stay, None, self.app.services.new_transaction_id()
         self.query_one("#pay-plate", Input).value = stay.plate
         self._set_method(None)
         self._show_stay()
@@ -276,7 +274,7 @@ class PaymentScreen(KioskScreen):
     @work(thread=True, exit_on_error=False, group="pay-find", description="looking up the car in the spot")
     def _resolve_spot(self, spot: str) -> None:
         def find(booth):
-            state = next((s for s in booth.spot_states() if s.spot_number == spot), None)
+            state = booth.spot_state(spot)
             return state.plate if state is not None and state.stay_id is not None else None
 
         plate = self.app.services.call(find)
@@ -391,12 +389,7 @@ class PaymentScreen(KioskScreen):
         except BoothError as exc:
             self.post_message(self.Refused(exc.field, exc.message))
             return
-        path = error = None
-        if services.receipts_dir is not None:
-            try:
-                path = str(write_receipt(services.receipts_dir, receipt))
-            except OSError as exc:  # the payment is committed: say the file is missing, never lose the sale
-                error = f"{exc.strerror or exc} ({exc.filename or services.receipts_dir})"
+        path, error = services.save_receipt(receipt)
         self.post_message(self.Paid(receipt, path, error))
 
     def on_payment_screen_paid(self, event: Paid) -> None:

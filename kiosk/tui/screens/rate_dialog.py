@@ -13,8 +13,7 @@ from textual.screen import ModalScreen
 from textual.widgets import Input, Label, Static
 from textual.worker import Worker, WorkerState
 
-from ...booth import BoothError, Rate, format_money
-from ...booth.config import RATE_AMOUNTS, RATE_CHECKS
+from ...booth import BoothError, Rate, check_rate_field, format_money, is_rate_amount
 from ..widgets.field_row import FieldRow
 
 # field (as BoothError.field names it), label, what is allowed
@@ -56,9 +55,10 @@ class RateDialog(ModalScreen[Rate | None]):
         field: str | None
         message: str
 
-    def __init__(self, booth, rate: Rate | None = None, currency: str = "£") -> None:
+    def __init__(self, services, rate: Rate | None = None, currency: str = "£") -> None:
+        """`services`: the app's KioskServices, which saves the rate in its worker's connection."""
         super().__init__()
-        self.booth = booth
+        self.services = services
         self.rate = rate
         self.currency = currency
 
@@ -100,12 +100,12 @@ class RateDialog(ModalScreen[Rate | None]):
             row.show_note(row.hint)
             return
         try:
-            checked = RATE_CHECKS[row.field](value)
+            checked = check_rate_field(row.field, value)
         except BoothError as exc:
             row.show_error(exc.message)
             return
         row.clear_error()
-        if row.field in RATE_AMOUNTS and checked is not None:
+        if is_rate_amount(row.field) and checked is not None:
             row.show_note(f"= {format_money(checked, self.currency)}" + (" per hour" if row.field == "rate" else " a day"))
 
     def action_save(self) -> None:
@@ -116,9 +116,9 @@ class RateDialog(ModalScreen[Rate | None]):
     @work(thread=True, exit_on_error=False, exclusive=True, group="rate-save", description="saving the rate")
     def _save(self, values: dict[str, str]) -> None:
         try:
-            with self.booth.database.connection_context():
-                rate = self.booth.set_rate(values["type"], values["rate"], values["minimum_hours"],
-                                           values["grace_minutes"], values["daily_cap"].strip() or None)
+            rate = self.services.call(lambda booth: booth.set_rate(
+                values["type"], values["rate"], values["minimum_hours"], values["grace_minutes"],
+                values["daily_cap"].strip() or None))
         except BoothError as exc:
             self.post_message(self.Refused(exc.field, exc.message))
             return

@@ -48,7 +48,8 @@ class ReceiptScreen(ModalScreen[str | None]):
             with Vertical(id="receipt-side"):
                 yield Label("Paid", id="receipt-title")
                 if self.file_error:
-                    yield Static(f"Receipt file NOT written: {self.file_error}. The payment is recorded.",
+                    # the booth's words say which folder, why, and that the payment is recorded
+                    yield Static(f"Receipt file NOT written: {self.file_error}.",
                                  id="receipt-file", classes="-error", markup=False)
                 elif self.path:
                     yield Static(f"saved as\n{path_lines(self.path)}", id="receipt-file", markup=False)

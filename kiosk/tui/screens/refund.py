@@ -20,8 +20,7 @@ from textual.widgets import Checkbox, Input, Label, OptionList, Static
 from textual.widgets.option_list import Option
 from textual.worker import Worker, WorkerState
 
-from ...booth import BoothError, DepartedReason, OpenStay, PaymentRow, Refund, RefundReason, format_money
-from ...booth.localtime import day_hm
+from ...booth import BoothError, DepartedReason, OpenStay, PaymentRow, Refund, RefundReason, day_hm, format_money
 from ..widgets.field_hint import FieldHint
 from ..widgets.kiosk_input import KioskInput
 
