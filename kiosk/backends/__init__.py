@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import peewee as pw
 
-from .base import Backend, Busy, ConnectionLost
+from .base import Backend, Busy, ConnectionLost, LockBusy
 from .postgresql import PostgresqlBackend
 from .sqlite import SqliteBackend
 
@@ -49,4 +49,4 @@ def backend_for(thing) -> Backend:
         raise RuntimeError(f"unsupported database {name!r}: the kiosk runs on SQLite or PostgreSQL") from None
 
 
-__all__ = ["GENERIC", "POSTGRESQL", "SQLITE", "Backend", "Busy", "ConnectionLost", "backend_for"]
+__all__ = ["GENERIC", "POSTGRESQL", "SQLITE", "Backend", "Busy", "ConnectionLost", "LockBusy", "backend_for"]

@@ -12,6 +12,8 @@ from typing import Callable, TypeVar
 
 import peewee as pw
 
+from ..errors import KioskError
+
 T = TypeVar("T")
 
 
@@ -21,6 +23,12 @@ class Busy(Exception):
 
 class ConnectionLost(Exception):
     """The server went away during a write, which may or may not have been saved."""
+
+
+class LockBusy(KioskError):
+    """Another maintenance run holds the database's maintenance lock."""
+
+    exit_code = 3
 
 
 class Backend:
@@ -48,6 +56,13 @@ class Backend:
         return False
 
     # ------------------------------------------------------------------------ locks
+    def maintenance_lock(self, target, database: pw.Database, wait_seconds: float, on_wait=None):
+        """One maintenance run at a time per database (peewee-migrate has none: two runs started
+        together would both apply a migration). A context manager; raises LockBusy after
+        `wait_seconds`, and calls `on_wait(message)` once when it has to wait. The holder's
+        death releases it, so a killed run never blocks the next."""
+        raise NotImplementedError(f"{self.name}: no maintenance lock")
+
     def locked(self, query: pw.Select, skip_locked: bool = False) -> pw.Select:
         """`query` with its rows locked until the transaction ends, where the database needs it."""
         return query
@@ -70,6 +85,19 @@ class Backend:
         (SQLite before 3.44)."""
         rows = model.select(entry.alias("entry")).order_by(order_by)
         return rows.select_from(pw.fn.group_concat(rows.c.entry, separator))
+
+    def insert_id(self, db: pw.Database, sql: str, params: tuple) -> int:
+        """Run an INSERT of one row (placeholders already in the driver's style); the new row's id."""
+        return db.execute_sql(sql, params).lastrowid
+
+    # -------------------------------------------------------------- size and plans
+    def table_sizes(self, db: pw.Database) -> tuple[list[dict], list[dict], str]:
+        """Rows and bytes per table, bytes per index, and where the bytes come from."""
+        return [], [], "n/a"
+
+    def plan(self, db: pw.Database, sql: str, params: tuple) -> list[str]:
+        """How the database would run `sql`, one line per step (raises like the query would)."""
+        return []
 
     # ------------------------------------------------------------------------ files
     def db_file(self, db: pw.Database) -> Path | None:

@@ -8,6 +8,7 @@ again.
 
 from __future__ import annotations
 
+import contextlib
 import random
 import time
 from typing import Callable, TypeVar
@@ -15,7 +16,7 @@ from typing import Callable, TypeVar
 import peewee as pw
 
 from ..errors import KioskError
-from .base import Backend, Busy, ConnectionLost
+from .base import Backend, Busy, ConnectionLost, LockBusy
 
 T = TypeVar("T")
 # SQLSTATEs after which the whole transaction is simply run again.
@@ -68,6 +69,39 @@ class PostgresqlBackend(Backend):
             pass
         return True
 
+    def insert_id(self, db: pw.Database, sql: str, params: tuple) -> int:
+        return db.execute_sql(sql + " RETURNING id", params).fetchone()[0]  # psycopg has no lastrowid
+
+    def table_sizes(self, db: pw.Database) -> tuple[list[dict], list[dict], str]:
+        """The server's pg_table_size / pg_relation_size."""
+        tables = [
+            {"name": name, "rows": db.execute_sql(f'SELECT COUNT(*) FROM "{name}"').fetchone()[0], "bytes": size}
+            for name, size in db.execute_sql(
+                "SELECT c.relname, pg_table_size(c.oid) FROM pg_class c "
+                "WHERE c.relkind IN ('r', 'p') AND c.relnamespace = current_schema()::regnamespace ORDER BY 1"
+            ).fetchall()
+        ]
+        indexes = [
+            {"name": name, "table": table, "bytes": size}
+            for name, table, size in db.execute_sql(
+                "SELECT i.relname, x.indrelid::regclass::text, pg_relation_size(i.oid) FROM pg_index x "
+                "JOIN pg_class i ON i.oid = x.indexrelid WHERE i.relnamespace = current_schema()::regnamespace ORDER BY 1"
+            ).fetchall()
+        ]
+        return tables, indexes, "pg_table_size/pg_relation_size"
+
+    def plan(self, db: pw.Database, sql: str, params: tuple) -> list[str]:
+        """The plan with sequential scans priced out: on a small table PostgreSQL rightly prefers
+        one, but what is asked is whether an index *can* serve the query as the table grows."""
+        with db.atomic() as txn:
+            db.execute_sql("SET LOCAL enable_seqscan = off")
+            plan = [r[0] for r in db.execute_sql("EXPLAIN " + sql, params).fetchall()]
+            txn.rollback()
+        return plan
+
+    def maintenance_lock(self, target, database: pw.Database, wait_seconds: float, on_wait=None):
+        return advisory_lock(database, wait_seconds=wait_seconds, on_wait=on_wait)
+
     def locked(self, query: pw.Select, skip_locked: bool = False) -> pw.Select:
         return query.for_update("FOR UPDATE SKIP LOCKED" if skip_locked else True)
 
@@ -113,3 +147,51 @@ def is_connection_lost(exc: BaseException, db: pw.Database) -> bool:
     conn = getattr(db, "_state", None)
     raw = getattr(conn, "conn", None)
     return bool(raw is not None and getattr(raw, "closed", False))
+
+
+# ---------------------------------------------------------------- the maintenance lock
+# PostgreSQL: one key for "a kiosk maintenance run" (the bytes of b"kioskmnt").
+# Advisory locks are scoped to the current database, so sites sharing a server
+# with several kiosk databases do not block each other.
+ADVISORY_KEY = 0x6B696F736B6D6E74
+
+
+@contextlib.contextmanager
+def advisory_lock(database, wait_seconds: float = 60.0, on_wait=None):
+    """Hold a session-level advisory lock on a PostgreSQL database; wait up to `wait_seconds`.
+
+    The server releases it if the session dies, so a killed run never blocks the next.
+    Polled with pg_try_advisory_lock so the wait is bounded and can name the holder.
+    """
+    deadline = time.monotonic() + wait_seconds
+    told = False
+    while not database.execute_sql("SELECT pg_try_advisory_lock(%s)", (ADVISORY_KEY,)).fetchone()[0]:
+        if time.monotonic() >= deadline:
+            raise LockBusy(
+                f"another maintenance run holds the database's maintenance lock ({_pg_holder(database)}): "
+                "wait for it to finish and try again"
+            )
+        if on_wait and not told:
+            on_wait(f"waiting for another maintenance run ({_pg_holder(database)}) ...")
+            told = True
+        time.sleep(0.05)
+    try:
+        yield
+    finally:
+        try:
+            database.execute_sql("SELECT pg_advisory_unlock(%s)", (ADVISORY_KEY,))
+        except Exception:  # a broken session has lost the lock already; keep the real error
+            pass
+
+
+def _pg_holder(database) -> str:
+    row = database.execute_sql(
+        "SELECT a.pid, a.application_name FROM pg_locks l JOIN pg_stat_activity a ON a.pid = l.pid "
+        "WHERE l.locktype = 'advisory' AND l.granted AND l.database = "
+        "(SELECT oid FROM pg_database WHERE datname = current_database()) "
+        "AND ((l.classid::bigint << 32) | l.objid::bigint) = %s LIMIT 1",
+        (ADVISORY_KEY,),
+    ).fetchone()
+    if not row:
+        return "unknown session"
+    return f"pid {row[0]}, {row[1] or 'no application name'}"
