@@ -216,9 +216,9 @@ def _deterministic_batches(monkeypatch):
     """Expiry/archive size their batches by time: a wall-clock reaction that would make batch
     counts depend on machine load. Tests pin them to the configured size; the tests of the
     time-based sizing turn it back on (`auto_size`)."""
-    import kiosk.booth.lifecycle as lifecycle
+    import kiosk.booth.retention as retention
 
-    monkeypatch.setattr(lifecycle, "AUTO_SIZE", False)
+    monkeypatch.setattr(retention, "AUTO_SIZE", False)
 
 
 @pytest.fixture

@@ -13,6 +13,7 @@ import pytest
 from dbcheck import assert_consistent
 
 from kiosk.booth import Booth, BoothError
+from kiosk.backends import sqlite as sqlite_backend
 from kiosk.booth import tx
 from kiosk.models import AuditLog, ParkingSpot, Stay
 
@@ -90,7 +91,7 @@ def test_a_locked_database_is_retried_not_reported(database, clock, monkeypatch)
         return real_atomic(*args, **kwargs)
 
     monkeypatch.setattr(database, "atomic", flaky_atomic)
-    monkeypatch.setattr(tx.time, "sleep", lambda s: None)
+    monkeypatch.setattr(sqlite_backend.time, "sleep", lambda s: None)
     reg = booth.register("AB12CDE", "Jane", "07400 123456", "car")
     assert reg.spot == "A01" and failures["left"] == 0
     assert Stay.select().count() == 1
@@ -124,7 +125,7 @@ def test_a_write_waits_for_another_connections_lock_then_succeeds(database, db_p
 
     t = threading.Thread(target=release)
     t.start()
-    real_sleep = tx.time.sleep
+    real_sleep = sqlite_backend.time.sleep
     polls = []
 
     def sleep(seconds):
@@ -133,11 +134,11 @@ def test_a_write_waits_for_another_connections_lock_then_succeeds(database, db_p
             released.set()  # let the other writer finish once the booth has been refused a few times
         real_sleep(seconds)
 
-    tx.time.sleep = sleep
+    sqlite_backend.time.sleep = sleep
     try:
         reg = booth.register("AB12CDE", "Jane", "07400 123456", "car")
     finally:
-        tx.time.sleep = real_sleep
+        sqlite_backend.time.sleep = real_sleep
         released.set()
         t.join()
         other.close()

@@ -8,7 +8,7 @@ import os
 import pytest
 
 from kiosk.booth import Booth, BoothError
-from kiosk.booth.lifecycle import expired_notes
+from kiosk.booth.retention import expired_notes
 from kiosk.models import AuditLog, AuditLogArchive, Stay, Vehicle
 
 PHONE = "07400 123456"

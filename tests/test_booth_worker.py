@@ -12,7 +12,8 @@ import time
 import pytest
 from dbcheck import assert_consistent
 
-from kiosk.booth import Booth, intent, tx
+from kiosk.backends import intent
+from kiosk.booth import Booth, tx
 from kiosk.clock import FixedClock
 from kiosk.models import AuditLog, Stay, Vehicle
 
@@ -227,11 +228,11 @@ def test_without_a_booth_the_same_run_is_one_batch(old_closed, database, db_path
 # exists, so the worker is *inside* a statement, holding the write lock, when the booth arrives.
 INSIDE = textwrap.dedent("""
     import os, sys, time
-    from kiosk.booth import Booth, lifecycle
+    from kiosk.booth import Booth, retention
     from kiosk.clock import FixedClock
     from kiosk.db import connect, resolve_target
     path, go = sys.argv[1], sys.argv[2]
-    lifecycle._PURGE += " AND slow(v.id)"
+    retention._PURGE += " AND slow(v.id)"
     db = connect(resolve_target(path))
     seen = {"n": 0}
     def slow(_):
@@ -269,10 +270,10 @@ def test_a_booth_that_starts_waiting_mid_statement_interrupts_the_batch(old_clos
 def test_in_one_process_the_worker_thread_hands_over_to_a_booth_thread(old_closed, database, monkeypatch):
     """The terminal's case: the background worker and the booth's screens share a process (and the
     peewee database), each thread with its own connection and its own open intent file."""
-    from kiosk.booth import lifecycle
+    from kiosk.booth import retention
 
-    monkeypatch.setattr(lifecycle, "AUTO_SIZE", True)
-    monkeypatch.setattr(lifecycle, "_PURGE", lifecycle._PURGE + " AND slow(v.id)")
+    monkeypatch.setattr(retention, "AUTO_SIZE", True)
+    monkeypatch.setattr(retention, "_PURGE", retention._PURGE + " AND slow(v.id)")
     Booth(database).update_config(expiry_batch_size=N_OLD)
     holding, go, out = threading.Event(), threading.Event(), {}
 
@@ -316,11 +317,11 @@ def test_a_batch_that_overruns_is_done_again_smaller_and_a_slow_disk_still_makes
     """A statement stuck on a slow read (here: a row whose check sleeps, as a stalled disk would) is
     rolled back and redone, so no transaction nears the 100 ms bound; if it keeps stalling, the
     guard gives up after a few tries in a row and lets the batch through."""
-    from kiosk.booth import lifecycle, pace, worker_session
+    from kiosk.booth import pace, retention, worker_session
 
-    monkeypatch.setattr(lifecycle, "AUTO_SIZE", True)
+    monkeypatch.setattr(retention, "AUTO_SIZE", True)
     monkeypatch.setattr(worker_session, "OVERRUN_S", 0.02)
-    monkeypatch.setattr(lifecycle, "_PURGE", lifecycle._PURGE + " AND slow(v.id)")
+    monkeypatch.setattr(retention, "_PURGE", retention._PURGE + " AND slow(v.id)")
     first = Vehicle.select(Vehicle.id).order_by(Vehicle.id).first().id
     calls = {"stalled": 0, "retried": 0}
 

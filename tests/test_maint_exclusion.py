@@ -22,7 +22,7 @@ PREVIOUS = FILES[-2].version_text
 # The real `kiosk --maintenance expire`, made slow: it stops before its first batch until released.
 SLOW_EXPIRE = """
 import sys, time, pathlib
-import kiosk.booth.lifecycle as lc
+import kiosk.booth.retention as lc
 ready, release = pathlib.Path(sys.argv[2]), pathlib.Path(sys.argv[3])
 prepare = lc._SqliteExpiry.prepare
 def slow(self):

@@ -11,7 +11,7 @@ import pytest
 
 from kiosk.db import resolve_target
 from kiosk.maintenance import presence
-from kiosk.schema import lock
+from kiosk.backends import sqlite as lock
 from test_maint_support import (
     BELOW_MAINT,
     FILES,
@@ -181,7 +181,7 @@ def test_inconsistent_database_is_refused_pointing_at_the_newest_backup(kiosk_cl
 HOLDER = """
 import sys, time
 from pathlib import Path
-from kiosk.schema.lock import file_lock
+from kiosk.backends.sqlite import file_lock
 with file_lock(Path(sys.argv[1])):
     open(sys.argv[2], "w").close()
     time.sleep(600)

@@ -16,7 +16,7 @@ import pytest
 from kiosk.db import DatabaseUnavailable, application_name, connect, resolve_target
 from kiosk.schema import runner
 from kiosk.schema.files import load_migrations
-from kiosk.schema.lock import ADVISORY_KEY
+from kiosk.backends.postgresql import ADVISORY_KEY
 
 pytestmark = pytest.mark.postgres_only
 
@@ -88,7 +88,7 @@ def test_two_concurrent_migrate_runs_apply_each_version_once(target):
 
 
 def test_lock_wait_is_bounded_and_names_the_holder(target, monkeypatch):
-    from kiosk.schema import lock
+    from kiosk.backends import postgresql as lock
 
     db = connect(target)
     holder = psycopg.connect(target.raw, autocommit=True, application_name="kiosk:other-booth:1")

@@ -10,6 +10,7 @@ import peewee as pw
 import psycopg
 import pytest
 
+from kiosk.backends import postgresql
 from kiosk.booth import Booth, BoothError, tx
 from kiosk.booth import entry as booth_entry
 from kiosk.models import AuditLog, ParkingSpot, Stay, Vehicle
@@ -57,7 +58,7 @@ def test_a_unique_violation_that_is_no_race_is_not_retried_forever(database, clo
 
     with pytest.raises(pw.IntegrityError):
         tx.write(database, always)
-    assert len(attempts) == tx.UNIQUE_RETRIES
+    assert len(attempts) == postgresql.UNIQUE_RETRIES
 
 
 def test_conflicts_past_the_deadline_give_a_booth_error(database, clock, monkeypatch):

@@ -4,12 +4,13 @@ from __future__ import annotations
 
 import datetime as dt
 import json
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import NamedTuple
 
 import peewee as pw
 
+from ..backends import Backend, backend_for
 from ..clock import Clock, SystemClock
 from ..db import db_proxy
 from ..models import SystemConfig
@@ -48,6 +49,10 @@ class Context:
     clock: Clock
     booth_override: str | None = None
     receipts_dir: Path | None = None  # where receipt files are written and expired; None: none
+    backend: Backend = field(init=False)  # what differs by database, resolved once
+
+    def __post_init__(self) -> None:
+        self.backend = backend_for(self.db)
 
     @classmethod
     def create(cls, database: pw.Database, clock: Clock | None = None, booth_name: str | None = None,

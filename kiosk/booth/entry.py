@@ -9,7 +9,6 @@ import itertools
 import peewee as pw
 
 from ..models import Stay, Vehicle
-from . import dialect
 from .config import rate_for
 from .context import Context
 from .errors import BoothError
@@ -83,7 +82,7 @@ def open_stays(ctx: Context, prefix="", limit=20) -> list[OpenStay]:
     limit = parse_int(limit, "limit", 1, 10_000)
     query = _open_query()
     if start:
-        query = query.where(dialect.prefix_match(Vehicle.number_plate, start))
+        query = query.where(ctx.backend.prefix_match(Vehicle.number_plate, start))
     cutoff = overstay_before(ctx)
     return [_to_open(r, cutoff) for r in query.order_by(Vehicle.number_plate).limit(limit)]
 

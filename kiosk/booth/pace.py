@@ -6,7 +6,7 @@ AUTO_SIZE off): every batch is exactly that many rows, in one statement.
 Otherwise by time, so a fast disk is not held back and a slow one never holds the
 write lock for long: the first statement takes the configured batch size
 (system_config.expiry_batch_size / archive_batch_size), later ones about CHUNK_MS at
-the rate measured so far (a waiting booth waits for at most one: kiosk.booth.intent),
+the rate measured so far (a waiting booth waits for at most one: kiosk.backends.intent),
 a batch about TARGET_MS; and on SQLite never more rows than would add WAL_FRAMES
 pages to the WAL, at the pages per row measured at the last checkpoint
 (kiosk.booth.worker_session). A booth connection checkpoints on its own commit once

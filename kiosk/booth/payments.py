@@ -11,7 +11,6 @@ import peewee as pw
 
 from ..clock import to_utc
 from ..models import ParkingSpot, Payment, Stay, Vehicle
-from . import dialect
 from .config import RATE_COLUMNS, no_rate, rate_of
 from .context import Context, Settings
 from .errors import BoothError, shown
@@ -245,7 +244,7 @@ def refund(ctx: Context, payment_id, reason, note=None, reopen: bool = False) ->
     reopen = check_flag(reopen, "reopen", "reopen (put the car back on site)")
 
     def change() -> Refund:
-        dialect.lock(Payment.select(Payment.id).where(Payment.id == pid))  # PostgreSQL: one refund at a time
+        ctx.backend.lock(Payment.select(Payment.id).where(Payment.id == pid))  # PostgreSQL: one refund at a time
         original = Payment.get_or_none(Payment.id == pid)
         if original is None:
             raise BoothError(f"there is no payment {pid}: pick one from the recent payments", field="payment")
@@ -330,8 +329,8 @@ def close_departed(ctx: Context, stay_id, reason, note=None) -> None:
 
     def change() -> None:
         stay = _stay(stay_id)
-        if dialect.is_postgresql(ctx.db):  # re-read under a row lock: not closed twice at once
-            stay = dialect.locked(Stay.select().where(Stay.id == stay.id)).get()
+        if ctx.backend.row_locks:  # re-read under a row lock: not closed twice at once
+            stay = ctx.backend.locked(Stay.select().where(Stay.id == stay.id)).get()
         if stay.status != StayStatus.OPEN:
             raise BoothError(f"stay {stay.id} is already closed ({stay.status})", field="stay")
         now = ctx.now()

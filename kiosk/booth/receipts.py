@@ -19,6 +19,7 @@ from typing import TYPE_CHECKING
 import peewee as pw
 
 from .. import owner_only
+from ..backends import backend_for
 from .sql import ts
 
 if TYPE_CHECKING:  # pragma: no cover
@@ -36,12 +37,8 @@ def receipts_dir_for(target) -> Path:
 
 def default_dir(database: pw.Database) -> Path | None:
     """`receipts/` beside a SQLite database file; None for an in-memory or server database."""
-    if isinstance(database, pw.DatabaseProxy):
-        database = database.obj
-    name = getattr(database, "database", None)
-    if not isinstance(database, pw.SqliteDatabase) or not name or name == ":memory:" or str(name).startswith("file:"):
-        return None
-    return Path(name).resolve().parent / "receipts"
+    path = backend_for(database).db_file(database)
+    return None if path is None else path.resolve().parent / "receipts"
 
 
 def receipt_name(receipt: Receipt) -> str:
@@ -133,7 +130,7 @@ def _select(database: pw.Database, directory: Path | None, cutoff: dt.datetime, 
 
 
 # A stay's personal data has expired once it is closed and its entry is older than the retention
-# (the same rule clears its note: kiosk.booth.lifecycle.expired_notes).
+# (the same rule clears its note: kiosk.booth.retention.expired_notes).
 _EXPIRED = "s.status <> 'open' AND s.entry_timestamp < ?"
 # What `stats` flags: expiry has already removed the vehicle's details, yet the file is still there.
 _PURGED = "v.purged_at IS NOT NULL"

@@ -17,7 +17,7 @@ import peewee as pw
 
 from ..clock import Clock
 from . import config as _config
-from . import entry, lifecycle, payments, receipts, reports, spots, tx
+from . import entry, payments, receipts, reports, retention, spots, tx
 from .context import AUDIT_ACTIONS, Context
 from .errors import BoothError
 from .fees import FeeBreakdown
@@ -181,18 +181,18 @@ class Booth:
     def set_rate(self, vehicle_type, rate_per_hour, minimum_hours=1, grace_minutes=0, daily_cap=None) -> Rate:
         return _config.set_rate(self._ctx, vehicle_type, rate_per_hour, minimum_hours, grace_minutes, daily_cap)
 
-    # --- lifecycle -----------------------------------------------------------
+    # --- retention -----------------------------------------------------------
     def expiry_preview(self, retention_hours) -> int:
-        return lifecycle.expiry_preview(self._ctx, retention_hours)
+        return retention.expiry_preview(self._ctx, retention_hours)
 
     def expire(self, batch_size=None, progress=None, should_stop=None) -> RunReport:
-        return lifecycle.expire(self._ctx, batch_size, progress, should_stop)
+        return retention.expire(self._ctx, batch_size, progress, should_stop)
 
     def archive(self, batch_size=None, progress=None, should_stop=None) -> RunReport:
-        return lifecycle.archive(self._ctx, batch_size, progress, should_stop)
+        return retention.archive(self._ctx, batch_size, progress, should_stop)
 
     def last_runs(self, limit=10) -> list[RunReport]:
-        return lifecycle.last_runs(self._ctx, limit)
+        return retention.last_runs(self._ctx, limit)
 
     # --- reports -------------------------------------------------------------
     def occupancy_by_type(self) -> list[Occupancy]:

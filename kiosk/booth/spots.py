@@ -7,7 +7,6 @@ import datetime as dt
 import peewee as pw
 
 from ..models import ParkingRate, ParkingSpot, Stay, Vehicle
-from . import dialect
 from .config import rate_for
 from .context import Context
 from .errors import BoothError
@@ -75,7 +74,7 @@ def assign(ctx: Context, vtype: str, wanted: str | None, now: dt.datetime) -> st
         return wanted
     while True:  # on PostgreSQL another booth may win a candidate: try the next one
         row = _FIRST_FREE_SKIP_LOCKED.one(db, (vtype, False))
-        if row is None and dialect.is_postgresql(db):
+        if row is None and ctx.backend.row_locks:  # every candidate was skipped as locked: wait for one
             row = _FIRST_FREE_LOCKED.one(db, (vtype, False))
         if row is None:
             total = ParkingSpot.select().where(ParkingSpot.vehicle_type == vtype).count()
@@ -186,9 +185,5 @@ def map_states(ctx: Context, overstay_before: dt.datetime) -> str:
                     "free")
     entry = (ParkingSpot.spot_number.concat(FIELD_SEP).concat(pw.fn.COALESCE(ParkingSpot.vehicle_type, ""))
              .concat(FIELD_SEP).concat(state))
-    if dialect.is_postgresql(ctx.db):
-        query = ParkingSpot.select(pw.fn.string_agg(entry, ROW_SEP).order_by(ParkingSpot.spot_number))
-    else:  # SQLite before 3.44 has no ORDER BY inside group_concat: aggregate an ordered subquery
-        spots = ParkingSpot.select(entry.alias("entry")).order_by(ParkingSpot.spot_number)
-        query = spots.select_from(pw.fn.group_concat(spots.c.entry, ROW_SEP))
+    query = ctx.backend.ordered_concat(entry, ROW_SEP, ParkingSpot.spot_number, ParkingSpot)
     return query.scalar() or ""

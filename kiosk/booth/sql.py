@@ -22,7 +22,7 @@ import peewee as pw
 
 from ..clock import to_sqlite_text
 from ..models.base import UtcDateTimeField
-from . import dialect
+from ..backends import backend_for
 
 _WHEN = UtcDateTimeField()
 
@@ -38,7 +38,8 @@ def when(raw) -> dt.datetime | None:
 
 
 class Statement:
-    """One statement: `?` placeholders; `pg` is appended on PostgreSQL (e.g. ' FOR UPDATE OF s')."""
+    """One statement: `?` placeholders; `pg` is appended on a database with row locks and
+    RETURNING (PostgreSQL: e.g. ' FOR UPDATE OF s')."""
 
     __slots__ = ("sql", "pg", "_rendered")
 
@@ -50,13 +51,13 @@ class Statement:
         self._rendered: dict[type, tuple[str, bool]] = {}
 
     def render(self, db: pw.Database) -> tuple[str, bool]:
-        """(SQL text for this database, whether it is PostgreSQL)."""
+        """(SQL text for this database, whether the suffix was appended)."""
         real = db.obj if isinstance(db, pw.DatabaseProxy) else db
         try:
             return self._rendered[type(real)]
         except KeyError:
             pass
-        pg = dialect.is_postgresql(real)
+        pg = backend_for(real).row_locks
         text = self.sql if real.param == "?" else self.sql.replace("?", real.param)
         self._rendered[type(real)] = out = (text + self.pg if pg else text, pg)
         return out

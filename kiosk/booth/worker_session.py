@@ -13,7 +13,7 @@
 - The page cache stays SQLite's default (2 MB): a batch is capped at 400 WAL pages, and
   a bigger cache only made the commit a waiting booth sits behind bigger (all dirty
   pages written at once instead of spilled during the batch).
-- The intent probe (kiosk.booth.intent): is a booth waiting for the lock right now?
+- The intent probe (kiosk.backends.intent): is a booth waiting for the lock right now?
   Between two statements of a batch the worker then commits what it has; inside a
   statement a progress handler looks too (every few tens of microseconds, at most
   every PROBE_EVERY_S) and aborts the statement, which rolls the whole batch back
@@ -39,7 +39,7 @@ from typing import Iterator
 
 import peewee as pw
 
-from . import intent
+from ..backends import intent
 from .pace import Pace
 
 PRAGMAS = {"synchronous": 1, "wal_autocheckpoint": 0}

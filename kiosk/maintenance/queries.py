@@ -13,6 +13,7 @@ from typing import Callable
 
 import peewee as pw
 
+from ..backends import backend_for
 from ..schema.steps import dialect_of
 
 
@@ -90,13 +91,12 @@ class Timing:
 
 def time_queries(database: pw.Database, timer: Callable[[], float] = time.perf_counter) -> list[Timing]:
     """Run each typical query whose tables exist, with its plan."""
-    pg = dialect_of(database) == "postgresql"
+    backend = backend_for(database)
     out = []
     for q in TYPICAL:
         sql = q.sql_for(database)
         try:
-            plan = _pg_plan(database, sql, q.params) if pg else [
-                r[-1] for r in database.execute_sql("EXPLAIN QUERY PLAN " + sql, q.params).fetchall()]
+            plan = backend.plan(database, sql, q.params)
             start = timer()
             database.execute_sql(sql, q.params).fetchall()
             ms = (timer() - start) * 1000
@@ -104,16 +104,6 @@ def time_queries(database: pw.Database, timer: Callable[[], float] = time.perf_c
             continue  # table or column not in this schema version
         out.append(Timing(q.name, sql, ms, q.budget_ms, plan))
     return out
-
-
-def _pg_plan(database: pw.Database, sql: str, params: tuple) -> list[str]:
-    """The plan with sequential scans priced out: on a small table PostgreSQL rightly prefers
-    one, but what is asked here is whether an index *can* serve the query as the table grows."""
-    with database.atomic() as txn:
-        database.execute_sql("SET LOCAL enable_seqscan = off")
-        plan = [r[0] for r in database.execute_sql("EXPLAIN " + sql, params).fetchall()]
-        txn.rollback()
-    return plan
 
 
 def slowest(timings: list[Timing]) -> Timing | None:

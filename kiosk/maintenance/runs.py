@@ -16,6 +16,7 @@ from pathlib import Path
 import peewee as pw
 
 from .. import owner_only
+from ..backends import backend_for
 from ..clock import to_sqlite_text
 from ..db import Target
 
@@ -73,12 +74,8 @@ def _values(run: RunRecord) -> tuple:
 
 
 def _insert(target: Target, database: pw.Database, run: RunRecord) -> int:
-    pg = not target.is_sqlite  # psycopg has no lastrowid: RETURNING gives the id
-    cur = database.execute_sql(
-        f"INSERT INTO {TABLE} ({_COLUMNS}) VALUES ({', '.join([database.param] * 12)})" + (" RETURNING id" if pg else ""),
-        _values(run),
-    )
-    return cur.fetchone()[0] if pg else cur.lastrowid
+    sql = f"INSERT INTO {TABLE} ({_COLUMNS}) VALUES ({', '.join([database.param] * 12)})"
+    return backend_for(database).insert_id(database, sql, _values(run))
 
 
 def reserve(target: Target, database: pw.Database | None, run: RunRecord) -> None:

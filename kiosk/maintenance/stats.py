@@ -9,11 +9,11 @@ from typing import Callable
 
 import peewee as pw
 
+from ..backends import backend_for
 from ..clock import Clock, SystemClock, to_sqlite_text
 from ..db import Target
 from ..schema import runner
 from ..schema.files import EMPTY, MigrationFile, format_version
-from ..schema.steps import dialect_of
 from . import alerts, backup, facts, pg_dump, queries, retention, runs, schema_compare
 
 LIFECYCLE_TABLE = "lifecycle_runs"  # added by schema 1.5.0 (issue 5); may be absent
@@ -86,33 +86,8 @@ def _size(path) -> int:
 
 
 def _sizes(database: pw.Database) -> tuple[list[dict], list[dict], str]:
-    """Rows and bytes per table, bytes per index: dbstat where compiled in, else page counts;
-    on PostgreSQL the server's pg_table_size / pg_relation_size."""
-    if dialect_of(database) == "postgresql":
-        return _pg_sizes(database)
-    names = database.execute_sql(
-        "SELECT name, type, tbl_name FROM sqlite_master WHERE type IN ('table', 'index') AND name NOT LIKE 'sqlite_%'"
-    ).fetchall() if dialect_of(database) == "sqlite" else []
-    if not names:
-        return [], [], "n/a"
-    try:
-        sizes = dict(database.execute_sql("SELECT name, SUM(pgsize) FROM dbstat GROUP BY name").fetchall())
-        source = "dbstat"
-    except pw.OperationalError:
-        # No dbstat: only the whole file is known; per-object bytes stay null.
-        sizes, source = {}, "page_count (dbstat not available)"
-    tables, indexes = [], []
-    for name, kind, table in sorted(names):
-        if kind == "table":
-            rows = database.execute_sql(f'SELECT COUNT(*) FROM "{name}"').fetchone()[0]
-            tables.append({"name": name, "rows": rows, "bytes": sizes.get(name)})
-        else:
-            indexes.append({"name": name, "table": table, "bytes": sizes.get(name)})
-    if source != "dbstat":
-        page_size = database.execute_sql("PRAGMA page_size").fetchone()[0]
-        pages = database.execute_sql("PRAGMA page_count").fetchone()[0]
-        source += f", whole file {page_size * pages} bytes"
-    return tables, indexes, source
+    """Rows and bytes per table, bytes per index, as the database's backend measures them."""
+    return backend_for(database).table_sizes(database)
 
 
 def _lifecycle(database: pw.Database) -> list[dict]:
@@ -137,21 +112,3 @@ def _lifecycle_errors(database: pw.Database, since: str) -> int:
     return database.execute_sql(
         f"SELECT COUNT(*) FROM {LIFECYCLE_TABLE} WHERE status = 'failed' AND started_at >= {database.param}", (since,)
     ).fetchone()[0]
-
-
-def _pg_sizes(database: pw.Database) -> tuple[list[dict], list[dict], str]:
-    tables = [
-        {"name": name, "rows": database.execute_sql(f'SELECT COUNT(*) FROM "{name}"').fetchone()[0], "bytes": size}
-        for name, size in database.execute_sql(
-            "SELECT c.relname, pg_table_size(c.oid) FROM pg_class c "
-            "WHERE c.relkind IN ('r', 'p') AND c.relnamespace = current_schema()::regnamespace ORDER BY 1"
-        ).fetchall()
-    ]
-    indexes = [
-        {"name": name, "table": table, "bytes": size}
-        for name, table, size in database.execute_sql(
-            "SELECT i.relname, x.indrelid::regclass::text, pg_relation_size(i.oid) FROM pg_index x "
-            "JOIN pg_class i ON i.oid = x.indexrelid WHERE i.relnamespace = current_schema()::regnamespace ORDER BY 1"
-        ).fetchall()
-    ]
-    return tables, indexes, "pg_table_size/pg_relation_size"

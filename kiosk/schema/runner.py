@@ -8,12 +8,12 @@ from typing import Callable, Iterator
 
 import peewee as pw
 
+from ..backends import backend_for
 from ..clock import Clock
 from ..db import Target
 from ..errors import KioskError, UsageError
 from . import history
 from .files import EMPTY, MigrationFile, Version, format_version, load_migrations
-from .lock import advisory_lock, file_lock
 from .steps import dialect_of
 
 Report = Callable[[str], None]
@@ -197,12 +197,8 @@ def rollback(
 def maintenance_lock(
     target: Target, database: pw.Database, report: Report = lambda _m: None, wait_seconds: float = 60.0
 ) -> Iterator[None]:
-    if target.is_sqlite:
-        with file_lock(target.path, wait_seconds=wait_seconds, on_wait=report):
-            yield
-    else:  # PostgreSQL: a session-level advisory lock, released if the session dies
-        with advisory_lock(database, wait_seconds=wait_seconds, on_wait=report):
-            yield
+    with backend_for(target).maintenance_lock(target, database, wait_seconds, on_wait=report):
+        yield
 
 
 def _maybe_lock(target: Target, database: pw.Database, report: Report, locked: bool):

@@ -8,15 +8,17 @@ from __future__ import annotations
 
 import peewee as pw
 
+from ..backends import GENERIC, backend_for
+
 
 def dialect_of(database) -> str:
-    if isinstance(database, pw.DatabaseProxy):
-        database = database.obj
-    if isinstance(database, pw.PostgresqlDatabase):
-        return "postgresql"
-    if isinstance(database, pw.SqliteDatabase):
-        return "sqlite"
-    raise RuntimeError(f"unsupported database {type(database).__name__}: the kiosk runs on SQLite or PostgreSQL")
+    """The key of this database's SQL in a migration file: its backend's name."""
+    backend = backend_for(database)
+    if backend is GENERIC:
+        if isinstance(database, pw.DatabaseProxy):
+            database = database.obj
+        raise RuntimeError(f"unsupported database {type(database).__name__}: the kiosk runs on SQLite or PostgreSQL")
+    return backend.name
 
 
 def apply(migrator, database, statements: dict[str, list[str]]) -> None:

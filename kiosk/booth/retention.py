@@ -1,4 +1,4 @@
-"""Data lifecycle: expiry of personal data (retention) and archiving of old audit rows.
+"""Retention: expiry of personal data, and archiving of old audit rows.
 
 Both work in batches, one short write transaction each, so booths keep
 registering while they run, and a kill at any moment loses nothing: a batch is
@@ -18,7 +18,7 @@ earlier stays of a plate that keeps coming back.
 
 How big a batch is (kiosk.booth.pace): pinned to a row count when the caller
 gives one, otherwise sized by time (~20 ms). On SQLite a batch is several short
-statements, and a booth that starts waiting for the write lock (kiosk.booth.intent)
+statements, and a booth that starts waiting for the write lock (kiosk.backends.intent)
 gets it at once: between two statements the worker commits what it has; inside
 one, the statement is interrupted and the batch rolled back, to be done again
 after the booth. The worker's connection commits without fsync and checkpoints
@@ -39,7 +39,7 @@ from typing import Callable
 import peewee as pw
 
 from ..models import AuditLog, AuditLogArchive, LifecycleRun, Stay, Vehicle
-from . import dialect, receipts, tx
+from . import receipts, tx
 from .config import read_config
 from .context import Context
 from .errors import BoothError
@@ -60,29 +60,38 @@ _RECORD = Insert("INSERT INTO lifecycle_runs (kind, status, started_at, finished
 AUDIT_COLUMNS = [AuditLog.id, AuditLog.action, AuditLog.entity, AuditLog.entity_id, AuditLog.timestamp, AuditLog.details]
 
 
+# What expiry may purge is defined once, here: `expirable` and `expired_notes`. The row-lock
+# path runs them as they are; the single-writer fast path (`_DUE` below, plain SQL) and the
+# partial index idx_vehicles_unpurged_entry (WHERE purged_at IS NULL) are pinned to them by
+# tests/test_booth_retention_rule.py, on both databases.
+def _holds_due_data(cutoff: dt.datetime):
+    """The plan's WHERE on a vehicle that still holds personal data (the partial index's rows)."""
+    return (Vehicle.entry_timestamp < cutoff) & Vehicle.purged_at.is_null()
+
+
 def expirable(cutoff: dt.datetime):
     """Vehicles whose personal data is due: the plan's WHERE, closed, not yet purged."""
     open_stay = Stay.select(Stay.id).where((Stay.vehicle == Vehicle.id) & (Stay.status == "open"))
-    return Vehicle.select(Vehicle.id).where(
-        (Vehicle.entry_timestamp < cutoff) & Vehicle.purged_at.is_null() & ~pw.fn.EXISTS(open_stay)
-    )
+    return Vehicle.select(Vehicle.id).where(_holds_due_data(cutoff) & ~pw.fn.EXISTS(open_stay))
+
+
+def _note_due(cutoff: dt.datetime):
+    return Stay.note.is_null(False) & (Stay.entry_timestamp < cutoff) & (Stay.status != "open")
 
 
 def expired_notes(cutoff: dt.datetime):
     """Stays whose note is due: closed, entered before the cutoff (served by idx_stays_note)."""
-    return Stay.select(Stay.id).where(
-        Stay.note.is_null(False) & (Stay.entry_timestamp < cutoff) & (Stay.status != "open"))
+    return Stay.select(Stay.id).where(_note_due(cutoff))
 
 
 def _clear_notes(ctx: Context, cutoff: dt.datetime, booth: str) -> int:
     """One short transaction, on both dialects: notes are few (one per refund or closed overstay)."""
 
     def change() -> int:
-        ids = sorted(r.id for r in dialect.locked(expired_notes(cutoff), skip_locked=True))
+        ids = sorted(r.id for r in ctx.backend.locked(expired_notes(cutoff), skip_locked=True))
         if not ids:
             return 0
-        done = (Stay.update(note=None).where(Stay.id.in_(ids) & Stay.note.is_null(False)
-                                             & (Stay.entry_timestamp < cutoff) & (Stay.status != "open")).execute())
+        done = Stay.update(note=None).where(Stay.id.in_(ids) & _note_due(cutoff)).execute()
         ctx.audit("expire", "stays", f"{ids[0]}-{ids[-1]}", booth=booth, notes=done,
                   cutoff=f"{cutoff:%Y-%m-%d %H:%M:%S}")
         return done
@@ -103,9 +112,9 @@ class Batch:
     end: int = 0  # expiry on SQLite: where the next batch starts in the candidate list
 
 
-# ---------------------------------------------------------------------------------- SQLite
-# Plain SQL on SQLite: the statements run many times per batch, and peewee spends ~0.3 ms
-# building each one (bench/, issue 8). `?` parameters; the plans are in bench/results.
+# ------------------------------------------------------------ single-writer databases (SQLite)
+# Plain SQL: the statements run many times per batch, and peewee spends ~0.3 ms building
+# each one (bench/). `?` parameters; the plans are in bench/results.
 _OPEN_STAY = "NOT EXISTS (SELECT 1 FROM stays AS s WHERE s.vehicle_id = v.id AND s.status = 'open')"
 # Read once per run from the partial index idx_vehicles_unpurged_entry alone (only rows still holding
 # data; the cars still on site among them are the overstays, skipped by the purge's own WHERE).
@@ -113,9 +122,10 @@ _CANDIDATES = "SELECT v.id FROM vehicles AS v WHERE v.purged_at IS NULL AND v.en
 _CANDIDATE_LIST = _CANDIDATES.replace("SELECT v.id", "SELECT json_group_array(v.id)", 1)
 # ...then purged in id order, a range of the list per statement: neighbouring ids share table
 # pages, so a batch rewrites far fewer pages than in entry order (random ids at full size).
+# `expirable` in plain SQL, on `vehicles AS v`, one parameter: the cutoff.
+_DUE = f"v.purged_at IS NULL AND v.entry_timestamp < ? AND {_OPEN_STAY}"
 _PURGE = ("UPDATE vehicles AS v SET number_plate = '~' || v.id, contact_name = '', phone_number = '', "
-          "purged_at = ?, updated_at = ? "
-          f"WHERE v.id BETWEEN ? AND ? AND v.purged_at IS NULL AND v.entry_timestamp < ? AND {_OPEN_STAY}")
+          f"purged_at = ?, updated_at = ? WHERE v.id BETWEEN ? AND ? AND {_DUE}")
 # Archiving goes oldest first on idx_audit_logs_timestamp: the n-th due row bounds a statement,
 # and the copy and the delete take exactly the rows up to it (the index order is total).
 _NTH_DUE = "SELECT timestamp, id FROM audit_logs WHERE timestamp < ? ORDER BY timestamp, id LIMIT 1 OFFSET ?"
@@ -224,19 +234,19 @@ class _SqliteArchive:
         self.finished = b.done
 
 
-# ------------------------------------------------------------------------------ PostgreSQL
+# ------------------------------------------------------------ row-lock databases (PostgreSQL)
 def _expire_batch(ctx: Context, cutoff: dt.datetime, size: int) -> int:
     # Oldest first, in the order of the partial index idx_vehicles_unpurged_entry.
     # The batch's rows are locked; a row a booth is re-registering right now is
     # skipped (left for the next run), so expiry never waits for a booth nor purges a car on site.
     query = expirable(cutoff).order_by(Vehicle.entry_timestamp, Vehicle.id).limit(size)
-    ids = sorted(r.id for r in dialect.locked(query, skip_locked=True))
+    ids = sorted(r.id for r in ctx.backend.locked(query, skip_locked=True))
     if not ids:
         return 0
     now = ctx.now()
     token = pw.Value("~").concat(pw.Cast(Vehicle.id, "TEXT"))
     done = (Vehicle.update(number_plate=token, contact_name="", phone_number="", purged_at=now, updated_at=now)
-            .where(Vehicle.id.in_(ids) & Vehicle.purged_at.is_null() & (Vehicle.entry_timestamp < cutoff)).execute())
+            .where(Vehicle.id.in_(ids) & _holds_due_data(cutoff)).execute())
     ctx.audit("expire", "vehicles", f"{ids[0]}-{ids[-1]}", count=done, cutoff=f"{cutoff:%Y-%m-%d %H:%M:%S}")
     return done
 
@@ -258,7 +268,8 @@ def _archive_batch(ctx: Context, cutoff: dt.datetime, size: int) -> int:
 
 
 class _Statements:
-    """PostgreSQL (and any other backend): one statement per batch, rows locked (SKIP LOCKED) by the batch."""
+    """One statement per batch, rows locked (SKIP LOCKED) by the batch: PostgreSQL and any other
+    database that is not single-writer."""
 
     def __init__(self, ctx: Context, cutoff: dt.datetime, batch: Callable, total: Callable[[], int]):
         self.ctx, self.cutoff, self._batch, self._total = ctx, cutoff, batch, total
@@ -290,9 +301,8 @@ def _run(ctx: Context, kind: str, cutoff: dt.datetime, job, pace: Pace, progress
     started, t0 = ctx.now(), time.perf_counter()
     rows = batches = longest = 0
     status, message = "done", ""
-    sqlite = tx.is_sqlite(ctx.db)
     try:
-        with WorkerSession(ctx.db) if sqlite else contextlib.nullcontext() as session:
+        with WorkerSession(ctx.db) if ctx.backend.single_writer else contextlib.nullcontext() as session:
             total = job.prepare()
             while True:
                 if should_stop is not None and should_stop():
@@ -360,7 +370,7 @@ def expire(ctx: Context, batch_size=None, progress: Progress = None, should_stop
     cutoff = ctx.now() - dt.timedelta(hours=cfg.retention_hours)
     overstays = _OVERSTAYS.one(ctx.db, (ts(cutoff),))[0]
     count = lambda: expirable(cutoff).count()  # noqa: E731
-    job = (_SqliteExpiry(ctx, cutoff, cfg.booth_name, overstays) if tx.is_sqlite(ctx.db)
+    job = (_SqliteExpiry(ctx, cutoff, cfg.booth_name, overstays) if ctx.backend.single_writer
            else _Statements(ctx, cutoff, _expire_batch, count))
     notes = _clear_notes(ctx, cutoff, cfg.booth_name)
     report = _run(ctx, "expire", cutoff, job, pace, progress, should_stop, count, overstays, cfg.booth_name)
@@ -376,7 +386,7 @@ def archive(ctx: Context, batch_size=None, progress: Progress = None, should_sto
     pace = _pace(batch_size, cfg.archive_batch_size)
     cutoff = ctx.now() - dt.timedelta(days=cfg.archive_days)
     due = lambda: AuditLog.select().where(AuditLog.timestamp < cutoff).count()  # noqa: E731
-    job = (_SqliteArchive(ctx, cutoff, cfg.booth_name) if tx.is_sqlite(ctx.db)
+    job = (_SqliteArchive(ctx, cutoff, cfg.booth_name) if ctx.backend.single_writer
            else _Statements(ctx, cutoff, _archive_batch, due))
     return _run(ctx, "archive", cutoff, job, pace, progress, should_stop, due, 0, cfg.booth_name)
 

@@ -1,7 +1,7 @@
 """Booths that want the write lock, made visible to the expiry/archive worker (SQLite only).
 
 A booth holds a *shared* flock on `<db>.intent` from the moment it wants to write
-until its transaction has ended (kiosk.booth.tx.write). The worker probes with a
+until its transaction has ended (kiosk.backends.sqlite). The worker probes with a
 non-blocking *exclusive* lock between its statements: when it cannot have it, a
 booth is waiting, so the worker commits what it has and lets the booth in instead
 of making it wait for the rest of a batch. The kernel drops a dead process's lock,

@@ -195,9 +195,9 @@ def test_cli_expire_refuses_an_old_schema(target, kiosk_cli):
 @pytest.fixture
 def auto_size(monkeypatch):
     """Batches sized by time, as in production (the suite pins them to the configured size)."""
-    import kiosk.booth.lifecycle as lifecycle
+    import kiosk.booth.retention as retention
 
-    monkeypatch.setattr(lifecycle, "AUTO_SIZE", True)
+    monkeypatch.setattr(retention, "AUTO_SIZE", True)
 
 
 def audit_counts(action):

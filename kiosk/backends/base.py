@@ -1,0 +1,105 @@
+"""The interface every database backend offers, with the behaviour of a plain database.
+
+A subclass overrides what its database does differently; what it does not
+override is what any peewee database supports: one transaction per write, no
+row locks, a range for a prefix, batches written through the ORM.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Callable, TypeVar
+
+import peewee as pw
+
+from ..errors import KioskError
+
+T = TypeVar("T")
+
+
+class Busy(Exception):
+    """The write lock could not be had before the deadline; nothing was changed."""
+
+
+class ConnectionLost(Exception):
+    """The server went away during a write, which may or may not have been saved."""
+
+
+class LockBusy(KioskError):
+    """Another maintenance run holds the database's maintenance lock."""
+
+    exit_code = 3
+
+
+class Backend:
+    name = "generic"
+    # The SQL of kiosk.booth.sql statements gets their row-lock / RETURNING suffix.
+    row_locks = False
+    # Expiry and archive run as many short statements per batch in a worker session that
+    # hands the one write lock to waiting booths (a single-writer database); otherwise
+    # one ORM statement per batch, rows locked with SKIP LOCKED.
+    single_writer = False
+
+    def __repr__(self) -> str:
+        return f"<{type(self).__name__}>"
+
+    # ----------------------------------------------------------------------- writes
+    def write(self, db: pw.Database, fn: Callable[[], T], deadline_s: float, worker: bool) -> T:
+        """Run fn() in one new write transaction, retried as this database needs.
+
+        Raises Busy when the deadline passes, ConnectionLost when the server went away."""
+        with db.atomic():
+            return fn()
+
+    def connection_lost(self, db: pw.Database, exc: BaseException) -> bool:
+        """True (and the dead connection closed) when `exc` means the server went away."""
+        return False
+
+    # ------------------------------------------------------------------------ locks
+    def maintenance_lock(self, target, database: pw.Database, wait_seconds: float, on_wait=None):
+        """One maintenance run at a time per database (peewee-migrate has none: two runs started
+        together would both apply a migration). A context manager; raises LockBusy after
+        `wait_seconds`, and calls `on_wait(message)` once when it has to wait. The holder's
+        death releases it, so a killed run never blocks the next."""
+        raise NotImplementedError(f"{self.name}: no maintenance lock")
+
+    def locked(self, query: pw.Select, skip_locked: bool = False) -> pw.Select:
+        """`query` with its rows locked until the transaction ends, where the database needs it."""
+        return query
+
+    def lock(self, query: pw.Select) -> None:
+        """Lock the rows `query` selects until the transaction ends, where the database needs it."""
+
+    # -------------------------------------------------------------------------- SQL
+    def prefix_match(self, field: pw.Field, prefix: str):
+        """`field` starts with `prefix` (plate characters only: kiosk.booth.plates.ALPHABET).
+
+        A range on the column's index: U+10FFFF sorts after every character in a
+        binary collation of UTF-8, Ä and Ž included."""
+        return (field >= prefix) & (field < prefix + "\U0010ffff")
+
+    def ordered_concat(self, entry, separator: str, order_by, model: type[pw.Model]):
+        """One text: `entry` of every row of `model` in `order_by` order, joined by `separator`.
+
+        Through an ordered subquery, for databases without ORDER BY inside the aggregate
+        (SQLite before 3.44)."""
+        rows = model.select(entry.alias("entry")).order_by(order_by)
+        return rows.select_from(pw.fn.group_concat(rows.c.entry, separator))
+
+    def insert_id(self, db: pw.Database, sql: str, params: tuple) -> int:
+        """Run an INSERT of one row (placeholders already in the driver's style); the new row's id."""
+        return db.execute_sql(sql, params).lastrowid
+
+    # -------------------------------------------------------------- size and plans
+    def table_sizes(self, db: pw.Database) -> tuple[list[dict], list[dict], str]:
+        """Rows and bytes per table, bytes per index, and where the bytes come from."""
+        return [], [], "n/a"
+
+    def plan(self, db: pw.Database, sql: str, params: tuple) -> list[str]:
+        """How the database would run `sql`, one line per step (raises like the query would)."""
+        return []
+
+    # ------------------------------------------------------------------------ files
+    def db_file(self, db: pw.Database) -> Path | None:
+        """The database's own file on this machine; None for a server or in-memory database."""
+        return None

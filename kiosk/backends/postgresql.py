@@ -1,0 +1,197 @@
+"""PostgreSQL: booths' transactions run side by side (READ COMMITTED).
+
+The rows a decision rests on are locked with SELECT ... FOR UPDATE, and the
+conflicts the server reports (serialization failure, deadlock, lock timeout, a
+unique index hit by a concurrent insert) make a write run the whole transaction
+again.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import random
+import time
+from typing import Callable, TypeVar
+
+import peewee as pw
+
+from ..errors import KioskError
+from .base import Backend, Busy, ConnectionLost, LockBusy
+
+T = TypeVar("T")
+# SQLSTATEs after which the whole transaction is simply run again.
+SERIALIZATION_FAILURE = "40001"
+DEADLOCK_DETECTED = "40P01"
+LOCK_NOT_AVAILABLE = "55P03"
+UNIQUE_VIOLATION = "23505"
+RETRYABLE = frozenset({SERIALIZATION_FAILURE, DEADLOCK_DETECTED, LOCK_NOT_AVAILABLE, UNIQUE_VIOLATION})
+# A unique index hit twice in a row is not a race any more: let the caller report it.
+UNIQUE_RETRIES = 3
+
+
+class PostgresqlBackend(Backend):
+    name = "postgresql"
+    row_locks = True
+
+    def write(self, db: pw.Database, fn: Callable[[], T], deadline_s: float, worker: bool) -> T:
+        give_up = time.monotonic() + deadline_s
+        delay, unique_hits = 0.002, 0
+        while True:
+            try:
+                with db.atomic():
+                    # Wait for another booth's row locks no longer than the deadline allows.
+                    left_ms = max(1, int((give_up - time.monotonic()) * 1000))
+                    db.execute_sql(f"SET LOCAL lock_timeout = {left_ms}")
+                    return fn()
+            except KioskError:  # the rule's own refusal: nothing to retry
+                raise
+            except Exception as exc:
+                if self.connection_lost(db, exc):
+                    raise ConnectionLost() from None
+                state = sqlstate(exc)
+                if state not in RETRYABLE:
+                    raise
+                if state == UNIQUE_VIOLATION:
+                    unique_hits += 1
+                    if unique_hits >= UNIQUE_RETRIES:
+                        raise
+                if time.monotonic() >= give_up:
+                    raise Busy() from None
+            time.sleep(delay * (0.5 + random.random()))
+            delay = min(delay * 2, 0.05)
+
+    def connection_lost(self, db: pw.Database, exc: BaseException) -> bool:
+        if not is_connection_lost(exc, db):
+            return False
+        try:
+            db.close()
+        except Exception:  # noqa: BLE001 - the connection is gone either way
+            pass
+        return True
+
+    def insert_id(self, db: pw.Database, sql: str, params: tuple) -> int:
+        return db.execute_sql(sql + " RETURNING id", params).fetchone()[0]  # psycopg has no lastrowid
+
+    def table_sizes(self, db: pw.Database) -> tuple[list[dict], list[dict], str]:
+        """The server's pg_table_size / pg_relation_size."""
+        tables = [
+            {"name": name, "rows": db.execute_sql(f'SELECT COUNT(*) FROM "{name}"').fetchone()[0], "bytes": size}
+            for name, size in db.execute_sql(
+                "SELECT c.relname, pg_table_size(c.oid) FROM pg_class c "
+                "WHERE c.relkind IN ('r', 'p') AND c.relnamespace = current_schema()::regnamespace ORDER BY 1"
+            ).fetchall()
+        ]
+        indexes = [
+            {"name": name, "table": table, "bytes": size}
+            for name, table, size in db.execute_sql(
+                "SELECT i.relname, x.indrelid::regclass::text, pg_relation_size(i.oid) FROM pg_index x "
+                "JOIN pg_class i ON i.oid = x.indexrelid WHERE i.relnamespace = current_schema()::regnamespace ORDER BY 1"
+            ).fetchall()
+        ]
+        return tables, indexes, "pg_table_size/pg_relation_size"
+
+    def plan(self, db: pw.Database, sql: str, params: tuple) -> list[str]:
+        """The plan with sequential scans priced out: on a small table PostgreSQL rightly prefers
+        one, but what is asked is whether an index *can* serve the query as the table grows."""
+        with db.atomic() as txn:
+            db.execute_sql("SET LOCAL enable_seqscan = off")
+            plan = [r[0] for r in db.execute_sql("EXPLAIN " + sql, params).fetchall()]
+            txn.rollback()
+        return plan
+
+    def maintenance_lock(self, target, database: pw.Database, wait_seconds: float, on_wait=None):
+        return advisory_lock(database, wait_seconds=wait_seconds, on_wait=on_wait)
+
+    def locked(self, query: pw.Select, skip_locked: bool = False) -> pw.Select:
+        return query.for_update("FOR UPDATE SKIP LOCKED" if skip_locked else True)
+
+    def lock(self, query: pw.Select) -> None:
+        list(query.for_update())
+
+    def prefix_match(self, field: pw.Field, prefix: str):
+        # Text compares by the database's locale here, so no range: a LIKE (the prefix holds no wildcards).
+        return pw.Expression(field, pw.OP.LIKE, prefix + "%")
+
+    def ordered_concat(self, entry, separator: str, order_by, model: type[pw.Model]):
+        return model.select(pw.fn.string_agg(entry, separator).order_by(order_by))
+
+
+def sqlstate(exc: BaseException) -> str | None:
+    """The SQLSTATE of a PostgreSQL error, whether peewee wrapped the driver's exception or not."""
+    seen = set()
+    todo = [exc]
+    while todo:
+        err = todo.pop()
+        if err is None or id(err) in seen:
+            continue
+        seen.add(id(err))
+        state = getattr(err, "sqlstate", None)
+        if isinstance(state, str) and state:
+            return state
+        todo.extend(a for a in getattr(err, "args", ()) if isinstance(a, BaseException))
+        todo.extend((err.__cause__, err.__context__))
+    return None
+
+
+def is_retryable(exc: BaseException) -> bool:
+    return sqlstate(exc) in RETRYABLE
+
+
+def is_connection_lost(exc: BaseException, db: pw.Database) -> bool:
+    """The server went away (restart, network): the session is unusable, not the request."""
+    state = sqlstate(exc)
+    if state is not None and state.startswith(("08", "57P")):
+        return True
+    if isinstance(db, pw.DatabaseProxy):
+        db = db.obj
+    conn = getattr(db, "_state", None)
+    raw = getattr(conn, "conn", None)
+    return bool(raw is not None and getattr(raw, "closed", False))
+
+
+# ---------------------------------------------------------------- the maintenance lock
+# PostgreSQL: one key for "a kiosk maintenance run" (the bytes of b"kioskmnt").
+# Advisory locks are scoped to the current database, so sites sharing a server
+# with several kiosk databases do not block each other.
+ADVISORY_KEY = 0x6B696F736B6D6E74
+
+
+@contextlib.contextmanager
+def advisory_lock(database, wait_seconds: float = 60.0, on_wait=None):
+    """Hold a session-level advisory lock on a PostgreSQL database; wait up to `wait_seconds`.
+
+    The server releases it if the session dies, so a killed run never blocks the next.
+    Polled with pg_try_advisory_lock so the wait is bounded and can name the holder.
+    """
+    deadline = time.monotonic() + wait_seconds
+    told = False
+    while not database.execute_sql("SELECT pg_try_advisory_lock(%s)", (ADVISORY_KEY,)).fetchone()[0]:
+        if time.monotonic() >= deadline:
+            raise LockBusy(
+                f"another maintenance run holds the database's maintenance lock ({_pg_holder(database)}): "
+                "wait for it to finish and try again"
+            )
+        if on_wait and not told:
+            on_wait(f"waiting for another maintenance run ({_pg_holder(database)}) ...")
+            told = True
+        time.sleep(0.05)
+    try:
+        yield
+    finally:
+        try:
+            database.execute_sql("SELECT pg_advisory_unlock(%s)", (ADVISORY_KEY,))
+        except Exception:  # a broken session has lost the lock already; keep the real error
+            pass
+
+
+def _pg_holder(database) -> str:
+    row = database.execute_sql(
+        "SELECT a.pid, a.application_name FROM pg_locks l JOIN pg_stat_activity a ON a.pid = l.pid "
+        "WHERE l.locktype = 'advisory' AND l.granted AND l.database = "
+        "(SELECT oid FROM pg_database WHERE datname = current_database()) "
+        "AND ((l.classid::bigint << 32) | l.objid::bigint) = %s LIMIT 1",
+        (ADVISORY_KEY,),
+    ).fetchone()
+    if not row:
+        return "unknown session"
+    return f"pid {row[0]}, {row[1] or 'no application name'}"
