@@ -26,7 +26,7 @@ def _rich_site(booth, clock):
     assert booth.expire().rows == 1  # already purged before the run under test
     paid = booth.register("AB12CDE", "Jane", PHONE, "car")
     booth.pay(paid.stay_id, "card")
-    on_site = booth.register("XY34ZZZ", "Jim", PHONE, "car")
+    booth.register("XY34ZZZ", "Jim", PHONE, "car")
     gone = booth.register("GO11NEE", "Ann", PHONE, "van")
     booth.close_departed(gone.stay_id, "left_without_paying")
     back = booth.register("BA22CKK", "Bo", PHONE, "car")  # leaves, then comes back: one open stay

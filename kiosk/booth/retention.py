@@ -313,7 +313,7 @@ def _run(ctx: Context, kind: str, cutoff: dt.datetime, job, pace: Pace, progress
                 held = {}
 
                 def one():
-                    held["t"] = time.perf_counter()  # the write lock is held from here to the commit
+                    held["t"] = time.perf_counter()  # noqa: B023 (called in this iteration) - the write lock is held from here to the commit
                     return job.batch(pace, session)
 
                 try:

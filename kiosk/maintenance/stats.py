@@ -41,7 +41,6 @@ def collect(
         out["database_bytes"] = _size(target.path)
         out["wal_bytes"] = _size(target.path.with_name(target.path.name + "-wal"))
         out["free_disk_bytes"] = facts.free_bytes(folder)
-        newest = backup.newest_backup(target.path)
         out["backups"] = _backups(backup.list_backups(target.path), database, clock)
     elif database is not None:  # PostgreSQL: the server's size functions; the dumps are local files
         # The expected schema (for the alerts) first: its scratch schema is rolled back but leaves
