@@ -11,7 +11,7 @@ from . import dialect
 from .config import rate_for
 from .context import Context
 from .errors import BoothError
-from .results import SpotState
+from .results import MapStates, SpotState, StayStatus
 from .sql import Statement, ts
 from .validate import normalise_spot, normalise_type, parse_spot_range
 
@@ -148,7 +148,7 @@ def spot_states(ctx: Context, overstay_before: dt.datetime, spot: str | None = N
     """Every spot (or only `spot`) with its open stay, in one query (a LEFT JOIN on the open-stay index)."""
     query = (ParkingSpot.select(ParkingSpot.spot_number, ParkingSpot.vehicle_type, ParkingSpot.is_occupied,
                                 Stay.id, Stay.entry_timestamp, Vehicle.number_plate)
-             .join(Stay, pw.JOIN.LEFT_OUTER, on=((Stay.spot_number == ParkingSpot.spot_number) & (Stay.status == "open")))
+             .join(Stay, pw.JOIN.LEFT_OUTER, on=((Stay.spot_number == ParkingSpot.spot_number) & (Stay.status == StayStatus.OPEN)))
              .join(Vehicle, pw.JOIN.LEFT_OUTER, on=(Vehicle.id == Stay.vehicle))
              .order_by(ParkingSpot.spot_number))
     if spot is not None:
@@ -165,12 +165,8 @@ def spot_states(ctx: Context, overstay_before: dt.datetime, spot: str | None = N
     return out
 
 
-# Separators of map_states(): control characters, never in a spot number or vehicle type.
-FIELD_SEP, ROW_SEP = "\x1f", "\x1e"
-
-
-def map_states(ctx: Context, overstay_before: dt.datetime) -> str:
-    """Every spot as 'number␟type␟state' (type '' when none), joined by '␞', by spot number.
+def map_states(ctx: Context, overstay_before: dt.datetime) -> MapStates:
+    """Every spot's number, type and state, by spot number, packed by the database (MapStates).
 
     The same states as `spot_states`, worked out by the database from two indexes on the open
     stays (which spots hold one; which began before `overstay_before`) without reading a stay
@@ -179,16 +175,17 @@ def map_states(ctx: Context, overstay_before: dt.datetime) -> str:
     10,000 spots made the reading thread take the interpreter lock back 10,000 times, and the
     terminal's key presses waited for it.)
     """
-    overstayed = Stay.select(Stay.spot_number).where((Stay.status == "open") & (Stay.entry_timestamp < overstay_before))
-    holds_stay = Stay.select(pw.SQL("1")).where((Stay.spot_number == ParkingSpot.spot_number) & (Stay.status == "open"))
+    overstayed = Stay.select(Stay.spot_number).where((Stay.status == StayStatus.OPEN) & (Stay.entry_timestamp < overstay_before))
+    holds_stay = Stay.select(pw.SQL("1")).where((Stay.spot_number == ParkingSpot.spot_number) & (Stay.status == StayStatus.OPEN))
     state = pw.Case(None, [(ParkingSpot.spot_number.in_(overstayed), "overstay"),
                            ((ParkingSpot.is_occupied == True) | pw.fn.EXISTS(holds_stay), "occupied")],  # noqa: E712
                     "free")
-    entry = (ParkingSpot.spot_number.concat(FIELD_SEP).concat(pw.fn.COALESCE(ParkingSpot.vehicle_type, ""))
-             .concat(FIELD_SEP).concat(state))
+    sep = MapStates.FIELD_SEP
+    entry = (ParkingSpot.spot_number.concat(sep).concat(pw.fn.COALESCE(ParkingSpot.vehicle_type, "")).concat(sep)
+             .concat(state))
     if dialect.is_postgresql(ctx.db):
-        query = ParkingSpot.select(pw.fn.string_agg(entry, ROW_SEP).order_by(ParkingSpot.spot_number))
+        query = ParkingSpot.select(pw.fn.string_agg(entry, MapStates.ROW_SEP).order_by(ParkingSpot.spot_number))
     else:  # SQLite before 3.44 has no ORDER BY inside group_concat: aggregate an ordered subquery
         spots = ParkingSpot.select(entry.alias("entry")).order_by(ParkingSpot.spot_number)
-        query = spots.select_from(pw.fn.group_concat(spots.c.entry, ROW_SEP))
-    return query.scalar() or ""
+        query = spots.select_from(pw.fn.group_concat(spots.c.entry, MapStates.ROW_SEP))
+    return MapStates(query.scalar() or "")
