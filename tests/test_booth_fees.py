@@ -96,3 +96,11 @@ def test_fee_properties(length, more, rate, minimum, grace, cap):
 def test_seconds_within_a_minute_never_change_the_fee(minutes, extra_seconds, rate):
     whole = compute_fee(T0, at(minutes=minutes), rate, 1, 5)
     assert compute_fee(T0, at(minutes=minutes, seconds=extra_seconds), rate, 1, 5).total == whole.total
+
+
+def test_breakdown_lines_are_named_and_only_the_rules_a_rate_uses_are_there():
+    capped = compute_fee(T0, at(hours=2, minutes=33), R, 1, 10, Decimal("20"), "car").named_lines()
+    assert list(capped) == ["time", "hours_started", "grace", "minimum", "hours_charged", "rate", "daily_cap", "total"]
+    assert capped["total"] == ("total", "£7.50") and capped["rate"].label == "rate (car)"
+    plain = compute_fee(T0, at(hours=2, minutes=33), R, 1).named_lines()
+    assert "grace" not in plain and "daily_cap" not in plain

@@ -365,3 +365,24 @@ def test_snapshot_payment_matches_80x24(snap_compare, database, target, clock, t
 
     app = _snapshot_app(database, target, clock, tmp_path)
     assert snap_compare(app, terminal_size=(80, 24), run_before=typing)
+
+
+def test_the_fee_shows_every_input_of_the_rule_in_one_order_whichever_the_rate_uses():
+    import datetime as dt
+
+    from kiosk.booth import compute_fee
+    from kiosk.booth.localtime import UTC
+    from kiosk.tui.widgets.fee_text import breakdown_rows
+
+    t0 = dt.datetime(2025, 3, 1, 12, 0, tzinfo=UTC)
+    out = t0 + dt.timedelta(hours=2, minutes=33)
+    labels = ["entry time", "exit (now)", "time on site", "hours started", "grace", "minimum", "hours charged",
+              "rate (car)", "daily cap", "total"]
+    with_all = compute_fee(t0, out, Decimal("2.50"), 1, 10, Decimal("20"), "car")
+    assert [label for label, _ in breakdown_rows(with_all, "£", out, UTC)] == labels
+    unused = ["entry time", "exit (now)", "time on site", "hours started", "minimum", "grace", "hours charged",
+              "rate (car)", "daily cap", "total"]
+    for fee in (compute_fee(t0, out, Decimal("2.50"), 1, 0, None, "car"),
+                compute_fee(t0, out, Decimal("2.50"), 1, 0, Decimal("20"), "car")):
+        rows = breakdown_rows(fee, "£", out, UTC)
+        assert [label for label, _ in rows] == unused and dict(rows)["grace"] == "none"

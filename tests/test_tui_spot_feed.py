@@ -73,9 +73,8 @@ def test_map_states_agree_with_spot_states(database, clock):
     booth.register("AB12CDE", "Jane", PHONE, "car")  # A01, an overstay once the clock moves on
     clock.advance(hours=30)  # past the default 24 h retention
     booth.register("XY34ZZZ", "Jim", PHONE, "van")
-    packed = booth.map_states()
-    rows = [tuple(entry.split("\x1f")) for entry in packed.split("\x1e")]
-    assert rows == [(s.spot_number, s.vehicle_type or "", s.state) for s in booth.spot_states()]
+    rows = booth.map_states().rows()
+    assert rows == [(s.spot_number, s.vehicle_type, s.state) for s in booth.spot_states()]
     assert {r[2] for r in rows} == {"free", "occupied", "overstay"}
 
 
@@ -98,3 +97,15 @@ def test_the_booth_feed_reports_another_booths_car_and_the_overstay_it_becomes(d
     here.add_spots("A41-A42", "car")
     added = feed.read()
     assert added.changed is None and added.counts.total == 42
+
+
+def test_map_states_read_back_the_rows_they_were_made_of_and_refuse_a_bad_entry():
+    from kiosk.booth import MapStates
+
+    rows = [("A01", "car", "free"), ("A02", None, "occupied")]
+    states = MapStates.of_rows(rows)
+    assert states.rows() == rows and states == MapStates.of_rows(rows)
+    assert [MapStates.row(e).spot_number for e in states.entries()] == ["A01", "A02"]
+    assert MapStates().rows() == []
+    with pytest.raises(ValueError, match="not number, type and state"):
+        MapStates.row("A01")

@@ -6,21 +6,22 @@ maintenance commands and the tests all call `Booth`.
 from .config import check_rate_field, check_setting, is_rate_amount
 from .context import AUDIT_ACTIONS
 from .errors import BoothError
-from .fees import FeeBreakdown, compute_fee
+from .fees import FeeBreakdown, FeeLine, compute_fee
 from .money import format_money, parse_money
 from .localtime import day_hm, zone_name
 from .phones import format_phone, is_incomplete
 from .plates import PlateReading, normalise_plate, read_plate
 from .reasons import DepartedReason, RefundReason, reason_label
-from .results import (AuditRow, Config, Occupancy, OpenStay, PaymentRow, Rate, Receipt, Refund, Registration,
-                      RunReport, SpotState, StayRow, StayStatus)
+from .results import (AuditRow, Config, MapRow, MapStates, Occupancy, OpenStay, PaymentRow, PaymentStatus, Rate,
+                      Receipt, Refund, Registration, RunReport, SpotState, StayRow, StayStatus)
 from .service import Booth
 from .text import clean_name
 from .validate import normalise_spot
 
 __all__ = [
-    "AuditRow", "Booth", "BoothError", "Config", "DepartedReason", "FeeBreakdown", "Occupancy", "OpenStay", "PaymentRow", "Rate",
-    "Receipt", "Refund", "RefundReason", "Registration", "RunReport", "SpotState", "StayRow", "StayStatus", "compute_fee", "format_money", "format_phone",
+    "AuditRow", "Booth", "BoothError", "Config", "DepartedReason", "FeeBreakdown", "FeeLine", "MapRow", "MapStates",
+    "Occupancy", "OpenStay", "PaymentRow", "PaymentStatus", "Rate", "Receipt", "Refund", "RefundReason", "Registration",
+    "RunReport", "SpotState", "StayRow", "StayStatus", "compute_fee", "format_money", "format_phone",
     "normalise_plate", "parse_money", "reason_label", "PlateReading", "read_plate",
     # checks a form runs as it is typed, with no database: the same ones the Booth applies
     "AUDIT_ACTIONS", "check_rate_field", "check_setting", "clean_name", "is_incomplete", "is_rate_amount",

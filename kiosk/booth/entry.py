@@ -15,7 +15,7 @@ from .errors import BoothError
 from .localtime import stamp
 from .phones import to_e164
 from .plates import normalise_plate, read_plate
-from .results import OpenStay, Registration
+from .results import OpenStay, Registration, StayStatus
 from .spots import assign
 from .sql import Insert, Statement, ts, when, with_list
 from .text import clean_name
@@ -26,13 +26,13 @@ from .validate import normalise_spot, normalise_type, parse_int
 _OPEN_BY_PLATE = Statement(
     "SELECT s.id, s.vehicle_type, s.spot_number, s.entry_timestamp, "
     "(SELECT retention_hours FROM system_config ORDER BY id LIMIT 1) "
-    "FROM vehicles v JOIN stays s ON s.vehicle_id = v.id AND s.status = 'open' WHERE v.number_plate = ?")
+    f"FROM vehicles v JOIN stays s ON s.vehicle_id = v.id AND s.status = '{StayStatus.OPEN}' WHERE v.number_plate = ?")
 # Registration: the plate's vehicle row and its open stay if any. PostgreSQL: the vehicle row is
 # locked, so an expiry batch purging it finishes first and the row is then no longer this plate's
 # (a new vehicle row is made), never half-reused.
 _PLATE_ROW = Statement(
     "SELECT v.id, s.id, s.spot_number, s.entry_timestamp "
-    "FROM vehicles v LEFT JOIN stays s ON s.vehicle_id = v.id AND s.status = 'open' WHERE v.number_plate = ?",
+    f"FROM vehicles v LEFT JOIN stays s ON s.vehicle_id = v.id AND s.status = '{StayStatus.OPEN}' WHERE v.number_plate = ?",
     pg=" FOR UPDATE OF v")
 _NEW_VEHICLE = Insert(
     "INSERT INTO vehicles (number_plate, contact_name, phone_number, entry_timestamp, created_at, updated_at, "
@@ -42,14 +42,14 @@ _RETURNING_VEHICLE = Statement(
     "parking_spot = ?, payment_status = NULL WHERE id = ?")
 _NEW_STAY = Insert(
     "INSERT INTO stays (vehicle_id, spot_number, vehicle_type, entry_timestamp, status, created_at, updated_at) "
-    "VALUES (?, ?, ?, ?, 'open', ?, ?)")
+    f"VALUES (?, ?, ?, ?, '{StayStatus.OPEN}', ?, ?)")
 _LOOKALIKES_SQL = ("SELECT v.number_plate FROM stays s JOIN vehicles v ON v.id = s.vehicle_id "
-                   "WHERE s.status = 'open' AND v.number_plate IN (?*)")
+                   f"WHERE s.status = '{StayStatus.OPEN}' AND v.number_plate IN (?*)")
 
 
 def _open_query():
     return (Stay.select(Stay.id, Stay.vehicle_type, Stay.spot_number, Stay.entry_timestamp, Vehicle.number_plate)
-            .join(Vehicle, on=(Vehicle.id == Stay.vehicle)).where(Stay.status == "open"))
+            .join(Vehicle, on=(Vehicle.id == Stay.vehicle)).where(Stay.status == StayStatus.OPEN))
 
 
 def _to_open(row: Stay, overstay_before: dt.datetime) -> OpenStay:

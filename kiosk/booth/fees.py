@@ -9,10 +9,18 @@ from __future__ import annotations
 import datetime as dt
 from dataclasses import dataclass
 from decimal import Decimal
+from typing import NamedTuple
 
 from .errors import BoothError
 from .localtime import UTC, stamp
 from .money import format_money, quantize
+
+
+class FeeLine(NamedTuple):
+    """One row of a fee's breakdown, as a screen or a receipt shows it."""
+
+    label: str
+    value: str
 
 
 @dataclass(frozen=True)
@@ -31,24 +39,29 @@ class FeeBreakdown:
     grace_applied: bool = False
     cap_applied: bool = False
 
-    def lines(self, symbol: str = "£") -> list[tuple[str, str]]:
-        """(label, value) rows for a screen or a receipt."""
+    def named_lines(self, symbol: str = "£") -> dict[str, FeeLine]:
+        """The breakdown's rows by name, in the order shown: time, hours_started, grace (only when the
+        rate has one), minimum, hours_charged, rate, daily_cap (only when the rate has one), total."""
         h, m = divmod(self.minutes, 60)
-        rows = [
-            ("time parked", f"{h} h {m:02d} min"),
-            ("hours started", str(self.hours_started)),
-        ]
+        rows = {
+            "time": FeeLine("time parked", f"{h} h {m:02d} min"),
+            "hours_started": FeeLine("hours started", str(self.hours_started)),
+        }
         if self.grace_minutes:
-            rows.append(("grace", f"{self.grace_minutes} min" + (" (applied)" if self.grace_applied else "")))
-        rows += [
-            ("minimum", f"{self.minimum_hours} h"),
-            ("hours charged", str(self.hours_charged)),
-            (f"rate ({self.vehicle_type})" if self.vehicle_type else "rate", f"{format_money(self.rate, symbol)} / h"),
-        ]
+            rows["grace"] = FeeLine("grace", f"{self.grace_minutes} min" + (" (applied)" if self.grace_applied else ""))
+        rows["minimum"] = FeeLine("minimum", f"{self.minimum_hours} h")
+        rows["hours_charged"] = FeeLine("hours charged", str(self.hours_charged))
+        rows["rate"] = FeeLine(f"rate ({self.vehicle_type})" if self.vehicle_type else "rate",
+                               f"{format_money(self.rate, symbol)} / h")
         if self.daily_cap is not None:
-            rows.append(("daily cap", format_money(self.daily_cap, symbol) + (" (applied)" if self.cap_applied else "")))
-        rows.append(("total", format_money(self.total, symbol)))
+            rows["daily_cap"] = FeeLine("daily cap",
+                                        format_money(self.daily_cap, symbol) + (" (applied)" if self.cap_applied else ""))
+        rows["total"] = FeeLine("total", format_money(self.total, symbol))
         return rows
+
+    def lines(self, symbol: str = "£") -> list[FeeLine]:
+        """The rows of `named_lines`, in order."""
+        return list(self.named_lines(symbol).values())
 
 
 def compute_fee(entry_at: dt.datetime, exit_at: dt.datetime, rate: Decimal, minimum_hours: int = 1,

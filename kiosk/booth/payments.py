@@ -17,7 +17,7 @@ from .errors import BoothError, shown
 from .fees import FeeBreakdown, compute_fee
 from .localtime import UTC, stamp
 from .money import from_cents, parse_money, to_cents
-from .results import PaymentRow, Receipt, Refund, StayStatus
+from .results import PaymentRow, PaymentStatus, Receipt, Refund, StayStatus
 from .spots import release
 from .sql import Insert, Statement, ts, when
 from .reasons import departed_reason, refund_reason
@@ -84,8 +84,8 @@ _CLOSE = Statement(f"UPDATE stays SET status = '{StayStatus.PAID}', exit_timesta
 _NEW_PAYMENT = Insert(
     "INSERT INTO payments (vehicle_id, stay_id, amount, amount_cents, payment_status, payment_method, transaction_id, "
     "created_at, tendered_cents, change_cents, rate_cents, minimum_hours, minutes, hours_started, hours_charged, "
-    "grace_minutes, daily_cap_cents, booth_name) VALUES (?, ?, ?, ?, 'paid', ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)")
-_VEHICLE_PAID = Statement("UPDATE vehicles SET payment_status = 'paid', updated_at = ? WHERE id = ?")
+    f"grace_minutes, daily_cap_cents, booth_name) VALUES (?, ?, ?, ?, '{PaymentStatus.PAID}', ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)")
+_VEHICLE_PAID = Statement(f"UPDATE vehicles SET payment_status = '{PaymentStatus.PAID}', updated_at = ? WHERE id = ?")
 
 
 def _stay_number(stay_id) -> int:
@@ -248,7 +248,7 @@ def refund(ctx: Context, payment_id, reason, note=None, reopen: bool = False) ->
         original = Payment.get_or_none(Payment.id == pid)
         if original is None:
             raise BoothError(f"there is no payment {pid}: pick one from the recent payments", field="payment")
-        if original.refund_of is not None or original.payment_status != "paid":
+        if original.refund_of is not None or original.payment_status != PaymentStatus.PAID:
             raise BoothError(f"payment {pid} is a {original.payment_status} record: only a payment can be refunded",
                              field="payment")
         if Payment.select().where(Payment.refund_of == pid).exists():
@@ -261,7 +261,7 @@ def refund(ctx: Context, payment_id, reason, note=None, reopen: bool = False) ->
         booth = ctx.booth_name()
         refund_id = Payment.insert(
             vehicle=original.vehicle_id, stay_id=original.stay_id, amount=-from_cents(cents), amount_cents=-cents,
-            payment_status="refunded", payment_method=original.payment_method, transaction_id=_refund_txn(pid),
+            payment_status=PaymentStatus.REFUNDED, payment_method=original.payment_method, transaction_id=_refund_txn(pid),
             refund_of=pid, created_at=now, booth_name=booth,
         ).execute()
         reopened = False
@@ -270,7 +270,7 @@ def refund(ctx: Context, payment_id, reason, note=None, reopen: bool = False) ->
             _add_note(ctx, stay, vehicle, text, now)
         latest = Stay.select(pw.fn.MAX(Stay.id)).where(Stay.vehicle == original.vehicle_id).scalar()
         if stay is not None and stay.id == latest:
-            Vehicle.update(payment_status="refunded", updated_at=now).where(Vehicle.id == original.vehicle_id).execute()
+            Vehicle.update(payment_status=PaymentStatus.REFUNDED, updated_at=now).where(Vehicle.id == original.vehicle_id).execute()
         if reopen:
             _reopen(stay, latest, vehicle, now)
             reopened = True
@@ -337,7 +337,7 @@ def close_departed(ctx: Context, stay_id, reason, note=None) -> None:
         Stay.update(status=StayStatus.DEPARTED, exit_timestamp=now, closed_reason=str(why), updated_at=now).where(Stay.id == stay.id).execute()
         if text is not None:
             _add_note(ctx, stay, stay.vehicle, text, now)
-        Vehicle.update(payment_status="departed", updated_at=now).where(Vehicle.id == stay.vehicle_id).execute()
+        Vehicle.update(payment_status=StayStatus.DEPARTED, updated_at=now).where(Vehicle.id == stay.vehicle_id).execute()
         release(ctx, stay.spot_number, now)
         ctx.audit("departed", "stays", stay.id, spot=stay.spot_number, reason=str(why))
 

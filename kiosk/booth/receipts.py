@@ -20,6 +20,7 @@ import peewee as pw
 
 from .. import owner_only
 from ..backends import backend_for
+from .results import StayStatus
 from .sql import ts
 
 if TYPE_CHECKING:  # pragma: no cover
@@ -131,7 +132,7 @@ def _select(database: pw.Database, directory: Path | None, cutoff: dt.datetime, 
 
 # A stay's personal data has expired once it is closed and its entry is older than the retention
 # (the same rule clears its note: kiosk.booth.retention.expired_notes).
-_EXPIRED = "s.status <> 'open' AND s.entry_timestamp < ?"
+_EXPIRED = f"s.status <> '{StayStatus.OPEN}' AND s.entry_timestamp < ?"
 # What `stats` flags: expiry has already removed the vehicle's details, yet the file is still there.
 _PURGED = "v.purged_at IS NOT NULL"
 

@@ -2,16 +2,16 @@
 
 from __future__ import annotations
 
-from enum import StrEnum
-
 import datetime as dt
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from decimal import Decimal
+from enum import StrEnum
+from typing import ClassVar, NamedTuple
 
 from .fees import FeeBreakdown
 from .localtime import UTC, stamp
 from .money import format_money
-
 
 
 class StayStatus(StrEnum):
@@ -20,6 +20,18 @@ class StayStatus(StrEnum):
     OPEN = "open"
     PAID = "paid"
     DEPARTED = "departed"
+
+
+class PaymentStatus(StrEnum):
+    """A `payments` row's `payment_status`: paid (a payment) or refunded (a refund's own, negative row).
+
+    A vehicle's `payment_status` repeats the outcome of its latest stay: one of these, or
+    `StayStatus.DEPARTED` when it left unpaid (NULL while it is on site).
+    """
+
+    PAID = "paid"
+    REFUNDED = "refunded"
+
 
 @dataclass(frozen=True)
 class Registration:
@@ -51,7 +63,7 @@ class StayRow:
     vehicle_type: str | None
     spot: str | None
     entry_at: dt.datetime
-    status: str  # open | paid | departed
+    status: str  # a StayStatus value
     exit_at: dt.datetime | None
 
 
@@ -63,6 +75,52 @@ class SpotState:
     stay_id: int | None
     plate: str | None
     entry_at: dt.datetime | None
+
+
+class MapRow(NamedTuple):
+    """One spot of a MapStates."""
+
+    spot_number: str
+    vehicle_type: str | None
+    state: str  # free | occupied | overstay
+
+
+@dataclass(frozen=True, slots=True)
+class MapStates:
+    """Every spot's number, vehicle type and state, by spot number: what a spot map polls.
+
+    Held as the one string the database packed, because a booth re-reads 10,000 spots every
+    few seconds and most reads find nothing new: two reads compare whole (`==`, one string
+    comparison), `entries()` splits one into an opaque string per spot to compare pairwise,
+    and only the entries that differ need `row()`. The separators are this class's business.
+    """
+
+    packed: str = ""
+    # Control characters: never in a spot number or a vehicle type.
+    FIELD_SEP: ClassVar[str] = "\x1f"
+    ROW_SEP: ClassVar[str] = "\x1e"
+
+    @classmethod
+    def of_rows(cls, rows: Iterable[tuple[str, str | None, str]]) -> MapStates:
+        """States from (spot number, vehicle type or None, state) rows, kept in the order given."""
+        f = cls.FIELD_SEP
+        return cls(cls.ROW_SEP.join(f"{number}{f}{vtype or ''}{f}{state}" for number, vtype, state in rows))
+
+    def entries(self) -> list[str]:
+        """One string per spot, in order: equal entries are the same spot in the same state."""
+        return self.packed.split(self.ROW_SEP) if self.packed else []
+
+    @classmethod
+    def row(cls, entry: str) -> MapRow:
+        """An entry of `entries()` read: raises ValueError if it is not a number, a type and a state."""
+        parts = entry.split(cls.FIELD_SEP)
+        if len(parts) != 3:
+            raise ValueError(f"spot map entry {entry!r} is not number, type and state")
+        number, vtype, state = parts
+        return MapRow(number, vtype or None, state)
+
+    def rows(self) -> list[MapRow]:
+        return [self.row(entry) for entry in self.entries()]
 
 
 @dataclass(frozen=True)
@@ -97,7 +155,8 @@ class Receipt:
             _row("out", stamp(self.breakdown.exit_at, self.zone), width),
             "-" * width,
         ]
-        rows += [_row(label, value, width) for label, value in self.breakdown.lines(self.currency)[:-1]]
+        fee = self.breakdown.named_lines(self.currency)
+        rows += [_row(label, value, width) for name, (label, value) in fee.items() if name != "total"]
         rows += ["-" * width, _row("TOTAL", money(self.amount), width), _row("paid by", self.method, width)]
         if self.tendered is not None:
             rows += [_row("tendered", money(self.tendered), width), _row("change", money(self.change or Decimal(0)), width)]
@@ -134,7 +193,7 @@ class PaymentRow:
     plate: str | None  # None once expiry removed the plate
     method: str | None
     amount: Decimal
-    status: str
+    status: str  # a PaymentStatus value
     paid_at: dt.datetime
     refund_of: int | None
     refunded: bool

@@ -44,7 +44,7 @@ from .config import read_config
 from .context import Context
 from .errors import BoothError
 from .pace import Pace
-from .results import RunReport
+from .results import RunReport, StayStatus
 from .sql import Insert, Statement, ts
 from .validate import parse_int
 from .worker_session import WorkerSession
@@ -54,7 +54,7 @@ ShouldStop = Callable[[], bool] | None
 # False: every batch is exactly the configured batch size (the tests pin it so counts are deterministic).
 AUTO_SIZE = True
 # Both dialects, run on every call: plain SQL (kiosk.booth.sql), not peewee's ~0.3 ms of SQL building.
-_OVERSTAYS = Statement("SELECT COUNT(*) FROM stays WHERE status = 'open' AND entry_timestamp < ?")
+_OVERSTAYS = Statement(f"SELECT COUNT(*) FROM stays WHERE status = '{StayStatus.OPEN}' AND entry_timestamp < ?")
 _RECORD = Insert("INSERT INTO lifecycle_runs (kind, status, started_at, finished_at, cutoff, rows_done, batches, "
                  "batch_size, duration_ms, longest_tx_ms, booth_name, message) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)")
 AUDIT_COLUMNS = [AuditLog.id, AuditLog.action, AuditLog.entity, AuditLog.entity_id, AuditLog.timestamp, AuditLog.details]
@@ -71,12 +71,12 @@ def _holds_due_data(cutoff: dt.datetime):
 
 def expirable(cutoff: dt.datetime):
     """Vehicles whose personal data is due: the plan's WHERE, closed, not yet purged."""
-    open_stay = Stay.select(Stay.id).where((Stay.vehicle == Vehicle.id) & (Stay.status == "open"))
+    open_stay = Stay.select(Stay.id).where((Stay.vehicle == Vehicle.id) & (Stay.status == StayStatus.OPEN))
     return Vehicle.select(Vehicle.id).where(_holds_due_data(cutoff) & ~pw.fn.EXISTS(open_stay))
 
 
 def _note_due(cutoff: dt.datetime):
-    return Stay.note.is_null(False) & (Stay.entry_timestamp < cutoff) & (Stay.status != "open")
+    return Stay.note.is_null(False) & (Stay.entry_timestamp < cutoff) & (Stay.status != StayStatus.OPEN)
 
 
 def expired_notes(cutoff: dt.datetime):
@@ -115,7 +115,7 @@ class Batch:
 # ------------------------------------------------------------ single-writer databases (SQLite)
 # Plain SQL: the statements run many times per batch, and peewee spends ~0.3 ms building
 # each one (bench/). `?` parameters; the plans are in bench/results.
-_OPEN_STAY = "NOT EXISTS (SELECT 1 FROM stays AS s WHERE s.vehicle_id = v.id AND s.status = 'open')"
+_OPEN_STAY = f"NOT EXISTS (SELECT 1 FROM stays AS s WHERE s.vehicle_id = v.id AND s.status = '{StayStatus.OPEN}')"
 # Read once per run from the partial index idx_vehicles_unpurged_entry alone (only rows still holding
 # data; the cars still on site among them are the overstays, skipped by the purge's own WHERE).
 _CANDIDATES = "SELECT v.id FROM vehicles AS v WHERE v.purged_at IS NULL AND v.entry_timestamp < ?"

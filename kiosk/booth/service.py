@@ -25,8 +25,8 @@ from .phones import format_phone as _format_phone
 from .plates import PlateReading
 from .plates import normalise_plate as _normalise_plate
 from .plates import read_plate as _read_plate
-from .results import (AuditRow, Config, Occupancy, OpenStay, PaymentRow, Rate, Receipt, Refund, Registration,
-                      RunReport, SpotState, StayRow)
+from .results import (AuditRow, Config, MapStates, Occupancy, OpenStay, PaymentRow, Rate, Receipt, Refund,
+                      Registration, RunReport, SpotState, StayRow)
 
 
 CONFLICT = ("another record already holds one of these values (a booth may have just made it): nothing was changed; "
@@ -158,8 +158,8 @@ class Booth:
         found = spots.spot_states(self._ctx, entry.overstay_before(self._ctx), spot)
         return found[0] if found else None
 
-    def map_states(self) -> str:
-        """Every spot's number, type and state packed in one string (spots.map_states): for polling."""
+    def map_states(self) -> MapStates:
+        """Every spot's number, type and state, for polling: two reads compare whole (spots.map_states)."""
         return spots.map_states(self._ctx, entry.overstay_before(self._ctx))
 
     def add_spots(self, range_text, vehicle_type) -> list[str]:

@@ -10,7 +10,7 @@ from ..models import ParkingRate, ParkingSpot, Stay, Vehicle
 from .config import rate_for
 from .context import Context
 from .errors import BoothError
-from .results import SpotState
+from .results import MapStates, SpotState, StayStatus
 from .sql import Statement, ts
 from .validate import normalise_spot, normalise_type, parse_spot_range
 
@@ -147,7 +147,7 @@ def spot_states(ctx: Context, overstay_before: dt.datetime, spot: str | None = N
     """Every spot (or only `spot`) with its open stay, in one query (a LEFT JOIN on the open-stay index)."""
     query = (ParkingSpot.select(ParkingSpot.spot_number, ParkingSpot.vehicle_type, ParkingSpot.is_occupied,
                                 Stay.id, Stay.entry_timestamp, Vehicle.number_plate)
-             .join(Stay, pw.JOIN.LEFT_OUTER, on=((Stay.spot_number == ParkingSpot.spot_number) & (Stay.status == "open")))
+             .join(Stay, pw.JOIN.LEFT_OUTER, on=((Stay.spot_number == ParkingSpot.spot_number) & (Stay.status == StayStatus.OPEN)))
              .join(Vehicle, pw.JOIN.LEFT_OUTER, on=(Vehicle.id == Stay.vehicle))
              .order_by(ParkingSpot.spot_number))
     if spot is not None:
@@ -164,12 +164,8 @@ def spot_states(ctx: Context, overstay_before: dt.datetime, spot: str | None = N
     return out
 
 
-# Separators of map_states(): control characters, never in a spot number or vehicle type.
-FIELD_SEP, ROW_SEP = "\x1f", "\x1e"
-
-
-def map_states(ctx: Context, overstay_before: dt.datetime) -> str:
-    """Every spot as 'number␟type␟state' (type '' when none), joined by '␞', by spot number.
+def map_states(ctx: Context, overstay_before: dt.datetime) -> MapStates:
+    """Every spot's number, type and state, by spot number, packed by the database (MapStates).
 
     The same states as `spot_states`, worked out by the database from two indexes on the open
     stays (which spots hold one; which began before `overstay_before`) without reading a stay
@@ -178,12 +174,13 @@ def map_states(ctx: Context, overstay_before: dt.datetime) -> str:
     10,000 spots made the reading thread take the interpreter lock back 10,000 times, and the
     terminal's key presses waited for it.)
     """
-    overstayed = Stay.select(Stay.spot_number).where((Stay.status == "open") & (Stay.entry_timestamp < overstay_before))
-    holds_stay = Stay.select(pw.SQL("1")).where((Stay.spot_number == ParkingSpot.spot_number) & (Stay.status == "open"))
+    overstayed = Stay.select(Stay.spot_number).where((Stay.status == StayStatus.OPEN) & (Stay.entry_timestamp < overstay_before))
+    holds_stay = Stay.select(pw.SQL("1")).where((Stay.spot_number == ParkingSpot.spot_number) & (Stay.status == StayStatus.OPEN))
     state = pw.Case(None, [(ParkingSpot.spot_number.in_(overstayed), "overstay"),
                            ((ParkingSpot.is_occupied == True) | pw.fn.EXISTS(holds_stay), "occupied")],  # noqa: E712
                     "free")
-    entry = (ParkingSpot.spot_number.concat(FIELD_SEP).concat(pw.fn.COALESCE(ParkingSpot.vehicle_type, ""))
-             .concat(FIELD_SEP).concat(state))
-    query = ctx.backend.ordered_concat(entry, ROW_SEP, ParkingSpot.spot_number, ParkingSpot)
-    return query.scalar() or ""
+    sep = MapStates.FIELD_SEP
+    entry = (ParkingSpot.spot_number.concat(sep).concat(pw.fn.COALESCE(ParkingSpot.vehicle_type, "")).concat(sep)
+             .concat(state))
+    query = ctx.backend.ordered_concat(entry, MapStates.ROW_SEP, ParkingSpot.spot_number, ParkingSpot)
+    return MapStates(query.scalar() or "")

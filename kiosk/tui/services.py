@@ -23,7 +23,7 @@ from .widgets.formats import span_text, when_text
 from .widgets.spot_cells import SpotCell
 
 if TYPE_CHECKING:  # only the types: a fake KioskServices needs no Booth
-    from ..booth import Booth, Receipt
+    from ..booth import Booth, MapStates, Receipt
 
 T = TypeVar("T")
 
@@ -158,12 +158,10 @@ def booth_services(booth: Booth, *, receipts_dir: Path | None = None, refresh_se
         receipts_dir=receipts_dir,
         zone=config.zone,
     )
-    from ..booth.spots import FIELD_SEP, ROW_SEP
-
-    def map_states() -> str:
+    def map_states() -> MapStates:
         return services.call(lambda b: b.map_states())
 
-    services.make_spot_feed = lambda: SpotFeed(map_states, cells_from_rows, FIELD_SEP, ROW_SEP)
+    services.make_spot_feed = lambda: SpotFeed(map_states, cells_from_rows)
     services.get_cells = lambda: list(services.spot_feed().read().cells)
     services.spot_details = lambda spot: services.call(lambda b: spot_details_text(b, spot))
     return services

@@ -1,8 +1,8 @@
 """The spot map's data: read every few seconds in a worker thread, handed on as what changed.
 
 A booth polls every spot (10,000 on a large site) every 3 s. Most reads find nothing new, and
-a change is usually one car. So the source gives all spots packed in one string (the booth's
-`map_states`, built by the database), the feed compares it with the last one, and works out the
+a change is usually one car. So the source gives all spots as one `MapStates` (the booth's
+`map_states`, packed by the database), the feed compares it with the last one, and works out the
 difference here, in the worker thread: a read that finds nothing new gives `None` (the UI does
 nothing at all), one that finds a few new states gives just those spots. Only spots added,
 removed or retyped make the map lay itself out again. No Textual here: plain data, testable
@@ -14,10 +14,11 @@ from __future__ import annotations
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass
 
+from ..booth import MapRow, MapStates
 from .widgets.spot_cells import STATES, SpotCell, SpotCounts, check_cells
 
 # (spot number, what groups it, state): the group key is the vehicle type for the booth's rows.
-Row = tuple[str, "str | None", str]
+Row = MapRow
 
 
 @dataclass(frozen=True)
@@ -36,15 +37,13 @@ class SpotFeed:
     """`read()` runs in a worker thread. The app starts the next read only after the last one
     ended, so reads never overlap and the feed needs no lock.
 
-    `read_packed()` gives every spot as `number FIELD group FIELD state`, the spots joined by
-    `row_sep`, in a stable order; `build_cells(rows)` lays rows out in map order.
+    `read_states()` gives every spot (number, group, state) in a stable order; `build_cells(rows)`
+    lays rows out in map order.
     """
 
-    def __init__(self, read_packed: Callable[[], str], build_cells: Callable[[list[Row]], list[SpotCell]],
-                 field_sep: str = "\x1f", row_sep: str = "\x1e"):
-        self._read_packed = read_packed
+    def __init__(self, read_states: Callable[[], MapStates], build_cells: Callable[[list[Row]], list[SpotCell]]):
+        self._read_states = read_states
         self._build_cells = build_cells
-        self._field_sep, self._row_sep = field_sep, row_sep
         self._packed: str | None = None
         self._entries: list[str] = []
         self._cells: list[SpotCell] = []
@@ -54,27 +53,21 @@ class SpotFeed:
     @classmethod
     def of_cells(cls, get_cells: Callable[[], Iterable[SpotCell]]) -> SpotFeed:
         """A feed over ready-made cells (demo data, tests): drawn in the order given."""
-        def packed() -> str:
-            return "\x1e".join(f"{c.spot_number}\x1f{c.group}\x1f{c.state}" for c in get_cells())
+        def states() -> MapStates:
+            return MapStates.of_rows((c.spot_number, c.group, c.state) for c in get_cells())
 
-        return cls(packed, lambda rows: [SpotCell(*row) for row in rows])
-
-    def _row(self, entry: str) -> Row:
-        parts = entry.split(self._field_sep)
-        if len(parts) != 3:
-            raise ValueError(f"spot map entry {entry!r} is not number, type and state")
-        number, group, state = parts
-        return number, group or None, state
+        return cls(states, lambda rows: [SpotCell(*row) for row in rows])
 
     def read(self) -> SpotUpdate | None:
         """The spots now: None if nothing changed since the last read; raises what the source raised."""
-        packed = self._read_packed()
+        states = self._read_states()
+        packed = states.packed
         if packed == self._packed:  # one string comparison, in C, for every spot
             return None
-        entries = packed.split(self._row_sep) if packed else []
+        entries = states.entries()
         update = self._changes(entries) if self._packed is not None else None
         if update is None:
-            rows = [self._row(e) for e in entries]
+            rows = [MapStates.row(e) for e in entries]
             cells = check_cells(self._build_cells(rows))
             where = {cell.spot_number: at for at, cell in enumerate(cells)}
             self._position = [where[row[0]] for row in rows]
@@ -95,8 +88,8 @@ class SpotFeed:
         for i, (entry, was) in enumerate(zip(entries, old)):
             if entry == was:
                 continue
-            number, group, state = self._row(entry)
-            old_number, old_group, _ = self._row(was)
+            number, group, state = MapStates.row(entry)
+            old_number, old_group, _ = MapStates.row(was)
             if number != old_number or group != old_group:
                 return None
             if state not in STATES:

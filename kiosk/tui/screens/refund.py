@@ -20,7 +20,8 @@ from textual.widgets import Checkbox, Input, Label, OptionList, Static
 from textual.widgets.option_list import Option
 from textual.worker import Worker, WorkerState
 
-from ...booth import BoothError, DepartedReason, OpenStay, PaymentRow, Refund, RefundReason, day_hm, format_money
+from ...booth import (BoothError, DepartedReason, OpenStay, PaymentRow, PaymentStatus, Refund, RefundReason, day_hm,
+                      format_money)
 from ..widgets.field_hint import FieldHint
 from ..widgets.kiosk_input import KioskInput
 
@@ -138,7 +139,7 @@ class RefundDialog(_ReasonDialog):
         options = self.query_one("#refund-payments", OptionList)
         options.set_options(
             Option(payment_line(r, event.currency, self.app.zone), id=str(r.payment_id),
-                   disabled=r.refund_of is not None or r.refunded or r.status != "paid")
+                   disabled=r.refund_of is not None or r.refunded or r.status != PaymentStatus.PAID)
             for r in event.rows
         )
         if not event.rows:

@@ -16,9 +16,12 @@ def stay_line(stay: OpenStay, now, zone) -> str:
 def breakdown_rows(fee: FeeBreakdown, currency: str, now, zone) -> list[tuple[str, str]]:
     """The fee as label/value rows: every input of the rule, so the customer can check it (local times)."""
     rows = [("entry time", when_text(fee.entry_at, zone, now)), ("exit (now)", when_text(fee.exit_at, zone, now))]
-    rows += [("time on site" if label == "time parked" else label, value) for label, value in fee.lines(currency)]
-    if not fee.grace_minutes:
-        rows.insert(-3, ("grace", "none"))
-    if fee.daily_cap is None:
-        rows.insert(-1, ("daily cap", "none"))
+    lines = fee.named_lines(currency)
+    for name, (label, value) in lines.items():
+        rows.append(("time on site" if name == "time" else label, value))
+        # An input of the rule that this rate does not use is still shown, as none.
+        if name == "minimum" and "grace" not in lines:
+            rows.append(("grace", "none"))
+        if name == "rate" and "daily_cap" not in lines:
+            rows.append(("daily cap", "none"))
     return rows

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import datetime as dt
 
-from ...booth import localtime
+from ...booth import StayStatus, localtime
 
 
 def clock_text(moment: dt.datetime | None, zone: dt.tzinfo) -> str:
@@ -31,7 +31,7 @@ def when_text(moment: dt.datetime | None, zone: dt.tzinfo, now: dt.datetime | No
 
 def arrival_cells(row, now: dt.datetime, zone: dt.tzinfo) -> tuple[str, ...]:
     """One latest arrival (a booth StayRow): when, plate, spot, type, and how the stay stands."""
-    outcome = "on site" if row.status == "open" else f"{row.status} {when_text(row.exit_at, zone, now)}"
+    outcome = "on site" if row.status == StayStatus.OPEN else f"{row.status} {when_text(row.exit_at, zone, now)}"
     return (when_text(row.entry_at, zone, now), row.plate or "(expired)", row.spot or "—", row.vehicle_type or "", outcome)
 
 
