@@ -12,7 +12,7 @@ from ..models import Stay, Vehicle
 from . import dialect
 from .config import rate_for
 from .context import Context
-from .errors import BoothError
+from .errors import BoothError, ErrorCode
 from .localtime import stamp
 from .phones import to_e164
 from .plates import normalise_plate, read_plate
@@ -128,7 +128,7 @@ def register(ctx: Context, plate, contact_name, phone, vehicle_type, spot=None) 
             raise BoothError(
                 f"{number} is already parked at {on_spot or 'an unknown spot'} since "
                 f"{stamp(when(since), cfg.zone)} (stay {on_site}): take its payment first",
-                field="plate",
+                field="plate", code=ErrorCode.ALREADY_PARKED,
             )
         spot_number = assign(ctx, vtype, wanted, now)
         returning = vehicle_id is not None
@@ -146,7 +146,7 @@ def register(ctx: Context, plate, contact_name, phone, vehicle_type, spot=None) 
     except pw.IntegrityError:
         # The unique open-stay indexes are a backstop; the checks above normally answer first.
         raise BoothError(f"{number} or its spot was registered at another booth a moment ago: look it up and try again",
-                         field="plate") from None
+                         field="plate", code=ErrorCode.CONFLICT) from None
     warnings = [f"registered as {number}: {', '.join(reading.changed)}"] if reading.changed else []
     similar = lookalikes(ctx, number)
     if similar:

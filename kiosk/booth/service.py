@@ -19,7 +19,7 @@ from ..clock import Clock
 from . import config as _config
 from . import entry, lifecycle, payments, receipts, reports, spots, tx
 from .context import Context
-from .errors import BoothError
+from .errors import BoothError, ErrorCode
 from .fees import FeeBreakdown
 from .phones import format_phone as _format_phone
 from .plates import PlateReading
@@ -42,10 +42,10 @@ def _guarded(method):
             raise
         except pw.IntegrityError:
             # A unique or foreign key the rules did not foresee: the transaction was rolled back whole.
-            raise BoothError(CONFLICT) from None
+            raise BoothError(CONFLICT, code=ErrorCode.CONFLICT) from None
         except Exception as exc:
             if tx.connection_lost(self._ctx.db, exc):
-                raise BoothError(tx.LOST) from None
+                raise BoothError(tx.LOST, code=ErrorCode.CONNECTION_LOST) from None
             raise
 
     return call

@@ -28,7 +28,7 @@ from typing import Callable, TypeVar
 import peewee as pw
 
 from . import dialect, intent
-from ..errors import full_where, is_disk_full
+from ..errors import ErrorCode, full_where, is_disk_full
 from .errors import BoothError
 
 T = TypeVar("T")
@@ -59,7 +59,8 @@ def write(db: pw.Database, fn: Callable[[], T], *, deadline_s: float | None = No
         raise
     except Exception as exc:
         if is_disk_full(exc):
-            raise BoothError(f"disk full: free space on {full_where(db)} and try again; nothing was changed") from None
+            raise BoothError(f"disk full: free space on {full_where(db)} and try again; nothing was changed",
+                             code=ErrorCode.DISK_FULL) from None
         raise
 
 
@@ -92,7 +93,7 @@ def _write_sqlite(db: pw.Database, fn: Callable[[], T], give_up: float, announce
                 if not is_busy(exc):
                     raise
                 if time.monotonic() >= give_up:
-                    raise BoothError(BUSY) from None
+                    raise BoothError(BUSY, code=ErrorCode.BUSY) from None
                 if announce_while_waiting:
                     waiting.close()
                     waiting.enter_context(intent.wanting(db))
@@ -126,7 +127,7 @@ def _write_postgresql(db: pw.Database, fn: Callable[[], T], deadline_s: float) -
             raise
         except Exception as exc:
             if connection_lost(db, exc):
-                raise BoothError(LOST) from None
+                raise BoothError(LOST, code=ErrorCode.CONNECTION_LOST) from None
             state = dialect.sqlstate(exc)
             if state not in dialect.RETRYABLE:
                 raise
@@ -135,7 +136,7 @@ def _write_postgresql(db: pw.Database, fn: Callable[[], T], deadline_s: float) -
                 if unique_hits >= UNIQUE_RETRIES:
                     raise
             if time.monotonic() >= give_up:
-                raise BoothError(BUSY) from None
+                raise BoothError(BUSY, code=ErrorCode.BUSY) from None
         time.sleep(delay * (0.5 + random.random()))
         delay = min(delay * 2, 0.05)
 

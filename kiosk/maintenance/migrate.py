@@ -14,7 +14,7 @@ import peewee as pw
 from ..clock import Clock, SystemClock, to_sqlite_text
 from .. import owner_only
 from ..db import Target, resolve_target, sqlite_database
-from ..errors import DiskFull, KioskError, UsageError, full_where, is_disk_full
+from ..errors import DiskFull, ErrorCode, KioskError, UsageError, full_where, is_disk_full
 from ..schema import runner
 from ..schema.files import MigrationFile, Version, format_version
 from . import Refused, backup, pg_dump, preflight, validate
@@ -23,6 +23,7 @@ from .runs import RunRecord, record, reserve
 
 class ValidationFailed(KioskError):
     exit_code = 1
+    code = ErrorCode.VALIDATION_FAILED
 
 
 @dataclass
@@ -117,7 +118,7 @@ def change_schema(
             with contextlib.suppress(Exception):
                 run.to_version = format_version(runner.status(target, database, files).schema_version)
         full = None
-        if is_disk_full(exc) and not str(exc).startswith("disk full"):
+        if is_disk_full(exc) and getattr(exc, "code", None) is not ErrorCode.DISK_FULL:
             done = (f"the database is at {run.to_version} (each version is applied whole or not at all)" if touched
                     else "nothing was changed")
             full = DiskFull(f"disk full: free space on {full_where(database)} and try again; {done}")

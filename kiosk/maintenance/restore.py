@@ -24,7 +24,7 @@ import peewee as pw
 from ..clock import Clock, SystemClock, to_sqlite_text
 from .. import owner_only
 from ..db import SQLITE_MAGIC, Target, sqlite_database, sqlite_uri
-from ..errors import KioskError
+from ..errors import ErrorCode, KioskError
 from ..schema import history, runner
 from ..schema.files import MigrationFile, Version, format_version, parse_version
 from . import backup, facts, pg_dump, preflight, schema_catalog, schema_compare
@@ -35,7 +35,7 @@ LISTED = 20
 
 
 class BadBackup(KioskError):
-    pass
+    code = ErrorCode.BAD_BACKUP
 
 
 class SchemaMismatch(BadBackup):

@@ -15,11 +15,12 @@ import time
 from pathlib import Path
 
 from .. import owner_only
-from ..errors import KioskError
+from ..errors import ErrorCode, KioskError
 
 
 class LockBusy(KioskError):
     exit_code = 3
+    code = ErrorCode.LOCKED
 
 
 def lock_path(db_path: Path) -> Path:

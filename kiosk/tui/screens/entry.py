@@ -20,7 +20,7 @@ from textual.message import Message
 from textual.widgets import Input, Label, Select, Static
 from textual.worker import Worker, WorkerState, get_current_worker
 
-from ...booth import BoothError, OpenStay, PlateReading, Registration, format_phone, normalise_plate, read_plate
+from ...booth import BoothError, ErrorCode, OpenStay, PlateReading, Registration, format_phone, normalise_plate, read_plate
 from ...booth.phones import is_incomplete
 from ...booth.text import clean_name
 from ...booth.validate import normalise_spot
@@ -420,7 +420,7 @@ class EntryScreen(KioskScreen):
             reg = services.call(lambda b: b.register(plate, name, phone, vehicle_type, spot))
         except BoothError as exc:
             parked = None
-            if exc.field == "plate":  # e.g. parked at another booth a moment ago: say where
+            if exc.code in (ErrorCode.ALREADY_PARKED, ErrorCode.CONFLICT):  # e.g. parked at another booth a moment ago: say where
                 try:
                     parked = services.call(lambda b: b.open_stay_for(plate))
                 except BoothError:
