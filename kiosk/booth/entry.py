@@ -98,7 +98,7 @@ def lookalikes(ctx: Context, plate: str) -> list[str]:
     """Parked plates that differ from `plate` only by O/0 or I/1.
 
     The variants are spelled out and looked up on the unique plate index: scanning
-    every open stay in Python cost ~7 ms per 1,000 cars on site (bench/, issue 8).
+    every open stay in Python cost ~7 ms per 1,000 cars on site (docs/performance.md).
     """
     options = [("O0" if ch in "O0" else "I1" if ch in "I1" else ch) for ch in plate]
     variants = sorted({"".join(p) for p in itertools.product(*options)} - {plate})

@@ -105,7 +105,7 @@ class Batch:
 
 # ---------------------------------------------------------------------------------- SQLite
 # Plain SQL on SQLite: the statements run many times per batch, and peewee spends ~0.3 ms
-# building each one (bench/, issue 8). `?` parameters; the plans are in bench/results.
+# building each one (docs/performance.md). `?` parameters; the plans are in bench/results.
 _OPEN_STAY = "NOT EXISTS (SELECT 1 FROM stays AS s WHERE s.vehicle_id = v.id AND s.status = 'open')"
 # Read once per run from the partial index idx_vehicles_unpurged_entry alone (only rows still holding
 # data; the cars still on site among them are the overstays, skipped by the purge's own WHERE).
