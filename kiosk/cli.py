@@ -13,7 +13,7 @@ import click
 import peewee as pw
 
 from .commands import COMMANDS
-from .commands.output import EXIT_FAILED, EXIT_OK, EXIT_USAGE, fail
+from .commands.output import EXIT_FAILED, EXIT_OK, EXIT_USAGE, fail, log_to_output
 from .db import Target, connect, resolve_target
 from .errors import DatabaseTargetError, ErrorCode, KioskError
 
@@ -52,6 +52,7 @@ def cli(ctx: click.Context, db_target: str | None, maintenance: bool) -> int:
         return run_terminal(ctx.obj["target"])
     if not maintenance:
         raise click.UsageError(f"'{ctx.invoked_subcommand}' is a maintenance command: run 'kiosk --maintenance {ctx.invoked_subcommand}'")
+    log_to_output()  # headless: what the maintenance code logs is the command's output
     return EXIT_OK
 
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import json
 import time
 from pathlib import Path
@@ -33,7 +34,7 @@ def backup_cmd(ctx: click.Context, out: Path | None, keep: int, as_json: bool) -
     database = connect(target)
     started = time.perf_counter()
     run = RunRecord(command="backup", started_at=to_sqlite_text(SystemClock().now()))
-    pre = preflight.Preflight(set(), quiet if as_json else echo)
+    pre = preflight.Preflight(set())
 
     def body():
         with preflight.hold(target, database, pre, need_exclusive=False), page_progress() as progress:
@@ -48,7 +49,8 @@ def backup_cmd(ctx: click.Context, out: Path | None, keep: int, as_json: bool) -
         run.backup_path, run.rows_before = str(taken.path), taken.counts
         return taken
 
-    taken = run_recorded(target, database, run, started, body)
+    with quiet() if as_json else contextlib.nullcontext():
+        taken = run_recorded(target, database, run, started, body)
     if as_json:
         echo_text(json.dumps(taken.to_json(), indent=2))
     else:
@@ -70,7 +72,7 @@ def restore_cmd(ctx: click.Context, file: Path, skips, keep: int) -> int:
     skip = preflight.parse_skips(skips)
     database = connect(target)
     with page_progress() as progress:
-        run, found, where = restore.restore(target, database, file, files, skip=skip, keep=keep, report=echo, progress=progress)
+        run, found, where = restore.restore(target, database, file, files, skip=skip, keep=keep, progress=progress)
     echo(f"recorded in {where}")
     echo(f"schema version {found.version}")
     latest = files[-1].version_text

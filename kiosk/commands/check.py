@@ -30,7 +30,7 @@ def check_cmd(ctx: click.Context, as_json: bool) -> int:
     database = connect(target)
     started = time.perf_counter()
     run = RunRecord(command="check", started_at=to_sqlite_text(SystemClock().now()))
-    pre = preflight.Preflight(set(), quiet)
+    pre = preflight.Preflight(set())
 
     def body():
         with preflight.hold(target, database, pre, need_exclusive=False):
@@ -46,7 +46,8 @@ def check_cmd(ctx: click.Context, as_json: bool) -> int:
                 run.error = next(f.message for f in v.findings if f.level != "info")
             return v
 
-    v = run_recorded(target, database, run, started, body)
+    with quiet():  # the lock's line: this command prints its findings only
+        v = run_recorded(target, database, run, started, body)
     if as_json:
         echo_text(json.dumps({"target": target.describe(), "schema_version": run.to_version, **v.to_json()}, indent=2))
     else:

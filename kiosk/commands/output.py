@@ -2,6 +2,10 @@
 
 from __future__ import annotations
 
+import contextlib
+import logging
+from typing import Iterator
+
 import click
 
 from ..errors import one_line
@@ -25,5 +29,30 @@ def fail(msg: str) -> None:
     click.echo(f"kiosk: {one_line(msg)}", err=True)
 
 
-def quiet(_msg: str) -> None:
-    """A `report` that prints nothing (JSON output, checks that only count)."""
+class _Echo(logging.Handler):
+    """The kiosk's log records (pre-flight results, steps as they run) as output lines."""
+
+    def emit(self, record: logging.LogRecord) -> None:
+        echo(record.getMessage())
+
+
+_ECHO = _Echo(logging.INFO)
+_KIOSK_LOG = logging.getLogger("kiosk")
+
+
+def log_to_output() -> None:
+    """Print the kiosk's INFO records on stdout, each as one line (once per process)."""
+    if _ECHO not in _KIOSK_LOG.handlers:
+        _KIOSK_LOG.addHandler(_ECHO)
+        _KIOSK_LOG.setLevel(logging.INFO)
+
+
+@contextlib.contextmanager
+def quiet() -> Iterator[None]:
+    """No progress lines for the while (JSON output, a check that only counts); warnings still show."""
+    level = _ECHO.level
+    _ECHO.setLevel(logging.WARNING)
+    try:
+        yield
+    finally:
+        _ECHO.setLevel(level)

@@ -118,7 +118,7 @@ def _change(target, files, goal, direction: str, skips, rehearse: bool, keep: in
     database = connect(target)
     with page_progress() as progress:
         out = safe.change_schema(
-            target, database, files, goal, direction=direction, skip=skip, rehearse=rehearse, keep=keep, report=echo, progress=progress
+            target, database, files, goal, direction=direction, skip=skip, rehearse=rehearse, keep=keep, progress=progress
         )
     if out.validation is not None:
         print_validation(out.validation, echo)
