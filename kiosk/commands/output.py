@@ -19,6 +19,24 @@ def echo(msg: str = "") -> None:
     click.echo(one_line(msg))
 
 
+def table(rows: list[tuple[object, ...]], right: tuple[int, ...] = (), indent: int = 2) -> None:
+    """Rows as aligned columns, each as wide as its widest cell (`right`: right-aligned columns)."""
+    if not rows:
+        return
+    from rich.console import Console
+    from rich.table import Table
+    from rich.text import Text
+
+    grid = Table.grid(padding=(0, 1))
+    for i in range(len(rows[0])):
+        grid.add_column(justify="right" if i in right else "left", no_wrap=True)
+    for row in rows:
+        grid.add_row(*(Text(one_line(cell)) for cell in row))
+    console = Console(width=10_000, color_system=None, highlight=False)
+    for line in console.render_lines(grid, pad=False):
+        echo(" " * indent + "".join(seg.text for seg in line).rstrip())
+
+
 def echo_text(text: str) -> None:
     """Text that spans lines on purpose (JSON, SQL)."""
     click.echo(text)

@@ -11,7 +11,7 @@ from ..db import connect
 from ..errors import UsageError
 from ..schema import runner
 from ..schema.files import format_version, resolve_target_version
-from .output import EXIT_OK, echo, echo_text
+from .output import EXIT_OK, echo, echo_text, table
 
 
 @click.command("status")
@@ -28,13 +28,10 @@ def status_cmd(ctx: click.Context, as_json: bool) -> int:
     echo(f"database        {st.target}{'' if database else '  (no database file yet)'}")
     echo(f"schema version  {format_version(st.schema_version)}  (latest {format_version(st.latest)})")
     echo("applied:" if st.applied else "applied:        none")
-    for a in st.applied:
-        when = a.applied_at.strftime("%Y-%m-%d %H:%M:%S UTC") if a.applied_at else "?"
-        took = f"  {a.duration_ms} ms" if a.duration_ms is not None else ""
-        echo(f"  {format_version(a.version):8} {when}  {a.name}{took}")
+    table([(format_version(a.version), a.applied_at.strftime("%Y-%m-%d %H:%M:%S UTC") if a.applied_at else "?", a.name,
+            f"{a.duration_ms} ms" if a.duration_ms is not None else "") for a in st.applied], right=(3,))
     echo("pending:" if st.pending else "pending:        none")
-    for f in st.pending:
-        echo(f"  {f.version_text:8} {f.name}")
+    table([(f.version_text, f.name) for f in st.pending])
     for finding in st.findings:
         echo(f"finding: {finding}")
     return EXIT_OK

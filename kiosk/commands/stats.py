@@ -9,7 +9,7 @@ import click
 from ..db import connect
 from ..maintenance import alerts, facts, stats
 from ..schema import runner
-from .output import echo, echo_text
+from .output import echo, echo_text, table
 from .recorded import need_database
 
 
@@ -40,11 +40,9 @@ def _print_stats(d: dict) -> None:
         echo(f"size            {h(d['database_bytes'])}{wal}; free disk {h(d['free_disk_bytes'])}")
         echo(f"backups         {d['backups']['count']}, newest {d['backups']['newest'] or 'none'}")
     echo(f"tables          (bytes from {d.get('size_source')})")
-    for t in d.get("tables", []):
-        echo(f"  {t['name']:28} {t['rows']:>10} rows {h(t['bytes']):>12}")
+    table([(t["name"], t["rows"], "rows", h(t["bytes"])) for t in d.get("tables", [])], right=(1, 3))
     echo("indexes")
-    for i in d.get("indexes", []):
-        echo(f"  {i['name']:40} {h(i['bytes']):>12}  on {i['table']}")
+    table([(i["name"], h(i["bytes"]), f"on {i['table']}") for i in d.get("indexes", [])], right=(1,))
     last = d.get("last_maintenance_run")
     if last:
         echo(f"last maintenance  {last['command']} {last['outcome']} at {last['started_at']} UTC in {last['duration_ms']} ms ({last['from_version']} -> {last['to_version']})")
@@ -60,5 +58,4 @@ def _print_stats(d: dict) -> None:
             echo(f"  plan: {line}")
     if not d["alerts"]:
         echo("alerts          none")
-    for a in d["alerts"]:
-        echo(f"{a['level']:8} {a['code']:16} {a['message']}")
+    table([(a["level"], a["code"], a["message"]) for a in d["alerts"]], indent=0)
