@@ -2,9 +2,9 @@
 
 import pytest
 
-from kiosk.booth import BoothError, ErrorCode
+from kiosk.booth import BoothError
 from kiosk.db import resolve_target
-from kiosk.errors import DatabaseTargetError, DiskFull, KioskError, UsageError
+from kiosk.errors import DatabaseTargetError, DiskFull, ErrorCode, KioskError, UsageError
 from kiosk.maintenance import Refused
 
 PHONE = "07400 123456"

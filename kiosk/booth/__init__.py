@@ -3,7 +3,7 @@ configuration, audit trail, expiry and archiving. The terminal (kiosk.tui), the
 maintenance commands and the tests all call `Booth`.
 """
 
-from .errors import BoothError, ErrorCode
+from .errors import BoothError
 from .fees import FeeBreakdown, compute_fee
 from .money import format_money, parse_money
 from .phones import format_phone
@@ -14,7 +14,7 @@ from .results import (AuditRow, Config, Occupancy, OpenStay, PaymentRow, Rate, R
 from .service import Booth
 
 __all__ = [
-    "AuditRow", "Booth", "BoothError", "Config", "ErrorCode", "DepartedReason", "FeeBreakdown", "Occupancy", "OpenStay", "PaymentRow", "Rate",
+    "AuditRow", "Booth", "BoothError", "Config", "DepartedReason", "FeeBreakdown", "Occupancy", "OpenStay", "PaymentRow", "Rate",
     "Receipt", "Refund", "RefundReason", "Registration", "RunReport", "SpotState", "StayRow", "compute_fee", "format_money", "format_phone",
     "normalise_plate", "parse_money", "reason_label", "PlateReading", "read_plate",
 ]

@@ -16,10 +16,11 @@ from pathlib import Path
 import peewee as pw
 
 from ..clock import Clock
+from ..errors import ErrorCode
 from . import config as _config
 from . import entry, lifecycle, payments, receipts, reports, spots, tx
 from .context import Context
-from .errors import BoothError, ErrorCode
+from .errors import BoothError
 from .fees import FeeBreakdown
 from .phones import format_phone as _format_phone
 from .plates import PlateReading

@@ -20,10 +20,11 @@ from textual.message import Message
 from textual.widgets import Input, Label, Select, Static
 from textual.worker import Worker, WorkerState, get_current_worker
 
-from ...booth import BoothError, ErrorCode, OpenStay, PlateReading, Registration, format_phone, normalise_plate, read_plate
+from ...booth import BoothError, OpenStay, PlateReading, Registration, format_phone, normalise_plate, read_plate
 from ...booth.phones import is_incomplete
 from ...booth.text import clean_name
 from ...booth.validate import normalise_spot
+from ...errors import ErrorCode
 from ..widgets.big_text import big
 from ..widgets.field_hint import FieldHint
 from ..widgets.formats import arrival_cells, clock_text, columns, span_text, when_text
