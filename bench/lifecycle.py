@@ -20,7 +20,7 @@ WHERE entry_timestamp < datetime('now', '-' || (
 PLAN_ARCHIVE = """INSERT INTO audit_logs_archive 
 SELECT * FROM audit_logs 
 WHERE timestamp < datetime('now', '-90 days');"""
-# The plan has no DELETE; issue 8 asks for "the plan's INSERT ... SELECT plus a DELETE": the same WHERE.
+# The plan has no DELETE; the baseline is the plan's INSERT ... SELECT plus a DELETE with the same WHERE.
 PLAN_ARCHIVE_DELETE = "DELETE FROM audit_logs WHERE timestamp < datetime('now', '-90 days');"
 
 

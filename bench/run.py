@@ -1,4 +1,4 @@
-"""The benchmark suite: every figure of issue 8 as a ratio against a baseline measured in the same run.
+"""The benchmark suite: every figure (docs/performance.md) as a ratio against a baseline measured in the same run.
 
     make bench                      # = .venv/bin/python -m bench.run
     python -m bench.run --scales 0.1          # quicker: the 1/10 site only
@@ -142,7 +142,7 @@ def figures(r: dict) -> list[dict]:
     elif "safety" in r:
         rows.append({"id": "safety", "figure": "maintenance safety steps vs cp", "subject": "—", "baseline": "—",
                      "ratio": "—", "value": None, "budget": "report", "ok": None,
-                     "note": "not measured: the safe-maintenance features (issue 4) are not in this build"})
+                     "note": "not measured: the safe-maintenance features are not in this build"})
     if "ui" in r:
         rows += _ui_rows(r["ui"])
     if "during" in r:

@@ -33,7 +33,7 @@ def measure(site: Path) -> dict:
         floor.unlink()
         target = resolve_target(str(path))
         database = connect(target)
-        pre = preflight.Preflight(set(), lambda _m: None)
+        pre = preflight.Preflight(set())
         steps = {}
         try:
             t0 = time.perf_counter()

@@ -12,7 +12,7 @@ in the meantime is not the key's. Keys are posted at most 30 a second (a held ar
 repeat rate), at least two frame intervals after the previous frame: Textual's screen timer
 draws on a 60-Hz grid, and after a frame drawn late it sleeps to the grid point after next,
 so a key sooner than that waits up to 33 ms for its frame whatever the map does (measured:
-most of the p99 when keys were posted back to back). Targets (issue 6): open <= 0.5 s, one
+most of the p99 when keys were posted back to back). Targets: open <= 0.5 s, one
 arrow move <= 16 ms.
 """
 

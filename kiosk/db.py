@@ -16,7 +16,7 @@ from urllib.parse import quote, urlencode, urlsplit
 import peewee as pw
 
 from . import owner_only
-from .errors import DatabaseTargetError, KioskError
+from .errors import DatabaseTargetError, ErrorCode, KioskError
 
 DEFAULT_TARGET = "kiosk.db"
 SQLITE_MAGIC = b"SQLite format 3\x00"
@@ -68,6 +68,7 @@ def sqlite_database(path: Path, **pragmas) -> pw.SqliteDatabase:
 class DatabaseUnavailable(KioskError):
     """The PostgreSQL server cannot be reached, refused the login, or lacks the database."""
 
+    code = ErrorCode.UNAVAILABLE
 
 @dataclass(frozen=True)
 class Target:
@@ -123,7 +124,8 @@ def _check_sqlite_path(path: Path) -> Path:
             with path.open("rb") as fh:
                 head = fh.read(len(SQLITE_MAGIC))
             if head != SQLITE_MAGIC:
-                raise DatabaseTargetError(f"{path} is not a SQLite database: point --db at a kiosk database file")
+                raise DatabaseTargetError(f"{path} is not a SQLite database: point --db at a kiosk database file",
+                                          code=ErrorCode.NOT_A_DATABASE)
     return path
 
 

@@ -5,13 +5,14 @@ from __future__ import annotations
 import peewee as pw
 
 from .db import Target
-from .errors import KioskError
+from .errors import ErrorCode, KioskError
 from .schema import runner
 from .schema.files import EMPTY, format_version, load_migrations
 
 
 class SchemaNotReady(KioskError):
     exit_code = 1
+    code = ErrorCode.SCHEMA_NOT_READY
 
 
 def prepare_database(target: Target, database: pw.Database) -> str:

@@ -113,6 +113,6 @@ def test_upgrade_from_1_4_0_backfills_stays_and_dedupes_rates(target, clock):
 
 
 def test_business_layer_imports_no_textual():
-    code = "import sys, kiosk.booth, kiosk.cli_lifecycle; print(sorted(m for m in sys.modules if m.startswith('textual')))"
+    code = "import sys, kiosk.booth, kiosk.commands.expire; print(sorted(m for m in sys.modules if m.startswith('textual')))"
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True).stdout.strip()
     assert out == "[]"

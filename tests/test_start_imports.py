@@ -20,7 +20,7 @@ from kiosk.quiet_gc import quiet_gc
 from kiosk.schema.files import FILEMASK
 from kiosk.schema.history import MIGRATE_TABLE
 
-LATER = ["kiosk.maintenance.commands", "kiosk.cli_lifecycle", "peewee_migrate", "phonenumbers", "unittest.mock"]
+LATER = ["kiosk.commands.backup", "kiosk.commands.expire", "peewee_migrate", "phonenumbers", "unittest.mock"]
 
 
 def _loaded_after(code: str) -> dict:

@@ -12,7 +12,7 @@ from typing import Callable, TypeVar
 
 import peewee as pw
 
-from ..errors import KioskError
+from ..errors import ErrorCode, KioskError
 
 T = TypeVar("T")
 
@@ -29,6 +29,7 @@ class LockBusy(KioskError):
     """Another maintenance run holds the database's maintenance lock."""
 
     exit_code = 3
+    code = ErrorCode.LOCKED
 
 
 class Backend:

@@ -11,7 +11,7 @@ import peewee as pw
 from ..models import Stay, Vehicle
 from .config import rate_for
 from .context import Context
-from .errors import BoothError
+from .errors import BoothError, ErrorCode
 from .localtime import stamp
 from .phones import to_e164
 from .plates import normalise_plate, read_plate
@@ -97,7 +97,7 @@ def lookalikes(ctx: Context, plate: str) -> list[str]:
     """Parked plates that differ from `plate` only by O/0 or I/1.
 
     The variants are spelled out and looked up on the unique plate index: scanning
-    every open stay in Python cost ~7 ms per 1,000 cars on site (bench/, issue 8).
+    every open stay in Python cost ~7 ms per 1,000 cars on site (docs/performance.md).
     """
     options = [("O0" if ch in "O0" else "I1" if ch in "I1" else ch) for ch in plate]
     variants = sorted({"".join(p) for p in itertools.product(*options)} - {plate})
@@ -127,7 +127,7 @@ def register(ctx: Context, plate, contact_name, phone, vehicle_type, spot=None) 
             raise BoothError(
                 f"{number} is already parked at {on_spot or 'an unknown spot'} since "
                 f"{stamp(when(since), cfg.zone)} (stay {on_site}): take its payment first",
-                field="plate",
+                field="plate", code=ErrorCode.ALREADY_PARKED,
             )
         spot_number = assign(ctx, vtype, wanted, now)
         returning = vehicle_id is not None
@@ -145,7 +145,7 @@ def register(ctx: Context, plate, contact_name, phone, vehicle_type, spot=None) 
     except pw.IntegrityError:
         # The unique open-stay indexes are a backstop; the checks above normally answer first.
         raise BoothError(f"{number} or its spot was registered at another booth a moment ago: look it up and try again",
-                         field="plate") from None
+                         field="plate", code=ErrorCode.CONFLICT) from None
     warnings = [f"registered as {number}: {', '.join(reading.changed)}"] if reading.changed else []
     similar = lookalikes(ctx, number)
     if similar:

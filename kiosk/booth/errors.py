@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from ..errors import KioskError
+from ..errors import ErrorCode, KioskError
 
 
 class BoothError(KioskError):
@@ -11,10 +11,12 @@ class BoothError(KioskError):
     `field` names the input ('plate', 'name', 'phone', 'type', 'spot', 'amount',
     'tendered', 'retention_hours', ...) so a form can show the message next to it;
     None when no single input is at fault (e.g. the database is busy).
+    `code` says what kind of refusal it is: INVALID when an input is named, REFUSED
+    otherwise, unless the raise names a more specific one (BUSY, CONFLICT, ...).
     """
 
-    def __init__(self, message: str, field: str | None = None):
-        super().__init__(message)
+    def __init__(self, message: str, field: str | None = None, *, code: ErrorCode | None = None):
+        super().__init__(message, code=code or (ErrorCode.INVALID if field else ErrorCode.REFUSED))
         self.field = field
         self.message = message
 

@@ -114,7 +114,7 @@ class Batch:
 
 # ------------------------------------------------------------ single-writer databases (SQLite)
 # Plain SQL: the statements run many times per batch, and peewee spends ~0.3 ms building
-# each one (bench/). `?` parameters; the plans are in bench/results.
+# each one (docs/performance.md). `?` parameters; the plans are in bench/results.
 _OPEN_STAY = f"NOT EXISTS (SELECT 1 FROM stays AS s WHERE s.vehicle_id = v.id AND s.status = '{StayStatus.OPEN}')"
 # Read once per run from the partial index idx_vehicles_unpurged_entry alone (only rows still holding
 # data; the cars still on site among them are the overstays, skipped by the purge's own WHERE).

@@ -16,6 +16,7 @@ from pathlib import Path
 import peewee as pw
 
 from ..clock import Clock
+from ..errors import ErrorCode
 from . import config as _config
 from . import entry, payments, receipts, reports, retention, spots, tx
 from .context import AUDIT_ACTIONS, Context
@@ -42,10 +43,10 @@ def _guarded(method):
             raise
         except pw.IntegrityError:
             # A unique or foreign key the rules did not foresee: the transaction was rolled back whole.
-            raise BoothError(CONFLICT) from None
+            raise BoothError(CONFLICT, code=ErrorCode.CONFLICT) from None
         except Exception as exc:
             if tx.connection_lost(self._ctx.db, exc):
-                raise BoothError(tx.LOST) from None
+                raise BoothError(tx.LOST, code=ErrorCode.CONNECTION_LOST) from None
             raise
 
     return call

@@ -1,7 +1,7 @@
 """Hot statements as plain parameterised SQL, rendered once per database dialect.
 
 peewee builds a query's SQL text anew on every call: ~0.1-0.3 ms of Python per
-statement, 58% of a registration's time (bench/, issue 8). The statements on
+statement, 58% of a registration's time (docs/performance.md). The statements on
 the booth's per-car paths are therefore written out once, with `?` for each
 parameter, and rendered on first use for the database's own placeholder (`%s`
 on PostgreSQL) plus, on PostgreSQL only, a suffix such as a row-lock clause or

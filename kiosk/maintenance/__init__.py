@@ -5,10 +5,11 @@ Kept free of Textual; the TUI imports `presence.announce` and
 `alerts.collect_alerts` from here.
 """
 
-from ..errors import KioskError
+from ..errors import ErrorCode, KioskError
 
 
 class Refused(KioskError):
     """A pre-flight check said no; nothing was changed."""
 
     exit_code = 3
+    code = ErrorCode.PREFLIGHT_REFUSED

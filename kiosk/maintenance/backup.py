@@ -21,7 +21,7 @@ from pathlib import Path
 from typing import Callable
 
 from ..clock import Clock, SystemClock
-from ..errors import KioskError
+from ..errors import ErrorCode, KioskError
 from .. import owner_only
 from . import facts, retention
 
@@ -31,7 +31,7 @@ Progress = Callable[[int, int], None]  # (pages done, pages total)
 
 
 class BackupFailed(KioskError):
-    pass
+    code = ErrorCode.BACKUP_FAILED
 
 
 @dataclass

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import contextlib
+import logging
 import os
 import shutil
 import time
@@ -14,15 +15,18 @@ import peewee as pw
 from ..clock import Clock, SystemClock, to_sqlite_text
 from .. import owner_only
 from ..db import Target, resolve_target, sqlite_database
-from ..errors import DiskFull, KioskError, UsageError, full_where, is_disk_full
+from ..errors import DiskFull, ErrorCode, KioskError, UsageError, full_where, is_disk_full
 from ..schema import runner
 from ..schema.files import MigrationFile, Version, format_version
 from . import Refused, backup, pg_dump, preflight, validate
 from .runs import RunRecord, record, reserve
 
+log = logging.getLogger(__name__)  # the rehearsal's outcome, "nothing to do"; the CLI prints it
+
 
 class ValidationFailed(KioskError):
     exit_code = 1
+    code = ErrorCode.VALIDATION_FAILED
 
 
 @dataclass
@@ -52,7 +56,6 @@ def change_schema(
     rehearse: bool = False,
     keep: int = backup.DEFAULT_KEEP,
     clock: Clock | None = None,
-    report=lambda _m: None,
     progress=None,
 ) -> Outcome:
     """Run migrate (direction 'up') or rollback ('down') safely; see docs/operations.md."""
@@ -60,7 +63,7 @@ def change_schema(
     started = time.perf_counter()
     run = RunRecord(command="migrate" if direction == "up" else "rollback", started_at=to_sqlite_text(clock.now()))
     out = Outcome(run)
-    pre = preflight.Preflight(set(skip), report, run.command)
+    pre = preflight.Preflight(set(skip), run.command)
     run.skipped_checks = pre.skipped
     touched = False  # until the first version runs, a failure leaves the database byte for byte as it was
     try:
@@ -78,7 +81,7 @@ def change_schema(
                 )
             if not steps:
                 run.to_version = run.from_version
-                report(f"already at {run.from_version}: nothing to do")
+                log.info(f"already at {run.from_version}: nothing to do")
                 return _finish(target, database, out, pre, started)
             run.rows_before = validate.row_counts(database)
             empty = not any(t not in validate.BOOKKEEPING for t in run.rows_before)
@@ -92,14 +95,14 @@ def change_schema(
             if rehearse:
                 if pre.taken is None and not empty:
                     raise Refused("--rehearse needs the backup (do not skip it): the rehearsal runs on a copy of it; nothing was changed")
-                out.rehearsal_seconds = _rehearse(target, pre.taken, files, goal, direction, allowed, report, database)
+                out.rehearsal_seconds = _rehearse(target, pre.taken, files, goal, direction, allowed, database)
             final = goal if goal is not None else files[-1].version
             reserve(target, database, run)
             touched = True
             if direction == "up":
-                out.steps = runner.migrate(target, database, final, clock=clock, files=files, report=report, locked=True)
+                out.steps = runner.migrate(target, database, final, clock=clock, files=files, locked=True)
             else:
-                out.steps = runner.rollback(target, database, final, files=files, report=report, locked=True)
+                out.steps = runner.rollback(target, database, final, files=files, locked=True)
             run.to_version = format_version(runner.status(target, database, files).schema_version)
             out.validation = validate.validate(database, files, final, rows_before=run.rows_before, deletes_allowed=allowed)
             run.rows_after = out.validation.rows_after
@@ -117,7 +120,7 @@ def change_schema(
             with contextlib.suppress(Exception):
                 run.to_version = format_version(runner.status(target, database, files).schema_version)
         full = None
-        if is_disk_full(exc) and not str(exc).startswith("disk full"):
+        if is_disk_full(exc) and getattr(exc, "code", None) is not ErrorCode.DISK_FULL:
             done = (f"the database is at {run.to_version} (each version is applied whole or not at all)" if touched
                     else "nothing was changed")
             full = DiskFull(f"disk full: free space on {full_where(database)} and try again; {done}")
@@ -143,7 +146,6 @@ def _rehearse(
     goal: Version | None,
     direction: str,
     deletes_allowed: bool,
-    report,
     database: pw.Database | None = None,
 ) -> float:
     """Run the plan on a copy of the verified backup (or an empty database); refuse unless it validates.
@@ -154,7 +156,7 @@ def _rehearse(
     scratch = _sqlite_scratch(target, taken) if target.is_sqlite else pg_dump.scratch_database(
         target, database, taken.path if taken else None)
     with scratch as (rtarget, db):
-        return _rehearse_on(rtarget, db, taken, files, goal, direction, deletes_allowed, report)
+        return _rehearse_on(rtarget, db, taken, files, goal, direction, deletes_allowed)
 
 
 @contextlib.contextmanager
@@ -174,7 +176,7 @@ def _sqlite_scratch(target: Target, taken: backup.Backup | None):
                 p.unlink()
 
 
-def _rehearse_on(rtarget, db, taken, files, goal, direction, deletes_allowed, report) -> float:
+def _rehearse_on(rtarget, db, taken, files, goal, direction, deletes_allowed) -> float:
     """The plan and its validation on the scratch copy; Refused unless both pass."""
     started = time.perf_counter()
     final = goal if goal is not None else files[-1].version
@@ -189,5 +191,5 @@ def _rehearse_on(rtarget, db, taken, files, goal, direction, deletes_allowed, re
     if not result.ok:
         raise Refused(f"the rehearsal's validation failed: {result.errors[0].message}; the live database was not touched")
     seconds = time.perf_counter() - started
-    report(f"rehearsal    ok       the plan ran on a copy of the backup in {seconds:.2f} s and validated (booths wait about that long)")
+    log.info(f"rehearsal    ok       the plan ran on a copy of the backup in {seconds:.2f} s and validated (booths wait about that long)")
     return seconds

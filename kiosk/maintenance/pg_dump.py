@@ -37,7 +37,7 @@ import peewee as pw
 from .. import owner_only
 from ..clock import Clock, SystemClock
 from ..db import Target, application_name
-from ..errors import KioskError
+from ..errors import ErrorCode, KioskError
 from ..schema.files import MigrationFile, format_version, parse_version
 from . import facts
 
@@ -48,7 +48,7 @@ _COPY = re.compile(r'^COPY (?:"?[\w$]+"?\.)?"?([\w$]+)"? \((.*)\) FROM stdin;$')
 
 
 class DumpFailed(KioskError):
-    pass
+    code = ErrorCode.BACKUP_FAILED
 
 
 @dataclass

@@ -9,9 +9,10 @@ operator (`--skip-check NAME`), reported, and stored with the run.
 from __future__ import annotations
 
 import contextlib
+import logging
 import os
 from dataclasses import dataclass, field
-from typing import Callable, Iterator
+from typing import Iterator
 
 import peewee as pw
 
@@ -24,7 +25,7 @@ from . import Refused, backup, facts, pg_dump, presence, validate
 
 SKIPPABLE = ("backup", "disk", "connections", "history")
 LOCK_WAIT_SECONDS = 60.0
-Report = Callable[[str], None]
+log = logging.getLogger(__name__)  # each check's result line; the CLI prints them
 
 
 @dataclass
@@ -40,7 +41,6 @@ class CheckResult:
 @dataclass
 class Preflight:
     skip: set[str]
-    report: Report
     command: str = "maintenance"  # migrate, rollback, restore...: how an expiry run refused by it names it
     results: list[CheckResult] = field(default_factory=list)
     taken: backup.Backup | None = None
@@ -51,7 +51,7 @@ class Preflight:
             message = f"SKIPPED by --skip-check {name} ({message})"
         result = CheckResult(name, status, message)
         self.results.append(result)
-        self.report(result.line())
+        log.info(result.line())
         return ok or name in self.skip
 
     def refuse_if_failed(self) -> None:
@@ -84,11 +84,11 @@ def hold(target: Target, database: pw.Database, pre: Preflight, *, need_exclusiv
     """The lock, then (for changes) the database held against kiosks and expiry runs, for the whole run."""
     if target.is_sqlite:
         ensure_writable(target)
-    with runner.maintenance_lock(target, database, pre.report, wait_seconds=LOCK_WAIT_SECONDS):
+    with runner.maintenance_lock(target, database, wait_seconds=LOCK_WAIT_SECONDS):
         if target.is_sqlite:
             owner_only(target.path)
         pre.results.append(CheckResult("lock", "ok", "no other maintenance run"))
-        pre.report(pre.results[-1].line())
+        log.info(pre.results[-1].line())
         if not need_exclusive:
             yield
             return

@@ -36,7 +36,7 @@ import peewee as pw
 from .. import owner_only
 from ..clock import SystemClock, to_sqlite_text
 from ..db import Target
-from ..errors import KioskError
+from ..errors import ErrorCode, KioskError
 
 
 # PostgreSQL: the presence lock's key (the bytes of b"kioskliv"); advisory locks are per database.
@@ -46,6 +46,7 @@ PRESENCE_KEY = 0x6B696F736B6C6976
 class MaintenanceRunning(KioskError):
     """A kiosk tried to start while maintenance holds the database."""
 
+    code = ErrorCode.MAINTENANCE_RUNNING
 
 @dataclass(frozen=True)
 class LiveKiosk:

@@ -12,6 +12,7 @@ the live file, so a crash at any moment leaves either the old or the new one.
 from __future__ import annotations
 
 import contextlib
+import logging
 import os
 import shutil
 import sqlite3
@@ -24,7 +25,7 @@ import peewee as pw
 from ..clock import Clock, SystemClock, to_sqlite_text
 from .. import owner_only
 from ..db import SQLITE_MAGIC, Target, sqlite_database, sqlite_uri
-from ..errors import KioskError
+from ..errors import ErrorCode, KioskError
 from ..schema import history, runner
 from ..schema.files import MigrationFile, Version, format_version, parse_version
 from . import backup, facts, pg_dump, preflight, schema_catalog, schema_compare
@@ -32,10 +33,11 @@ from .runs import RunRecord, record
 
 # The differences a refusal names in its one line (the rest are counted).
 LISTED = 20
+log = logging.getLogger(__name__)  # what was verified and restored; the CLI prints it
 
 
 class BadBackup(KioskError):
-    pass
+    code = ErrorCode.BAD_BACKUP
 
 
 class SchemaMismatch(BadBackup):
@@ -116,22 +118,21 @@ def restore(
     skip: set[str] = frozenset(),
     keep: int = backup.DEFAULT_KEEP,
     clock: Clock | None = None,
-    report=lambda _m: None,
     progress=None,
 ) -> tuple[RunRecord, Inspected, str]:
     """Returns the run record, what was restored, and where the run was recorded."""
     if not target.is_sqlite:
-        return _restore_postgresql(target, database, source, files, skip=skip, keep=keep, clock=clock, report=report)
+        return _restore_postgresql(target, database, source, files, skip=skip, keep=keep, clock=clock)
     clock = clock or SystemClock()
     started = time.perf_counter()
     run = RunRecord(command="restore", started_at=to_sqlite_text(clock.now()))
-    pre = preflight.Preflight(set(skip), report, run.command)
+    pre = preflight.Preflight(set(skip), run.command)
     run.skipped_checks = pre.skipped
     live, replaced = database, False
     try:
         found = inspect_backup(source, files)
-        report(f"backup       ok       {found.path} is a sound kiosk database at {found.version} ({sum(found.counts.values())} rows, "
-               "schema as its version's)")
+        log.info(f"backup       ok       {found.path} is a sound kiosk database at {found.version} ({sum(found.counts.values())} rows, "
+                 "schema as its version's)")
         run.to_version = found.version
         run.rows_after = found.counts
         with preflight.hold(target, database, pre):
@@ -145,7 +146,7 @@ def restore(
                 database.close()
             _replace(target.path, found, progress)
             live, replaced = None, True
-            report(f"restored     ok       {target.path} now holds {found.path.name}, verified (integrity_check, row counts)")
+            log.info(f"restored     ok       {target.path} now holds {found.path.name}, verified (integrity_check, row counts)")
         run.outcome = "warnings" if pre.skipped else "ok"
     except BaseException as exc:
         run.outcome = "refused" if getattr(exc, "exit_code", 1) == 3 else "failed"
@@ -302,18 +303,18 @@ def check_dump_schema(target, database: pw.Database, found: Inspected, files: li
     refuse_mismatch(found.path, version, problems)
 
 
-def _restore_postgresql(target, database, source, files, *, skip, keep, clock, report):
+def _restore_postgresql(target, database, source, files, *, skip, keep, clock):
     clock = clock or SystemClock()
     started = time.perf_counter()
     run = RunRecord(command="restore", started_at=to_sqlite_text(clock.now()))
-    pre = preflight.Preflight(set(skip), report, run.command)
+    pre = preflight.Preflight(set(skip), run.command)
     run.skipped_checks = pre.skipped
     changed, info = False, None
     try:
         found, info = inspect_dump(source, files)
         check_dump_schema(target, database, found, files)
-        report(f"backup       ok       {found.path} is a sound kiosk dump at {found.version} ({sum(found.counts.values())} rows, "
-               "schema as its version's)")
+        log.info(f"backup       ok       {found.path} is a sound kiosk dump at {found.version} ({sum(found.counts.values())} rows, "
+                 "schema as its version's)")
         run.to_version = found.version
         run.rows_after = found.counts
         with preflight.hold(target, database, pre):
@@ -334,7 +335,7 @@ def _restore_postgresql(target, database, source, files, *, skip, keep, clock, r
             if after != found.counts:
                 raise KioskError(f"the restored database does not verify (row counts {after} != {found.counts}): "
                                  f"restore {found.path} again or the safety copy {run.backup_path}")
-            report(f"restored     ok       {target.describe()} now holds {found.path.name}, verified (row counts)")
+            log.info(f"restored     ok       {target.describe()} now holds {found.path.name}, verified (row counts)")
         run.outcome = "warnings" if pre.skipped else "ok"
     except BaseException as exc:
         run.outcome = "refused" if getattr(exc, "exit_code", 1) == 3 else "failed"

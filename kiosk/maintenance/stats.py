@@ -16,7 +16,7 @@ from ..schema import runner
 from ..schema.files import EMPTY, MigrationFile, format_version
 from . import alerts, backup, facts, pg_dump, queries, retention, runs, schema_compare
 
-LIFECYCLE_TABLE = "lifecycle_runs"  # added by schema 1.5.0 (issue 5); may be absent
+LIFECYCLE_TABLE = "lifecycle_runs"  # added by schema 1.5.0; may be absent
 
 
 def collect(

@@ -29,7 +29,7 @@ from typing import Iterator
 
 import peewee as pw
 
-from ..errors import KioskError, one_line
+from ..errors import ErrorCode, KioskError, one_line
 
 # PostgreSQL: the key of the expiry lock (the bytes of b"kioskexp"); advisory locks are per database.
 EXPIRY_KEY = 0x6B696F736B657870
@@ -39,12 +39,14 @@ class MaintenanceHoldsDatabase(KioskError):
     """An expiry run was refused: a migrate, rollback or restore holds the database."""
 
     exit_code = 3
+    code = ErrorCode.MAINTENANCE_RUNNING
 
 
 class ExpiryRunning(KioskError):
     """A migrate, rollback or restore was refused: an expiry/archive run is under way."""
 
     exit_code = 3
+    code = ErrorCode.EXPIRY_RUNNING
 
 
 def _sqlite_path(database: pw.Database) -> Path | None:

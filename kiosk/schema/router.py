@@ -19,13 +19,15 @@ from peewee_migrate import Migrator
 from peewee_migrate.router import Router
 
 from ..clock import Clock, SystemClock
-from ..errors import KioskError
+from ..errors import ErrorCode, KioskError
 from . import history
 from .files import MigrationFile, load_migrations
 from .steps import dialect_of
 
 
 class MigrationFailed(KioskError):
+    code = ErrorCode.MIGRATION_FAILED
+
     def __init__(self, version: str, action: str, cause: BaseException):
         self.version = version
         self.cause = cause

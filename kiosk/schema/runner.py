@@ -3,8 +3,9 @@
 from __future__ import annotations
 
 import contextlib
+import logging
 from dataclasses import dataclass, field
-from typing import Callable, Iterator
+from typing import Iterator
 
 import peewee as pw
 
@@ -16,7 +17,7 @@ from . import history
 from .files import EMPTY, MigrationFile, Version, format_version, load_migrations
 from .steps import dialect_of
 
-Report = Callable[[str], None]
+log = logging.getLogger(__name__)  # the steps as they run, and waiting for the lock
 
 
 @dataclass
@@ -145,7 +146,6 @@ def migrate(
     *,
     clock: Clock | None = None,
     files: list[MigrationFile] | None = None,
-    report: Report = lambda _msg: None,
     locked: bool = False,
 ) -> list[Step]:
     """Apply pending versions up to `to`, each in its own transaction.
@@ -154,7 +154,7 @@ def migrate(
     flock from the same process would wait on itself).
     """
     files = files or load_migrations()
-    with _maybe_lock(target, database, report, locked):
+    with _maybe_lock(target, database, locked):
         steps = plan(database, to, files)
         if any(s.direction == "down" for s in steps):
             raise UsageError(
@@ -164,7 +164,7 @@ def migrate(
 
         router = KioskRouter(database, files, clock)
         for step in steps:
-            report(f"applying {step.file.version_text}  {step.file.title}")
+            log.info(f"applying {step.file.version_text}  {step.file.title}")
             router.run_one(step.file.name, router.migrator, fake=False)
         return steps
 
@@ -175,12 +175,11 @@ def rollback(
     to: Version,
     *,
     files: list[MigrationFile] | None = None,
-    report: Report = lambda _msg: None,
     locked: bool = False,
 ) -> list[Step]:
     """Undo applied versions newer than `to`, newest first, each in its own transaction."""
     files = files or load_migrations()
-    with _maybe_lock(target, database, report, locked):
+    with _maybe_lock(target, database, locked):
         steps = plan(database, to, files)
         if any(s.direction == "up" for s in steps):
             raise UsageError(f"the database is below {format_version(to)}: use 'migrate --to {format_version(to)}' to go up")
@@ -188,21 +187,21 @@ def rollback(
 
         router = KioskRouter(database, files)
         for step in steps:
-            report(f"rolling back {step.file.version_text}  {step.file.title}")
+            log.info(f"rolling back {step.file.version_text}  {step.file.title}")
             router.run_one(step.file.name, router.migrator, fake=False, downgrade=True)
         return steps
 
 
 @contextlib.contextmanager
 def maintenance_lock(
-    target: Target, database: pw.Database, report: Report = lambda _m: None, wait_seconds: float = 60.0
+    target: Target, database: pw.Database, wait_seconds: float = 60.0
 ) -> Iterator[None]:
-    with backend_for(target).maintenance_lock(target, database, wait_seconds, on_wait=report):
+    with backend_for(target).maintenance_lock(target, database, wait_seconds, on_wait=log.info):
         yield
 
 
-def _maybe_lock(target: Target, database: pw.Database, report: Report, locked: bool):
-    return contextlib.nullcontext() if locked else maintenance_lock(target, database, report)
+def _maybe_lock(target: Target, database: pw.Database, locked: bool):
+    return contextlib.nullcontext() if locked else maintenance_lock(target, database)
 
 
 def _file_for(applied: history.Applied, files: list[MigrationFile]) -> MigrationFile:

@@ -185,6 +185,7 @@ class KioskApp(App, inherit_bindings=False):
 
     def on_mount(self) -> None:
         self._screen_keys.start()
+        self.lifecycle.changed.subscribe(self, lambda s: self.set_alert(s.alert, source="lifecycle"), immediate=True)
         self.set_interval(1.0, self._tick)
         # Should the first read hang (a stalled server), alerts and the lifecycle timer start anyway.
         self.set_timer(self.BACKGROUND_DEADLINE_S, self._start_background, name="background deadline")

@@ -48,6 +48,7 @@ class LifecycleStatus:
     runs: int = 0  # finished runs since the app started
     interval: float | None = DEFAULT_INTERVAL
     next_at: dt.datetime | None = None  # when the next timed run is due (app clock); None if not armed
+    alert: str = ""  # for the header, from the last finished run (skipped or failed); "" when none
 
     def progress_text(self) -> str:
         if not self.running:
@@ -76,7 +77,7 @@ def reason_of(exc: BaseException) -> str:
 
 
 class LifecycleWorker:
-    """Owned by the app (`app.lifecycle`); needs `app.booth`. Screens subscribe to `changed`."""
+    """Owned by the app (`app.lifecycle`); needs `app.booth`. The app and screens subscribe to `changed`."""
 
     def __init__(self, app: "KioskApp", *, interval: float | None = DEFAULT_INTERVAL,
                  jobs: dict[str, Callable[..., RunReport]] | None = None) -> None:
@@ -87,7 +88,6 @@ class LifecycleWorker:
         self.changed: Signal[LifecycleStatus] = Signal(app, "lifecycle")
         self._timer: Timer | None = None
         self._worker: Worker | None = None
-        self._alert = ""
 
     # ---- control (UI thread) ---------------------------------------------------------
     @property
@@ -194,30 +194,28 @@ class LifecycleWorker:
         error = "; ".join(outcome.errors)
         if outcome.skipped:
             error = f"skipped: {outcome.skipped}"
-        self._set(replace(self.status, running=False, phase="", done=0, total=0, reports=outcome.reports,
-                          error=error, finished_at=outcome.finished_at, runs=self.status.runs + 1,
-                          trigger=outcome.trigger))
+        status = replace(self.status, running=False, phase="", done=0, total=0, reports=outcome.reports,
+                         error=error, finished_at=outcome.finished_at, runs=self.status.runs + 1,
+                         trigger=outcome.trigger)
         if outcome.cancelled:
+            self._set(status)
             return  # the app is closing, or the run was stopped on purpose: no retry, no alarm
         when = localtime.hm(outcome.finished_at, self.app.zone) if outcome.finished_at else "?"
         if outcome.skipped:
             later = f"the next run is in {_every(self.interval)}" if self.interval else "run it again from Activity"
             self.app.notify(f"Skipped: {outcome.skipped}; {later}.", title="Expiry/archive run skipped",
                             severity="warning", timeout=10)
-            self._alert = f"expiry/archive run skipped at {when}: maintenance holds the database"
-            self.app.set_alert(self._alert, source="lifecycle")
+            status = replace(status, alert=f"expiry/archive run skipped at {when}: maintenance holds the database")
         elif error:
             self.app.log.error("lifecycle run failed", error)
             retry = f"; trying again in {_every(self.interval)}" if self.interval else "; run it again from Activity"
             self.app.notify(f"{error}{retry}.", title="Expiry/archive run failed", severity="error", timeout=10)
-            self._alert = f"expiry/archive run failed at {when}: {error}"
-            self.app.set_alert(self._alert, source="lifecycle")
+            status = replace(status, alert=f"expiry/archive run failed at {when}: {error}")
         else:
-            if self._alert:
-                self.app.set_alert("", source="lifecycle")
-            self._alert = ""
+            status = replace(status, alert="")
             if outcome.trigger == "on demand":
                 self.app.notify(summary(outcome.reports), title="Expiry and archive done")
+        self._set(status)  # the app shows `alert` in the header; Activity shows the rest
         self._arm()
 
 

@@ -22,6 +22,7 @@ from textual.worker import Worker, WorkerState, get_current_worker
 
 from ...booth import (BoothError, OpenStay, PlateReading, Registration, clean_name, format_phone, is_incomplete,
                       normalise_plate, normalise_spot, read_plate)
+from ...errors import ErrorCode
 from ..widgets.big_text import big
 from ..widgets.field_hint import FieldHint
 from ..widgets.formats import arrival_cells, clock_text, columns, span_text, when_text
@@ -417,7 +418,7 @@ class EntryScreen(KioskScreen):
             reg = services.call(lambda b: b.register(plate, name, phone, vehicle_type, spot))
         except BoothError as exc:
             parked = None
-            if exc.field == "plate":  # e.g. parked at another booth a moment ago: say where
+            if exc.code in (ErrorCode.ALREADY_PARKED, ErrorCode.CONFLICT):  # e.g. parked at another booth a moment ago: say where
                 try:
                     parked = services.call(lambda b: b.open_stay_for(plate))
                 except BoothError:

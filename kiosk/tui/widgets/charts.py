@@ -72,8 +72,8 @@ class Chart(Vertical):
               yticks: tuple[list, list]) -> None:
         self.query_one(".chart-title", Static).update(title)
         plot = self.query_one(PlotextPlot)
-        # A fresh figure each time: plotext keeps sizing state between builds (textual-plotext
-        # issue 5), which moved tick labels by a column from one run to the next.
+        # A fresh figure each time: plotext keeps sizing state between builds, which moved tick
+        # labels by a column from one run to the next.
         plot._plot = Plot()
         plt = plot.plt
         plt.bar(xs, ys, marker="hd", color=color, width=0.8)

@@ -16,15 +16,13 @@ import threading
 
 import click
 
-from .booth import Booth
-from .booth.receipts import receipts_dir_for
-from .cli import EXIT_OK, EXIT_WARNINGS, cli, echo, echo_text
-from .db import connect
-from .errors import KioskError
-from .schema import exclusion
-from .startup import require_latest
-
-EXIT_STOPPED = 130
+from ..booth import Booth
+from ..booth.receipts import receipts_dir_for
+from ..db import connect
+from ..errors import KioskError
+from ..schema import exclusion
+from ..startup import require_latest
+from .output import EXIT_OK, EXIT_STOPPED, EXIT_WARNINGS, echo, echo_text
 
 
 def _progress(enabled: bool):
@@ -67,7 +65,7 @@ def _run(target, database, as_json: bool, batch_size: int | None) -> list:
     return reports
 
 
-@cli.command("expire")
+@click.command("expire")
 @click.option("--json", "as_json", is_flag=True, help="One JSON object for scripts and monitoring.")
 @click.option("--batch-size", type=click.IntRange(1, 100_000), metavar="N",
               help="Exactly N rows per transaction (default: sized by time, starting from the configured "
