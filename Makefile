@@ -14,7 +14,7 @@ TEST_STAMP := $(TEST_VENV)/.installed
 KIOSK_DB ?= kiosk.db
 export KIOSK_DB
 
-.PHONY: run test test-sqlite test-pg bench clean bytecode
+.PHONY: run test lint test-sqlite test-pg bench clean bytecode
 
 # The kiosk's bytecode, as an installed package has it (pip compiles a wheel's modules at
 # install). An editable install compiles on first import, and where PYTHONDONTWRITEBYTECODE is
@@ -47,14 +47,21 @@ run: $(STAMP) bytecode
 
 PYTEST := $(TEST_BIN)/python -m pytest -n 2 -q
 
-## Set everything up and run the whole test suite twice: on SQLite, then on a
-## throw-away PostgreSQL server (.ci/pg.sh starts it in a temporary directory
-## and stops it afterwards, also when tests fail). Both runs always happen.
+## Set everything up, run the linters (make lint; a failure stops the run), then the
+## whole test suite twice: on SQLite, then on a throw-away PostgreSQL server (.ci/pg.sh
+## starts it in a temporary directory and stops it afterwards, also when tests fail).
+## Both suite runs always happen.
 test: $(TEST_STAMP)
+	@$(MAKE) --no-print-directory lint
 	@sqlite=0; $(MAKE) --no-print-directory test-sqlite || sqlite=$$?; \
 	pg=0; $(MAKE) --no-print-directory test-pg || pg=$$?; \
 	if [ $$sqlite -ne 0 ] || [ $$pg -ne 0 ]; then \
 	  echo "make test: FAILED (SQLite run exit $$sqlite, PostgreSQL run exit $$pg)" >&2; exit 1; fi
+
+## ruff (pyproject.toml's rule set), mypy (the files [tool.mypy] names) and import-linter
+## (the layering contracts in [tool.importlinter]), in that order.
+lint: $(TEST_STAMP)
+	$(TEST_BIN)/ruff check kiosk tests bench migrations && $(TEST_BIN)/mypy && $(TEST_BIN)/lint-imports
 
 ## The whole suite on the embedded SQLite backend only.
 test-sqlite: $(TEST_STAMP)

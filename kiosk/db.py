@@ -87,11 +87,17 @@ class Target:
             return f"sqlite:{self.path}"
         return _redact(self.raw)
 
+    @property
+    def file(self) -> Path:
+        """The SQLite file: resolve_target() gives every SQLite target one."""
+        assert self.path is not None, f"{self.kind} target has no file"
+        return self.path
+
     def exists(self) -> bool:
         """True when there is something to open (a PostgreSQL server is assumed to)."""
         if not self.is_sqlite:
             return True
-        return self.path.exists() and self.path.stat().st_size > 0
+        return self.file.exists() and self.file.stat().st_size > 0
 
 
 def resolve_target(explicit: str | None = None) -> Target:
@@ -213,11 +219,11 @@ def connect(target: Target, readonly: bool = False, role: str | None = None, bin
     """
     if target.is_sqlite and readonly:
         db: pw.Database = pw.SqliteDatabase(
-            sqlite_uri(target.path, mode="ro"), uri=True, pragmas={"busy_timeout": BUSY_TIMEOUT_MS}
+            sqlite_uri(target.file, mode="ro"), uri=True, pragmas={"busy_timeout": BUSY_TIMEOUT_MS}
         )
     elif target.is_sqlite:
-        owner_only.tighten_all(target.path)
-        db = sqlite_database(target.path)
+        owner_only.tighten_all(target.file)
+        db = sqlite_database(target.file)
     else:
         db = _connect_postgresql(target, readonly, role)
     if bind and not readonly:  # a read-only look never rebinds the models away from the working database

@@ -103,7 +103,7 @@ class PostgresqlBackend(Backend):
         return advisory_lock(database, wait_seconds=wait_seconds, on_wait=on_wait)
 
     def locked(self, query: pw.Select, skip_locked: bool = False) -> pw.Select:
-        return query.for_update("FOR UPDATE SKIP LOCKED" if skip_locked else True)
+        return query.for_update(skip_locked=skip_locked)
 
     def lock(self, query: pw.Select) -> None:
         list(query.for_update())
@@ -119,7 +119,7 @@ class PostgresqlBackend(Backend):
 def sqlstate(exc: BaseException) -> str | None:
     """The SQLSTATE of a PostgreSQL error, whether peewee wrapped the driver's exception or not."""
     seen = set()
-    todo = [exc]
+    todo: list[BaseException | None] = [exc]
     while todo:
         err = todo.pop()
         if err is None or id(err) in seen:

@@ -50,11 +50,11 @@ def rate_of(vehicle_type: str, rate_per_hour, minimum_hours, grace_minutes, dail
     """A Rate from a parking_rates row's columns (RATE_COLUMNS), as the database returned them."""
     # The same few rows come back on every quote: each is converted once (a fifth of a look-up's
     # Python time). Keyed by the exact values read, and the rate's type (2.5 == Decimal("2.5")).
-    return _rate_of(vehicle_type, type(rate_per_hour), rate_per_hour, minimum_hours, grace_minutes, daily_cap_cents)
+    return _rate_of(vehicle_type, type(rate_per_hour).__name__, rate_per_hour, minimum_hours, grace_minutes, daily_cap_cents)
 
 
 @lru_cache(maxsize=256)
-def _rate_of(vehicle_type: str, _kind: type, rate_per_hour, minimum_hours, grace_minutes, daily_cap_cents) -> Rate:
+def _rate_of(vehicle_type: str, _kind: str, rate_per_hour, minimum_hours, grace_minutes, daily_cap_cents) -> Rate:
     return Rate(
         vehicle_type=vehicle_type,
         # Through the field, as a model would convert it: a DECIMAL column holds a float on SQLite.
@@ -173,7 +173,7 @@ def is_rate_amount(name: str) -> bool:
 
 
 def set_rate(ctx: Context, vehicle_type, rate_per_hour, minimum_hours=1, grace_minutes=0, daily_cap=None) -> Rate:
-    vtype = RATE_CHECKS["type"](vehicle_type)
+    vtype = normalise_type(vehicle_type)  # RATE_CHECKS["type"], typed
     rate = RATE_CHECKS["rate"](rate_per_hour)
     minimum = RATE_CHECKS["minimum_hours"](minimum_hours)
     grace = RATE_CHECKS["grace_minutes"](grace_minutes)

@@ -71,6 +71,7 @@ def open_stay_for(ctx: Context, plate) -> OpenStay | None:
         return None
     stay_id, vtype, spot, entered, retention = row
     entry_at = when(entered)
+    assert entry_at is not None  # entry_timestamp is NOT NULL
     # retention is NULL only when the config row is missing: overstay_before() recreates it.
     return OpenStay(stay_id=stay_id, plate=number, vehicle_type=vtype, spot=spot, entry_at=entry_at,
                     overstay=entry_at < overstay_before(ctx, retention))
@@ -124,9 +125,11 @@ def register(ctx: Context, plate, contact_name, phone, vehicle_type, spot=None) 
         at = ts(now)
         vehicle_id, on_site, on_spot, since = _PLATE_ROW.one(db, (number,)) or (None, None, None, None)
         if on_site is not None:
+            entered = when(since)
+            assert entered is not None  # entry_timestamp is NOT NULL
             raise BoothError(
                 f"{number} is already parked at {on_spot or 'an unknown spot'} since "
-                f"{stamp(when(since), cfg.zone)} (stay {on_site}): take its payment first",
+                f"{stamp(entered, cfg.zone)} (stay {on_site}): take its payment first",
                 field="plate", code=ErrorCode.ALREADY_PARKED,
             )
         spot_number = assign(ctx, vtype, wanted, now)

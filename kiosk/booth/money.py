@@ -9,6 +9,7 @@ comma, a thousands separator, or a mix of `.` and `,` is refused, never deleted.
 from __future__ import annotations
 
 import re
+from typing import overload
 from decimal import ROUND_HALF_UP, Decimal, InvalidOperation
 
 from .errors import BoothError, shown
@@ -93,6 +94,12 @@ def to_cents(amount: Decimal) -> int:
     return int(quantize(amount) * 100)
 
 
+@overload
+def from_cents(cents: int) -> Decimal: ...
+@overload
+def from_cents(cents: None) -> None: ...
+@overload
+def from_cents(cents: int | None) -> Decimal | None: ...
 def from_cents(cents: int | None) -> Decimal | None:
     if cents is None:
         return None

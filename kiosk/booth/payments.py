@@ -117,6 +117,7 @@ def _fee(ctx: Context, row: _StayRate | _StayToPay, at: dt.datetime) -> FeeBreak
         raise no_rate(ctx, vtype)
     rate = rate_of(vtype, row.rate_per_hour, row.minimum_hours, row.grace_minutes, row.daily_cap_cents)
     entry_at = when(row.entry_at)
+    assert entry_at is not None  # entry_timestamp is NOT NULL
     # The zone only matters to the message of an exit before the entry: not read on every quote.
     zone = ctx.settings().zone if at < entry_at else UTC
     return compute_fee(entry_at, at, rate.rate_per_hour, rate.minimum_hours, rate.grace_minutes,
@@ -140,6 +141,9 @@ def _receipt(ctx: Context, pay: Payment, repeated: bool = False) -> Receipt:
     it, never from today's rates."""
     stay = Stay.get_by_id(pay.stay_id)
     cfg = ctx.settings()
+    # pay() records all of these with every payment it makes.
+    assert pay.rate_cents is not None and pay.minimum_hours is not None and pay.amount_cents is not None
+    assert pay.transaction_id is not None and pay.payment_method is not None
     breakdown = compute_fee(stay.entry_timestamp, pay.created_at, from_cents(pay.rate_cents), pay.minimum_hours,
                             pay.grace_minutes or 0, from_cents(pay.daily_cap_cents), vehicle_type=stay.vehicle_type or "")
     return _receipt_of(pay.id, pay.transaction_id, stay.id, pay.vehicle.number_plate, stay.spot_number, breakdown,

@@ -19,6 +19,7 @@ from .localtime import day_start, hours_of_day, today
 from .money import from_cents
 from .results import AuditRow, Occupancy, StayRow
 from .spots import free_counts
+from .sql import tuples
 from .validate import parse_int
 
 
@@ -48,9 +49,8 @@ def occupancy_through_day(ctx: Context, day) -> list[tuple[int, int]]:
     hours = hours_of_day(_day(day), ctx.settings().zone)
     start, end = hours[0][1], hours[-1][2]
     now = ctx.now()
-    stays = list(Stay.select(Stay.entry_timestamp, Stay.exit_timestamp)
-                 .where((Stay.entry_timestamp < end) & (Stay.exit_timestamp.is_null() | (Stay.exit_timestamp > start)))
-                 .tuples())
+    stays = list(tuples(Stay.select(Stay.entry_timestamp, Stay.exit_timestamp)
+                        .where((Stay.entry_timestamp < end) & (Stay.exit_timestamp.is_null() | (Stay.exit_timestamp > start)))))
     out = []
     for hour, h0, h1 in hours:
         if h0 > now:
@@ -71,17 +71,17 @@ def revenue_per_day(ctx: Context, days=14) -> list[tuple[dt.date, str, Decimal]]
     last = today(ctx.now(), zone)
     dates = [last - dt.timedelta(days=n) for n in range(days - 1, -1, -1)]
     cents = pw.fn.COALESCE(Payment.amount_cents, pw.Cast(pw.fn.ROUND(Payment.amount * 100), "INTEGER"))
-    out = []
+    out: list[tuple[dt.date, str, Decimal]] = []
     for first in range(0, days, _DAYS_PER_QUERY):
         chunk = dates[first:first + _DAYS_PER_QUERY]
         # A local day is [its midnight, the next midnight) in UTC: compared in SQL, so no row is read
         # into Python, and the same on SQLite and PostgreSQL.
         bounds = [day_start(d, zone) for d in chunk] + [day_start(chunk[-1] + dt.timedelta(days=1), zone)]
         day_no = pw.Case(None, [(Payment.created_at < b, n) for n, b in enumerate(bounds[1:])])
-        query = (Payment.select(day_no.alias("day"), Payment.payment_method, pw.fn.SUM(cents).alias("cents"))
+        query = tuples(Payment.select(day_no.alias("day"), Payment.payment_method, pw.fn.SUM(cents).alias("cents"))
                  .where((Payment.created_at >= bounds[0]) & (Payment.created_at < bounds[-1]))
                  # By position: PostgreSQL would not match the CASE's parameters to the select list's.
-                 .group_by(pw.SQL("1"), pw.SQL("2")).tuples())
+                 .group_by(pw.SQL("1"), pw.SQL("2")))
         out += [(chunk[n], method or "", from_cents(int(total))) for n, method, total in query]
     return sorted(out, key=lambda r: (r[0], r[1]))
 

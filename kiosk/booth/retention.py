@@ -57,7 +57,7 @@ AUTO_SIZE = True
 _OVERSTAYS = Statement(f"SELECT COUNT(*) FROM stays WHERE status = '{StayStatus.OPEN}' AND entry_timestamp < ?")
 _RECORD = Insert("INSERT INTO lifecycle_runs (kind, status, started_at, finished_at, cutoff, rows_done, batches, "
                  "batch_size, duration_ms, longest_tx_ms, booth_name, message) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)")
-AUDIT_COLUMNS = [AuditLog.id, AuditLog.action, AuditLog.entity, AuditLog.entity_id, AuditLog.timestamp, AuditLog.details]
+AUDIT_COLUMNS: list[pw.Field] = [AuditLog.id, AuditLog.action, AuditLog.entity, AuditLog.entity_id, AuditLog.timestamp, AuditLog.details]
 
 
 # What expiry may purge is defined once, here: `expirable` and `expired_notes`. The row-lock
@@ -368,7 +368,9 @@ def expire(ctx: Context, batch_size=None, progress: Progress = None, should_stop
     cfg = read_config(ctx)
     pace = _pace(batch_size, cfg.expiry_batch_size)
     cutoff = ctx.now() - dt.timedelta(hours=cfg.retention_hours)
-    overstays = _OVERSTAYS.one(ctx.db, (ts(cutoff),))[0]
+    counted = _OVERSTAYS.one(ctx.db, (ts(cutoff),))
+    assert counted is not None  # COUNT(*) returns one row
+    overstays = counted[0]
     count = lambda: expirable(cutoff).count()  # noqa: E731
     job = (_SqliteExpiry(ctx, cutoff, cfg.booth_name, overstays) if ctx.backend.single_writer
            else _Statements(ctx, cutoff, _expire_batch, count))

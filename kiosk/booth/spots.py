@@ -11,7 +11,7 @@ from .config import rate_for
 from .context import Context
 from .errors import BoothError
 from .results import MapStates, SpotState, StayStatus
-from .sql import Statement, ts
+from .sql import Statement, ts, tuples
 from .validate import normalise_spot, normalise_type, parse_spot_range
 
 FREE = ParkingSpot.is_occupied == False  # noqa: E712  (peewee expression)
@@ -57,7 +57,7 @@ def free_counts(ctx: Context) -> dict[str, tuple[int, int]]:
     free = pw.fn.SUM(pw.Case(None, [(FREE, 1)], 0))
     query = (ParkingSpot.select(ParkingSpot.vehicle_type, free.alias("free"), pw.fn.COUNT(ParkingSpot.id).alias("total"))
              .group_by(ParkingSpot.vehicle_type).order_by(ParkingSpot.vehicle_type))
-    return {r.vehicle_type: (int(r.free or 0), int(r.total)) for r in query if r.vehicle_type is not None}
+    return {vtype: (int(free or 0), int(total)) for vtype, free, total in tuples(query) if vtype is not None}
 
 
 def assign(ctx: Context, vtype: str, wanted: str | None, now: dt.datetime) -> str:

@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import datetime as dt
 from functools import lru_cache
+from typing import Any, Iterable, cast
 
 import peewee as pw
 
@@ -35,6 +36,12 @@ def ts(value: dt.datetime) -> str:
 def when(raw) -> dt.datetime | None:
     """A timestamp column's value (text on SQLite, datetime on PostgreSQL) as aware UTC."""
     return _WHEN.python_value(raw)
+
+
+def tuples(query: pw.SelectBase) -> Iterable[tuple[Any, ...]]:
+    """A select's rows as tuples. Peewee's stubs type `.tuples()` as the query it was (rows of
+    model instances), so the row type is stated here."""
+    return cast("Iterable[tuple[Any, ...]]", query.tuples())
 
 
 class Statement:

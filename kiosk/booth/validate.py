@@ -67,6 +67,7 @@ def parse_spot_range(raw: object) -> list[str]:
     if not all(matches):
         raise BoothError(f"'{shown(raw)}' is not a spot range: {allowed}", field="spots")
     first, last = matches[0], matches[-1]
+    assert first is not None and last is not None  # all(matches) above
     if first.group(1) != last.group(1):
         raise BoothError(f"'{shown(raw)}' mixes letters {first.group(1)} and {last.group(1)}: {allowed}", field="spots")
     lo, hi = int(first.group(2)), int(last.group(2))

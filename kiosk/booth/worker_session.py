@@ -34,6 +34,7 @@ be put back the connection is closed, and the next use opens one with the defaul
 from __future__ import annotations
 
 import contextlib
+import sqlite3
 import time
 from typing import Iterator
 
@@ -53,14 +54,14 @@ OVERRUNS_IN_A_ROW = 3  # ...but not more often than this in a row
 class WorkerSession:
     def __init__(self, db: pw.Database):
         self.db = db
-        self.saved: dict[str, object] = {}
+        self.saved: dict[str, int] = {}  # PRAGMA values to put back
         self.probe: intent.Probe | None = None
         self._rows = 0  # rows the worker went through since the WAL last started over
         self._armed, self._interrupted, self._last_probe = False, False, 0.0
         self._began = 0.0  # when the current batch's statements began
         self.overruns = 0  # batches rolled back in a row for running too long
         self._overran = False
-        self._raw = None
+        self._raw: sqlite3.Connection | None = None  # the driver's connection, for its progress handler
 
     def __enter__(self) -> "WorkerSession":
         try:

@@ -15,9 +15,9 @@ from typing import Callable
 import peewee as pw
 
 from .. import owner_only
-from ..booth.receipts import receipts_dir_for
 from ..clock import Clock, SystemClock
 from ..db import Target
+from ..receipt_files import outliving, receipts_dir_for
 from ..schema import runner
 from ..schema.files import EMPTY, MigrationFile, load_migrations
 from . import backup, facts, pg_dump, queries, retention, runs, schema_compare
@@ -109,8 +109,6 @@ def _outliving_backups(paths, clock: Clock, limit: retention.Limit) -> list[Aler
 
 
 def _outliving_receipts(database: pw.Database, folder, clock: Clock, limit: retention.Limit) -> list[Alert]:
-    from ..booth.receipts import outliving
-
     try:
         with database.atomic():  # below schema 1.5.0 there are no stays: nothing to say
             files = outliving(database, folder, clock.now() - dt.timedelta(hours=limit.retention_hours))

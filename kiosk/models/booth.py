@@ -13,6 +13,7 @@ class Stay(BaseModel):
 
     id = pw.AutoField()
     vehicle = pw.ForeignKeyField(Vehicle, column_name="vehicle_id", backref="stays")
+    vehicle_id: int  # the key's own value, an attribute peewee adds for the field above
     spot_number = pw.TextField(null=True)
     vehicle_type = pw.TextField(null=True)
     entry_timestamp = UtcDateTimeField(constraints=NOW)

@@ -90,6 +90,7 @@ class ParkingSpot(BaseModel):
 class Payment(BaseModel):
     id = pw.AutoField()
     vehicle = pw.ForeignKeyField(Vehicle, column_name="vehicle_id", backref="payments")
+    vehicle_id: int  # the key's own value, an attribute peewee adds for the field above
     amount = pw.DecimalField(max_digits=10, decimal_places=2)
     payment_status = pw.TextField()
     payment_method = pw.TextField(null=True)

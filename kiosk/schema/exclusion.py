@@ -129,6 +129,7 @@ def _refusal(holder: str) -> str:
 def no_expiry(target, database: pw.Database | None, command: str) -> Iterator[None]:
     """Hold the expiry lock exclusively for a migrate/rollback/restore; raises ExpiryRunning naming the runs."""
     if not target.is_sqlite:
+        assert database is not None, "a PostgreSQL lock is held by a session"
         _pg_name(database, f"maintenance-{command}")
         if not database.execute_sql("SELECT pg_try_advisory_lock(%s)", (EXPIRY_KEY,)).fetchone()[0]:
             raise ExpiryRunning(_running(_pg_holders(database, exclusive=False)))

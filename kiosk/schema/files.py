@@ -33,7 +33,7 @@ def parse_version(text: str) -> Version:
     return tuple(int(p) for p in raw.split("."))
 
 
-def format_version(version: Version) -> str:
+def format_version(version: Version | None) -> str:
     return ".".join(map(str, version)) if version else "0"
 
 

@@ -217,12 +217,13 @@ def _file_for(applied: history.Applied, files: list[MigrationFile]) -> Migration
 def _sql_of(fn, database: pw.Database) -> list[str]:
     """The statements a migrate/rollback function would queue, without running them."""
     from peewee_migrate import Migrator
+    from playhouse.migrate import Operation
 
     migrator = Migrator(database)
     fn(migrator, database, fake=False)
     out = []
-    for op in migrator.__ops__:
-        if getattr(op, "fn", None) is not None and op.fn.__name__ == "sql":
+    for op in migrator.__ops__:  # an Operation, or a plain callable for migrator.run()
+        if isinstance(op, Operation) and op.fn.__name__ == "sql":
             out.append(op.args[0])
         else:
             out.append(f"-- {op!r}")
