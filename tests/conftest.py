@@ -18,6 +18,7 @@ import secrets
 import subprocess
 import sys
 from dataclasses import dataclass
+from functools import partial
 from pathlib import Path
 from urllib.parse import urlsplit, urlunsplit
 
@@ -176,11 +177,27 @@ def database(target, clock):
 
 
 @pytest.fixture
-def booth(database, clock):
+def auto_size():
+    """Expiry/archive size their batches by time: a wall-clock reaction that would make batch
+    counts depend on machine load. Tests pin them to the configured size; a test of the
+    time-based sizing turns it back on with `@pytest.mark.parametrize("auto_size", [True])`."""
+    return False
+
+
+@pytest.fixture
+def booth(database, clock, auto_size):
     """The business layer on the test database and the fixed clock."""
     from kiosk.booth import Booth
 
-    return Booth(database, clock)
+    return Booth(database, clock, auto_size=auto_size)
+
+
+@pytest.fixture
+def make_booth(auto_size):
+    """Booth(...) for tests that make their own, with the test's batch sizing."""
+    from kiosk.booth import Booth
+
+    return partial(Booth, auto_size=auto_size)
 
 
 @dataclass
@@ -211,16 +228,6 @@ def kiosk_cli():
     return run
 
 
-@pytest.fixture(autouse=True)
-def _deterministic_batches(monkeypatch):
-    """Expiry/archive size their batches by time: a wall-clock reaction that would make batch
-    counts depend on machine load. Tests pin them to the configured size; the tests of the
-    time-based sizing turn it back on (`auto_size`)."""
-    import kiosk.booth.retention as retention
-
-    monkeypatch.setattr(retention, "AUTO_SIZE", False)
-
-
 @pytest.fixture
 def make_app(booth, target, database, clock, tmp_path):
     """The terminal on the test database: make_app() opens on Entry, make_app("payment") on Payment.
@@ -228,8 +235,9 @@ def make_app(booth, target, database, clock, tmp_path):
     from kiosk.tui.app import build_app
     from kiosk.tui.services import booth_services
 
-    def make(mode="entry"):
+    def make(mode="entry", **options):
         services = booth_services(booth, receipts_dir=tmp_path / "receipts", refresh_seconds=3600.0)
-        return build_app(target, database, "1.5.0", services=services, clock=clock, mode=mode, freeze_gc=False)
+        return build_app(target, database, "1.5.0", services=services, clock=clock, mode=mode, freeze_gc=False,
+                         **options)
 
     return make
