@@ -229,6 +229,16 @@ def kiosk_cli():
 
 
 @pytest.fixture
+def free_disk():
+    """free_disk(n): the disk-space probe reports n free bytes in this process (in a `kiosk`
+    subprocess: KIOSK_FAKE_FREE_BYTES=n)."""
+    from kiosk.maintenance import facts
+
+    yield lambda n: facts.use_free_bytes(lambda _folder: n)
+    facts.use_free_bytes(None)
+
+
+@pytest.fixture
 def make_app(booth, target, database, clock, tmp_path):
     """The terminal on the test database: make_app() opens on Entry, make_app("payment") on Payment.
     The spot feed never re-reads on its own during a test (an hour between reads)."""
