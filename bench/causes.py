@@ -5,33 +5,33 @@ so every explanation is in one place; update it when a cause is fixed.
 """
 
 CAUSES = {
-    # register and payment: within budget since the per-car statements are plain SQL compiled once per
-    # dialect, the config is read once per call and the receipt is built from the values written
-    # (docs/performance.md, causes). Only the look-up's p99 can still miss, on noise:
+    # register and payment: within budget (the per-car statements are plain SQL compiled once per
+    # dialect, the config is read once per call, the receipt is built from the values written;
+    # docs/performance.md, causes). Only the look-up's p99 can miss, on noise:
     "lookup": (
-        "Not the booth's work: since the fixes (one query per call, plain SQL compiled once, docs/performance.md) the "
+        "Not the booth's work: with one query per call and plain SQL compiled once (docs/performance.md) the "
         "look-up is ~0.04 ms against ~0.03 ms (1.3-1.5x at p50). Its p99 of ~190 samples is the third-slowest, so two "
         "or three stalls of 0.2-4 ms on a shared machine decide it; they hit both sides (no garbage collection in "
         "them) and put one side or the other over 3x in some runs. More samples (--n 1000) steady it."
     ),
     "expiry": (
-        "Fixed in the lifecycle rework (docs/performance.md, causes): batches sized by time (~20 ms) with no fsync "
+        "By design (docs/performance.md, causes): batches sized by time (~20 ms) with no fsync "
         "per batch on the worker's connection, its own checkpoints only when the WAL needs room, purges in id order "
         "from one read of the candidates, schema 1.7.0 without the duplicate plate index. At 1/10 size the whole run is "
         "~15-20 ms against the plan's 11-17 ms DELETE, so a miss there is fixed overhead (config reads, the candidate "
         "list, two commits) or a disk stall; at full size look at the number of batches (capped at 400 WAL pages each)."
     ),
     "archive": (
-        "Fixed in the lifecycle rework: time-sized batches without an fsync each, oldest first on "
-        "idx_audit_logs_timestamp (the old last batch scanned every recent audit row). A miss now means a slow disk: "
+        "Time-sized batches without an fsync each, oldest first on idx_audit_logs_timestamp (no batch scans the "
+        "recent audit rows). A miss means a slow disk: "
         "the batches are capped at ~20 ms and 400 WAL pages by design (the 100 ms bound and booths first)."
     ),
     "schema": "the runner adds per-version bookkeeping (history row, lock, foreign_key_check before each commit).",
     "tui_start": (
-        "What is left after the fixes (docs/performance.md): Textual building the Entry screen (four inputs, a select, "
+        "Where the time goes (docs/performance.md): Textual building the Entry screen (four inputs, a select, "
         "a header, a ten-key footer: ~250 ms of CPU against the minimal app's ~40) and the booth layer's module bodies "
-        "(~40 ms). Fixed: psycopg no longer on a SQLite booth (.venv without the driver), the maintenance commands, "
-        "peewee-migrate and phonenumbers off the start-up path, no GC during the imports, the first spot read done "
+        "(~40 ms). Off the start-up path: psycopg on a SQLite booth (.venv without the driver), the maintenance "
+        "commands, peewee-migrate and phonenumbers; no GC during the imports, the first spot read done "
         "while the terminal is built (the first frame is the usable one), screens imported when first shown, one CSS "
         "parse for the theme, one footer rebuild. At full size the first read (10,000 cells, ~50 ms) is on the path."
     ),

@@ -18,6 +18,7 @@ import secrets
 import subprocess
 import sys
 from dataclasses import dataclass
+from functools import partial
 from pathlib import Path
 from urllib.parse import urlsplit, urlunsplit
 
@@ -176,11 +177,27 @@ def database(target, clock):
 
 
 @pytest.fixture
-def booth(database, clock):
+def auto_size():
+    """Expiry/archive size their batches by time: a wall-clock reaction that would make batch
+    counts depend on machine load. Tests pin them to the configured size; a test of the
+    time-based sizing turns it back on with `@pytest.mark.parametrize("auto_size", [True])`."""
+    return False
+
+
+@pytest.fixture
+def booth(database, clock, auto_size):
     """The business layer on the test database and the fixed clock."""
     from kiosk.booth import Booth
 
-    return Booth(database, clock)
+    return Booth(database, clock, auto_size=auto_size)
+
+
+@pytest.fixture
+def make_booth(auto_size):
+    """Booth(...) for tests that make their own, with the test's batch sizing."""
+    from kiosk.booth import Booth
+
+    return partial(Booth, auto_size=auto_size)
 
 
 @dataclass
@@ -211,14 +228,14 @@ def kiosk_cli():
     return run
 
 
-@pytest.fixture(autouse=True)
-def _deterministic_batches(monkeypatch):
-    """Expiry/archive size their batches by time: a wall-clock reaction that would make batch
-    counts depend on machine load. Tests pin them to the configured size; the tests of the
-    time-based sizing turn it back on (`auto_size`)."""
-    import kiosk.booth.retention as retention
+@pytest.fixture
+def free_disk():
+    """free_disk(n): the disk-space probe reports n free bytes in this process (in a `kiosk`
+    subprocess: KIOSK_FAKE_FREE_BYTES=n)."""
+    from kiosk.maintenance import facts
 
-    monkeypatch.setattr(retention, "AUTO_SIZE", False)
+    yield lambda n: facts.use_free_bytes(lambda _folder: n)
+    facts.use_free_bytes(None)
 
 
 @pytest.fixture
@@ -228,8 +245,9 @@ def make_app(booth, target, database, clock, tmp_path):
     from kiosk.tui.app import build_app
     from kiosk.tui.services import booth_services
 
-    def make(mode="entry"):
+    def make(mode="entry", **options):
         services = booth_services(booth, receipts_dir=tmp_path / "receipts", refresh_seconds=3600.0)
-        return build_app(target, database, "1.5.0", services=services, clock=clock, mode=mode, freeze_gc=False)
+        return build_app(target, database, "1.5.0", services=services, clock=clock, mode=mode, freeze_gc=False,
+                         **options)
 
     return make

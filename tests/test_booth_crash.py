@@ -25,8 +25,6 @@ FUTURE = "2030-01-01 00:00:00"
 CHILD = textwrap.dedent("""
     import os, signal, sys
     from kiosk.booth import Booth
-    import kiosk.booth.retention as retention
-    retention.AUTO_SIZE = False  # batch sizes independent of machine load
     from kiosk.clock import FixedClock
     from kiosk.db import connect, resolve_target
     path, kind, kill_at, batch = sys.argv[1], sys.argv[2], int(sys.argv[3]), int(sys.argv[4])

@@ -103,9 +103,9 @@ def test_a_note_is_refused_once_the_stay_has_expired(booth, clock):
     assert booth.refund(pay.payment_id, "goodwill").reason == "goodwill"  # without a note it is fine
 
 
-def test_expiry_deletes_the_receipt_files_of_expired_stays(database, clock, tmp_path):
+def test_expiry_deletes_the_receipt_files_of_expired_stays(database, clock, tmp_path, make_booth):
     folder = tmp_path / "elsewhere"
-    booth = Booth(database, clock, receipts_dir=folder)
+    booth = make_booth(database, clock, receipts_dir=folder)
     a = booth.register("AB12CDE", "Jane Doe", PHONE, "car")
     b = booth.register("XY34ZZZ", "Jim", PHONE, "car")
     ra = booth.pay(a.stay_id, "card")

@@ -74,11 +74,11 @@ def test_expiry_preview_follows_the_retention_asked(booth, clock):
     assert err.value.field == "retention_hours"
 
 
-def test_workers_selection_equals_the_plans_cleanup_where(database):
+def test_workers_selection_equals_the_plans_cleanup_where(database, make_booth):
     """Run the plan's own WHERE (with SQLite's real 'now') against the worker's choice."""
     now = SystemClock().now()
     clock = FixedClock(now)
-    booth = Booth(database, clock)
+    booth = make_booth(database, clock)
     expected_open = []
     for i, age_h in enumerate([1, 10, 23.5, 24.5, 30, 50, 100, 300]):
         clock.set(now - dt.timedelta(hours=age_h))
@@ -192,19 +192,12 @@ def test_cli_expire_refuses_an_old_schema(target, kiosk_cli):
     assert result.code == 1 and "migrate" in result.err and "Traceback" not in result.err
 
 
-@pytest.fixture
-def auto_size(monkeypatch):
-    """Batches sized by time, as in production (the suite pins them to the configured size)."""
-    import kiosk.booth.retention as retention
-
-    monkeypatch.setattr(retention, "AUTO_SIZE", True)
-
-
 def audit_counts(action):
     return [json.loads(a.details)["count"] for a in AuditLog.select().where(AuditLog.action == action).order_by(AuditLog.id)]
 
 
-def test_sized_by_time_every_row_is_done_once_in_whole_batches(booth, database, clock, auto_size, monkeypatch):
+@pytest.mark.parametrize("auto_size", [True], ids=["auto_size"])  # as in production
+def test_sized_by_time_every_row_is_done_once_in_whole_batches(booth, database, clock, monkeypatch):
     from kiosk.booth import pace
 
     monkeypatch.setattr(pace, "TARGET_MS", 0.0)  # every batch ends after its first statement: several batches
@@ -228,7 +221,8 @@ def test_sized_by_time_every_row_is_done_once_in_whole_batches(booth, database, 
     fk_and_integrity(database)
 
 
-def test_sized_by_time_a_stop_request_is_honoured_between_batches(booth, clock, auto_size, monkeypatch):
+@pytest.mark.parametrize("auto_size", [True], ids=["auto_size"])  # as in production
+def test_sized_by_time_a_stop_request_is_honoured_between_batches(booth, clock, monkeypatch):
     from kiosk.booth import pace
 
     monkeypatch.setattr(pace, "TARGET_MS", 0.0)

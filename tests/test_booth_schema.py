@@ -57,10 +57,11 @@ def reference_at(version, backend, request, tmp_path):
     return reference
 
 
-def test_rollback_to_1_4_0_keeps_rows_and_gives_the_1_4_0_schema(database, target, clock, tmp_path, backend, request):
+def test_rollback_to_1_4_0_keeps_rows_and_gives_the_1_4_0_schema(database, target, clock, tmp_path, backend, request,
+                                                                  make_booth):
     assert load_migrations()[-1].version >= (1, 5, 0)
     reference = reference_at(V140, backend, request, tmp_path)
-    booth = Booth(database, clock)
+    booth = make_booth(database, clock)
     a = booth.register("AB12CDE", "Jane", "07400 123456", "car")
     b = booth.register("XY34ZZZ", "Jim", "07400 123457", "van")
     clock.advance(hours=2)

@@ -224,15 +224,19 @@ def test_without_a_booth_the_same_run_is_one_batch(old_closed, database, db_path
     assert (status, rows, batches) == ("done", str(N_OLD), "1")
 
 
+# Each vehicle the purge rewrites calls slow(id), inside the purge statement: a trigger on the
+# worker's own connection (TEMP), so the test needs nothing from the worker's SQL text.
+SLOW_PURGE = ("CREATE TEMP TRIGGER slow_purge BEFORE UPDATE OF purged_at ON vehicles "
+              "BEGIN SELECT slow(OLD.id); END")
+
 # The worker's first purge statement calls slow() for each row; the first call blocks until `go`
 # exists, so the worker is *inside* a statement, holding the write lock, when the booth arrives.
 INSIDE = textwrap.dedent("""
     import os, sys, time
-    from kiosk.booth import Booth, retention
+    from kiosk.booth import Booth
     from kiosk.clock import FixedClock
     from kiosk.db import connect, resolve_target
     path, go = sys.argv[1], sys.argv[2]
-    retention._PURGE += " AND slow(v.id)"
     db = connect(resolve_target(path))
     seen = {"n": 0}
     def slow(_):
@@ -243,9 +247,10 @@ INSIDE = textwrap.dedent("""
                 time.sleep(0.001)
         return 1
     db.connection().create_function("slow", 1, slow)
-    report = Booth(db, FixedClock("%s")).expire()
+    db.execute_sql(%r)
+    report = Booth(db, FixedClock(%r)).expire()
     print("report", report.status, report.rows, report.batches, flush=True)
-""" % FUTURE)
+""" % (SLOW_PURGE, FUTURE))
 
 
 @pytest.mark.parametrize("booth_arrives", [True, False])
@@ -267,13 +272,9 @@ def test_a_booth_that_starts_waiting_mid_statement_interrupts_the_batch(old_clos
     assert_consistent(database)
 
 
-def test_in_one_process_the_worker_thread_hands_over_to_a_booth_thread(old_closed, database, monkeypatch):
+def test_in_one_process_the_worker_thread_hands_over_to_a_booth_thread(old_closed, database):
     """The terminal's case: the background worker and the booth's screens share a process (and the
     peewee database), each thread with its own connection and its own open intent file."""
-    from kiosk.booth import retention
-
-    monkeypatch.setattr(retention, "AUTO_SIZE", True)
-    monkeypatch.setattr(retention, "_PURGE", retention._PURGE + " AND slow(v.id)")
     Booth(database).update_config(expiry_batch_size=N_OLD)
     holding, go, out = threading.Event(), threading.Event(), {}
 
@@ -286,6 +287,7 @@ def test_in_one_process_the_worker_thread_hands_over_to_a_booth_thread(old_close
     def worker():
         with database.connection_context():
             database.connection().create_function("slow", 1, slow)
+            database.execute_sql(SLOW_PURGE)
             out["report"] = Booth(database, FixedClock(FUTURE)).expire()
 
     def booth():
@@ -317,11 +319,9 @@ def test_a_batch_that_overruns_is_done_again_smaller_and_a_slow_disk_still_makes
     """A statement stuck on a slow read (here: a row whose check sleeps, as a stalled disk would) is
     rolled back and redone, so no transaction nears the 100 ms bound; if it keeps stalling, the
     guard gives up after a few tries in a row and lets the batch through."""
-    from kiosk.booth import pace, retention, worker_session
+    from kiosk.booth import pace, worker_session
 
-    monkeypatch.setattr(retention, "AUTO_SIZE", True)
     monkeypatch.setattr(worker_session, "OVERRUN_S", 0.02)
-    monkeypatch.setattr(retention, "_PURGE", retention._PURGE + " AND slow(v.id)")
     first = Vehicle.select(Vehicle.id).order_by(Vehicle.id).first().id
     calls = {"stalled": 0, "retried": 0}
 
@@ -335,6 +335,7 @@ def test_a_batch_that_overruns_is_done_again_smaller_and_a_slow_disk_still_makes
     monkeypatch.setattr(pace.Pace, "interrupted", lambda self: calls.__setitem__("retried", calls["retried"] + 1)
                         or real(self))
     database.connection().create_function("slow", 1, slow)
+    database.execute_sql(SLOW_PURGE)
     Booth(database).update_config(expiry_batch_size=N_OLD)
     report = Booth(database, FixedClock(FUTURE)).expire()
     assert (report.status, report.rows) == ("done", N_OLD)

@@ -66,14 +66,14 @@ def test_stats_flags_a_backup_that_outlives_the_retention_plus_window(tmp_path, 
     assert alert["level"] == "warning" and "retention (24 h) + the backup window (7 days)" in alert["message"]
 
 
-def test_stats_flags_a_receipt_file_left_after_its_vehicle_was_purged(tmp_path):
+def test_stats_flags_a_receipt_file_left_after_its_vehicle_was_purged(tmp_path, make_booth):
     path = tmp_path / "k.db"
     make_db(path, vehicles=0)
     target = resolve_target(str(path))
     database = connect(target)
     clock = FixedClock("2026-11-24 12:00:00")
     try:
-        booth = Booth(database, clock, receipts_dir=tmp_path / "not-the-folder")  # expiry looks elsewhere
+        booth = make_booth(database, clock, receipts_dir=tmp_path / "not-the-folder")  # expiry looks elsewhere
         reg = booth.register("AB12CDE", "Jane Doe", "07400 123456", "car")
         left = Booth(database, clock).save_receipt(booth.pay(reg.stay_id, "card"))
         assert left.parent == tmp_path / "receipts"
@@ -85,7 +85,7 @@ def test_stats_flags_a_receipt_file_left_after_its_vehicle_was_purged(tmp_path):
         (alert,) = [a for a in collect_alerts(target, database, clock=clock, timings=[])
                     if a.code == "receipt_outlives_retention"]
         assert alert.level == "warning" and left.name in alert.message and "expire" in alert.message
-        Booth(database, clock).expire()  # the right folder: the file goes, the alert with it
+        make_booth(database, clock).expire()  # the right folder: the file goes, the alert with it
         assert not left.exists()
         assert not [a for a in collect_alerts(target, database, clock=clock, timings=[])
                     if a.code == "receipt_outlives_retention"]

@@ -65,17 +65,17 @@ def test_stats_reads_lifecycle_runs_when_present(tmp_path):
     assert d["errors_24h"] == 1
 
 
-def test_alert_levels_and_exit_codes(tmp_path, monkeypatch):
+def test_alert_levels_and_exit_codes(tmp_path, free_disk):
     db = make_db(tmp_path / "k.db")
     target = resolve_target(str(db))
     database = connect(target, readonly=True)
     instant = lambda: 0.0  # noqa: E731 - queries take no time: no timing alert
     assert [a for a in alerts.collect_alerts(target, database, timer=instant) if a.level != "info"] == []
-    monkeypatch.setenv("KIOSK_FAKE_FREE_BYTES", "1024")
+    free_disk(1024)
     found = alerts.collect_alerts(target, database, timer=instant)
     assert found[0].level == "error" and found[0].code == "disk_low" and "1.0 KiB free" in found[0].message
     assert alerts.exit_code(found) == 1
-    monkeypatch.setenv("KIOSK_FAKE_FREE_BYTES", str(100 * 1024 * 1024))  # enough, but under the warning floor
+    free_disk(100 * 1024 * 1024)  # enough, but under the warning floor
     found = [a for a in alerts.collect_alerts(target, database, timer=instant) if a.level != "info"]
     assert [(a.level, a.code) for a in found] == [("warning", "disk_low")] and alerts.exit_code(found) == 4
     assert alerts.exit_code([alerts.Alert("info", "no_backup", "x")]) == 0

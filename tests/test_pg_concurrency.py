@@ -213,10 +213,10 @@ def test_plates_are_unique_when_two_booths_register_one_car_at_once(database, cl
     assert ParkingSpot.select().where(ParkingSpot.is_occupied == True).count() == 1  # noqa: E712
 
 
-def test_expiry_never_purges_a_car_a_booth_is_re_registering(database, target, clock):
+def test_expiry_never_purges_a_car_a_booth_is_re_registering(database, target, clock, make_booth):
     """PostgreSQL runs expiry and a booth side by side: a returning car registered while its old
     row is due keeps its personal data (a new row when expiry got there first)."""
-    booth = Booth(database, clock)
+    booth = make_booth(database, clock)
     regs = []
     for i in range(40):
         r = booth.register(f"RE{i:02d}AAA", "Jane", PHONE, "car" if i % 2 else "motorcycle")

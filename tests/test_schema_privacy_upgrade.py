@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import json
 
-from kiosk.booth import Booth
 from kiosk.db import connect
 from kiosk.schema import runner
 
@@ -51,7 +50,7 @@ def _trail(db) -> str:
                     for r in db.execute_sql(f"SELECT details FROM {t}").fetchall())
 
 
-def test_upgrade_to_1_8_0_scrubs_free_text_reasons_and_rollback_works(target, clock):
+def test_upgrade_to_1_8_0_scrubs_free_text_reasons_and_rollback_works(target, clock, make_booth):
     db = connect(target)
     try:
         runner.migrate(target, db, V170)
@@ -71,7 +70,7 @@ def test_upgrade_to_1_8_0_scrubs_free_text_reasons_and_rollback_works(target, cl
         # free text moved to the note while the vehicle still holds its data; dropped once purged
         assert stays == [(1, "other", "Zoe Li complained"), (2, "other", None), (3, None, None)]
 
-        booth = Booth(db, clock)  # the booth on the upgraded database: a code, labelled
+        booth = make_booth(db, clock)  # the booth on the upgraded database: a code, labelled
         reg = booth.register("XY34ZZZ", "Jim", "07400 123456", "car")
         booth.close_departed(reg.stay_id, "vehicle_removed", "towed by the council")
         clock.advance(hours=30)

@@ -136,7 +136,7 @@ def test_nice_ticks_cover_the_top_in_round_steps():
 
 
 def _snap_app(database, target, clock):
-    booth = Booth(database, clock)
+    booth = Booth(database, clock, auto_size=False)
     seed(booth, clock)
     fixed_runs(clock.now())
     return make_app(target, database, booth, clock)

@@ -11,8 +11,8 @@ from tui_helpers import settle
 
 
 @pytest.mark.sqlite_only  # the disk probe is of the database file's folder
-async def test_low_disk_shows_in_header_and_sources_do_not_hide_each_other(target, database, clock, monkeypatch):
-    monkeypatch.setenv("KIOSK_FAKE_FREE_BYTES", "1024")  # documented test hook of the disk probe
+async def test_low_disk_shows_in_header_and_sources_do_not_hide_each_other(target, database, clock, free_disk):
+    free_disk(1024)
     app = build_app(target, database, "1.6.0", clock=clock, freeze_gc=False, lifecycle_interval=None)
     async with app.run_test(size=(160, 48)) as pilot:
         await settle(app, pilot)

@@ -2,10 +2,11 @@
 
 from __future__ import annotations
 
+from functools import partial
+
 import pytest
 
 from kiosk.models import ParkingRate, Stay
-from kiosk.tui.screens.entry import EntryScreen
 from kiosk.tui.screens.rate_dialog import RateDialog
 from kiosk.tui.widgets.field_hint import FieldHint
 from tui_helpers import settle
@@ -13,9 +14,10 @@ from tui_helpers import settle
 PHONE = "07400 123456"
 
 
-@pytest.fixture(autouse=True)
-def _no_debounce(monkeypatch):
-    monkeypatch.setattr(EntryScreen, "SPOT_CHECK_DELAY", 0, raising=False)
+@pytest.fixture
+def make_app(make_app):
+    """No debounce: a typed spot is looked up at once, still through its worker."""
+    return partial(make_app, typing_delay=0)
 
 
 def hint(app, field: str) -> FieldHint:

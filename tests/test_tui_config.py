@@ -18,16 +18,11 @@ from tui_helpers import settle
 from tui_seed import seed, until_ready
 
 
-@pytest.fixture(autouse=True)
-def _no_debounce(monkeypatch):
-    # The preview still goes through its worker; the test does not wait out the 0.3 s debounce.
-    monkeypatch.setattr(ConfigurationScreen, "PREVIEW_DELAY", 0)
-
-
 
 def make_app(target, database, booth, clock, mode="config"):
+    # typing_delay=0: the preview still goes through its worker, without the 0.3 s debounce.
     return build_app(target, database, "1.5.0", booth=booth, clock=clock, mode=mode, freeze_gc=False,
-                     lifecycle_interval=None)
+                     lifecycle_interval=None, typing_delay=0)
 
 
 
@@ -302,7 +297,7 @@ async def test_screen_without_a_database_says_so(target, database, clock):
 
 
 def _snap_app(database, target, clock):
-    booth = Booth(database, clock)
+    booth = Booth(database, clock, auto_size=False)
     seed(booth, clock)
     return make_app(target, database, booth, clock)
 

@@ -8,7 +8,6 @@ from textual.widgets import DataTable, OptionList
 
 from kiosk.models import SystemConfig
 from kiosk.tui.app import build_app
-from kiosk.tui.screens.configuration import ConfigurationScreen
 from kiosk.tui.screens.receipt import ReceiptScreen
 from kiosk.tui.services import booth_services
 from kiosk.tui.widgets.field_hint import FieldHint
@@ -23,7 +22,7 @@ def make_app(booth, target, database, clock, tmp_path):
     def make(mode="entry"):
         services = booth_services(booth, receipts_dir=tmp_path / "receipts", refresh_seconds=HOUR)
         return build_app(target, database, "1.8.0", services=services, clock=clock, mode=mode, freeze_gc=False,
-                         lifecycle_interval=None)
+                         lifecycle_interval=None, typing_delay=0)  # no debounce: the preview at once
 
     return make
 
@@ -104,11 +103,6 @@ async def test_the_night_the_clocks_go_back_shows_which_0130(make_app, booth, cl
         app._tick()
         await pilot.pause()
         assert "12:00 GMT" in header(app)
-
-
-@pytest.fixture(autouse=True)
-def _no_debounce(monkeypatch):
-    monkeypatch.setattr(ConfigurationScreen, "PREVIEW_DELAY", 0)
 
 
 async def test_the_time_zone_is_set_on_the_configuration_screen(make_app, booth, clock):

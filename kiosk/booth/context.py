@@ -49,6 +49,7 @@ class Context:
     clock: Clock
     booth_override: str | None = None
     receipts_dir: Path | None = None  # where receipt files are written and expired; None: none
+    auto_size: bool = True  # expiry/archive batches sized by time; False: exactly the configured size
     backend: Backend = field(init=False)  # what differs by database, resolved once
 
     def __post_init__(self) -> None:
@@ -56,14 +57,15 @@ class Context:
 
     @classmethod
     def create(cls, database: pw.Database, clock: Clock | None = None, booth_name: str | None = None,
-               receipts_dir: Path | None = None) -> "Context":
+               receipts_dir: Path | None = None, auto_size: bool = True) -> "Context":
         from .receipts import default_dir
 
         # Models are bound through one proxy; a Booth given a database binds them to it.
         if db_proxy.obj is not database:
             db_proxy.initialize(database)
         return cls(db=database, clock=clock or SystemClock(), booth_override=booth_name,
-                   receipts_dir=Path(receipts_dir) if receipts_dir is not None else default_dir(database))
+                   receipts_dir=Path(receipts_dir) if receipts_dir is not None else default_dir(database),
+                   auto_size=auto_size)
 
     def now(self) -> dt.datetime:
         return self.clock.now().replace(microsecond=0)

@@ -1,7 +1,7 @@
 """How many rows the expiry/archive worker's next statement and next batch take.
 
-Pinned (a row count given by the caller, or the configuration when the tests turn
-AUTO_SIZE off): every batch is exactly that many rows, in one statement.
+Pinned (a row count given by the caller, or the configuration for a Booth made with
+auto_size=False): every batch is exactly that many rows, in one statement.
 
 Otherwise by time, so a fast disk is not held back and a slow one never holds the
 write lock for long: the first statement takes the configured batch size

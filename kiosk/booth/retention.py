@@ -51,8 +51,6 @@ from .worker_session import WorkerSession
 
 Progress = Callable[[int, int], None] | None
 ShouldStop = Callable[[], bool] | None
-# False: every batch is exactly the configured batch size (the tests pin it so counts are deterministic).
-AUTO_SIZE = True
 # Both dialects, run on every call: plain SQL (kiosk.booth.sql), not peewee's ~0.3 ms of SQL building.
 _OVERSTAYS = Statement(f"SELECT COUNT(*) FROM stays WHERE status = '{StayStatus.OPEN}' AND entry_timestamp < ?")
 _RECORD = Insert("INSERT INTO lifecycle_runs (kind, status, started_at, finished_at, cutoff, rows_done, batches, "
@@ -357,16 +355,16 @@ def _record(ctx, kind, status, started, cutoff, rows, batches, size, t0, longest
         round((time.perf_counter() - t0) * 1000), longest, booth, message or None)))
 
 
-def _pace(batch_size, configured: int) -> Pace:
+def _pace(ctx: Context, batch_size, configured: int) -> Pace:
     if batch_size is not None:
         return Pace(pinned=parse_int(batch_size, "batch_size", 1, 100_000, "batch size"))
-    return Pace(start=configured) if AUTO_SIZE else Pace(pinned=configured)
+    return Pace(start=configured) if ctx.auto_size else Pace(pinned=configured)
 
 
 def expire(ctx: Context, batch_size=None, progress: Progress = None, should_stop: ShouldStop = None) -> RunReport:
     _check_callbacks(progress, should_stop)
     cfg = read_config(ctx)
-    pace = _pace(batch_size, cfg.expiry_batch_size)
+    pace = _pace(ctx, batch_size, cfg.expiry_batch_size)
     cutoff = ctx.now() - dt.timedelta(hours=cfg.retention_hours)
     counted = _OVERSTAYS.one(ctx.db, (ts(cutoff),))
     assert counted is not None  # COUNT(*) returns one row
@@ -385,7 +383,7 @@ def expire(ctx: Context, batch_size=None, progress: Progress = None, should_stop
 def archive(ctx: Context, batch_size=None, progress: Progress = None, should_stop: ShouldStop = None) -> RunReport:
     _check_callbacks(progress, should_stop)
     cfg = read_config(ctx)
-    pace = _pace(batch_size, cfg.archive_batch_size)
+    pace = _pace(ctx, batch_size, cfg.archive_batch_size)
     cutoff = ctx.now() - dt.timedelta(days=cfg.archive_days)
     due = lambda: AuditLog.select().where(AuditLog.timestamp < cutoff).count()  # noqa: E731
     job = (_SqliteArchive(ctx, cutoff, cfg.booth_name) if ctx.backend.single_writer

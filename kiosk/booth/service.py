@@ -54,9 +54,11 @@ def _guarded(method):
 
 class Booth:
     def __init__(self, database: pw.Database, clock: Clock | None = None, booth_name: str | None = None,
-                 receipts_dir: Path | None = None):
-        """`receipts_dir`: where receipt files go and expire (default: `receipts/` beside a SQLite file)."""
-        self._ctx = Context.create(database, clock, booth_name, receipts_dir)
+                 receipts_dir: Path | None = None, auto_size: bool = True):
+        """`receipts_dir`: where receipt files go and expire (default: `receipts/` beside a SQLite file).
+        `auto_size=False`: every expiry/archive batch is exactly the configured size, whatever the
+        machine's speed (deterministic batch counts)."""
+        self._ctx = Context.create(database, clock, booth_name, receipts_dir, auto_size)
 
     @property
     def database(self) -> pw.Database:

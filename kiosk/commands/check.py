@@ -10,11 +10,10 @@ import click
 from ..clock import SystemClock, to_sqlite_text
 from ..db import connect
 from ..maintenance import alerts, preflight, validate
-from ..maintenance.report import print_validation
 from ..maintenance.runs import RunRecord
 from ..schema import runner
 from ..schema.files import format_version
-from .output import EXIT_FAILED, EXIT_OK, echo, echo_text, quiet
+from .output import EXIT_FAILED, EXIT_OK, echo, echo_text, print_validation, quiet
 from .recorded import need_database, run_recorded
 
 
@@ -52,5 +51,5 @@ def check_cmd(ctx: click.Context, as_json: bool) -> int:
         echo_text(json.dumps({"target": target.describe(), "schema_version": run.to_version, **v.to_json()}, indent=2))
     else:
         echo(f"database        {target.describe()}  schema {run.to_version}")
-        print_validation(v, echo)
+        print_validation(v)
     return EXIT_FAILED if run.outcome == "failed" else EXIT_OK

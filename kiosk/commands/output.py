@@ -4,11 +4,14 @@ from __future__ import annotations
 
 import contextlib
 import logging
-from typing import Iterator
+from typing import TYPE_CHECKING, Iterator
 
 import click
 
 from ..errors import one_line
+
+if TYPE_CHECKING:
+    from ..maintenance.validate import Validation
 
 EXIT_OK, EXIT_FAILED, EXIT_USAGE, EXIT_REFUSED, EXIT_WARNINGS = 0, 1, 2, 3, 4
 EXIT_STOPPED = 130
@@ -35,6 +38,25 @@ def table(rows: list[tuple[object, ...]], right: tuple[int, ...] = (), indent: i
     console = Console(width=10_000, color_system=None, highlight=False)
     for line in console.render_lines(grid, pad=False):
         echo(" " * indent + "".join(seg.text for seg in line).rstrip())
+
+
+def print_validation(v: Validation) -> None:
+    """A migration's or a check's validation: the verdict, row counts (before -> after), findings."""
+    errors = [f for f in v.findings if f.level == "error"]
+    echo("validation   " + ("ok" if not errors else f"FAILED ({len(errors)} error(s))"))
+    before, after = v.rows_before, v.rows_after
+
+    def shown(n: int | None) -> str:
+        return "-" if n is None else str(n)
+
+    table([("rows", t, shown(after.get(t)) if before is None else f"{shown(before.get(t))} -> {shown(after.get(t))}")
+           for t in sorted(set(after) | set(before or {}))])
+    table([(f.level, f.code, f.message) for f in v.findings])
+    if v.backend == "postgresql":
+        bad = {f.code for f in v.findings} & {"constraint_not_valid", "index_invalid", "foreign_keys"}
+        echo("  constraints and indexes valid, foreign keys ok" if not bad else "  see the findings above")
+    elif not any(f.code == "integrity" for f in v.findings):
+        echo("  integrity_check ok, foreign_key_check ok" if not any(f.code == "foreign_keys" for f in v.findings) else "  integrity_check ok")
 
 
 def echo_text(text: str) -> None:

@@ -11,7 +11,7 @@ from ..db import connect
 from ..errors import UsageError
 from ..schema import runner
 from ..schema.files import format_version, resolve_target_version
-from .output import EXIT_OK, echo, echo_text, table
+from .output import EXIT_OK, echo, echo_text, print_validation, table
 
 
 @click.command("status")
@@ -109,7 +109,7 @@ def _check_direction(target, goal, files, direction: str) -> None:
 def _change(target, files, goal, direction: str, skips, rehearse: bool, keep: int) -> int:
     from ..maintenance import migrate as safe
     from ..maintenance import preflight
-    from ..maintenance.report import page_progress, print_validation
+    from ..maintenance.report import page_progress
 
     skip = preflight.parse_skips(skips)
     database = connect(target)
@@ -118,7 +118,7 @@ def _change(target, files, goal, direction: str, skips, rehearse: bool, keep: in
             target, database, files, goal, direction=direction, skip=skip, rehearse=rehearse, keep=keep, progress=progress
         )
     if out.validation is not None:
-        print_validation(out.validation, echo)
+        print_validation(out.validation)
     if out.rehearsal_seconds is not None:
         echo(f"rehearsal took {out.rehearsal_seconds:.2f} s")
     echo(f"recorded in {out.recorded_in}")

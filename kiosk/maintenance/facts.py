@@ -5,6 +5,7 @@ from __future__ import annotations
 import os
 import shutil
 import sqlite3
+from collections.abc import Callable
 from pathlib import Path
 
 from ..db import sqlite_uri
@@ -12,8 +13,7 @@ from ..db import sqlite_uri
 MIB = 1024 * 1024
 # Headroom on top of 2 x the database: SQLite's temp files, the journal, the run record.
 DISK_MARGIN_BYTES = 16 * MIB
-# Test and operations hook: pretend the disk has this many bytes free (simulates a full disk).
-FAKE_FREE_ENV = "KIOSK_FAKE_FREE_BYTES"
+FreeBytes = Callable[[Path], int]
 
 
 def user_tables(conn: sqlite3.Connection) -> list[str]:
@@ -62,12 +62,23 @@ def db_bytes(db_path: Path) -> int:
     return total
 
 
-def free_bytes(folder: Path) -> int:
-    """Free bytes for this user at `folder`; KIOSK_FAKE_FREE_BYTES overrides (test hook)."""
-    fake = os.environ.get(FAKE_FREE_ENV)
-    if fake is not None and fake.strip().isdigit():
-        return int(fake)
+def disk_free(folder: Path) -> int:
     return shutil.disk_usage(folder).free
+
+
+_probe: FreeBytes = disk_free
+
+
+def free_bytes(folder: Path) -> int:
+    """Free bytes for this user at `folder`, by the probe `use_free_bytes` gave (else the disk's)."""
+    return _probe(folder)
+
+
+def use_free_bytes(probe: FreeBytes | None) -> None:
+    """The disk-space probe for this process; None: the disk's own. The CLI sets it once at start
+    (its KIOSK_FAKE_FREE_BYTES hook simulates a full disk); in-process tests through a fixture."""
+    global _probe
+    _probe = probe or disk_free
 
 
 def needed_bytes(db_path: Path) -> int:

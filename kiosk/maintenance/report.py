@@ -6,8 +6,6 @@ import contextlib
 import sys
 from typing import Callable, Iterator
 
-from .validate import Validation
-
 # Below this many pages (about 8 MiB) a copy is over before a bar could help.
 PROGRESS_MIN_PAGES = 2048
 
@@ -42,22 +40,3 @@ def page_progress(stream=None) -> Iterator[Callable[[int, int], None] | None]:
         if "task" in state:
             progress.stop()
 
-
-def print_validation(v: Validation, echo: Callable[[str], None]) -> None:
-    errors = [f for f in v.findings if f.level == "error"]
-    echo("validation   " + ("ok" if not errors else f"FAILED ({len(errors)} error(s))"))
-    tables = sorted(set(v.rows_after) | set(v.rows_before or {}))
-    for t in tables:
-        before = (v.rows_before or {}).get(t)
-        after = v.rows_after.get(t)
-        if v.rows_before is None:
-            echo(f"  rows {t:28} {after}")
-        else:
-            echo(f"  rows {t:28} {'-' if before is None else before} -> {'-' if after is None else after}")
-    for f in v.findings:
-        echo(f"  {f.level:8} {f.code:16} {f.message}")
-    if v.backend == "postgresql":
-        bad = {f.code for f in v.findings} & {"constraint_not_valid", "index_invalid", "foreign_keys"}
-        echo("  constraints and indexes valid, foreign keys ok" if not bad else "  see the findings above")
-    elif not any(f.code == "integrity" for f in v.findings):
-        echo("  integrity_check ok, foreign_key_check ok" if not any(f.code == "foreign_keys" for f in v.findings) else "  integrity_check ok")

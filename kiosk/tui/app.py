@@ -41,6 +41,7 @@ SCREENS = {
 SPOTS_GROUP = "spots"
 ALERTS_GROUP = "alerts"
 ALERTS_EVERY_S = 60.0  # disk space and maintenance findings change slowly
+TYPING_DELAY_S = 0.3  # seconds of no typing before a typed spot is looked up or the expiry preview counted
 
 
 # mode -> (module under kiosk.tui.screens, screen class): imported when the mode is first shown
@@ -104,6 +105,7 @@ class KioskApp(App, inherit_bindings=False):
         database=None,
         lifecycle_interval: float | None = DEFAULT_INTERVAL,
         read_spots_first: bool = False,
+        typing_delay: float = TYPING_DELAY_S,
     ) -> None:
         if mode not in self.MODES:
             raise ValueError(f"unknown screen {mode!r}; one of: {', '.join(self.MODES)}")
@@ -114,6 +116,7 @@ class KioskApp(App, inherit_bindings=False):
         self.schema_version = schema_version
         self.target = target
         self.database = database
+        self.typing_delay = typing_delay  # 0: look up at every keystroke
         # The site's time zone (Config.zone): every time on screen is shown in it. Configuration sets
         # it again when it is changed here.
         self.zone = services.zone
@@ -379,7 +382,8 @@ class KioskApp(App, inherit_bindings=False):
 
 def build_app(target=None, database=None, schema_version: str = "", *, services: KioskServices | None = None,
               clock: Clock | None = None, mode: str = "entry", freeze_gc: bool = True, booth: Booth | None = None,
-              lifecycle_interval: float | None = DEFAULT_INTERVAL, read_spots_first: bool = False) -> KioskApp:
+              lifecycle_interval: float | None = DEFAULT_INTERVAL, read_spots_first: bool = False,
+              typing_delay: float = TYPING_DELAY_S) -> KioskApp:
     """The one factory the CLI and the tests use. `services` defaults to services over `booth`, else
     over `database`: the app then holds that one service object, and through it one Booth."""
     if services is None:
@@ -401,4 +405,5 @@ def build_app(target=None, database=None, schema_version: str = "", *, services:
         database=database,
         lifecycle_interval=lifecycle_interval,
         read_spots_first=read_spots_first,
+        typing_delay=typing_delay,
     )

@@ -55,7 +55,6 @@ def stays(n: int) -> str:
 
 class ConfigurationScreen(KioskScreen):
     TITLE = "Configuration"
-    PREVIEW_DELAY = 0.3  # seconds of no typing before the expiry preview is counted
 
     BINDINGS = [
         Binding("ctrl+s", "save", "Save", id="config.save"),
@@ -240,10 +239,11 @@ class ConfigurationScreen(KioskScreen):
         if hours is None:
             self.query_one("#config-preview", Static).update("Retention refused: no expiry preview.")
             return
-        if self.PREVIEW_DELAY <= 0:  # tests: no debounce, straight to the worker
+        delay = self.app.typing_delay
+        if delay <= 0:
             self.preview(hours)
             return
-        self._preview_timer = self.set_timer(self.PREVIEW_DELAY, partial(self.preview, hours))
+        self._preview_timer = self.set_timer(delay, partial(self.preview, hours))
 
     @work(thread=True, exit_on_error=False, exclusive=True, group="config-preview", description="counting what expiry would remove")
     def preview(self, hours: int) -> None:

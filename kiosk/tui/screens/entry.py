@@ -47,7 +47,6 @@ REGISTER_GROUP = "entry-register"
 
 class EntryScreen(KioskScreen):
     TITLE = "Entry"
-    SPOT_CHECK_DELAY = 0.3  # seconds of no typing before a typed spot is looked up
 
     BINDINGS = [
         Binding("enter", "register", "Register", id="entry.register"),
@@ -272,11 +271,11 @@ class EntryScreen(KioskScreen):
         hint.say(f"→ {spot}: looking it up…")
         if not self.app.services.connected:
             return
-        if self.SPOT_CHECK_DELAY <= 0:  # tests: straight to the worker
+        delay = self.app.typing_delay
+        if delay <= 0:
             self._look_up_spot(spot, self._selected_type())
         else:
-            self._spot_timer = self.set_timer(self.SPOT_CHECK_DELAY,
-                                              partial(self._look_up_spot, spot, self._selected_type()))
+            self._spot_timer = self.set_timer(delay, partial(self._look_up_spot, spot, self._selected_type()))
 
     @work(thread=True, exit_on_error=False, exclusive=True, group="entry-spot", description="looking up the spot")
     def _look_up_spot(self, spot: str, vehicle_type: str | None) -> None:
