@@ -9,14 +9,29 @@ again.
 from __future__ import annotations
 
 import contextlib
+import datetime as dt
+import os
 import random
+import re
 import time
-from typing import Callable, TypeVar
+from typing import Callable, Iterator, TypeVar
 
 import peewee as pw
 
-from ..errors import KioskError
-from .base import Backend, Busy, ConnectionLost, LockBusy
+from ..errors import KioskError, one_line
+from .base import (
+    UNKNOWN_KIOSK,
+    Backend,
+    Busy,
+    ConnectionLost,
+    ExpiryRunning,
+    LiveKiosk,
+    LockBusy,
+    MaintenanceHoldsDatabase,
+    MaintenanceRunning,
+    expiry_refusal,
+    expiry_running_refusal,
+)
 
 T = TypeVar("T")
 # SQLSTATEs after which the whole transaction is simply run again.
@@ -101,6 +116,21 @@ class PostgresqlBackend(Backend):
 
     def maintenance_lock(self, target, database: pw.Database, wait_seconds: float, on_wait=None):
         return advisory_lock(database, wait_seconds=wait_seconds, on_wait=on_wait)
+
+    def expiry_running(self, database: pw.Database, who: str):
+        return expiry_shared(database, who)
+
+    def no_expiry(self, target, database: pw.Database | None, command: str):
+        return expiry_exclusive(database, command)
+
+    def announce(self, target, database: pw.Database | None, me: LiveKiosk):
+        return announce(target, database, me)
+
+    def live_kiosks(self, target, database: pw.Database | None) -> list[LiveKiosk]:
+        return _live(database)
+
+    def exclusive(self, target, database: pw.Database | None):
+        return exclusive(database)
 
     def locked(self, query: pw.Select, skip_locked: bool = False) -> pw.Select:
         return query.for_update("FOR UPDATE SKIP LOCKED" if skip_locked else True)
@@ -195,3 +225,125 @@ def _pg_holder(database) -> str:
     if not row:
         return "unknown session"
     return f"pid {row[0]}, {row[1] or 'no application name'}"
+
+
+
+def name_session(database: pw.Database, role: str, fallback: str) -> None:
+    """Name the session `kiosk:<role>:<pid>`, so the other side can say who holds a lock."""
+    role = re.sub(r"[^A-Za-z0-9_.-]+", "-", role).strip("-") or fallback
+    suffix = f":{os.getpid()}"
+    database.execute_sql("SELECT set_config('application_name', %s, false)", (("kiosk:" + role)[: 63 - len(suffix)] + suffix,))
+
+
+def _when(since) -> str:
+    return since.strftime("%Y-%m-%d %H:%M:%S") if isinstance(since, dt.datetime) else str(since)
+
+
+# ------------------------------------------------------------------ the expiry lock
+# A session-level advisory lock: shared by expiry runs, exclusive for migrate/rollback/restore;
+# the holders named from pg_stat_activity. The key is the bytes of b"kioskexp".
+EXPIRY_KEY = 0x6B696F736B657870
+
+
+@contextlib.contextmanager
+def expiry_shared(database: pw.Database, who: str) -> Iterator[None]:
+    name_session(database, "expire" if who == "expire" else "expiry", "kiosk")
+    if not database.execute_sql("SELECT pg_try_advisory_lock_shared(%s)", (EXPIRY_KEY,)).fetchone()[0]:
+        raise MaintenanceHoldsDatabase(expiry_refusal(_expiry_holders(database, exclusive=True)))
+    try:
+        yield
+    finally:
+        with contextlib.suppress(Exception):  # a lost session has dropped the lock already
+            database.execute_sql("SELECT pg_advisory_unlock_shared(%s)", (EXPIRY_KEY,))
+
+
+@contextlib.contextmanager
+def expiry_exclusive(database: pw.Database, command: str) -> Iterator[None]:
+    name_session(database, f"maintenance-{command}", "kiosk")
+    if not database.execute_sql("SELECT pg_try_advisory_lock(%s)", (EXPIRY_KEY,)).fetchone()[0]:
+        raise ExpiryRunning(expiry_running_refusal(_expiry_holders(database, exclusive=False)))
+    try:
+        yield
+    finally:
+        with contextlib.suppress(Exception):
+            database.execute_sql("SELECT pg_advisory_unlock(%s)", (EXPIRY_KEY,))
+
+
+def _expiry_holders(database: pw.Database, *, exclusive: bool) -> str:
+    rows = database.execute_sql(
+        "SELECT a.application_name, a.pid, a.backend_start AT TIME ZONE 'UTC' "
+        "FROM pg_locks l JOIN pg_stat_activity a ON a.pid = l.pid "
+        "WHERE l.locktype = 'advisory' AND l.granted AND l.mode = %s "
+        "AND l.database = (SELECT oid FROM pg_database WHERE datname = current_database()) "
+        "AND ((l.classid::bigint << 32) | l.objid::bigint) = %s AND a.pid <> pg_backend_pid() ORDER BY a.pid",
+        ("ExclusiveLock" if exclusive else "ShareLock", EXPIRY_KEY),
+    ).fetchall()
+    out = []
+    for name, pid, since in rows:
+        parts = (name or "").split(":")
+        what = parts[1].replace("maintenance-", "") if len(parts) >= 3 and parts[0] == "kiosk" else (name or "a session")
+        client = f"pid {parts[-1]}, " if len(parts) >= 3 and parts[-1].isdigit() else ""
+        out.append(one_line(f"{what}, {client}server pid {pid}, connected since {_when(since)} UTC"))
+    return "; ".join(out) or "unknown session"
+
+
+# ---------------------------------------------------------------- presence of kiosks
+# A running kiosk holds a shared session-level advisory lock and names its session
+# `kiosk:<booth>:<pid>`; maintenance tries the exclusive lock and, when it cannot have
+# it, names the holders from pg_stat_activity. The key is the bytes of b"kioskliv".
+PRESENCE_KEY = 0x6B696F736B6C6976
+
+
+@contextlib.contextmanager
+def announce(target, database: pw.Database, me: LiveKiosk) -> Iterator[LiveKiosk]:
+    name_session(database, me.booth, "booth")
+    if not database.execute_sql("SELECT pg_try_advisory_lock_shared(%s)", (PRESENCE_KEY,)).fetchone()[0]:
+        raise MaintenanceRunning(
+            f"maintenance is running on {target.describe()}: wait for it to finish, then start the kiosk again"
+        )
+    try:
+        yield me
+    finally:
+        with contextlib.suppress(Exception):  # a lost session has dropped the lock already
+            database.execute_sql("SELECT pg_advisory_unlock_shared(%s)", (PRESENCE_KEY,))
+
+
+@contextlib.contextmanager
+def exclusive(database: pw.Database) -> Iterator[list[LiveKiosk]]:
+    if not database.execute_sql("SELECT pg_try_advisory_lock(%s)", (PRESENCE_KEY,)).fetchone()[0]:
+        yield _live(database) or [UNKNOWN_KIOSK]
+        return
+    try:
+        yield []
+    finally:
+        with contextlib.suppress(Exception):
+            database.execute_sql("SELECT pg_advisory_unlock(%s)", (PRESENCE_KEY,))
+
+
+def _live(database: pw.Database | None) -> list[LiveKiosk]:
+    """Sessions holding the presence lock, named from pg_stat_activity (booth, pid, client address)."""
+    if database is None:
+        return []
+    rows = database.execute_sql(
+        "SELECT DISTINCT a.application_name, a.pid, COALESCE(host(a.client_addr), 'local socket'), "
+        "a.backend_start AT TIME ZONE 'UTC' "
+        "FROM pg_locks l JOIN pg_stat_activity a ON a.pid = l.pid "
+        "WHERE l.locktype = 'advisory' AND l.granted AND l.mode = 'ShareLock' "
+        "AND l.database = (SELECT oid FROM pg_database WHERE datname = current_database()) "
+        "AND l.objsubid = 1 AND ((l.classid::bigint << 32) | l.objid::bigint) = %s AND a.pid <> pg_backend_pid() "
+        "ORDER BY a.pid",
+        (PRESENCE_KEY,),
+    ).fetchall()
+    return [LiveKiosk(_booth_of(name), _client_pid(name) or pid, host, _when(since)) for name, pid, host, since in rows]
+
+
+def _client_pid(application_name: str | None) -> int | None:
+    """The kiosk process's own pid, from 'kiosk:<booth>:<pid>'."""
+    last = (application_name or "").rsplit(":", 1)[-1]
+    return int(last) if last.isdigit() else None
+
+
+def _booth_of(application_name: str | None) -> str:
+    """'kiosk:<booth>:<pid>' -> booth; another client's name as it is."""
+    parts = (application_name or "").split(":")
+    return parts[1] if len(parts) >= 3 and parts[0] == "kiosk" else (application_name or "unnamed session")
