@@ -90,6 +90,11 @@ class Backend:
     def __repr__(self) -> str:
         return f"<{type(self).__name__}>"
 
+    # ------------------------------------------------------------------ connections
+    def open(self, target, readonly: bool = False, role: str | None = None) -> pw.Database:
+        """A new connection to `target` (a kiosk.db.Target), not yet bound to the models."""
+        raise NotImplementedError(f"{self.name}: cannot open a connection")
+
     # ----------------------------------------------------------------------- writes
     def write(self, db: pw.Database, fn: Callable[[], T], deadline_s: float, worker: bool) -> T:
         """Run fn() in one new write transaction, retried as this database needs.

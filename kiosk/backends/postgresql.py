@@ -13,12 +13,13 @@ import datetime as dt
 import os
 import random
 import re
+import sys
 import time
 from typing import Callable, Iterator, TypeVar
 
 import peewee as pw
 
-from ..errors import KioskError, one_line
+from ..errors import ErrorCode, KioskError, one_line
 from .base import (
     UNKNOWN_KIOSK,
     Backend,
@@ -47,6 +48,11 @@ UNIQUE_RETRIES = 3
 class PostgresqlBackend(Backend):
     name = "postgresql"
     row_locks = True
+
+    def open(self, target, readonly: bool = False, role: str | None = None) -> pw.Database:
+        """Opened at once: an unreachable server, a refused login or a missing database is a
+        one-line DatabaseUnavailable here. `readonly` makes the session read-only."""
+        return _connect_postgresql(target, readonly, role)
 
     def write(self, db: pw.Database, fn: Callable[[], T], deadline_s: float, worker: bool) -> T:
         give_up = time.monotonic() + deadline_s
@@ -144,6 +150,77 @@ class PostgresqlBackend(Backend):
 
     def ordered_concat(self, entry, separator: str, order_by, model: type[pw.Model]):
         return model.select(pw.fn.string_agg(entry, separator).order_by(order_by))
+
+
+# ------------------------------------------------------------------ connections
+# PostgreSQL sessions: give up on an unreachable server after this many seconds.
+PG_CONNECT_TIMEOUT_S = 5
+# Identifies the kiosk in pg_stat_activity; PostgreSQL keeps 63 bytes of it.
+APPLICATION_NAME_MAX = 63
+
+
+class DatabaseUnavailable(KioskError):
+    """The PostgreSQL server cannot be reached, refused the login, or lacks the database."""
+
+    code = ErrorCode.UNAVAILABLE
+
+
+def application_name(role: str | None = None) -> str:
+    """`kiosk:<role>:<pid>`, how other kiosks and the operator see this session on the server.
+
+    The role defaults to `maintenance` for `--maintenance` runs, else to $KIOSK_BOOTH
+    (the booth's name), else `booth`.
+    """
+    if not role:
+        role = "maintenance" if "--maintenance" in sys.argv else os.environ.get("KIOSK_BOOTH") or "booth"
+    role = re.sub(r"[^A-Za-z0-9_.-]+", "-", role).strip("-") or "booth"
+    suffix = f":{os.getpid()}"
+    return ("kiosk:" + role)[: APPLICATION_NAME_MAX - len(suffix)] + suffix
+
+
+def _connect_postgresql(target, readonly: bool, role: str | None) -> pw.Database:
+    from playhouse.db_url import connect as url_connect
+    from playhouse.db_url import parse as url_parse
+
+    given = url_parse(target.raw, unquote_password=True, unquote_user=True)
+    # Session time zone UTC: CURRENT_TIMESTAMP defaults and naive timestamps mean UTC,
+    # as on SQLite. Ours comes last in `options`, so it wins over one in the URL.
+    options = [str(given.get("options") or ""), "-c TimeZone=UTC"]
+    if readonly:  # status/dry-run: the server itself refuses any write
+        options.append("-c default_transaction_read_only=on")
+    extra = {
+        "options": " ".join(o for o in options if o),
+        "prefer_psycopg3": True,
+    }
+    for key, value in (("connect_timeout", PG_CONNECT_TIMEOUT_S), ("application_name", application_name(role))):
+        if key not in given:  # a value in the URL's query string wins
+            extra[key] = value
+    db = url_connect(target.raw, unquote_password=True, unquote_user=True, **extra)
+    try:
+        db.connect()
+    except pw.ImproperlyConfigured:
+        raise DatabaseUnavailable(
+            "PostgreSQL needs the psycopg driver: install the kiosk with its postgres extra (pip install 'kiosk[postgres]')"
+        ) from None
+    except pw.DatabaseError as exc:
+        raise DatabaseUnavailable(_explain_pg_failure(target, given, exc)) from None
+    return db
+
+
+def _explain_pg_failure(target, given: dict, exc: BaseException) -> str:
+    """One line: what went wrong connecting, and what to check."""
+    text = " ".join(str(exc).split())
+    text = re.sub(r"^(connection failed: )?", "", text)
+    where = f"{given.get('host') or 'local socket'}:{given.get('port') or 5432}"
+    user = given.get("user") or "(default user)"
+    dbname = given.get("database")
+    if re.search(r'database "[^"]*" does not exist', text):
+        return f"database '{dbname}' does not exist on the PostgreSQL server at {where}: create it (createdb {dbname}) or fix the name in {target.describe()}"
+    if re.search(r'password authentication failed|no password supplied|role "[^"]*" does not exist', text):
+        return f"the PostgreSQL server at {where} refused user '{user}': check the user name and password in the URL (or ~/.pgpass)"
+    if "timeout" in text.lower():
+        return f"no answer from the PostgreSQL server at {where} within {PG_CONNECT_TIMEOUT_S} s: check the host, the port and the network"
+    return f"cannot connect to the PostgreSQL server at {where} ({text[:200]}): check that it runs and accepts connections, and the host and port in the URL"
 
 
 def sqlstate(exc: BaseException) -> str | None:

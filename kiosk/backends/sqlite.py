@@ -30,6 +30,7 @@ import socket
 import time
 from pathlib import Path
 from typing import Callable, Iterator, TypeVar
+from urllib.parse import quote, urlencode
 
 import peewee as pw
 
@@ -53,6 +54,44 @@ T = TypeVar("T")
 POLL_FIRST_S, POLL_MAX_S = 0.0002, 0.001  # BEGIN IMMEDIATE retried after this long, growing
 
 
+# ------------------------------------------------------------------ connections
+BUSY_TIMEOUT_MS = 5000
+
+# Every connection: WAL so booths read while one writes; FULL sync so a power cut
+# loses no committed payment; foreign keys on (SQLite's default is off).
+SQLITE_PRAGMAS = {
+    "journal_mode": "wal",
+    "foreign_keys": 1,
+    "busy_timeout": BUSY_TIMEOUT_MS,
+    "synchronous": "full",
+}
+
+def sqlite_uri(path: Path | str, **params: str) -> str:
+    """A SQLite URI (`file:` + parameters) naming exactly the file at `path`.
+
+    SQLite percent-decodes the path and ends it at '?' or '#': every byte but
+    letters, digits, '-._~' and '/' is percent-encoded, so a name with spaces, '#',
+    '?', '%', a newline or non-ASCII (any bytes the file system allows) stays that file.
+    """
+    encoded = quote(os.fsencode(Path(path).absolute()), safe="/")
+    query = urlencode(params, quote_via=quote)
+    return f"file://{encoded}" + (f"?{query}" if query else "")
+
+
+class OwnerOnlySqliteDatabase(pw.SqliteDatabase):
+    """A SQLite file opened read-write: created owner-only, or tightened, before each connection
+    (see kiosk.owner_only)."""
+
+    def _connect(self):
+        owner_only.prepare_sqlite(Path(self.database))
+        return super()._connect()
+
+
+def sqlite_database(path: Path, **pragmas) -> pw.SqliteDatabase:
+    """The kiosk's read-write connection settings on a SQLite file (PRAGMAs overridable)."""
+    return OwnerOnlySqliteDatabase(str(path), pragmas={**SQLITE_PRAGMAS, **pragmas}, timeout=BUSY_TIMEOUT_MS / 1000)
+
+
 def is_busy(exc: BaseException) -> bool:
     text = str(exc).lower()
     return "database is locked" in text or "database is busy" in text or "database table is locked" in text
@@ -61,6 +100,13 @@ def is_busy(exc: BaseException) -> bool:
 class SqliteBackend(Backend):
     name = "sqlite"
     single_writer = True
+
+    def open(self, target, readonly: bool = False, role: str | None = None) -> pw.Database:
+        """`readonly`: without any write, not even the WAL switch. Opens lazily."""
+        if readonly:
+            return pw.SqliteDatabase(sqlite_uri(target.path, mode="ro"), uri=True, pragmas={"busy_timeout": BUSY_TIMEOUT_MS})
+        owner_only.tighten_all(target.path)
+        return sqlite_database(target.path)
 
     def write(self, db: pw.Database, fn: Callable[[], T], deadline_s: float, worker: bool) -> T:
         give_up = time.monotonic() + deadline_s
