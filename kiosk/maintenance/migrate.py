@@ -4,22 +4,19 @@ from __future__ import annotations
 
 import contextlib
 import logging
-import os
-import shutil
 import time
 from dataclasses import dataclass, field
-from pathlib import Path
 
 import peewee as pw
 
 from ..clock import Clock, SystemClock, to_sqlite_text
-from .. import owner_only
-from ..db import Target, resolve_target, sqlite_database
+from ..db import Target
 from ..errors import DiskFull, ErrorCode, KioskError, UsageError, full_where, is_disk_full
 from ..schema import runner
 from ..schema.files import MigrationFile, Version, format_version
-from . import Refused, backup, pg_dump, preflight, validate
+from . import Refused, backup, preflight, validate
 from .runs import RunRecord, record, reserve
+from .site_backup import backup_tool_for
 
 log = logging.getLogger(__name__)  # the rehearsal's outcome, "nothing to do"; the CLI prints it
 
@@ -153,27 +150,8 @@ def _rehearse(
     SQLite: a copy of the backup file. PostgreSQL: a scratch database on the same
     server, loaded from the dump, dropped afterwards.
     """
-    scratch = _sqlite_scratch(target, taken) if target.is_sqlite else pg_dump.scratch_database(
-        target, database, taken.path if taken else None)
-    with scratch as (rtarget, db):
+    with backup_tool_for(target).scratch(database, taken) as (rtarget, db):
         return _rehearse_on(rtarget, db, taken, files, goal, direction, deletes_allowed)
-
-
-@contextlib.contextmanager
-def _sqlite_scratch(target: Target, taken: backup.Backup | None):
-    folder = owner_only.make_dir(backup.backups_dir(target.path))
-    copy = folder / f".rehearsal-{target.path.name}"
-    os.close(owner_only.open_file(copy, os.O_WRONLY | os.O_TRUNC))  # owner-only before a byte is copied
-    if taken is not None:
-        shutil.copyfile(taken.path, copy)
-    db = sqlite_database(copy)
-    try:
-        yield resolve_target(str(copy)), db
-    finally:
-        db.close()
-        for p in (copy, Path(f"{copy}-wal"), Path(f"{copy}-shm"), Path(f"{copy}.lock")):
-            with contextlib.suppress(OSError):
-                p.unlink()
 
 
 def _rehearse_on(rtarget, db, taken, files, goal, direction, deletes_allowed) -> float:
