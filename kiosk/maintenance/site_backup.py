@@ -56,6 +56,11 @@ class SiteBackup:
         space is for ('' or ' for the backup')."""
         raise NotImplementedError
 
+    def sizes(self, database: pw.Database | None) -> dict | None:
+        """`stats`: database_bytes, wal_bytes (None: not this database's own) and free_disk_bytes
+        where the backups go; None when unknown."""
+        raise NotImplementedError
+
     def alert_disk(self, database: pw.Database | None) -> tuple[Path, int] | None:
         """Where free disk counts and the bytes needed, for `stats` alerts; None when unknown."""
         raise NotImplementedError
@@ -110,6 +115,10 @@ class SqliteBackup(SiteBackup):
         size = facts.db_bytes(self.path) + extra
         return self.path.parent, factor * size + facts.DISK_MARGIN_BYTES, ""
 
+    def sizes(self, database):
+        wal = self.path.with_name(self.path.name + "-wal")
+        return {"database_bytes": _size(self.path), "wal_bytes": _size(wal), "free_disk_bytes": facts.free_bytes(self.path.parent)}
+
     def alert_disk(self, database):
         if not self.path.parent.is_dir():
             return None
@@ -159,6 +168,15 @@ class PostgresqlBackup(SiteBackup):
         need = (pg_dump.free_disk_needed(database) if database is not None else 0) + extra + facts.DISK_MARGIN_BYTES
         return self._probe(), need, " for the backup"
 
+    def sizes(self, database):
+        if database is None:
+            return None
+        return {
+            "database_bytes": database.execute_sql("SELECT pg_database_size(current_database())").fetchone()[0],
+            "wal_bytes": None,  # the server's WAL is shared by all its databases: its own monitoring's job
+            "free_disk_bytes": facts.free_bytes(self._probe()),
+        }
+
     def alert_disk(self, database):
         if database is None:
             return None
@@ -177,6 +195,13 @@ class PostgresqlBackup(SiteBackup):
 
     def scratch(self, database, taken):
         return pg_dump.scratch_database(self.target, database, taken.path if taken else None)
+
+
+def _size(path: Path) -> int:
+    try:
+        return path.stat().st_size
+    except FileNotFoundError:
+        return 0
 
 
 _TOOLS: dict[str, type[SiteBackup]] = {"sqlite": SqliteBackup, "postgresql": PostgresqlBackup}
