@@ -188,6 +188,10 @@ class Backend:
         return []
 
     # ------------------------------------------------------------------------ files
+    def full_where(self, db: pw.Database) -> str:
+        """Where space must be freed when the database is full."""
+        return "the database server's disk"
+
     def db_file(self, db: pw.Database) -> Path | None:
         """The database's own file on this machine; None for a server or in-memory database."""
         return None

@@ -118,6 +118,12 @@ class SqliteBackend(Backend):
     def db_file(self, db: pw.Database) -> Path | None:
         return intent.db_file(db)
 
+    def full_where(self, db: pw.Database) -> str:
+        name = str(getattr(db, "database", "") or "")
+        if name and name != ":memory:":
+            return f"the disk holding {Path(name.removeprefix('file:').split('?', 1)[0]).absolute().parent}"
+        return super().full_where(db)
+
     def maintenance_lock(self, target, database: pw.Database, wait_seconds: float, on_wait=None):
         return file_lock(target.path, wait_seconds=wait_seconds, on_wait=on_wait)
 

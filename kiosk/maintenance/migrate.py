@@ -9,9 +9,10 @@ from dataclasses import dataclass, field
 
 import peewee as pw
 
+from ..backends import backend_for
 from ..clock import Clock, SystemClock, to_sqlite_text
 from ..db import Target
-from ..errors import DiskFull, ErrorCode, KioskError, UsageError, full_where, is_disk_full
+from ..errors import DiskFull, ErrorCode, KioskError, UsageError, is_disk_full
 from ..schema import runner
 from ..schema.files import MigrationFile, Version, format_version
 from . import Refused, backup, preflight, validate
@@ -120,7 +121,7 @@ def change_schema(
         if is_disk_full(exc) and getattr(exc, "code", None) is not ErrorCode.DISK_FULL:
             done = (f"the database is at {run.to_version} (each version is applied whole or not at all)" if touched
                     else "nothing was changed")
-            full = DiskFull(f"disk full: free space on {full_where(database)} and try again; {done}")
+            full = DiskFull(f"disk full: free space on {backend_for(database).full_where(database)} and try again; {done}")
         run.error = str(full or exc) if isinstance(full or exc, KioskError) else f"{type(exc).__name__}: {exc}"
         run.duration_ms = round((time.perf_counter() - started) * 1000)
         out.recorded_in = record(target, database, run, in_database=touched)
