@@ -12,7 +12,7 @@ def test_a_sqlite_file_gets_its_backups_beside_it(tmp_path):
     site = backup_tool_for(target)
     assert isinstance(site, SqliteBackup)
     assert site.backups_dir() == backup.backups_dir(target.path)
-    assert site.list() == [] and site.newest() is None
+    assert site.backups() == [] and site.newest() is None
     assert site.fallback_log() == tmp_path / "k.db.maintenance.jsonl"
     assert target.path in site.private_paths()
     probe, need, purpose = site.disk_need(None, factor=2, extra=0)

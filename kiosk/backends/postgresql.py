@@ -127,16 +127,16 @@ class PostgresqlBackend(Backend):
         return expiry_shared(database, who)
 
     def no_expiry(self, target, database: pw.Database | None, command: str):
-        return expiry_exclusive(database, command)
+        return expiry_exclusive(_session(database), command)
 
     def announce(self, target, database: pw.Database | None, me: LiveKiosk):
-        return announce(target, database, me)
+        return announce(target, _session(database), me)
 
     def live_kiosks(self, target, database: pw.Database | None) -> list[LiveKiosk]:
         return _live(database)
 
     def exclusive(self, target, database: pw.Database | None):
-        return exclusive(database)
+        return exclusive(_session(database))
 
     def locked(self, query: pw.Select, skip_locked: bool = False) -> pw.Select:
         return query.for_update("FOR UPDATE SKIP LOCKED" if skip_locked else True)
@@ -179,7 +179,7 @@ def application_name(role: str | None = None) -> str:
 
 
 def _connect_postgresql(target, readonly: bool, role: str | None) -> pw.Database:
-    from playhouse.db_url import connect as url_connect
+    from playhouse.db_url import connect as url_connect  # type: ignore[import-untyped]
     from playhouse.db_url import parse as url_parse
 
     given = url_parse(target.raw, unquote_password=True, unquote_user=True)
@@ -303,6 +303,12 @@ def _pg_holder(database) -> str:
         return "unknown session"
     return f"pid {row[0]}, {row[1] or 'no application name'}"
 
+
+
+def _session(database: pw.Database | None) -> pw.Database:
+    """The locks live in the server session: there is always one on PostgreSQL."""
+    assert database is not None
+    return database
 
 
 def name_session(database: pw.Database, role: str, fallback: str) -> None:

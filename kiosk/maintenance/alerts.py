@@ -75,7 +75,7 @@ def collect_alerts(
     disk = site.alert_disk(database)
     if disk is not None:  # the backups are written on this machine
         out += _disk_alerts(*disk)
-        found = site.list()
+        found = site.backups()
         out += _backup_alerts(found[-1] if found else None, target.exists(), clock)
         out += _outliving_backups(found, clock, limit)
     if database is not None:

@@ -32,12 +32,12 @@ class SiteBackup:
     def backups_dir(self) -> Path:
         raise NotImplementedError
 
-    def list(self) -> list[Path]:
+    def backups(self) -> list[Path]:
         """This database's backups, oldest first."""
         raise NotImplementedError
 
     def newest(self) -> Path | None:
-        found = self.list()
+        found = self.backups()
         return found[-1] if found else None
 
     def take(self, database: pw.Database | None, version: str, *, out: Path | None = None, keep: int = backup.DEFAULT_KEEP,
@@ -84,12 +84,14 @@ class SqliteBackup(SiteBackup):
 
     @property
     def path(self) -> Path:
-        return self.target.path
+        path = self.target.path
+        assert path is not None  # a SQLite target always names its file
+        return path
 
     def backups_dir(self) -> Path:
         return backup.backups_dir(self.path)
 
-    def list(self) -> list[Path]:
+    def backups(self) -> list[Path]:
         return backup.list_backups(self.path)
 
     def newest(self) -> Path | None:
@@ -153,7 +155,7 @@ class PostgresqlBackup(SiteBackup):
     def backups_dir(self) -> Path:
         return pg_dump.backups_dir(self.target)
 
-    def list(self) -> list[Path]:
+    def backups(self) -> list[Path]:
         return pg_dump.list_backups(self.target)
 
     def take(self, database, version, *, out=None, keep=backup.DEFAULT_KEEP, clock=None, progress=None, tag=""):

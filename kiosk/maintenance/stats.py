@@ -47,7 +47,7 @@ def collect(
     sizes = site.sizes(database)
     if sizes is not None:
         out.update(sizes)
-        out["backups"] = _backups(site.list(), database, clock)
+        out["backups"] = _backups(site.backups(), database, clock)
     timings: list[queries.Timing] = []
     if database is not None:
         out["tables"], out["indexes"], out["size_source"] = _sizes(database)
