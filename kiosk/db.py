@@ -1,4 +1,4 @@
-"""Which database the kiosk talks to, and how connections are opened.
+"""Which database the kiosk talks to, and opening it through its backend (kiosk.backends).
 
 `--db TARGET` or `KIOSK_DB` names it: a file path (embedded SQLite, the default
 `kiosk.db` in the current directory) or a `postgresql://` URL (multi-booth sites).
@@ -7,68 +7,27 @@
 from __future__ import annotations
 
 import os
-import re
-import sys
 from dataclasses import dataclass
 from pathlib import Path
-from urllib.parse import quote, urlencode, urlsplit
+from urllib.parse import urlsplit
 
 import peewee as pw
 
-from . import owner_only
-from .errors import DatabaseTargetError, ErrorCode, KioskError
+from .backends import backend_for
+from .backends.postgresql import APPLICATION_NAME_MAX, PG_CONNECT_TIMEOUT_S, DatabaseUnavailable, application_name
+from .backends.sqlite import (
+    BUSY_TIMEOUT_MS,
+    SQLITE_PRAGMAS,
+    OwnerOnlySqliteDatabase,
+    sqlite_database,
+    sqlite_uri,
+)
+from .errors import DatabaseTargetError, ErrorCode
 
 DEFAULT_TARGET = "kiosk.db"
 SQLITE_MAGIC = b"SQLite format 3\x00"
-BUSY_TIMEOUT_MS = 5000
-
-# Every connection: WAL so booths read while one writes; FULL sync so a power cut
-# loses no committed payment; foreign keys on (SQLite's default is off).
-SQLITE_PRAGMAS = {
-    "journal_mode": "wal",
-    "foreign_keys": 1,
-    "busy_timeout": BUSY_TIMEOUT_MS,
-    "synchronous": "full",
-}
-
-# PostgreSQL sessions: give up on an unreachable server after this many seconds.
-PG_CONNECT_TIMEOUT_S = 5
-# Identifies the kiosk in pg_stat_activity; PostgreSQL keeps 63 bytes of it.
-APPLICATION_NAME_MAX = 63
-
 db_proxy = pw.DatabaseProxy()
 
-
-def sqlite_uri(path: Path | str, **params: str) -> str:
-    """A SQLite URI (`file:` + parameters) naming exactly the file at `path`.
-
-    SQLite percent-decodes the path and ends it at '?' or '#': every byte but
-    letters, digits, '-._~' and '/' is percent-encoded, so a name with spaces, '#',
-    '?', '%', a newline or non-ASCII (any bytes the file system allows) stays that file.
-    """
-    encoded = quote(os.fsencode(Path(path).absolute()), safe="/")
-    query = urlencode(params, quote_via=quote)
-    return f"file://{encoded}" + (f"?{query}" if query else "")
-
-
-class OwnerOnlySqliteDatabase(pw.SqliteDatabase):
-    """A SQLite file opened read-write: created owner-only, or tightened, before each connection
-    (see kiosk.owner_only)."""
-
-    def _connect(self):
-        owner_only.prepare_sqlite(Path(self.database))
-        return super()._connect()
-
-
-def sqlite_database(path: Path, **pragmas) -> pw.SqliteDatabase:
-    """The kiosk's read-write connection settings on a SQLite file (PRAGMAs overridable)."""
-    return OwnerOnlySqliteDatabase(str(path), pragmas={**SQLITE_PRAGMAS, **pragmas}, timeout=BUSY_TIMEOUT_MS / 1000)
-
-
-class DatabaseUnavailable(KioskError):
-    """The PostgreSQL server cannot be reached, refused the login, or lacks the database."""
-
-    code = ErrorCode.UNAVAILABLE
 
 @dataclass(frozen=True)
 class Target:
@@ -148,64 +107,6 @@ def _check_pg_url(raw: str) -> None:
         raise DatabaseTargetError(f"{_redact(raw)} names no database: {allowed}")
 
 
-def application_name(role: str | None = None) -> str:
-    """`kiosk:<role>:<pid>`, how other kiosks and the operator see this session on the server.
-
-    The role defaults to `maintenance` for `--maintenance` runs, else to $KIOSK_BOOTH
-    (the booth's name), else `booth`.
-    """
-    if not role:
-        role = "maintenance" if "--maintenance" in sys.argv else os.environ.get("KIOSK_BOOTH") or "booth"
-    role = re.sub(r"[^A-Za-z0-9_.-]+", "-", role).strip("-") or "booth"
-    suffix = f":{os.getpid()}"
-    return ("kiosk:" + role)[: APPLICATION_NAME_MAX - len(suffix)] + suffix
-
-
-def _connect_postgresql(target: Target, readonly: bool, role: str | None) -> pw.Database:
-    from playhouse.db_url import connect as url_connect
-    from playhouse.db_url import parse as url_parse
-
-    given = url_parse(target.raw, unquote_password=True, unquote_user=True)
-    # Session time zone UTC: CURRENT_TIMESTAMP defaults and naive timestamps mean UTC,
-    # as on SQLite. Ours comes last in `options`, so it wins over one in the URL.
-    options = [str(given.get("options") or ""), "-c TimeZone=UTC"]
-    if readonly:  # status/dry-run: the server itself refuses any write
-        options.append("-c default_transaction_read_only=on")
-    extra = {
-        "options": " ".join(o for o in options if o),
-        "prefer_psycopg3": True,
-    }
-    for key, value in (("connect_timeout", PG_CONNECT_TIMEOUT_S), ("application_name", application_name(role))):
-        if key not in given:  # a value in the URL's query string wins
-            extra[key] = value
-    db = url_connect(target.raw, unquote_password=True, unquote_user=True, **extra)
-    try:
-        db.connect()
-    except pw.ImproperlyConfigured:
-        raise DatabaseUnavailable(
-            "PostgreSQL needs the psycopg driver: install the kiosk with its postgres extra (pip install 'kiosk[postgres]')"
-        ) from None
-    except pw.DatabaseError as exc:
-        raise DatabaseUnavailable(_explain_pg_failure(target, given, exc)) from None
-    return db
-
-
-def _explain_pg_failure(target: Target, given: dict, exc: BaseException) -> str:
-    """One line: what went wrong connecting, and what to check."""
-    text = " ".join(str(exc).split())
-    text = re.sub(r"^(connection failed: )?", "", text)
-    where = f"{given.get('host') or 'local socket'}:{given.get('port') or 5432}"
-    user = given.get("user") or "(default user)"
-    dbname = given.get("database")
-    if re.search(r'database "[^"]*" does not exist', text):
-        return f"database '{dbname}' does not exist on the PostgreSQL server at {where}: create it (createdb {dbname}) or fix the name in {target.describe()}"
-    if re.search(r'password authentication failed|no password supplied|role "[^"]*" does not exist', text):
-        return f"the PostgreSQL server at {where} refused user '{user}': check the user name and password in the URL (or ~/.pgpass)"
-    if "timeout" in text.lower():
-        return f"no answer from the PostgreSQL server at {where} within {PG_CONNECT_TIMEOUT_S} s: check the host, the port and the network"
-    return f"cannot connect to the PostgreSQL server at {where} ({text[:200]}): check that it runs and accepts connections, and the host and port in the URL"
-
-
 def connect(target: Target, readonly: bool = False, role: str | None = None, bind: bool = True) -> pw.Database:
     """Open the database for a target and bind the models to it.
 
@@ -217,15 +118,7 @@ def connect(target: Target, readonly: bool = False, role: str | None = None, bin
     `role` names the session (see `application_name`). SQLite opens lazily.
     `bind=False` leaves the models bound where they are (a scratch database).
     """
-    if target.is_sqlite and readonly:
-        db: pw.Database = pw.SqliteDatabase(
-            sqlite_uri(target.file, mode="ro"), uri=True, pragmas={"busy_timeout": BUSY_TIMEOUT_MS}
-        )
-    elif target.is_sqlite:
-        owner_only.tighten_all(target.file)
-        db = sqlite_database(target.file)
-    else:
-        db = _connect_postgresql(target, readonly, role)
+    db = backend_for(target).open(target, readonly=readonly, role=role)
     if bind and not readonly:  # a read-only look never rebinds the models away from the working database
         db_proxy.initialize(db)
     return db
@@ -234,6 +127,26 @@ def connect(target: Target, readonly: bool = False, role: str | None = None, bin
 def open_database(explicit: str | None = None) -> tuple[Target, pw.Database]:
     target = resolve_target(explicit)
     return target, connect(target)
+
+
+__all__ = [
+    "APPLICATION_NAME_MAX",
+    "BUSY_TIMEOUT_MS",
+    "DEFAULT_TARGET",
+    "PG_CONNECT_TIMEOUT_S",
+    "SQLITE_MAGIC",
+    "SQLITE_PRAGMAS",
+    "DatabaseUnavailable",
+    "OwnerOnlySqliteDatabase",
+    "Target",
+    "application_name",
+    "connect",
+    "db_proxy",
+    "open_database",
+    "resolve_target",
+    "sqlite_database",
+    "sqlite_uri",
+]
 
 
 def _redact(url: str) -> str:

@@ -91,14 +91,3 @@ def is_disk_full(exc: BaseException | None) -> bool:
             return True
         exc = exc.__cause__ or exc.__context__
     return False
-
-
-def full_where(database) -> str:
-    """Where space must be freed, for a peewee database (no import of peewee here)."""
-    name = str(getattr(database, "database", "") or "")
-    sqlite = any(cls.__name__ == "SqliteDatabase" for cls in type(database).__mro__)
-    if sqlite and name and name != ":memory:":
-        from pathlib import Path
-
-        return f"the disk holding {Path(name.removeprefix('file:').split('?', 1)[0]).absolute().parent}"
-    return "the database server's disk"

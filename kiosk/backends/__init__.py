@@ -11,7 +11,16 @@ from __future__ import annotations
 
 import peewee as pw
 
-from .base import Backend, Busy, ConnectionLost, LockBusy
+from .base import (
+    Backend,
+    Busy,
+    ConnectionLost,
+    ExpiryRunning,
+    LiveKiosk,
+    LockBusy,
+    MaintenanceHoldsDatabase,
+    MaintenanceRunning,
+)
 from .postgresql import PostgresqlBackend
 from .sqlite import SqliteBackend
 
@@ -49,4 +58,17 @@ def backend_for(thing) -> Backend:
         raise RuntimeError(f"unsupported database {name!r}: the kiosk runs on SQLite or PostgreSQL") from None
 
 
-__all__ = ["GENERIC", "POSTGRESQL", "SQLITE", "Backend", "Busy", "ConnectionLost", "LockBusy", "backend_for"]
+__all__ = [
+    "GENERIC",
+    "POSTGRESQL",
+    "SQLITE",
+    "Backend",
+    "Busy",
+    "ConnectionLost",
+    "ExpiryRunning",
+    "LiveKiosk",
+    "LockBusy",
+    "MaintenanceHoldsDatabase",
+    "MaintenanceRunning",
+    "backend_for",
+]

@@ -7,6 +7,7 @@ row locks, a range for a prefix, batches written through the ORM.
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Callable, TypeVar
 
@@ -32,6 +33,51 @@ class LockBusy(KioskError):
     code = ErrorCode.LOCKED
 
 
+class MaintenanceHoldsDatabase(KioskError):
+    """An expiry run was refused: a migrate, rollback or restore holds the database."""
+
+    exit_code = 3
+    code = ErrorCode.MAINTENANCE_RUNNING
+
+
+class ExpiryRunning(KioskError):
+    """A migrate, rollback or restore was refused: an expiry/archive run is under way."""
+
+    exit_code = 3
+    code = ErrorCode.EXPIRY_RUNNING
+
+
+class MaintenanceRunning(KioskError):
+    """A kiosk tried to start while maintenance holds the database."""
+
+    code = ErrorCode.MAINTENANCE_RUNNING
+
+
+@dataclass(frozen=True)
+class LiveKiosk:
+    booth: str
+    pid: int | None
+    host: str
+    since: str
+
+    def describe(self) -> str:
+        pid = f" pid {self.pid}" if self.pid else ""
+        return f"booth '{self.booth}' ({self.host}{pid}, since {self.since} UTC)"
+
+
+UNKNOWN_KIOSK = LiveKiosk("unknown", None, "unknown host", "?")
+
+
+def expiry_refusal(holder: str) -> str:
+    return (f"maintenance is changing the database ({holder}): expiry was not started and nothing was changed; "
+            "it runs again once maintenance has finished")
+
+
+def expiry_running_refusal(holders: str) -> str:
+    return (f"an expiry/archive run is under way ({holders}): wait for it to finish (Ctrl-C stops the "
+            "expire command) and try again")
+
+
 class Backend:
     name = "generic"
     # The SQL of kiosk.booth.sql statements gets their row-lock / RETURNING suffix.
@@ -43,6 +89,11 @@ class Backend:
 
     def __repr__(self) -> str:
         return f"<{type(self).__name__}>"
+
+    # ------------------------------------------------------------------ connections
+    def open(self, target, readonly: bool = False, role: str | None = None) -> pw.Database:
+        """A new connection to `target` (a kiosk.db.Target), not yet bound to the models."""
+        raise NotImplementedError(f"{self.name}: cannot open a connection")
 
     # ----------------------------------------------------------------------- writes
     def write(self, db: pw.Database, fn: Callable[[], T], deadline_s: float, worker: bool) -> T:
@@ -56,6 +107,18 @@ class Backend:
         """True (and the dead connection closed) when `exc` means the server went away."""
         return False
 
+    # ------------------------------------------------------------------- migrations
+    def foreign_keys_off(self, db: pw.Database) -> None:
+        """Before a migration's transaction: stop enforcing foreign keys where a step that
+        rebuilds a parent table needs it (see kiosk.schema.router)."""
+
+    def check_foreign_keys(self, db: pw.Database) -> None:
+        """Inside the migration's transaction, before it commits: raise if a row breaks a foreign key
+        while enforcement was off."""
+
+    def foreign_keys_on(self, db: pw.Database) -> None:
+        """After the migration's transaction: enforce foreign keys again."""
+
     # ------------------------------------------------------------------------ locks
     def maintenance_lock(self, target, database: pw.Database, wait_seconds: float, on_wait=None):
         """One maintenance run at a time per database (peewee-migrate has none: two runs started
@@ -63,6 +126,30 @@ class Backend:
         `wait_seconds`, and calls `on_wait(message)` once when it has to wait. The holder's
         death releases it, so a killed run never blocks the next."""
         raise NotImplementedError(f"{self.name}: no maintenance lock")
+
+    def expiry_running(self, database: pw.Database, who: str):
+        """A context manager: the shared expiry lock for an expiry/archive run (see
+        kiosk.schema.exclusion). Raises MaintenanceHoldsDatabase."""
+        raise NotImplementedError(f"{self.name}: no expiry lock")
+
+    def no_expiry(self, target, database: pw.Database | None, command: str):
+        """A context manager: the expiry lock held exclusively for a migrate/rollback/restore.
+        Raises ExpiryRunning naming the runs."""
+        raise NotImplementedError(f"{self.name}: no expiry lock")
+
+    def announce(self, target, database: pw.Database | None, me: LiveKiosk):
+        """A context manager: `me` visible to maintenance while the block runs (see
+        kiosk.maintenance.presence). Raises MaintenanceRunning."""
+        raise NotImplementedError(f"{self.name}: no presence lock")
+
+    def live_kiosks(self, target, database: pw.Database | None) -> list[LiveKiosk]:
+        """The kiosks running on this database now (empty when none)."""
+        raise NotImplementedError(f"{self.name}: no presence lock")
+
+    def exclusive(self, target, database: pw.Database | None):
+        """A context manager holding the database against kiosks; yields the live ones if any
+        (then the lock is not held)."""
+        raise NotImplementedError(f"{self.name}: no presence lock")
 
     def locked(self, query: pw.Select, skip_locked: bool = False) -> pw.Select:
         """`query` with its rows locked until the transaction ends, where the database needs it."""
@@ -101,6 +188,10 @@ class Backend:
         return []
 
     # ------------------------------------------------------------------------ files
+    def full_where(self, db: pw.Database) -> str:
+        """Where space must be freed when the database is full."""
+        return "the database server's disk"
+
     def db_file(self, db: pw.Database) -> Path | None:
         """The database's own file on this machine; None for a server or in-memory database."""
         return None

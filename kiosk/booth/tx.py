@@ -14,7 +14,7 @@ from typing import Callable, TypeVar
 import peewee as pw
 
 from ..backends import Busy, ConnectionLost, backend_for
-from ..errors import ErrorCode, full_where, is_disk_full
+from ..errors import ErrorCode, is_disk_full
 from .errors import BoothError
 
 T = TypeVar("T")
@@ -42,7 +42,7 @@ def write(db: pw.Database, fn: Callable[[], T], *, deadline_s: float | None = No
         raise BoothError(LOST, code=ErrorCode.CONNECTION_LOST) from None
     except Exception as exc:
         if is_disk_full(exc):
-            raise BoothError(f"disk full: free space on {full_where(db)} and try again; nothing was changed",
+            raise BoothError(f"disk full: free space on {backend_for(db).full_where(db)} and try again; nothing was changed",
                              code=ErrorCode.DISK_FULL) from None
         raise
 

@@ -11,10 +11,11 @@ import click
 
 from ..clock import SystemClock, to_sqlite_text
 from ..db import connect
-from ..maintenance import facts, pg_dump, preflight, restore
+from ..maintenance import facts, preflight, restore
 from ..maintenance import backup as backups
 from ..maintenance.report import page_progress
 from ..maintenance.runs import RunRecord
+from ..maintenance.site_backup import backup_tool_for
 from ..schema import runner
 from ..schema.files import format_version
 from .output import EXIT_OK, EXIT_WARNINGS, echo, echo_text, quiet
@@ -42,10 +43,7 @@ def backup_cmd(ctx: click.Context, out: Path | None, keep: int, as_json: bool) -
             run.from_version = run.to_version = format_version(st.schema_version)
             preflight.check_disk(target, pre, factor=1, database=database)
             pre.refuse_if_failed()
-            if target.is_sqlite:
-                taken = backups.take_backup(target.path, run.from_version, out=out, keep=keep, progress=progress)
-            else:  # pg_dump of one snapshot, verified against its row counts
-                taken = pg_dump.take(target, database, run.from_version, out=out, keep=keep)
+            taken = backup_tool_for(target).take(database, run.from_version, out=out, keep=keep, progress=progress)
         run.backup_path, run.rows_before = str(taken.path), taken.counts
         return taken
 

@@ -20,7 +20,8 @@ from ..db import Target
 from ..receipt_files import outliving, receipts_dir_for
 from ..schema import runner
 from ..schema.files import EMPTY, MigrationFile, load_migrations
-from . import backup, facts, pg_dump, queries, retention, runs, schema_compare
+from . import facts, queries, retention, runs, schema_compare
+from .site_backup import backup_tool_for
 
 LEVELS = ("error", "warning", "info")
 DISK_WARN_FLOOR = 256 * facts.MIB
@@ -70,17 +71,13 @@ def collect_alerts(
                 out.append(Alert("warning", "query_no_index", f"'{t.name}' scans without an index ({'; '.join(t.plan)})"))
     limit = retention.limit_of(database) if database is not None else retention.Limit(
         retention.DEFAULT_RETENTION_HOURS, retention.DEFAULT_WINDOW_DAYS)
-    if target.is_sqlite and target.path.parent.is_dir():
-        out += _disk_alerts(target.path.parent, facts.needed_bytes(target.path))
-        out += _backup_alerts(backup.newest_backup(target.path), target.exists(), clock)
-        out += _outliving_backups(backup.list_backups(target.path), clock, limit)
-    elif not target.is_sqlite and database is not None:  # the dumps are written on this machine
-        folder = pg_dump.backups_dir(target)
-        need = 2 * pg_dump.free_disk_needed(database) + facts.DISK_MARGIN_BYTES
-        out += _disk_alerts(folder if folder.is_dir() else folder.parent, need)
-        dumps = pg_dump.list_backups(target)
-        out += _backup_alerts(dumps[-1] if dumps else None, True, clock)
-        out += _outliving_backups(dumps, clock, limit)
+    site = backup_tool_for(target)
+    disk = site.alert_disk(database)
+    if disk is not None:  # the backups are written on this machine
+        out += _disk_alerts(*disk)
+        found = site.backups()
+        out += _backup_alerts(found[-1] if found else None, target.exists(), clock)
+        out += _outliving_backups(found, clock, limit)
     if database is not None:
         out += _outliving_receipts(database, receipts_dir_for(target), clock, limit)
     return sorted(out, key=lambda a: LEVELS.index(a.level))
@@ -88,11 +85,7 @@ def collect_alerts(
 
 def exposure_alerts(target: Target) -> list[Alert]:
     """Files with personal data (database, side files, backups, receipts) that other users may read."""
-    if target.is_sqlite:
-        paths = owner_only.private_paths(target.path, backup.backups_dir(target.path))
-    else:
-        paths = owner_only.private_paths(None, pg_dump.backups_dir(target))
-    found = owner_only.exposed(paths)
+    found = owner_only.exposed(backup_tool_for(target).private_paths())
     if not found:
         return []
     shown = ", ".join(f"{p} ({mode:04o})" for p, mode in found[:3]) + (f" and {len(found) - 3} more" if len(found) > 3 else "")

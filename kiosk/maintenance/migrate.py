@@ -4,22 +4,20 @@ from __future__ import annotations
 
 import contextlib
 import logging
-import os
-import shutil
 import time
 from dataclasses import dataclass, field
-from pathlib import Path
 
 import peewee as pw
 
+from ..backends import backend_for
 from ..clock import Clock, SystemClock, to_sqlite_text
-from .. import owner_only
-from ..db import Target, resolve_target, sqlite_database
-from ..errors import DiskFull, ErrorCode, KioskError, UsageError, full_where, is_disk_full
+from ..db import Target
+from ..errors import DiskFull, ErrorCode, KioskError, UsageError, is_disk_full
 from ..schema import runner
 from ..schema.files import MigrationFile, Version, format_version
-from . import Refused, backup, pg_dump, preflight, validate
+from . import Refused, backup, preflight, validate
 from .runs import RunRecord, record, reserve
+from .site_backup import backup_tool_for
 
 log = logging.getLogger(__name__)  # the rehearsal's outcome, "nothing to do"; the CLI prints it
 
@@ -123,7 +121,7 @@ def change_schema(
         if is_disk_full(exc) and getattr(exc, "code", None) is not ErrorCode.DISK_FULL:
             done = (f"the database is at {run.to_version} (each version is applied whole or not at all)" if touched
                     else "nothing was changed")
-            full = DiskFull(f"disk full: free space on {full_where(database)} and try again; {done}")
+            full = DiskFull(f"disk full: free space on {backend_for(database).full_where(database)} and try again; {done}")
         run.error = str(full or exc) if isinstance(full or exc, KioskError) else f"{type(exc).__name__}: {exc}"
         run.duration_ms = round((time.perf_counter() - started) * 1000)
         out.recorded_in = record(target, database, run, in_database=touched)
@@ -153,27 +151,8 @@ def _rehearse(
     SQLite: a copy of the backup file. PostgreSQL: a scratch database on the same
     server, loaded from the dump, dropped afterwards.
     """
-    scratch = _sqlite_scratch(target, taken) if target.is_sqlite else pg_dump.scratch_database(
-        target, database, taken.path if taken else None)
-    with scratch as (rtarget, db):
+    with backup_tool_for(target).scratch(database, taken) as (rtarget, db):
         return _rehearse_on(rtarget, db, taken, files, goal, direction, deletes_allowed)
-
-
-@contextlib.contextmanager
-def _sqlite_scratch(target: Target, taken: backup.Backup | None):
-    folder = owner_only.make_dir(backup.backups_dir(target.path))
-    copy = folder / f".rehearsal-{target.path.name}"
-    os.close(owner_only.open_file(copy, os.O_WRONLY | os.O_TRUNC))  # owner-only before a byte is copied
-    if taken is not None:
-        shutil.copyfile(taken.path, copy)
-    db = sqlite_database(copy)
-    try:
-        yield resolve_target(str(copy)), db
-    finally:
-        db.close()
-        for p in (copy, Path(f"{copy}-wal"), Path(f"{copy}-shm"), Path(f"{copy}.lock")):
-            with contextlib.suppress(OSError):
-                p.unlink()
 
 
 def _rehearse_on(rtarget, db, taken, files, goal, direction, deletes_allowed) -> float:

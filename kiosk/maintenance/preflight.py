@@ -16,12 +16,12 @@ from typing import Iterator
 
 import peewee as pw
 
-from .. import owner_only as private
 from ..db import Target
-from ..errors import KioskError, UsageError
+from ..errors import UsageError
 from ..schema import exclusion, runner
 from ..schema.files import EMPTY, MigrationFile, format_version
-from . import Refused, backup, facts, pg_dump, presence, validate
+from . import Refused, backup, facts, presence, validate
+from .site_backup import backup_tool_for
 
 SKIPPABLE = ("backup", "disk", "connections", "history")
 LOCK_WAIT_SECONDS = 60.0
@@ -82,11 +82,10 @@ def parse_skips(names: tuple[str, ...] | list[str]) -> set[str]:
 @contextlib.contextmanager
 def hold(target: Target, database: pw.Database, pre: Preflight, *, need_exclusive: bool = True) -> Iterator[None]:
     """The lock, then (for changes) the database held against kiosks and expiry runs, for the whole run."""
-    if target.is_sqlite:
-        ensure_writable(target)
+    site = backup_tool_for(target)
+    site.prepare()
     with runner.maintenance_lock(target, database, wait_seconds=LOCK_WAIT_SECONDS):
-        if target.is_sqlite:
-            owner_only(target.path)
+        site.locked()
         pre.results.append(CheckResult("lock", "ok", "no other maintenance run"))
         log.info(pre.results[-1].line())
         if not need_exclusive:
@@ -104,33 +103,13 @@ def hold(target: Target, database: pw.Database, pre: Preflight, *, need_exclusiv
             yield
 
 
-def ensure_writable(target: Target) -> None:
-    """Refuse before anything starts, rather than fail half-way through."""
-    folder = target.path.parent
-    for path, what in ((folder, "folder"), (target.path, "database file")):
-        if path.exists() and not os.access(path, os.W_OK):
-            raise KioskError(
-                f"no write permission on the {what} {path}: run maintenance as the user who owns the database "
-                "(or fix its permissions); nothing was changed"
-            )
-
-
-def owner_only(db_path) -> None:
-    """The database holds personal data: readable by its owner only, like its backups."""
-    private.tighten_all(db_path)
-
-
 def check_history(target: Target, database: pw.Database | None, files: list[MigrationFile], pre: Preflight) -> runner.Status:
     st = runner.status(target, database, files)
     problems = list(st.findings)
     if database is not None and st.schema_version != EMPTY and not problems:
         problems += [f.message for f in validate.consistency(database, files, st.schema_version) if f.level == "error"]
         if problems:
-            if target.is_sqlite:
-                newest = backup.newest_backup(target.path)
-            else:
-                dumps = pg_dump.list_backups(target)
-                newest = dumps[-1] if dumps else None
+            newest = backup_tool_for(target).newest()
             hint = f"restore the newest backup: kiosk --maintenance restore {newest}" if newest else "restore it from a backup"
             problems = [f"the database is inconsistent: {listed(problems)}; {hint}"]
     ok = not problems
@@ -146,20 +125,9 @@ def listed(problems: list[str], limit: int = 5) -> str:
 
 
 def check_disk(target: Target, pre: Preflight, *, factor: int = 2, extra: int = 0, database: pw.Database | None = None) -> None:
-    if not target.is_sqlite:
-        # The server's own disk is its monitoring's job; the dump is written here, and is
-        # never bigger than the database on the server.
-        folder = pg_dump.backups_dir(target)
-        probe = folder if folder.is_dir() else folder.parent
-        need = (pg_dump.free_disk_needed(database) if database is not None else 0) + extra + facts.DISK_MARGIN_BYTES
-        free = facts.free_bytes(probe)
-        msg = f"{facts.human(free)} free at {probe} for the backup, {facts.human(need)} needed"
-        pre.add("disk", free >= need, msg if free >= need else f"not enough disk space: {msg}; free some space first")
-        return
-    size = facts.db_bytes(target.path) + extra
-    need = factor * size + facts.DISK_MARGIN_BYTES
-    free = facts.free_bytes(target.path.parent)
-    msg = f"{facts.human(free)} free at {target.path.parent}, {facts.human(need)} needed"
+    probe, need, purpose = backup_tool_for(target).disk_need(database, factor=factor, extra=extra)
+    free = facts.free_bytes(probe)
+    msg = f"{facts.human(free)} free at {probe}{purpose}, {facts.human(need)} needed"
     pre.add("disk", free >= need, msg if free >= need else f"not enough disk space: {msg}; free some space first")
 
 
@@ -171,10 +139,7 @@ def take_backup(target: Target, version: str, pre: Preflight, *, keep: int, cloc
     if not target.exists():
         pre.add("backup", True, "no database yet, nothing to back up")
         return
-    if target.is_sqlite:
-        pre.taken = backup.take_backup(target.path, version, keep=keep, clock=clock, progress=progress, tag=tag)
-    else:
-        pre.taken = pg_dump.take(target, database, version, keep=keep, clock=clock, tag=tag)
+    pre.taken = backup_tool_for(target).take(database, version, keep=keep, clock=clock, progress=progress, tag=tag)
     rows = sum(pre.taken.counts.values())
     rotated = f", {len(pre.taken.removed)} old backup(s) rotated out" if pre.taken.removed else ""
     pre.add(

@@ -22,6 +22,7 @@ from pathlib import Path
 
 import peewee as pw
 
+from ..backends import backend_for
 from ..clock import Clock, SystemClock, to_sqlite_text
 from .. import owner_only
 from ..db import SQLITE_MAGIC, Target, sqlite_database, sqlite_uri
@@ -121,8 +122,12 @@ def restore(
     progress=None,
 ) -> tuple[RunRecord, Inspected, str]:
     """Returns the run record, what was restored, and where the run was recorded."""
-    if not target.is_sqlite:
-        return _restore_postgresql(target, database, source, files, skip=skip, keep=keep, clock=clock)
+    how = _RESTORES[backend_for(target).name]
+    return how(target, database, source, files, skip=skip, keep=keep, clock=clock, progress=progress)
+
+
+def _restore_sqlite(target, database, source, files, *, skip, keep, clock, progress):
+    """The file replaced by a verified copy of the backup."""
     clock = clock or SystemClock()
     started = time.perf_counter()
     run = RunRecord(command="restore", started_at=to_sqlite_text(clock.now()))
@@ -303,7 +308,7 @@ def check_dump_schema(target, database: pw.Database, found: Inspected, files: li
     refuse_mismatch(found.path, version, problems)
 
 
-def _restore_postgresql(target, database, source, files, *, skip, keep, clock):
+def _restore_postgresql(target, database, source, files, *, skip, keep, clock, progress=None):
     clock = clock or SystemClock()
     started = time.perf_counter()
     run = RunRecord(command="restore", started_at=to_sqlite_text(clock.now()))
@@ -349,3 +354,6 @@ def _restore_postgresql(target, database, source, files, *, skip, keep, clock):
         run.duration_ms = round((time.perf_counter() - started) * 1000)
         where = record(target, database, run, in_database=changed)
     return run, found, where
+
+
+_RESTORES = {"sqlite": _restore_sqlite, "postgresql": _restore_postgresql}

@@ -44,16 +44,9 @@ class RunRecord:
 
 
 def fallback_log(target: Target) -> Path | None:
-    if target.is_sqlite:
-        return target.path.with_name(target.path.name + ".maintenance.jsonl")
-    from .pg_dump import backups_dir, dbname  # PostgreSQL: beside the dumps, on the machine that ran it
+    from .site_backup import backup_tool_for  # the backup modules record their runs here
 
-    folder = backups_dir(target)
-    try:
-        owner_only.make_dir(folder, parents=True)
-    except OSError:
-        return None
-    return folder / f"{dbname(target)}.maintenance.jsonl"
+    return backup_tool_for(target).fallback_log()
 
 
 def has_table(database: pw.Database | None, name: str) -> bool:

@@ -26,7 +26,7 @@ Schema = dict[str, str]
 
 
 def describe(database: pw.Database) -> Schema:
-    return _sqlite(database) if dialect_of(database) == "sqlite" else _postgresql(database)
+    return _DESCRIBE[dialect_of(database)](database)
 
 
 def kind_of(key: str) -> str:
@@ -156,3 +156,6 @@ def _postgresql(database: pw.Database) -> Schema:
     ):
         out[f"function {name}({args})"] = " ".join(unqualify.sub("", definition).split())
     return out
+
+
+_DESCRIBE = {"sqlite": _sqlite, "postgresql": _postgresql}  # by backend name

@@ -34,10 +34,10 @@ class CannotCompare(Exception):
 def expected(database: pw.Database, files: list[MigrationFile], version: Version) -> schema_catalog.Schema:
     chosen = [f for f in files if f.version <= version]
     dialect = dialect_of(database)
-    server = "" if dialect == "sqlite" else database.execute_sql("SHOW server_version_num").fetchone()[0]
-    key = (dialect, server, tuple((f.name, f.checksum) for f in chosen))
+    server_version, build = _BUILDERS[dialect]
+    key = (dialect, server_version(database), tuple((f.name, f.checksum) for f in chosen))
     if key not in _cache:
-        _cache[key] = _build_sqlite(chosen) if dialect == "sqlite" else _build_postgresql(database, chosen)
+        _cache[key] = build(database, chosen)
     return dict(_cache[key])
 
 
@@ -50,13 +50,18 @@ def _run(database: pw.Database, chosen: list[MigrationFile]) -> None:
         migrator()
 
 
-def _build_sqlite(chosen: list[MigrationFile]) -> schema_catalog.Schema:
+def _build_sqlite(database: pw.Database, chosen: list[MigrationFile]) -> schema_catalog.Schema:
+    """On an in-memory database, not on `database`."""
     scratch = pw.SqliteDatabase(":memory:")
     try:
         _run(scratch, chosen)
         return schema_catalog.describe(scratch)
     finally:
         scratch.close()
+
+
+def _pg_server_version(database: pw.Database) -> str:
+    return database.execute_sql("SHOW server_version_num").fetchone()[0]
 
 
 class _Discard(Exception):
@@ -113,3 +118,10 @@ def drift(database: pw.Database, files: list[MigrationFile], version: Version) -
     except CannotCompare as exc:
         return [Finding("warning", "schema_unchecked", str(exc))]
     return differences(want, schema_catalog.describe(database), format_version(version))
+
+
+# By backend name: what else the expected schema depends on (the server's version), and how it is built.
+_BUILDERS = {
+    "sqlite": (lambda database: "", _build_sqlite),
+    "postgresql": (_pg_server_version, _build_postgresql),
+}

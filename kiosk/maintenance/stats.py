@@ -14,7 +14,8 @@ from ..clock import Clock, SystemClock, to_sqlite_text
 from ..db import Target
 from ..schema import runner
 from ..schema.files import EMPTY, MigrationFile, format_version
-from . import alerts, backup, facts, pg_dump, queries, retention, runs, schema_compare
+from . import alerts, queries, retention, runs, schema_compare
+from .site_backup import backup_tool_for
 
 LIFECYCLE_TABLE = "lifecycle_runs"  # added by schema 1.5.0; may be absent
 
@@ -36,24 +37,17 @@ def collect(
         "pending": [f.version_text for f in st.pending],
         "history_findings": st.findings,
     }
-    if target.is_sqlite:
-        folder = target.path.parent
-        out["database_bytes"] = _size(target.path)
-        out["wal_bytes"] = _size(target.path.with_name(target.path.name + "-wal"))
-        out["free_disk_bytes"] = facts.free_bytes(folder)
-        out["backups"] = _backups(backup.list_backups(target.path), database, clock)
-    elif database is not None:  # PostgreSQL: the server's size functions; the dumps are local files
-        # The expected schema (for the alerts) first: its scratch schema is rolled back but leaves
-        # dead catalog rows until vacuum, so the size is read after it.
+    site = backup_tool_for(target)
+    if database is not None:
+        # The expected schema (for the alerts) first: on PostgreSQL its scratch schema is rolled
+        # back but leaves dead catalog rows until vacuum, so the size is read after it.
         with contextlib.suppress(schema_compare.CannotCompare):
             if st.schema_version != EMPTY and not st.findings:
                 schema_compare.expected(database, files, st.schema_version)
-        out["database_bytes"] = database.execute_sql("SELECT pg_database_size(current_database())").fetchone()[0]
-        out["wal_bytes"] = None  # the server's WAL is shared by all its databases: its own monitoring's job
-        folder = pg_dump.backups_dir(target)
-        out["free_disk_bytes"] = facts.free_bytes(folder if folder.is_dir() else folder.parent)
-        dumps = pg_dump.list_backups(target)
-        out["backups"] = _backups(dumps, database, clock)
+    sizes = site.sizes(database)
+    if sizes is not None:
+        out.update(sizes)
+        out["backups"] = _backups(site.backups(), database, clock)
     timings: list[queries.Timing] = []
     if database is not None:
         out["tables"], out["indexes"], out["size_source"] = _sizes(database)
@@ -75,13 +69,6 @@ def _backups(paths, database, clock: Clock) -> dict:
     return {"count": len(paths), "newest": str(paths[-1]) if paths else None,
             "max_age_days": round(limit.max_age / dt.timedelta(days=1), 2) if limit else None,
             "outliving_retention": [str(p) for p in old]}
-
-
-def _size(path) -> int:
-    try:
-        return path.stat().st_size
-    except FileNotFoundError:
-        return 0
 
 
 def _sizes(database: pw.Database) -> tuple[list[dict], list[dict], str]:

@@ -77,15 +77,29 @@ def row_counts(database: pw.Database) -> dict[str, int]:
 
 def consistency(database: pw.Database, files: list[MigrationFile], version: Version) -> list[Finding]:
     """Integrity of the file and the schema against its recorded version."""
-    out = []
-    if dialect_of(database) == "sqlite":
-        rows = [r[0] for r in database.execute_sql("PRAGMA integrity_check(20)").fetchall()]
-        if rows != ["ok"]:
-            out.append(Finding("error", "integrity", f"PRAGMA integrity_check: {'; '.join(rows[:3])}"))
-    else:
-        out += pg_checks.invalid_objects(database)
+    out = _INTEGRITY[dialect_of(database)](database)
     out += schema_drift(database, files, version)
     return out
+
+
+def _sqlite_integrity(database: pw.Database) -> list[Finding]:
+    rows = [r[0] for r in database.execute_sql("PRAGMA integrity_check(20)").fetchall()]
+    return [] if rows == ["ok"] else [Finding("error", "integrity", f"PRAGMA integrity_check: {'; '.join(rows[:3])}")]
+
+
+def _sqlite_fk_broken(database: pw.Database) -> list:
+    return database.execute_sql("PRAGMA foreign_key_check").fetchall()
+
+
+def _sqlite_forget_statistics(database: pw.Database) -> None:
+    if "sqlite_stat1" in database.get_tables():
+        database.execute_sql("DROP TABLE sqlite_stat1")  # an emptied schema (rollback --to 0) keeps no statistics
+
+
+# Per database (by backend name): the file's or the catalog's integrity, and the rows breaking a
+# foreign key (first column: the table).
+_INTEGRITY = {"sqlite": _sqlite_integrity, "postgresql": pg_checks.invalid_objects}
+_FK_BROKEN = {"sqlite": _sqlite_fk_broken, "postgresql": pg_checks.fk_orphans}
 
 
 def schema_drift(database: pw.Database, files: list[MigrationFile], version: Version) -> list[Finding]:
@@ -104,8 +118,7 @@ def validate(
 ) -> Validation:
     result = Validation(rows_before=rows_before, backend=dialect_of(database))
     result.findings += consistency(database, files, version)
-    sqlite = dialect_of(database) == "sqlite"
-    broken = database.execute_sql("PRAGMA foreign_key_check").fetchall() if sqlite else pg_checks.fk_orphans(database)
+    broken = _FK_BROKEN[result.backend](database)
     if broken:
         tables = sorted({r[0] for r in broken})
         result.findings.append(
@@ -125,7 +138,7 @@ def validate(
                 )
     tables = set(result.rows_after)
     if {"vehicles", "audit_logs"} <= tables:
-        result.orphans = database.execute_sql(ORPHANS_COUNT_SQL if sqlite else ORPHANS_COUNT_SQL_PG).fetchone()[0]
+        result.orphans = database.execute_sql(_ORPHANS_COUNT[result.backend]).fetchone()[0]
         if result.orphans:
             result.findings.append(
                 Finding(
@@ -137,6 +150,11 @@ def validate(
             )
     if analyze and any(t not in BOOKKEEPING for t in result.rows_after):
         database.execute_sql("ANALYZE")
-    elif sqlite and "sqlite_stat1" in database.get_tables():
-        database.execute_sql("DROP TABLE sqlite_stat1")  # an emptied schema (rollback --to 0) keeps no statistics
+    else:
+        _FORGET_STATISTICS[result.backend](database)
     return result
+
+
+_ORPHANS_COUNT = {"sqlite": ORPHANS_COUNT_SQL, "postgresql": ORPHANS_COUNT_SQL_PG}
+# What is left of statistics when nothing was analyzed (PostgreSQL keeps none in a table).
+_FORGET_STATISTICS = {"sqlite": _sqlite_forget_statistics, "postgresql": lambda database: None}

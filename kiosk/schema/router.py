@@ -2,9 +2,9 @@
 
 peewee-migrate 2.3 turns `PRAGMA foreign_keys` off *inside* the migration's
 transaction, where SQLite ignores it: a step that rebuilds a parent table then
-fails, or silently cascades deletes. This router switches enforcement off
-before the transaction, runs `PRAGMA foreign_key_check` before committing, and
-switches it back on afterwards. It also records version, checksum and duration
+fails, or silently cascades deletes. This router has the backend switch
+enforcement off before the transaction, check the foreign keys before
+committing (`PRAGMA foreign_key_check`), and switch it back on afterwards. It also records version, checksum and duration
 with each applied migration, and never replays history in fake mode (which
 patches `execute_sql` for the whole process): our migrations are plain SQL and
 need no model state.
@@ -18,11 +18,11 @@ import peewee as pw
 from peewee_migrate import Migrator
 from peewee_migrate.router import Router
 
+from ..backends import backend_for
 from ..clock import Clock, SystemClock
 from ..errors import ErrorCode, KioskError
 from . import history
 from .files import MigrationFile, load_migrations
-from .steps import dialect_of
 
 
 class MigrationFailed(KioskError):
@@ -62,17 +62,15 @@ class KioskRouter(Router):
             return super().run_one(name, migrator, fake=fake, downgrade=downgrade, force=force)
         f = self.by_name[name]
         model = self.model  # created before the transaction: DDL of our own
-        sqlite = dialect_of(self.database) == "sqlite"
-        if sqlite:
-            self.database.execute_sql("PRAGMA foreign_keys=OFF")
+        backend = backend_for(self.database)
+        backend.foreign_keys_off(self.database)
         action = "rollback" if downgrade else "migration"
         started = time.perf_counter()
         try:
             with self.database.atomic():
                 (f.rollback if downgrade else f.migrate)(migrator, self.database, fake=False)
                 migrator()
-                if sqlite:
-                    _assert_foreign_keys(self.database)
+                backend.check_foreign_keys(self.database)
                 if downgrade:
                     model.delete().where(model.name == name).execute()
                 else:
@@ -89,16 +87,8 @@ class KioskRouter(Router):
             raise MigrationFailed(f.version_text, action, exc) from exc
         finally:
             migrator.__ops__ = []
-            if sqlite:
-                self.database.execute_sql("PRAGMA foreign_keys=ON")
+            backend.foreign_keys_on(self.database)
         return name
-
-
-def _assert_foreign_keys(database: pw.Database) -> None:
-    rows = database.execute_sql("PRAGMA foreign_key_check").fetchall()
-    if rows:
-        tables = sorted({r[0] for r in rows})
-        raise RuntimeError(f"{len(rows)} row(s) would break foreign keys in {', '.join(tables)}")
 
 
 def _one_line(exc: BaseException) -> str:
