@@ -26,7 +26,7 @@ class SpotMapScreen(KioskScreen):
 
     BINDINGS = [
         # Offered only on a spot with a car; on a free one F3 is the app's: the Payment screen.
-        Binding("f3", "pay", "Pay spot", key_display="F3", id="map.pay"),
+        Binding("f3", "pay", "Pay", key_display="F3", id="map.pay"),
         Binding("ctrl+r", "refresh_now", "Refresh now", show=False, id="map.refresh"),
         Binding("escape", "clear_details", "Clear details", show=False),
     ]
@@ -39,7 +39,6 @@ class SpotMapScreen(KioskScreen):
         yield Static("", id="map-status")
         yield Static(Content.from_markup(HINT), id="map-detail")
 
-    _pay_offered = False  # the highlighted spot has a car: F3 pays it
 
     def on_mount(self) -> None:
         spot_map = self.query_one(SpotMap)
@@ -65,9 +64,6 @@ class SpotMapScreen(KioskScreen):
 
     def show_status(self, cell: SpotCell | None, typed: str) -> None:
         """Called by the map before it repaints, so both change in the same frame."""
-        if has_car(cell) != self._pay_offered:  # the footer changes only when F3's meaning does
-            self._pay_offered = has_car(cell)
-            self.refresh_bindings()
         if cell is None:
             text = Content.from_markup("[dim]No spots yet: add them on the Configuration screen (F4).[/]")
         else:
@@ -105,18 +101,15 @@ class SpotMapScreen(KioskScreen):
             Content.from_markup(f" [b]$spot[/b]  $text{pay}", spot=spot_number, text=text), layout=False
         )
 
-    def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
-        if action == "pay":
-            maps = self.query(SpotMap)  # asked before the map is mounted too
-            return has_car(maps.first().highlighted if maps else None)  # False: F3 is then the app's Payment key
-        return True
-
     def action_clear_details(self) -> None:
         self.query_one("#map-detail", Static).update(Content.from_markup(HINT), layout=False)
 
     def action_pay(self) -> None:
+        """The highlighted car's payment; on a free spot, the Payment screen as F3 opens it anywhere.
+        One key whatever the spot: re-drawing the footer as the cursor crosses free and taken
+        spots cost a frame (~80 ms) on those moves."""
         cell = self.query_one(SpotMap).highlighted
-        self.app.open_payment(cell.spot_number if cell else None)
+        self.app.open_payment(cell.spot_number if has_car(cell) else None)
 
     def action_refresh_now(self) -> None:
         self.app.refresh_spots_now()
