@@ -26,6 +26,17 @@ class ConnectionLost(Exception):
     """The server went away during a write, which may or may not have been saved."""
 
 
+class Unsupported(KioskError):
+    """The database kind has no way to do what the kiosk asked: the kiosk's targets are SQLite
+    files and PostgreSQL URLs; any other peewee database gets plain transactions only."""
+
+    exit_code = 2
+    code = ErrorCode.BAD_TARGET
+
+    def __init__(self, kind: str, what: str):
+        super().__init__(f"a {kind} database cannot {what}: the kiosk runs on SQLite or PostgreSQL")
+
+
 class LockBusy(KioskError):
     """Another maintenance run holds the database's maintenance lock."""
 
@@ -93,7 +104,7 @@ class Backend:
     # ------------------------------------------------------------------ connections
     def open(self, target, readonly: bool = False, role: str | None = None) -> pw.Database:
         """A new connection to `target` (a kiosk.db.Target), not yet bound to the models."""
-        raise NotImplementedError(f"{self.name}: cannot open a connection")
+        raise Unsupported(self.name, "open a connection")
 
     # ----------------------------------------------------------------------- writes
     def write(self, db: pw.Database, fn: Callable[[], T], deadline_s: float, worker: bool) -> T:
@@ -125,31 +136,31 @@ class Backend:
         together would both apply a migration). A context manager; raises LockBusy after
         `wait_seconds`, and calls `on_wait(message)` once when it has to wait. The holder's
         death releases it, so a killed run never blocks the next."""
-        raise NotImplementedError(f"{self.name}: no maintenance lock")
+        raise Unsupported(self.name, "hold the maintenance lock")
 
     def expiry_running(self, database: pw.Database, who: str):
         """A context manager: the shared expiry lock for an expiry/archive run (see
         kiosk.schema.exclusion). Raises MaintenanceHoldsDatabase."""
-        raise NotImplementedError(f"{self.name}: no expiry lock")
+        raise Unsupported(self.name, "hold the expiry lock")
 
     def no_expiry(self, target, database: pw.Database | None, command: str):
         """A context manager: the expiry lock held exclusively for a migrate/rollback/restore.
         Raises ExpiryRunning naming the runs."""
-        raise NotImplementedError(f"{self.name}: no expiry lock")
+        raise Unsupported(self.name, "hold the expiry lock")
 
     def announce(self, target, database: pw.Database | None, me: LiveKiosk):
         """A context manager: `me` visible to maintenance while the block runs (see
         kiosk.maintenance.presence). Raises MaintenanceRunning."""
-        raise NotImplementedError(f"{self.name}: no presence lock")
+        raise Unsupported(self.name, "see the running kiosks")
 
     def live_kiosks(self, target, database: pw.Database | None) -> list[LiveKiosk]:
         """The kiosks running on this database now (empty when none)."""
-        raise NotImplementedError(f"{self.name}: no presence lock")
+        raise Unsupported(self.name, "see the running kiosks")
 
     def exclusive(self, target, database: pw.Database | None):
         """A context manager holding the database against kiosks; yields the live ones if any
         (then the lock is not held)."""
-        raise NotImplementedError(f"{self.name}: no presence lock")
+        raise Unsupported(self.name, "see the running kiosks")
 
     def locked(self, query: pw.Select, skip_locked: bool = False) -> pw.Select:
         """`query` with its rows locked until the transaction ends, where the database needs it."""

@@ -9,6 +9,7 @@ one more subclass here, registered in `_TOOLS` under its backend's name.
 
 from __future__ import annotations
 
+import abc
 import contextlib
 import os
 import shutil
@@ -23,60 +24,64 @@ from ..errors import KioskError
 from . import backup, facts, pg_dump
 
 
-class SiteBackup:
-    """The backups of one database target."""
+class SiteBackup(abc.ABC):
+    """The backups of one database target (one subclass per kind of database)."""
 
     def __init__(self, target: Target):
         self.target = target
 
+    @abc.abstractmethod
     def backups_dir(self) -> Path:
-        raise NotImplementedError
+        """Where this database's backups go."""
 
+    @abc.abstractmethod
     def backups(self) -> list[Path]:
         """This database's backups, oldest first."""
-        raise NotImplementedError
 
     def newest(self) -> Path | None:
         found = self.backups()
         return found[-1] if found else None
 
+    @abc.abstractmethod
     def take(self, database: pw.Database | None, version: str, *, out: Path | None = None, keep: int = backup.DEFAULT_KEEP,
              clock=None, progress=None, tag: str = "") -> backup.Backup:
         """A verified backup, the older ones rotated out (not with `out`)."""
-        raise NotImplementedError
 
     def prepare(self) -> None:
-        """Before the maintenance lock is taken: refuse early what cannot be written."""
+        """Before the maintenance lock is taken: refuse early what cannot be written (a hook:
+        nothing to do unless the kind of database has files here)."""
+        return None
 
     def locked(self) -> None:
-        """Once the maintenance lock is held: tighten the database's own files."""
+        """Once the maintenance lock is held: tighten the database's own files (a hook, as above)."""
+        return None
 
+    @abc.abstractmethod
     def disk_need(self, database: pw.Database | None, *, factor: int, extra: int) -> tuple[Path, int, str]:
         """Where free disk counts, the bytes a backup (and the change) needs there, and what the
         space is for ('' or ' for the backup')."""
-        raise NotImplementedError
 
+    @abc.abstractmethod
     def sizes(self, database: pw.Database | None) -> dict | None:
         """`stats`: database_bytes, wal_bytes (None: not this database's own) and free_disk_bytes
         where the backups go; None when unknown."""
-        raise NotImplementedError
 
+    @abc.abstractmethod
     def alert_disk(self, database: pw.Database | None) -> tuple[Path, int] | None:
         """Where free disk counts and the bytes needed, for `stats` alerts; None when unknown."""
-        raise NotImplementedError
 
+    @abc.abstractmethod
     def private_paths(self) -> list[Path]:
         """The local files with personal data (database, side files, backups, receipts)."""
-        raise NotImplementedError
 
+    @abc.abstractmethod
     def fallback_log(self) -> Path | None:
         """Where a run is recorded when the database cannot take it."""
-        raise NotImplementedError
 
+    @abc.abstractmethod
     def scratch(self, database: pw.Database, taken: backup.Backup | None):
         """A context manager: (target, database) of a throw-away copy loaded from `taken` (empty
         without), for rehearsing a migration."""
-        raise NotImplementedError
 
 
 class SqliteBackup(SiteBackup):
