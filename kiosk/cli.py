@@ -14,7 +14,7 @@ import peewee as pw
 
 from .commands import COMMANDS
 from .commands.output import EXIT_FAILED, EXIT_OK, EXIT_USAGE, fail, log_to_output
-from .db import Target, connect, resolve_target
+from .db import connect, resolve_target, wrecked_file_target
 from .errors import DatabaseTargetError, ErrorCode, KioskError
 
 
@@ -49,7 +49,7 @@ def cli(ctx: click.Context, db_target: str | None, maintenance: bool) -> int:
         # The emergency procedure: a wrecked database file is exactly what restore replaces.
         if not (maintenance and ctx.invoked_subcommand == "restore" and exc.code is ErrorCode.NOT_A_DATABASE):
             raise
-        ctx.obj["target"] = Target(raw=db_target or "", kind="sqlite", path=_wrecked_path(db_target))
+        ctx.obj["target"] = wrecked_file_target(db_target)
     if ctx.invoked_subcommand is None:
         if maintenance:
             raise click.UsageError("--maintenance needs a command: " + ", ".join(cli.list_commands(ctx)))
@@ -67,13 +67,6 @@ def _pretended_free_bytes():
 
     fake = os.environ.get("KIOSK_FAKE_FREE_BYTES", "").strip()
     return (lambda _folder: int(fake)) if fake.isdigit() else None
-
-
-def _wrecked_path(raw: str | None):
-    import os
-    from pathlib import Path
-
-    return Path(raw or os.environ.get("KIOSK_DB") or "kiosk.db").expanduser().absolute()
 
 
 def build_terminal(target, mode: str = "entry"):

@@ -76,6 +76,14 @@ def resolve_target(explicit: str | None = None) -> Target:
     return Target(raw=raw, kind="sqlite", path=_check_sqlite_path(Path(raw).expanduser()))
 
 
+def wrecked_file_target(explicit: str | None = None) -> Target:
+    """The target of a file that is not a database any more, as `resolve_target` would pick it: the
+    emergency procedure restores over exactly such a file (NOT_A_DATABASE)."""
+    raw = explicit or ""
+    path = Path(explicit or os.environ.get("KIOSK_DB") or DEFAULT_TARGET).expanduser().absolute()
+    return Target(raw=raw, kind="sqlite", path=path)
+
+
 def _check_sqlite_path(path: Path) -> Path:
     path = path.absolute()
     if path.is_dir():
@@ -146,6 +154,7 @@ __all__ = [
     "resolve_target",
     "sqlite_database",
     "sqlite_uri",
+    "wrecked_file_target",
 ]
 
 

@@ -9,6 +9,7 @@ import pytest
 
 from kiosk.db import connect, resolve_target
 from kiosk.maintenance import validate
+from kiosk.maintenance.sites import site_for
 from kiosk.schema import runner
 from kiosk.schema.files import load_migrations, parse_version
 from test_maint_support import BELOW_MAINT, FILES, LATEST, db_state, digest, folder_with, make_db, no_traceback, one_line
@@ -129,7 +130,7 @@ def test_fast_orphan_count_equals_the_plans_query(database):
     for entity_id in ("1", "3", "05", "7.0", "PL9", "11"):
         database.execute_sql("INSERT INTO audit_logs (action, entity, entity_id) VALUES ('x', 'vehicle', ?)", (entity_id,))
     plan = len(database.execute_sql(validate.PLAN_ORPHANS_SQL).fetchall())
-    assert database.execute_sql(validate.ORPHANS_COUNT_SQL).fetchone()[0] == plan == 7
+    assert database.execute_sql(site_for(database).orphans_count_sql).fetchone()[0] == plan == 7
 
 
 def test_check_on_missing_and_corrupt_databases(kiosk_cli, tmp_path):

@@ -13,7 +13,7 @@ from pg_maint_support import dumps, make_pg, q, start_kiosk, state
 from test_maint_support import LATEST, kill, no_traceback, one_line, run_main
 
 from kiosk.db import resolve_target
-from kiosk.maintenance import pg_dump
+from kiosk.maintenance.sites import pg_dump
 
 pytestmark = pytest.mark.postgres_only
 

@@ -12,7 +12,7 @@ from pg_maint_support import dumps, make_pg, q, state
 from test_maint_support import BELOW_MAINT, LATEST, no_traceback, one_line
 
 from kiosk.db import resolve_target
-from kiosk.maintenance import pg_dump
+from kiosk.maintenance.sites import pg_dump
 
 pytestmark = pytest.mark.postgres_only
 
@@ -65,7 +65,9 @@ def test_restore_refuses_a_dump_whose_schema_differs_and_touches_nothing(target,
     assert f"does not have the schema {LATEST} its history records" in line and named in line and "nothing was changed" in line
     assert state(url) == before and payments(url) == 3
     assert dumps(tmp_path) == []  # not even a safety dump
-    leftovers = q(url, "SELECT datname FROM pg_database WHERE datname LIKE %s", ("%restorecheck%",))
+    # This test's own scratch database: another test running beside it may hold one of its own.
+    mine = f"{pg_dump.dbname(resolve_target(url))[:40]}_restorecheck_%"
+    leftovers = q(url, "SELECT datname FROM pg_database WHERE datname LIKE %s", (mine,))
     assert leftovers == []  # the scratch database is gone
     good = plain_dump(url, tmp_path / "good.dump")
     assert kiosk_cli("--db", url, "--maintenance", "restore", str(good)).code == 0

@@ -17,7 +17,8 @@ from pg_maint_support import dumps, make_pg, q, runs, start_kiosk, state
 from test_maint_support import BELOW_MAINT, LATEST, folder_with, kill, no_traceback, one_line, wait_for
 
 from kiosk.db import connect
-from kiosk.maintenance import pg_dump, presence
+from kiosk.maintenance import presence
+from kiosk.maintenance.sites import pg_dump
 
 pytestmark = pytest.mark.postgres_only
 
@@ -288,10 +289,10 @@ def test_sigkill_mid_migration_leaves_previous_or_new_version_intact(target, kio
 
 def test_fast_orphan_count_equals_the_plans_rule_on_postgresql(database):
     """SQLite compares vehicles.id with the text entity_id as numbers ('05' = 5); so does the PostgreSQL count."""
-    from kiosk.maintenance import validate
+    from kiosk.maintenance.sites import site_for
 
     database.execute_sql("INSERT INTO vehicles (number_plate, contact_name, phone_number) "
                          "SELECT 'P' || i, 'N', '+44' FROM generate_series(1, 12) AS n(i)")
     for entity_id in ("1", "3", "05", "7.0", "PL9", "11"):
         database.execute_sql("INSERT INTO audit_logs (action, entity, entity_id) VALUES ('x', 'vehicle', %s)", (entity_id,))
-    assert database.execute_sql(validate.ORPHANS_COUNT_SQL_PG).fetchone()[0] == 7  # as test_maint_validate finds on SQLite
+    assert database.execute_sql(site_for(database).orphans_count_sql).fetchone()[0] == 7  # as test_maint_validate finds on SQLite

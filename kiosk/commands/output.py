@@ -52,11 +52,8 @@ def print_validation(v: Validation) -> None:
     table([("rows", t, shown(after.get(t)) if before is None else f"{shown(before.get(t))} -> {shown(after.get(t))}")
            for t in sorted(set(after) | set(before or {}))])
     table([(f.level, f.code, f.message) for f in v.findings])
-    if v.backend == "postgresql":
-        bad = {f.code for f in v.findings} & {"constraint_not_valid", "index_invalid", "foreign_keys"}
-        echo("  constraints and indexes valid, foreign keys ok" if not bad else "  see the findings above")
-    elif not any(f.code == "integrity" for f in v.findings):
-        echo("  integrity_check ok, foreign_key_check ok" if not any(f.code == "foreign_keys" for f in v.findings) else "  integrity_check ok")
+    if v.checked:
+        echo(f"  {v.checked}")
 
 
 def echo_text(text: str) -> None:

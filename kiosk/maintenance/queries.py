@@ -14,23 +14,22 @@ from typing import Callable
 import peewee as pw
 
 from ..backends import backend_for
-from ..schema.steps import dialect_of
+from .sites import site_for
 
 
 @dataclass(frozen=True)
 class Query:
     name: str
-    sql: str
+    sql: str  # `{since}` stands for the UTC time `since_hours` ago, in the database's own date arithmetic
     params: tuple = ()
     budget_ms: float = 50.0
-    pg_sql: str | None = None  # PostgreSQL's date arithmetic, where SQLite's datetime() is used
+    since_hours: int | None = None
 
     def sql_for(self, database: pw.Database) -> str:
-        sql = self.pg_sql or self.sql if dialect_of(database) == "postgresql" else self.sql
+        sql = self.sql
+        if self.since_hours is not None:
+            sql = sql.format(since=site_for(database).hours_ago(self.since_hours))
         return sql.replace("?", database.param)
-
-
-PG_NOW = "(now() AT TIME ZONE 'UTC')"
 
 
 # Probe values that match no real row: the cost is the lookup, not the result size.
@@ -38,23 +37,23 @@ TYPICAL = (
     Query("find a vehicle by plate", "SELECT id FROM vehicles WHERE number_plate = ?", ("~PROBE~",)),
     Query(
         "unpaid vehicles older than an hour",
-        "SELECT COUNT(*) FROM vehicles WHERE payment_status = ? AND entry_timestamp < datetime('now', '-1 hours')",
+        "SELECT COUNT(*) FROM vehicles WHERE payment_status = ? AND entry_timestamp < {since}",
         ("pending",),
         100.0,
-        f"SELECT COUNT(*) FROM vehicles WHERE payment_status = ? AND entry_timestamp < {PG_NOW} - interval '1 hour'",
+        since_hours=1,
     ),
     Query(
         "expired vehicles (retention)",
-        "SELECT COUNT(*) FROM vehicles WHERE entry_timestamp < datetime('now', '-24 hours')",
+        "SELECT COUNT(*) FROM vehicles WHERE entry_timestamp < {since}",
         (),
         100.0,
-        f"SELECT COUNT(*) FROM vehicles WHERE entry_timestamp < {PG_NOW} - interval '24 hours'",
+        since_hours=24,
     ),
     Query("audit trail of one vehicle", "SELECT id FROM audit_logs WHERE entity = ? AND entity_id = ? ORDER BY timestamp", ("vehicle", "~PROBE~")),
     Query(
         "latest audit rows",
-        "SELECT id FROM audit_logs WHERE timestamp >= datetime('now', '-1 day') ORDER BY timestamp DESC LIMIT 50",
-        pg_sql=f"SELECT id FROM audit_logs WHERE timestamp >= {PG_NOW} - interval '1 day' ORDER BY timestamp DESC LIMIT 50",
+        "SELECT id FROM audit_logs WHERE timestamp >= {since} ORDER BY timestamp DESC LIMIT 50",
+        since_hours=24,
     ),
 )
 

@@ -11,14 +11,12 @@ back (nothing of it is ever committed). It is built once per process and version
 
 from __future__ import annotations
 
-import secrets
-
 import peewee as pw
 
 from ..schema.files import MigrationFile, Version, format_version
-from ..schema.steps import dialect_of
 from . import schema_catalog
 from .findings import Finding
+from .sites import CannotCompare, site_for
 
 # Extras that run no code (at worst they refuse a write): only a warning in `check`;
 # `restore` still refuses them. Anything else that differs is an error.
@@ -27,17 +25,17 @@ HARMLESS_EXTRAS = {"table", "index", "constraint", "foreign"}
 _cache: dict[tuple, schema_catalog.Schema] = {}
 
 
-class CannotCompare(Exception):
-    """The expected schema could not be built (e.g. no privilege to create a scratch schema)."""
-
-
 def expected(database: pw.Database, files: list[MigrationFile], version: Version) -> schema_catalog.Schema:
+    """The schema `version` should have, built on an empty schema of the database's own kind
+    (its site's scratch schema); raises CannotCompare when none can be had."""
     chosen = [f for f in files if f.version <= version]
-    dialect = dialect_of(database)
-    server_version, build = _BUILDERS[dialect]
-    key = (dialect, server_version(database), tuple((f.name, f.checksum) for f in chosen))
+    site = site_for(database)
+    key = (type(site), site.server_version(database), tuple((f.name, f.checksum) for f in chosen))
     if key not in _cache:
-        _cache[key] = build(database, chosen)
+        with site.scratch_schema(database) as scratch:
+            _run(scratch, chosen)
+            built = schema_catalog.describe(scratch)
+        _cache[key] = built
     return dict(_cache[key])
 
 
@@ -48,46 +46,6 @@ def _run(database: pw.Database, chosen: list[MigrationFile]) -> None:
         migrator = Migrator(database)
         f.migrate(migrator, database, fake=False)
         migrator()
-
-
-def _build_sqlite(database: pw.Database, chosen: list[MigrationFile]) -> schema_catalog.Schema:
-    """On an in-memory database, not on `database`."""
-    scratch = pw.SqliteDatabase(":memory:")
-    try:
-        _run(scratch, chosen)
-        return schema_catalog.describe(scratch)
-    finally:
-        scratch.close()
-
-
-def _pg_server_version(database: pw.Database) -> str:
-    return database.execute_sql("SHOW server_version_num").fetchone()[0]
-
-
-class _Discard(Exception):
-    pass
-
-
-def _build_postgresql(database: pw.Database, chosen: list[MigrationFile]) -> schema_catalog.Schema:
-    name = f"kiosk_expected_{secrets.token_hex(4)}"
-    built: schema_catalog.Schema = {}
-    try:
-        with database.atomic():
-            # A session opened read-only (status, stats) may still write what is rolled back.
-            database.execute_sql("SET TRANSACTION READ WRITE")
-            database.execute_sql(f'CREATE SCHEMA "{name}"')
-            database.execute_sql(f'SET LOCAL search_path TO "{name}"')
-            _run(database, chosen)
-            built = schema_catalog.describe(database)
-            raise _Discard
-    except _Discard:
-        return built
-    except pw.DatabaseError as exc:
-        text = " ".join(str(exc).split())[:200]
-        raise CannotCompare(
-            f"the schema could not be compared: building the expected schema in a scratch schema failed ({text}); "
-            "the kiosk's role needs CREATE on the database"
-        ) from None
 
 
 def differences(want: schema_catalog.Schema, have: schema_catalog.Schema, label: str) -> list[Finding]:
@@ -120,8 +78,4 @@ def drift(database: pw.Database, files: list[MigrationFile], version: Version) -
     return differences(want, schema_catalog.describe(database), format_version(version))
 
 
-# By backend name: what else the expected schema depends on (the server's version), and how it is built.
-_BUILDERS = {
-    "sqlite": (lambda database: "", _build_sqlite),
-    "postgresql": (_pg_server_version, _build_postgresql),
-}
+__all__ = ["HARMLESS_EXTRAS", "CannotCompare", "differences", "drift", "expected"]

@@ -15,28 +15,18 @@ from dataclasses import dataclass, field
 
 import peewee as pw
 
+from ..backends import backend_for
 from ..schema.files import MigrationFile, Version
-from ..schema.steps import dialect_of
-from . import pg_checks, schema_compare
+from . import schema_compare
 from .findings import Finding
+from .sites import site_for
 
 # Tables whose row count changes by design during maintenance.
 BOOKKEEPING = {"migratehistory", "maintenance_runs", "sqlite_stat1", "sqlite_sequence"}
 
 # The plan's query, verbatim: "SELECT v.* FROM vehicles v LEFT JOIN audit_logs a ON v.id = a.entity_id WHERE a.id IS NULL".
 PLAN_ORPHANS_SQL = "SELECT v.* FROM vehicles v LEFT JOIN audit_logs a ON v.id = a.entity_id WHERE a.id IS NULL"
-# The same count, fast: no index covers entity_id alone, so the join above is
-# quadratic (minutes on 200,000 vehicles); NOT IN builds a temporary index. Same
-# comparison rules (entity_id NOT NULL; INTEGER vs TEXT compares numerically).
-ORPHANS_COUNT_SQL = "SELECT COUNT(*) FROM vehicles WHERE id NOT IN (SELECT entity_id FROM audit_logs)"
-# PostgreSQL compares no integer with text: the same rule spelled out (an entity_id that reads
-# as a number is compared as that number, as SQLite's affinity does; any other never matches).
-# An anti-join, not NOT IN: a NOT IN list bigger than work_mem is rescanned for every vehicle.
-ORPHANS_COUNT_SQL_PG = (
-    "SELECT COUNT(*) FROM vehicles v WHERE NOT EXISTS (SELECT 1 FROM audit_logs a "
-    "WHERE a.entity_id ~ '^[-+]?([0-9]+[.]?[0-9]*|[.][0-9]+)([eE][-+]?[0-9]+)?$' "
-    "AND CAST(a.entity_id AS NUMERIC) = v.id)"
-)
+# The same count, fast, is each database's own query: its site's `orphans_count_sql`.
 
 
 @dataclass
@@ -45,7 +35,8 @@ class Validation:
     rows_before: dict[str, int] | None = None
     rows_after: dict[str, int] = field(default_factory=dict)
     orphans: int | None = None
-    backend: str = "sqlite"
+    backend: str = ""  # the database's backend name
+    checked: str = ""  # which of the database's own checks passed, in one line (its site's words)
 
     @property
     def errors(self) -> list[Finding]:
@@ -77,29 +68,9 @@ def row_counts(database: pw.Database) -> dict[str, int]:
 
 def consistency(database: pw.Database, files: list[MigrationFile], version: Version) -> list[Finding]:
     """Integrity of the file and the schema against its recorded version."""
-    out = _INTEGRITY[dialect_of(database)](database)
+    out = site_for(database).integrity(database)
     out += schema_drift(database, files, version)
     return out
-
-
-def _sqlite_integrity(database: pw.Database) -> list[Finding]:
-    rows = [r[0] for r in database.execute_sql("PRAGMA integrity_check(20)").fetchall()]
-    return [] if rows == ["ok"] else [Finding("error", "integrity", f"PRAGMA integrity_check: {'; '.join(rows[:3])}")]
-
-
-def _sqlite_fk_broken(database: pw.Database) -> list:
-    return database.execute_sql("PRAGMA foreign_key_check").fetchall()
-
-
-def _sqlite_forget_statistics(database: pw.Database) -> None:
-    if "sqlite_stat1" in database.get_tables():
-        database.execute_sql("DROP TABLE sqlite_stat1")  # an emptied schema (rollback --to 0) keeps no statistics
-
-
-# Per database (by backend name): the file's or the catalog's integrity, and the rows breaking a
-# foreign key (first column: the table).
-_INTEGRITY = {"sqlite": _sqlite_integrity, "postgresql": pg_checks.invalid_objects}
-_FK_BROKEN = {"sqlite": _sqlite_fk_broken, "postgresql": pg_checks.fk_orphans}
 
 
 def schema_drift(database: pw.Database, files: list[MigrationFile], version: Version) -> list[Finding]:
@@ -116,9 +87,10 @@ def validate(
     deletes_allowed: bool = False,
     analyze: bool = True,
 ) -> Validation:
-    result = Validation(rows_before=rows_before, backend=dialect_of(database))
+    site = site_for(database)
+    result = Validation(rows_before=rows_before, backend=backend_for(database).name)
     result.findings += consistency(database, files, version)
-    broken = _FK_BROKEN[result.backend](database)
+    broken = site.broken_foreign_keys(database)
     if broken:
         tables = sorted({r[0] for r in broken})
         result.findings.append(
@@ -138,7 +110,7 @@ def validate(
                 )
     tables = set(result.rows_after)
     if {"vehicles", "audit_logs"} <= tables:
-        result.orphans = database.execute_sql(_ORPHANS_COUNT[result.backend]).fetchone()[0]
+        result.orphans = database.execute_sql(site.orphans_count_sql).fetchone()[0]
         if result.orphans:
             result.findings.append(
                 Finding(
@@ -151,10 +123,7 @@ def validate(
     if analyze and any(t not in BOOKKEEPING for t in result.rows_after):
         database.execute_sql("ANALYZE")
     else:
-        _FORGET_STATISTICS[result.backend](database)
+        site.forget_statistics(database)
+    result.checked = site.checks_line(result.findings)
     return result
 
-
-_ORPHANS_COUNT = {"sqlite": ORPHANS_COUNT_SQL, "postgresql": ORPHANS_COUNT_SQL_PG}
-# What is left of statistics when nothing was analyzed (PostgreSQL keeps none in a table).
-_FORGET_STATISTICS = {"sqlite": _sqlite_forget_statistics, "postgresql": lambda database: None}

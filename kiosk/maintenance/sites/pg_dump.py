@@ -9,7 +9,7 @@ verified, owner-only (0600), and rotated like SQLite backups.
 
 Restore: the file is checked the same way before anything is touched (and must
 hold a kiosk schema history this kiosk knows, and the schema of the version that
-history records: see restore.py). Then every table, view and function is dropped and
+history records: see pg_restore.py). Then every table, view and function is dropped and
 the dump's SQL is loaded by psql in ONE transaction (--single-transaction), so a
 failure or a kill leaves the database exactly as it was; afterwards the row
 counts must equal the dump's. The current database is first dumped aside.
@@ -34,12 +34,13 @@ from urllib.parse import unquote, urlsplit, urlunsplit
 
 import peewee as pw
 
-from .. import owner_only
-from ..clock import Clock, SystemClock
-from ..db import Target, application_name
-from ..errors import ErrorCode, KioskError
-from ..schema.files import MigrationFile, format_version, parse_version
-from . import facts
+from ... import owner_only
+from ...clock import Clock, SystemClock
+from ...db import Target, application_name, connect, resolve_target
+from ...errors import ErrorCode, KioskError
+from ...schema.files import MigrationFile, format_version, parse_version
+from .. import Refused, backup
+from ..retention import limit_of
 
 BACKUP_DIR_ENV = "KIOSK_BACKUP_DIR"
 SUFFIX = ".dump"
@@ -128,24 +129,18 @@ def list_backups(target: Target) -> list[Path]:
 
 def rotate(target: Target, keep: int, protect: Path | None = None, *, now=None, limit=None) -> list[Path]:
     """As backup.rotate: beyond the newest `keep`, and older than the retention + the backup window."""
-    from .backup import remove
-
     keepsafe = Path(protect).absolute() if protect else None
-    return remove([p for p in list_backups(target) if p.absolute() != keepsafe], keep, now, limit)
+    return backup.remove([p for p in list_backups(target) if p.absolute() != keepsafe], keep, now, limit)
 
 
 def take(target: Target, database: pw.Database, version: str, *, out: Path | None = None, keep: int = 10,
          clock: Clock | None = None, tag: str = "", protect: Path | None = None):
     """pg_dump of one snapshot, verified against that snapshot's row counts; returns a backup.Backup."""
-    from .backup import Backup, BackupFailed
-
-    from .retention import limit_of
-
     started = time.perf_counter()
     clock = clock or SystemClock()
     final = Path(out).absolute() if out is not None else new_name(target, version, clock, tag)
     if final.exists():
-        raise BackupFailed(f"{final} already exists: choose another --out file (a backup never overwrites)")
+        raise backup.BackupFailed(f"{final} already exists: choose another --out file (a backup never overwrites)")
     folder = final.parent
     if out is None:
         owner_only.make_dir(folder, parents=True)
@@ -153,7 +148,7 @@ def take(target: Target, database: pw.Database, version: str, *, out: Path | Non
             with contextlib.suppress(OSError):
                 p.unlink()
     elif not folder.is_dir():
-        raise BackupFailed(f"folder {folder} does not exist: create it or choose another --out file")
+        raise backup.BackupFailed(f"folder {folder} does not exist: create it or choose another --out file")
     tmp = folder / f".{final.name}.partial"
     url, env = _conn(target)
     try:
@@ -161,7 +156,7 @@ def take(target: Target, database: pw.Database, version: str, *, out: Path | Non
         with database.atomic():
             database.execute_sql("SET TRANSACTION ISOLATION LEVEL REPEATABLE READ, READ ONLY")
             snapshot = database.execute_sql("SELECT pg_export_snapshot()").fetchone()[0]
-            counts = _row_counts(database)
+            counts = row_counts(database)
             limit = limit_of(database)
             _run([tool("pg_dump"), "--format=custom", f"--snapshot={snapshot}", f"--file={tmp}", f"--dbname={url}"],
                  env, "pg_dump")
@@ -169,24 +164,24 @@ def take(target: Target, database: pw.Database, version: str, *, out: Path | Non
         if found.counts != counts:
             diff = [f"{t}: {counts.get(t)} -> {found.counts.get(t)}" for t in sorted(set(counts) | set(found.counts))
                     if counts.get(t) != found.counts.get(t)]
-            raise BackupFailed(f"the dump's row counts differ from the database's ({'; '.join(diff)})")
+            raise backup.BackupFailed(f"the dump's row counts differ from the database's ({'; '.join(diff)})")
         os.replace(tmp, final)
     except BaseException as exc:  # incl. Ctrl-C: never leave a half file behind
         with contextlib.suppress(OSError):
             tmp.unlink()
         if isinstance(exc, DumpFailed):
-            raise BackupFailed(str(exc)) from None
+            raise backup.BackupFailed(str(exc)) from None
         if isinstance(exc, OSError) and not isinstance(exc, KioskError):
-            raise BackupFailed(f"cannot write the backup in {folder}: {exc.strerror or exc}") from None
+            raise backup.BackupFailed(f"cannot write the backup in {folder}: {exc.strerror or exc}") from None
         raise
     if out is None:
         for p in list_backups(target):  # older dumps, from before they were kept owner-only
             owner_only.tighten(p)
     removed = rotate(target, keep, protect=protect, now=clock.now(), limit=limit) if out is None else []
-    return Backup(final, version, counts, final.stat().st_size, time.perf_counter() - started, removed)
+    return backup.Backup(final, version, counts, final.stat().st_size, time.perf_counter() - started, removed)
 
 
-def _row_counts(database: pw.Database) -> dict[str, int]:
+def row_counts(database: pw.Database) -> dict[str, int]:
     tables = database.get_tables()
     return {t: database.execute_sql(f'SELECT COUNT(*) FROM "{t}"').fetchone()[0] for t in sorted(tables)}
 
@@ -303,9 +298,6 @@ def scratch_database(target: Target, database: pw.Database, dump: Path | None, *
                      needed_for: str = "--rehearse on PostgreSQL", otherwise: str = "or migrate without --rehearse"):
     """A throw-away database on the same server, loaded from `dump` (empty without one):
     yields (target, database), dropped afterwards. Needs the CREATEDB privilege."""
-    from ..db import connect, resolve_target
-    from . import Refused
-
     name = f"{dbname(target)[:40]}_{kind}_{secrets.token_hex(4)}"
     try:
         database.execute_sql(f'CREATE DATABASE "{name}"')
@@ -337,6 +329,3 @@ def scratch_database(target: Target, database: pw.Database, dump: Path | None, *
 def free_disk_needed(database: pw.Database) -> int:
     """An upper bound for a dump of this database: its size on the server."""
     return database.execute_sql("SELECT pg_database_size(current_database())").fetchone()[0]
-
-
-__all__ = ["DumpFailed", "DumpInfo", "backups_dir", "facts", "inspect", "list_backups", "load", "take", "tool"]
