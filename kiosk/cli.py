@@ -39,10 +39,6 @@ class KioskGroup(click.Group):
 def cli(ctx: click.Context, db_target: str | None, maintenance: bool) -> int:
     """Car-park booth kiosk."""
     ctx.ensure_object(dict)
-    from .maintenance import facts
-
-    facts.use_free_bytes(_pretended_free_bytes())
-    ctx.call_on_close(lambda: facts.use_free_bytes(None))  # for this command only
     try:
         ctx.obj["target"] = resolve_target(db_target)
     except DatabaseTargetError as exc:
@@ -58,15 +54,6 @@ def cli(ctx: click.Context, db_target: str | None, maintenance: bool) -> int:
         raise click.UsageError(f"'{ctx.invoked_subcommand}' is a maintenance command: run 'kiosk --maintenance {ctx.invoked_subcommand}'")
     log_to_output()  # headless: what the maintenance code logs is the command's output
     return EXIT_OK
-
-
-def _pretended_free_bytes():
-    """KIOSK_FAKE_FREE_BYTES=N: the disk-space probe reports N free bytes (a full disk, simulated, for
-    the tests and rehearsals of docs/operations.md). Read here only; maintenance is given a probe."""
-    import os
-
-    fake = os.environ.get("KIOSK_FAKE_FREE_BYTES", "").strip()
-    return (lambda _folder: int(fake)) if fake.isdigit() else None
 
 
 def build_terminal(target, mode: str = "entry"):

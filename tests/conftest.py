@@ -209,13 +209,19 @@ class CliResult:
 
 @pytest.fixture
 def kiosk_cli():
-    """Run the real `kiosk` command in a subprocess (no stdin), as an operator would."""
+    """Run the real `kiosk` command in a subprocess (no stdin), as an operator would.
+    `free_bytes=n`: the disk-space probe reports n free bytes (tests/kiosk_full_disk.py)."""
 
-    def run(*args: str, env: dict | None = None, cwd: Path | None = None, timeout: float = 120) -> CliResult:
+    def run(*args: str, env: dict | None = None, cwd: Path | None = None, timeout: float = 120,
+            free_bytes: int | None = None) -> CliResult:
         full_env = {**os.environ, **(env or {})}
         full_env.pop("KIOSK_DB", None) if env is None or "KIOSK_DB" not in env else None
+        command = [sys.executable, "-m", "kiosk"]
+        if free_bytes is not None:
+            command = [sys.executable, str(REPO / "tests" / "kiosk_full_disk.py")]
+            full_env["KIOSK_TEST_FREE_BYTES"] = str(free_bytes)
         proc = subprocess.run(
-            [sys.executable, "-m", "kiosk", *args],
+            [*command, *args],
             capture_output=True,
             text=True,
             stdin=subprocess.DEVNULL,
@@ -229,13 +235,12 @@ def kiosk_cli():
 
 
 @pytest.fixture
-def free_disk():
+def free_disk(monkeypatch):
     """free_disk(n): the disk-space probe reports n free bytes in this process (in a `kiosk`
-    subprocess: KIOSK_FAKE_FREE_BYTES=n)."""
+    subprocess: kiosk_cli(..., free_bytes=n))."""
     from kiosk.maintenance import facts
 
-    yield lambda n: facts.use_free_bytes(lambda _folder: n)
-    facts.use_free_bytes(None)
+    return lambda n: monkeypatch.setattr(facts, "free_bytes", lambda _folder: n)
 
 
 @pytest.fixture

@@ -10,14 +10,14 @@ from test_maint_support import FILES, LATEST, db_state, make_db, no_traceback, o
 pytestmark = pytest.mark.sqlite_only
 
 PREVIOUS = FILES[-2].version_text
-FULL = {"KIOSK_FAKE_FREE_BYTES": "0"}  # the disk check would refuse (exit 3) if it ran
+FULL = 0  # free bytes: the disk check would refuse (exit 3) if it ran
 
 
 def test_rollback_to_a_version_above_the_current_is_usage_before_any_check(kiosk_cli, tmp_path):
     db = make_db(tmp_path / "k.db", to=PREVIOUS)
     before = db_state(db)
     for args in (("rollback", "--to", LATEST), ("rollback", "--to", LATEST, "--dry-run")):
-        r = no_traceback(kiosk_cli("--db", str(db), "--maintenance", *args, env=FULL))
+        r = no_traceback(kiosk_cli("--db", str(db), "--maintenance", *args, free_bytes=FULL))
         assert r.code == 2, r.err
         line = one_line(r.err)
         assert f"the database is at {PREVIOUS}" in line and f"migrate --to {LATEST}" in line
@@ -28,7 +28,7 @@ def test_rollback_to_a_version_above_the_current_is_usage_before_any_check(kiosk
 
 def test_migrate_to_a_version_below_the_current_is_usage_before_any_check(kiosk_cli, tmp_path):
     db = make_db(tmp_path / "k.db")
-    r = no_traceback(kiosk_cli("--db", str(db), "--maintenance", "migrate", "--to", PREVIOUS, env=FULL))
+    r = no_traceback(kiosk_cli("--db", str(db), "--maintenance", "migrate", "--to", PREVIOUS, free_bytes=FULL))
     assert r.code == 2, r.err
     assert f"rollback --to {PREVIOUS}" in one_line(r.err) and "pre-flight" not in r.out
     assert not (tmp_path / "backups").exists()
@@ -38,7 +38,7 @@ def test_unknown_version_and_missing_database_are_usage(kiosk_cli, tmp_path):
     r = no_traceback(kiosk_cli("--db", str(tmp_path / "none.db"), "--maintenance", "rollback", "--to", PREVIOUS))
     assert r.code == 2 and "nothing to roll back" in one_line(r.err)
     db = make_db(tmp_path / "k.db")
-    r = no_traceback(kiosk_cli("--db", str(db), "--maintenance", "rollback", "--to", "7.7.7", env=FULL))
+    r = no_traceback(kiosk_cli("--db", str(db), "--maintenance", "rollback", "--to", "7.7.7", free_bytes=FULL))
     assert r.code == 2 and "7.7.7" in one_line(r.err) and "pre-flight" not in r.out
 
 

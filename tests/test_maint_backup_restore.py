@@ -84,9 +84,17 @@ def test_interrupted_or_disk_full_backup_leaves_no_file(tmp_path):
 def test_disk_full_refuses_backup_command(kiosk_cli, tmp_path):
     db = make_db(tmp_path / "k.db")
     before = digest(db)
-    r = no_traceback(kiosk_cli("--db", str(db), "--maintenance", "backup", env={"KIOSK_FAKE_FREE_BYTES": "0"}))
+    r = no_traceback(kiosk_cli("--db", str(db), "--maintenance", "backup", free_bytes=0))
     assert r.code == 3 and "not enough disk space: 0 B free" in one_line(r.err)
     assert digest(db) == before and not list((tmp_path / "backups").glob("*.db"))
+
+
+def test_the_kiosk_reads_no_switch_that_fakes_the_free_disk(kiosk_cli, tmp_path):
+    """The simulated full disk is the tests' own wrapper: the command itself measures the disk."""
+    db = make_db(tmp_path / "k.db")
+    r = no_traceback(kiosk_cli("--db", str(db), "--maintenance", "backup", env={"KIOSK_FAKE_FREE_BYTES": "0"}))
+    assert r.code == 0, r.err
+    assert len(list((tmp_path / "backups").glob("*.db"))) == 1
 
 
 def test_backup_out_file_never_overwrites(kiosk_cli, tmp_path):
@@ -197,11 +205,11 @@ def test_emergency_restore_over_a_wrecked_database_file(kiosk_cli, tmp_path):
     assert kept.read_bytes().startswith(b"\x00garbage")
 
 
-def test_restore_with_full_disk_is_refused(tmp_path, capsys, monkeypatch):
+def test_restore_with_full_disk_is_refused(tmp_path, capsys, free_disk):
     db = make_db(tmp_path / "k.db")
     good = backups.take_backup(db, LATEST).path
     before = digest(db)
-    monkeypatch.setenv("KIOSK_FAKE_FREE_BYTES", "100")
+    free_disk(100)
     code, _out, err = run_main(["--db", str(db), "--maintenance", "restore", str(good)], capsys)
     assert code == 3 and "not enough disk space" in one_line(err)
     assert digest(db) == before

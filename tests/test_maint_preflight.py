@@ -120,12 +120,12 @@ def test_skip_check_names_are_validated(kiosk_cli, tmp_path, args, message):
 def test_full_disk_refuses_with_free_and_needed(kiosk_cli, tmp_path):
     db = make_db(tmp_path / "k.db", to=BELOW_MAINT)
     before = digest(db)
-    r = no_traceback(kiosk_cli("--db", str(db), "--maintenance", "migrate", env={"KIOSK_FAKE_FREE_BYTES": "4096"}))
+    r = no_traceback(kiosk_cli("--db", str(db), "--maintenance", "migrate", free_bytes=4096))
     assert r.code == 3
     line = one_line(r.err)
     assert "not enough disk space" in line and "4.0 KiB free" in line and "MiB needed" in line
     assert digest(db) == before and not list((tmp_path / "backups").glob("*.db"))
-    r = kiosk_cli("--db", str(db), "--maintenance", "rollback", "--to", "1.0.0", env={"KIOSK_FAKE_FREE_BYTES": "4096"})
+    r = kiosk_cli("--db", str(db), "--maintenance", "rollback", "--to", "1.0.0", free_bytes=4096)
     assert r.code == 3 and digest(db) == before
 
 

@@ -111,7 +111,7 @@ def test_stats_on_missing_database_and_exit_code_under_full_disk(kiosk_cli, tmp_
     r = no_traceback(kiosk_cli("--db", str(tmp_path / "none.db"), "--maintenance", "stats"))
     assert r.code == 1 and "no database at" in one_line(r.err)
     db = make_db(tmp_path / "k.db")
-    r = no_traceback(kiosk_cli("--db", str(db), "--maintenance", "stats", "--json", env={"KIOSK_FAKE_FREE_BYTES": "0"}))
+    r = no_traceback(kiosk_cli("--db", str(db), "--maintenance", "stats", "--json", free_bytes=0))
     assert r.code == 1 and json.loads(r.out)["alerts"][0]["code"] == "disk_low"
 
 

@@ -92,7 +92,7 @@ def test_kiosk_cannot_start_while_maintenance_holds_the_database(database, targe
 def test_full_disk_for_the_dump_refuses(target, kiosk_cli, tmp_path):
     url = make_pg(target, to=BELOW_MAINT)
     before = state(url)
-    r = no_traceback(kiosk_cli("--db", url, "--maintenance", "migrate", env={"KIOSK_FAKE_FREE_BYTES": "4096"}))
+    r = no_traceback(kiosk_cli("--db", url, "--maintenance", "migrate", free_bytes=4096))
     assert r.code == 3 and "not enough disk space" in one_line(r.err) and "4.0 KiB free" in r.err
     assert state(url) == before and dumps(tmp_path) == []
 

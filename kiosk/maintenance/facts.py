@@ -5,7 +5,6 @@ from __future__ import annotations
 import os
 import shutil
 import sqlite3
-from collections.abc import Callable
 from pathlib import Path
 
 from ..db import sqlite_uri
@@ -13,7 +12,6 @@ from ..db import sqlite_uri
 MIB = 1024 * 1024
 # Headroom on top of 2 x the database: SQLite's temp files, the journal, the run record.
 DISK_MARGIN_BYTES = 16 * MIB
-FreeBytes = Callable[[Path], int]
 
 
 def user_tables(conn: sqlite3.Connection) -> list[str]:
@@ -62,23 +60,9 @@ def db_bytes(db_path: Path) -> int:
     return total
 
 
-def disk_free(folder: Path) -> int:
-    return shutil.disk_usage(folder).free
-
-
-_probe: FreeBytes = disk_free
-
-
 def free_bytes(folder: Path) -> int:
-    """Free bytes for this user at `folder`, by the probe `use_free_bytes` gave (else the disk's)."""
-    return _probe(folder)
-
-
-def use_free_bytes(probe: FreeBytes | None) -> None:
-    """The disk-space probe for this process; None: the disk's own. The CLI sets it once at start
-    (its KIOSK_FAKE_FREE_BYTES hook simulates a full disk); in-process tests through a fixture."""
-    global _probe
-    _probe = probe or disk_free
+    """Free bytes for this user at `folder`."""
+    return shutil.disk_usage(folder).free
 
 
 def needed_bytes(db_path: Path) -> int:
