@@ -66,7 +66,7 @@ async def _until_usable(frames, pilot, timeout=60.0):
 
 def _kiosk_app(db: str, mode: str = "entry"):
     """The app exactly as `kiosk` builds it (kiosk.cli.build_terminal); returns (app, announce context)."""
-    import kiosk.__main__  # noqa: F401 - what the `kiosk` console script imports first (its CLI, under a paused GC)
+    import kiosk.__main__  # noqa: F401 - what the `kiosk` console script imports first (its CLI)
     from kiosk.cli import build_terminal
     from kiosk.db import resolve_target
 

@@ -1,9 +1,6 @@
-"""`kiosk` console script and `python -m kiosk`."""
+"""`kiosk` console script and `python -m kiosk`: both run kiosk.cli.main."""
 
-from .quiet_gc import quiet_gc
-
-with quiet_gc():
-    from .cli import main
+from .cli import main
 
 if __name__ == "__main__":
     main()
