@@ -22,7 +22,7 @@ from ..db import connect
 from ..errors import KioskError
 from ..schema import exclusion
 from ..startup import require_latest
-from .output import EXIT_OK, EXIT_STOPPED, EXIT_WARNINGS, echo, echo_text
+from .output import EXIT_OK, EXIT_STOPPED, EXIT_WARNINGS, echo, echo_text, table
 
 
 def _progress(enabled: bool):
@@ -83,14 +83,16 @@ def expire_cmd(ctx: click.Context, as_json: bool, batch_size: int | None) -> int
     if as_json:
         echo_text(json.dumps({r.kind: r.to_json() for r in reports}, indent=2))
     else:
+        rows: list[tuple[object, ...]] = []
         for r in reports:
             what = "vehicles' personal data removed" if r.kind == "expire" else "audit rows archived"
-            echo(f"{r.kind:8} {r.status:8} {r.rows} {what} in {r.batches} batch(es) of up to {r.batch_size}; "
-                 f"{r.duration_ms} ms, longest transaction {r.longest_tx_ms} ms")
+            rows.append((r.kind, r.status, f"{r.rows} {what} in {r.batches} batch(es) of up to {r.batch_size}; "
+                                           f"{r.duration_ms} ms, longest transaction {r.longest_tx_ms} ms"))
             if r.kind == "expire" and (r.notes or r.receipts):
-                echo(f"{r.kind:8} {r.notes} stay note(s) removed, {r.receipts} receipt file(s) deleted")
+                rows.append((r.kind, "", f"{r.notes} stay note(s) removed, {r.receipts} receipt file(s) deleted"))
             if r.remaining:
-                echo(f"{r.kind:8} {r.remaining} row(s) left for the next run")
+                rows.append((r.kind, "", f"{r.remaining} row(s) left for the next run"))
+        table(rows, indent=0)
         if reports[0].overstays:
             echo(f"warning: {reports[0].overstays} open stay(s) are older than the retention (overstays): "
                  "resolve them at the booth (take payment, or close as departed)")

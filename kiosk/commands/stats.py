@@ -48,8 +48,10 @@ def _print_stats(d: dict) -> None:
         echo(f"last maintenance  {last['command']} {last['outcome']} at {last['started_at']} UTC in {last['duration_ms']} ms ({last['from_version']} -> {last['to_version']})")
     else:
         echo("last maintenance  none recorded")
-    for lc in d.get("last_lifecycle_runs", []):
-        echo(f"last {lc['kind']:12} at {lc['started_at']} UTC" + (f" in {lc['duration_ms']} ms" if lc.get("duration_ms") is not None else "") + (f", {lc['rows']} rows" if lc.get("rows") is not None else ""))
+    table([(f"last {lc['kind']}", f"at {lc['started_at']} UTC",
+             "" if lc.get("duration_ms") is None else f"in {lc['duration_ms']} ms",
+             "" if lc.get("rows") is None else f"{lc['rows']} rows") for lc in d.get("last_lifecycle_runs", [])],
+          right=(2, 3), indent=0)
     echo(f"errors (24 h)   {d.get('errors_24h', 0)}")
     q = d.get("slowest_query")
     if q:
