@@ -2,7 +2,7 @@
 
     .venv/bin/python bench/spot_map_bench.py [--spots 10000] [--size 160x48] [--keys 200]
 
-Latency is measured as textual-notes.md says: from just before a key is posted to
+Latency is measured from just before a key is posted to
 the end of the compositor refresh it caused, inside the process, including the cost
 of turning the update into terminal output (the headless driver skips that step,
 so this script does it). `pilot.press()` waits ~63 ms by itself, so its own

@@ -3,7 +3,7 @@
 Python's garbage collector, left alone, ran ~90 collections (~18 ms) while the booth terminal
 built its first screen, and afterwards a full collection every few hundred key presses on the
 spot map, each pausing the terminal 3-25 ms, which is a frame lost (27-32 ms over an unfrozen
-heap, textual-notes.md). So:
+heap). So:
 
 * start-up: no collections until the first usable frame. Nearly everything allocated by then
   lives as long as the app, so it is frozen (out of the collector's sight for good) instead;

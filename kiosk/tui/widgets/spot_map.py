@@ -1,6 +1,6 @@
 """The spot map: every spot as one coloured cell, drawn by ONE Line-API widget.
 
-Ten thousand widgets take seconds to open and ~100 ms per key (textual-notes.md);
+Ten thousand widgets take seconds to open and ~100 ms per key;
 one ScrollView that renders only the visible rows, from Strips cached until a
 spot in them changes, opens in tens of milliseconds and moves in a few.
 """
