@@ -36,12 +36,13 @@ def test_a_postgresql_url_gets_pg_dump_backups_on_this_machine():
     assert site.sizes(None) is None and site.alert_disk(None) is None
 
 
-def test_a_database_alone_gets_the_site_of_its_kind_without_a_target(tmp_path):
-    db = pw.SqliteDatabase(str(tmp_path / "plain.db"))
-    site = site_for(db)
-    assert isinstance(site, SqliteSite)
-    with pytest.raises(AssertionError):
-        site.backups_dir()  # backups belong to a target, not to a connection
+def test_a_database_alone_gets_the_site_of_its_kind(database, backend):
+    """Validation and the schema comparison have a connection, not a target: its site reads the catalog."""
+    site = site_for(database)
+    assert type(site).__module__ == f"kiosk.maintenance.sites.{backend}"
+    described = site.describe(database)
+    assert "table vehicles" in described and described == schema_catalog.describe(database)
+    assert site.integrity(database) == [] and site.broken_foreign_keys(database) == []
 
 
 class OtherDatabase(pw.Database):
