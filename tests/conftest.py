@@ -18,7 +18,6 @@ import secrets
 import subprocess
 import sys
 from dataclasses import dataclass
-from functools import partial
 from pathlib import Path
 from urllib.parse import urlsplit, urlunsplit
 
@@ -185,19 +184,44 @@ def auto_size():
 
 
 @pytest.fixture
-def booth(database, clock, auto_size):
-    """The business layer on the test database and the fixed clock."""
-    from kiosk.booth import Booth
+def pin_hasher():
+    """Argon2id at the smallest cost (tests/staff_support.py): the production parameters take ~0.2 s."""
+    from staff_support import FAST_HASHER
 
-    return Booth(database, clock, auto_size=auto_size)
+    return FAST_HASHER
+
+
+_AS_MANAGER = object()
 
 
 @pytest.fixture
-def make_booth(auto_size):
-    """Booth(...) for tests that make their own, with the test's batch sizing."""
+def booth(database, clock, auto_size, pin_hasher):
+    """The business layer on the test database and the fixed clock, acting as the test's manager
+    (tests/staff_support.py), so every action is permitted as it was before staff accounts."""
+    from staff_support import as_manager
+
     from kiosk.booth import Booth
 
-    return partial(Booth, auto_size=auto_size)
+    return as_manager(Booth(database, clock, auto_size=auto_size, pin_hasher=pin_hasher))
+
+
+@pytest.fixture
+def make_booth(auto_size, pin_hasher):
+    """Booth(...) for tests that make their own, with the test's batch sizing, acting as the test's
+    manager; `actor=None` gives one nobody has signed in to, `actor=X` one acting as X."""
+    from staff_support import as_manager
+
+    from kiosk.booth import Booth
+
+    def make(*args, actor=_AS_MANAGER, **kwargs):
+        kwargs.setdefault("auto_size", auto_size)
+        kwargs.setdefault("pin_hasher", pin_hasher)
+        made = Booth(*args, **kwargs)
+        if actor is _AS_MANAGER:
+            return as_manager(made)
+        return made if actor is None else made.signed_in(actor)
+
+    return make
 
 
 @dataclass
