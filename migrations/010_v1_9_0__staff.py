@@ -13,7 +13,7 @@
   (the column's default: added without rewriting the table). No foreign key to
   staff: SQLite cannot drop a REFERENCES column without rebuilding the table, and
   staff rows are never deleted (retention keeps the id), so every id stays valid.
-- Partial indexes on audit_logs (staff_id, id) and (approver_id, id): Activity's
+- A partial index on staff(disabled_at) for retention; partial indexes on audit_logs (staff_id, id) and (approver_id, id): Activity's
   filter by person reads only that person's rows, newest first.
 - system_config.staff_retention_days (365): a disabled account's name and hash are
   kept this long, then reduced to its id. system_config.lock_minutes (5): the
@@ -54,6 +54,8 @@ _CONFIG = [
 ]
 _INDEXES = [
     "CREATE UNIQUE INDEX idx_staff_name_key ON staff(name_key)",
+    # Retention's look-up of disabled accounts still holding a name: only those rows.
+    "CREATE INDEX idx_staff_disabled ON staff(disabled_at) WHERE purged_at IS NULL AND disabled_at IS NOT NULL",
     "CREATE INDEX idx_audit_logs_staff ON audit_logs(staff_id, id) WHERE staff_id IS NOT NULL",
     "CREATE INDEX idx_audit_logs_approver ON audit_logs(approver_id, id) WHERE approver_id IS NOT NULL",
 ]
