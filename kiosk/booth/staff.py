@@ -14,6 +14,7 @@ import unicodedata
 
 import peewee as pw
 
+from ..errors import ErrorCode
 from ..models import Staff, SystemConfig
 from . import tx
 from .actors import Role
@@ -124,7 +125,8 @@ def create_first_manager(ctx: Context, name, pin) -> Staff:
     def change() -> int:
         _guard_config(ctx)
         if Staff.select(Staff.id).exists():
-            raise BoothError("this site already has staff accounts: sign in, or ask a manager to add you")
+            raise BoothError("this site already has staff accounts: sign in, or ask a manager to add you",
+                             code=ErrorCode.REFUSED)
         sid = _insert(ctx, clean, Role.MANAGER, encoded)
         ctx.audit("staff_add", "staff", sid, as_staff=sid, role=str(Role.MANAGER), first=True)
         return sid
@@ -156,7 +158,7 @@ def _active_managers_besides(sid: int) -> int:
 
 def _last_manager(row: Staff, what: str) -> BoothError:
     return BoothError(f"{row.display_name} is the last active manager, so cannot be {what}: "
-                      "make someone else a manager first", field="name")
+                      "make someone else a manager first", field="name", code=ErrorCode.REFUSED)
 
 
 def disable(ctx: Context, who) -> StaffMember:
@@ -164,7 +166,7 @@ def disable(ctx: Context, who) -> StaffMember:
         _guard_config(ctx)
         row = find(who)
         if row.disabled_at is not None:
-            raise BoothError(f"{row.display_name}'s account is already disabled", field="name")
+            raise BoothError(f"{row.display_name}'s account is already disabled", field="name", code=ErrorCode.REFUSED)
         if row.role == Role.MANAGER and not _active_managers_besides(row.id):
             raise _last_manager(row, "disabled")
         now = ctx.now()
@@ -179,7 +181,7 @@ def enable(ctx: Context, who) -> StaffMember:
     def change() -> int:
         row = find(who)
         if row.disabled_at is None:
-            raise BoothError(f"{row.display_name}'s account is already active", field="name")
+            raise BoothError(f"{row.display_name}'s account is already active", field="name", code=ErrorCode.REFUSED)
         now = ctx.now()
         Staff.update(disabled_at=None, failed_attempts=0, lockouts=0, locked_until=None,
                      updated_at=now).where(Staff.id == row.id).execute()
@@ -195,7 +197,7 @@ def rename(ctx: Context, who, new_name) -> StaffMember:
     def change() -> int:
         row = find(who)
         if row.display_name == clean:
-            raise BoothError(f"the name is already '{shown(clean)}'", field="new_name")
+            raise BoothError(f"the name is already '{shown(clean)}'", field="new_name", code=ErrorCode.REFUSED)
         other = Staff.get_or_none(Staff.name_key == name_key(clean))
         if other is not None and other.id != row.id:
             raise _taken(clean)
@@ -218,7 +220,7 @@ def set_role(ctx: Context, who, role) -> StaffMember:
         _guard_config(ctx)
         row = find(who)
         if row.role == kind:
-            raise BoothError(f"{row.display_name} is already {kind.label}", field="role")
+            raise BoothError(f"{row.display_name} is already {kind.label}", field="role", code=ErrorCode.REFUSED)
         if row.role == Role.MANAGER and row.disabled_at is None and not _active_managers_besides(row.id):
             raise _last_manager(row, f"made {kind.label}")
         Staff.update(role=str(kind), updated_at=ctx.now()).where(Staff.id == row.id).execute()

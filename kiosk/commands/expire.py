@@ -89,6 +89,8 @@ def expire_cmd(ctx: click.Context, as_json: bool, batch_size: int | None) -> int
                  f"{r.duration_ms} ms, longest transaction {r.longest_tx_ms} ms")
             if r.kind == "expire" and (r.notes or r.receipts):
                 echo(f"{r.kind:8} {r.notes} stay note(s) removed, {r.receipts} receipt file(s) deleted")
+            if r.kind == "expire" and r.staff:
+                echo(f"{r.kind:8} {r.staff} disabled staff account(s) reduced to their id")
             if r.remaining:
                 echo(f"{r.kind:8} {r.remaining} row(s) left for the next run")
         if reports[0].overstays:
