@@ -85,11 +85,11 @@ def authorise(ctx: Context, permission: Permission) -> Context | None:
     needed = role_needed(permission)
     what = PERMISSION_TEXT[permission]
     if actor is None:
-        raise _refused(f"nobody is signed in: sign in for {what}", needed)
+        raise _refused(f"nobody is signed in: {what} needs {needed.label} signed in with their name and PIN", needed)
     if not actor.is_person:
         if actor.may(permission):
             return None
-        raise _refused(f"{what} is not done by the {actor.name}", needed)
+        raise _refused(f"{what} needs {needed.label}, not the {actor.name}", needed)
     role = current_role(ctx, actor)
     if permission in ROLE_PERMISSIONS[role]:
         return None
