@@ -110,6 +110,7 @@ def test_five_wrong_pins_lock_the_name_for_a_growing_delay_audited_without_the_p
             with pytest.raises(BoothError) as caught:
                 front.sign_in("Ann", wrong)
             assert caught.value.code is ErrorCode.WRONG_PIN and f"{5 - n} tr" in caught.value.message
+            assert wrong not in f"{caught.value} {caught.value!r} {caught.value.args}"
         with pytest.raises(BoothError) as caught:
             front.sign_in("Ann", wrong)
         return caught.value
@@ -319,3 +320,27 @@ def test_the_lock_wait_is_in_whole_seconds_of_the_booth_clock(front, clock):
         with pytest.raises(BoothError):
             front.sign_in("Ann", "0000")
     assert Staff.get(Staff.name_key == "ann").locked_until == clock.now() + dt.timedelta(seconds=30)
+
+
+def test_the_terminals_background_worker_acts_as_the_worker(booth, database, clock, tmp_path):
+    from kiosk.tui.services import booth_services
+
+    services = booth_services(booth, receipts_dir=tmp_path / "receipts")
+    assert services.booth.actor == booth.actor  # a signed-in booth is kept as it is
+    booth.update_config(retention_hours=30)  # an audit row, then old enough to archive
+    clock.advance(days=400)
+    assert services.worker_booth.archive().rows == 1
+    row = audit("archive")[-1]
+    assert (row.staff_id, row.origin) == (None, "worker")
+    with pytest.raises(BoothError) as caught:
+        services.worker_booth.update_config(retention_hours=1)
+    assert caught.value.code is ErrorCode.FORBIDDEN
+
+
+def test_until_the_sign_in_screen_the_terminal_acts_as_a_built_in_manager(database, clock, tmp_path):
+    from kiosk.tui.services import booth_services
+
+    services = booth_services(Booth(database, clock), receipts_dir=tmp_path / "receipts")
+    services.booth.update_config(retention_hours=12)
+    row = audit("config")[-1]
+    assert (row.staff_id, row.origin) == (None, "terminal")
