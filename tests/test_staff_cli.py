@@ -154,3 +154,14 @@ def test_the_pin_in_clear_is_nowhere_in_the_database_or_a_backup_on_postgresql(k
     for path in tmp_path.rglob("*"):
         if path.is_file():
             assert PASSPHRASE.encode() not in path.read_bytes(), path
+
+
+def test_a_maintenance_runs_audit_row_says_headless(kiosk_cli, site):
+    assert kiosk_cli("--db", site.raw, "--maintenance", "check").code in (0, 4)
+    db = connect(site)
+    try:
+        rows = db.execute_sql("SELECT action, staff_id, origin FROM audit_logs ORDER BY id").fetchall()
+    finally:
+        db.close()
+    assert rows and {(a, o) for a, _s, o in rows if a == "maintenance"} == {("maintenance", "headless")}
+    assert all(s is None for _a, s, _o in rows)
