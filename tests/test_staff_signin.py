@@ -344,3 +344,13 @@ def test_until_the_sign_in_screen_the_terminal_acts_as_a_built_in_manager(databa
     services.booth.update_config(retention_hours=12)
     row = audit("config")[-1]
     assert (row.staff_id, row.origin) == (None, "terminal")
+
+
+def test_wrong_types_are_booth_errors(front, booth):
+    ann = front.signed_in(person(booth, "Ann", "attendant"))
+    for call in (lambda: front.sign_in(None, TEST_PIN), lambda: front.sign_in("Ann", None),
+                 lambda: front.sign_in("Ann", 1234), lambda: ann.approve("Ann", TEST_PIN, "everything"),
+                 lambda: front.role_needed("bogus"), lambda: front.may(None), lambda: booth.disable_staff(True),
+                 lambda: booth.set_staff_role("Ann", None), lambda: front.signed_in(None)):
+        with pytest.raises(BoothError):
+            call()

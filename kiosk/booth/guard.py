@@ -40,6 +40,17 @@ def person(method: F) -> F:
     return method
 
 
+def permission_of(value: object) -> Permission:
+    """A Permission argument (the enum or its value); BoothError for anything else."""
+    try:
+        if not isinstance(value, str):
+            raise ValueError
+        return Permission(value)
+    except ValueError:
+        raise BoothError(f"'{str(value)[:40]}' is not a permission: one of " + ", ".join(p.value for p in Permission),
+                         field="permission") from None
+
+
 def declared(method: Callable) -> bool:
     return bool(getattr(method, "permission", None) or getattr(method, "anyone", False) or getattr(method, "person", False))
 
