@@ -21,6 +21,11 @@ class ErrorCode(StrEnum):
     CONFLICT = "conflict"  # another booth wrote the same thing a moment ago
     BUSY = "busy"  # the database stayed locked; nothing was changed
     CONNECTION_LOST = "connection_lost"  # the server went away; the change may not be saved
+    # Staff and permissions
+    FORBIDDEN = "forbidden"  # nobody signed in, or the role may not do this; `needs` names the role
+    WRONG_PIN = "wrong_pin"  # the PIN does not match the name
+    LOCKED_OUT = "locked_out"  # too many wrong PINs: `seconds` says how long until the next try
+    ACCOUNT_DISABLED = "account_disabled"  # a disabled account cannot sign in
     # Maintenance
     PREFLIGHT_REFUSED = "preflight_refused"  # a pre-flight check said no; nothing was changed
     LOCKED = "locked"  # another maintenance run holds the lock

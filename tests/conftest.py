@@ -18,7 +18,6 @@ import secrets
 import subprocess
 import sys
 from dataclasses import dataclass
-from functools import partial
 from pathlib import Path
 from urllib.parse import urlsplit, urlunsplit
 
@@ -185,19 +184,44 @@ def auto_size():
 
 
 @pytest.fixture
-def booth(database, clock, auto_size):
-    """The business layer on the test database and the fixed clock."""
-    from kiosk.booth import Booth
+def pin_hasher():
+    """Argon2id at the smallest cost (tests/staff_support.py): the production parameters take ~0.2 s."""
+    from staff_support import FAST_HASHER
 
-    return Booth(database, clock, auto_size=auto_size)
+    return FAST_HASHER
+
+
+_AS_MANAGER = object()
 
 
 @pytest.fixture
-def make_booth(auto_size):
-    """Booth(...) for tests that make their own, with the test's batch sizing."""
+def booth(database, clock, auto_size, pin_hasher):
+    """The business layer on the test database and the fixed clock, acting as the test's manager
+    (tests/staff_support.py), so every action is permitted as it was before staff accounts."""
+    from staff_support import as_manager
+
     from kiosk.booth import Booth
 
-    return partial(Booth, auto_size=auto_size)
+    return as_manager(Booth(database, clock, auto_size=auto_size, pin_hasher=pin_hasher))
+
+
+@pytest.fixture
+def make_booth(auto_size, pin_hasher):
+    """Booth(...) for tests that make their own, with the test's batch sizing, acting as the test's
+    manager; `actor=None` gives one nobody has signed in to, `actor=X` one acting as X."""
+    from staff_support import as_manager
+
+    from kiosk.booth import Booth
+
+    def make(*args, actor=_AS_MANAGER, **kwargs):
+        kwargs.setdefault("auto_size", auto_size)
+        kwargs.setdefault("pin_hasher", pin_hasher)
+        made = Booth(*args, **kwargs)
+        if actor is _AS_MANAGER:
+            return as_manager(made)
+        return made if actor is None else made.signed_in(actor)
+
+    return make
 
 
 @dataclass
@@ -209,13 +233,15 @@ class CliResult:
 
 @pytest.fixture
 def kiosk_cli():
-    """Run the real `kiosk` command in a subprocess (no stdin), as an operator would.
+    """Run the real `kiosk` command in a subprocess (stdin empty unless `input=` is given), as an operator would.
     `free_bytes=n`: the disk-space probe reports n free bytes (tests/kiosk_full_disk.py)."""
 
     def run(*args: str, env: dict | None = None, cwd: Path | None = None, timeout: float = 120,
-            free_bytes: int | None = None) -> CliResult:
+            free_bytes: int | None = None, input: str | None = None) -> CliResult:
+        """`input`: what standard input holds (a pipe, not a terminal); default: nothing."""
         full_env = {**os.environ, **(env or {})}
         full_env.pop("KIOSK_DB", None) if env is None or "KIOSK_DB" not in env else None
+        stdin = {"stdin": subprocess.DEVNULL} if input is None else {"input": input}
         command = [sys.executable, "-m", "kiosk"]
         if free_bytes is not None:
             command = [sys.executable, str(REPO / "tests" / "kiosk_full_disk.py")]
@@ -224,10 +250,10 @@ def kiosk_cli():
             [*command, *args],
             capture_output=True,
             text=True,
-            stdin=subprocess.DEVNULL,
             env=full_env,
             cwd=cwd,
             timeout=timeout,
+            **stdin,
         )
         return CliResult(proc.returncode, proc.stdout, proc.stderr)
 

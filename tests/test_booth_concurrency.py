@@ -16,15 +16,16 @@ from kiosk.booth import Booth, BoothError
 from kiosk.backends import sqlite as sqlite_backend
 from kiosk.booth import tx
 from kiosk.models import AuditLog, ParkingSpot, Stay
+from staff_support import as_manager
 
 PROCS, EXTRA = 4, "C001-C270"  # 30 default car spots + 270 = 300
 
 CHILD = textwrap.dedent("""
     import json, os, sys, time
-    from kiosk.booth import Booth, BoothError
+    from kiosk.booth import HEADLESS, Booth, BoothError
     from kiosk.db import connect, resolve_target
     path, name, go = sys.argv[1], sys.argv[2], sys.argv[3]
-    booth = Booth(connect(resolve_target(path)), booth_name=name)
+    booth = Booth(connect(resolve_target(path)), booth_name=name, actor=HEADLESS)
     booth.free_counts()  # connected and warm before saying so
     open(go + "." + name, "w").close()
     while not os.path.exists(go):  # start together: a registration takes ~1 ms, a process start ~300
@@ -46,7 +47,7 @@ CHILD = textwrap.dedent("""
 
 @pytest.mark.slow
 def test_no_double_booking_no_lost_registration(database, target, tmp_path):
-    booth = Booth(database)
+    booth = as_manager(Booth(database))
     booth.add_spots(EXTRA, "car")
     capacity = booth.free_counts()["car"][0]
     database.close()
@@ -80,7 +81,7 @@ def test_no_double_booking_no_lost_registration(database, target, tmp_path):
 
 @pytest.mark.sqlite_only  # SQLite's "database is locked"; PostgreSQL's conflicts: test_pg_concurrency.py
 def test_a_locked_database_is_retried_not_reported(database, clock, monkeypatch):
-    booth = Booth(database, clock)
+    booth = as_manager(Booth(database, clock))
     real_atomic = database.atomic
     failures = {"left": 3}
 
@@ -99,7 +100,7 @@ def test_a_locked_database_is_retried_not_reported(database, clock, monkeypatch)
 
 @pytest.mark.sqlite_only  # SQLite's "database is locked"; PostgreSQL's lock timeout: test_pg_concurrency.py
 def test_a_database_locked_for_good_gives_a_booth_error(database, clock, monkeypatch):
-    booth = Booth(database, clock)
+    booth = as_manager(Booth(database, clock))
     monkeypatch.setattr(tx, "DEADLINE_S", 0.05)
     monkeypatch.setattr(database, "atomic", lambda *a, **k: (_ for _ in ()).throw(peewee.OperationalError("database is locked")))
     with pytest.raises(BoothError) as err:
@@ -114,7 +115,7 @@ def test_a_write_waits_for_another_connections_lock_then_succeeds(database, db_p
     import sqlite3
     import threading
 
-    booth = Booth(database, clock)
+    booth = as_manager(Booth(database, clock))
     other = sqlite3.connect(str(db_path), isolation_level=None, check_same_thread=False)
     other.execute("BEGIN IMMEDIATE")
     released = threading.Event()

@@ -15,6 +15,7 @@ from kiosk.booth import Booth
 from kiosk.clock import FixedClock
 from kiosk.db import connect
 from kiosk.models import AuditLog, AuditLogArchive, Payment, Stay, Vehicle
+from staff_support import as_manager
 
 N_VEHICLES, N_AUDIT, BATCH = 3000, 5000, 200
 FUTURE = "2030-01-01 00:00:00"
@@ -24,7 +25,7 @@ FUTURE = "2030-01-01 00:00:00"
 # prints each finished batch so the parent can kill it at an arbitrary point.
 CHILD = textwrap.dedent("""
     import os, signal, sys
-    from kiosk.booth import Booth
+    from kiosk.booth import HEADLESS, Booth
     from kiosk.clock import FixedClock
     from kiosk.db import connect, resolve_target
     path, kind, kill_at, batch = sys.argv[1], sys.argv[2], int(sys.argv[3]), int(sys.argv[4])
@@ -41,7 +42,7 @@ CHILD = textwrap.dedent("""
     db.execute_sql = execute_sql
     def progress(done, total):
         print("batch", done, flush=True)
-    booth = Booth(db, FixedClock("%s"))
+    booth = Booth(db, FixedClock("%s"), actor=HEADLESS)
     getattr(booth, kind)(batch_size=batch, progress=progress)
     print("finished", flush=True)
 """ % FUTURE)
@@ -120,7 +121,7 @@ def test_archive_killed_inside_a_batch_then_finished(loaded):
     db = reopen(loaded)
     assert check_archive(db) == 3 * BATCH
     assert AuditLog.select().where(AuditLog.action == "archive").count() == 3
-    report = Booth(db, FixedClock(FUTURE)).archive(batch_size=BATCH)
+    report = as_manager(Booth(db, FixedClock(FUTURE))).archive(batch_size=BATCH)
     assert report.status == "done"
     assert check_archive(db) == N_AUDIT
 
@@ -130,7 +131,7 @@ def test_expiry_killed_inside_a_batch_then_finished(loaded):
     run_child(loaded, "expire", kill_at=3)
     db = reopen(loaded)
     assert check_expiry(db) == 2 * BATCH
-    report = Booth(db, FixedClock(FUTURE)).expire(batch_size=BATCH)
+    report = as_manager(Booth(db, FixedClock(FUTURE))).expire(batch_size=BATCH)
     assert (report.status, report.rows) == ("done", N_VEHICLES - 2 * BATCH)
     assert check_expiry(db) == N_VEHICLES
 
@@ -142,7 +143,7 @@ def test_killed_at_any_point_after_some_batches(loaded, kind):
     db = reopen(loaded)
     done = check_archive(db) if kind == "archive" else check_expiry(db)
     assert done >= 2 * BATCH and done % BATCH == 0  # whole batches only
-    getattr(Booth(db, FixedClock(FUTURE)), kind)(batch_size=BATCH)
+    getattr(as_manager(Booth(db, FixedClock(FUTURE))), kind)(batch_size=BATCH)
     assert (check_archive(db) if kind == "archive" else check_expiry(db)) == (N_AUDIT if kind == "archive" else N_VEHICLES)
 
 
@@ -152,7 +153,7 @@ def test_killed_at_any_point_after_some_batches(loaded, kind):
 # first); KILL_AFTER=0: print each batch so the parent can kill it at an arbitrary point.
 AUTO_CHILD = textwrap.dedent("""
     import os, signal, sys
-    from kiosk.booth import Booth, pace
+    from kiosk.booth import HEADLESS, Booth, pace
     from kiosk.clock import FixedClock
     from kiosk.db import connect, resolve_target
     path, kind, kill_after = sys.argv[1], sys.argv[2], int(sys.argv[3])
@@ -165,7 +166,7 @@ AUTO_CHILD = textwrap.dedent("""
             os.kill(os.getpid(), signal.SIGKILL)
         progress.n += 1
     progress.n = 0
-    booth = Booth(db, FixedClock("%s"))
+    booth = Booth(db, FixedClock("%s"), actor=HEADLESS)
     booth.update_config(expiry_batch_size=100, archive_batch_size=100)
     getattr(booth, kind)(progress=progress)
     print("finished", flush=True)
@@ -198,7 +199,7 @@ def test_auto_sized_run_killed_after_unsynced_commits_keeps_them(loaded, kind):
     reported = [int(line.split()[1]) for line in proc.stdout.splitlines() if line.startswith("batch")]
     db = reopen(loaded)
     assert check_whole_batches(db, kind) == reported[-1] > 0  # the 4 batches the worker saw committed
-    report = getattr(Booth(db, FixedClock(FUTURE)), kind)()
+    report = getattr(as_manager(Booth(db, FixedClock(FUTURE))), kind)()
     assert report.status == "done"
     assert check_whole_batches(db, kind) == (N_AUDIT if kind == "archive" else N_VEHICLES)
 
@@ -214,7 +215,7 @@ def test_auto_sized_run_killed_at_any_point(loaded, kind):
     proc.stdout.close()
     db = reopen(loaded)
     assert check_whole_batches(db, kind) > 0
-    getattr(Booth(db, FixedClock(FUTURE)), kind)()
+    getattr(as_manager(Booth(db, FixedClock(FUTURE))), kind)()
     assert check_whole_batches(db, kind) == (N_AUDIT if kind == "archive" else N_VEHICLES)
 
 
@@ -222,10 +223,10 @@ def test_auto_sized_run_killed_at_any_point(loaded, kind):
 # batches for it; kill -9 the worker somewhere in that, then check nothing is half-done.
 BOOTH_LOOP = textwrap.dedent("""
     import sys
-    from kiosk.booth import Booth, BoothError
+    from kiosk.booth import HEADLESS, Booth, BoothError
     from kiosk.clock import FixedClock
     from kiosk.db import connect, resolve_target
-    booth = Booth(connect(resolve_target(sys.argv[1])), FixedClock("%s"))
+    booth = Booth(connect(resolve_target(sys.argv[1])), FixedClock("%s"), actor=HEADLESS)
     for i in range(int(sys.argv[2])):
         booth.register(f"BO{i:03d}TH", "Jane", "07400 123456", "car")
         print("registered", i, flush=True)
@@ -251,5 +252,5 @@ def test_killed_while_handing_over_to_a_registering_booth(loaded, kind):
     assert check_whole_batches(db, kind) > 0
     assert Stay.select().where(Stay.status == "open").count() == cars
     assert Vehicle.select().where(Vehicle.number_plate.startswith("BO") & Vehicle.purged_at.is_null()).count() == cars
-    getattr(Booth(db, FixedClock(FUTURE)), kind)()
+    getattr(as_manager(Booth(db, FixedClock(FUTURE))), kind)()
     assert check_whole_batches(db, kind) == (N_AUDIT if kind == "archive" else N_VEHICLES)

@@ -9,6 +9,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from kiosk.booth import Booth, BoothError
+from staff_support import as_manager
 
 hostile = st.one_of(
     st.none(), st.booleans(), st.integers(min_value=-(2**70), max_value=2**70), st.floats(allow_nan=True),
@@ -31,7 +32,7 @@ CALLS = {
 @settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
 @given(data=st.data())
 def test_only_booth_errors_escape(database, clock, method, data):
-    booth = Booth(database, clock)
+    booth = as_manager(Booth(database, clock))
     args = [data.draw(hostile) for _ in range(CALLS[method])]
     try:
         getattr(booth, method)(*args)
@@ -42,24 +43,24 @@ def test_only_booth_errors_escape(database, clock, method, data):
 @settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
 @given(name=st.text(max_size=30), value=hostile)
 def test_update_config_any_input(database, clock, name, value):
-    before = Booth(database, clock).config()
+    before = as_manager(Booth(database, clock)).config()
     try:
-        Booth(database, clock).update_config(**{name: value})
+        as_manager(Booth(database, clock)).update_config(**{name: value})
     except BoothError as exc:
         assert exc.field == name or exc.field is None
-        assert Booth(database, clock).config() == before
+        assert as_manager(Booth(database, clock)).config() == before
 
 
 @pytest.mark.parametrize("kwargs", [dict(batch_size="x"), dict(progress="x"), dict(should_stop=5)])
 def test_lifecycle_rejects_bad_arguments(database, clock, kwargs):
-    booth = Booth(database, clock)
+    booth = as_manager(Booth(database, clock))
     for run in (booth.expire, booth.archive):
         with pytest.raises(BoothError):
             run(**kwargs)
 
 
 def test_quote_rejects_a_non_time(database, clock):
-    booth = Booth(database, clock)
+    booth = as_manager(Booth(database, clock))
     reg = booth.register("AB12CDE", "Jane", "07400 123456", "car")
     with pytest.raises(BoothError):
         booth.quote(reg.stay_id, at="tomorrow")

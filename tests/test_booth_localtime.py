@@ -168,9 +168,9 @@ def test_empty_means_the_machines_zone_and_the_tz_variable_is_honoured(booth, mo
 def test_empty_means_the_machines_zone_in_a_fresh_process(booth, target, tmp_path):
     code = (
         "import sys\n"
-        "from kiosk.booth import Booth\nfrom kiosk.clock import FixedClock\nfrom kiosk.db import connect, resolve_target\n"
+        "from kiosk.booth import HEADLESS, Booth\nfrom kiosk.clock import FixedClock\nfrom kiosk.db import connect, resolve_target\n"
         f"db = connect(resolve_target({target.raw!r}))\n"
-        "booth = Booth(db, FixedClock('2026-07-01 12:32:00'))\n"
+        "booth = Booth(db, FixedClock('2026-07-01 12:32:00'), actor=HEADLESS)\n"
         "reg = booth.register('AB12CDE', 'Jane', '07400 123456', 'car')\n"
         "print(booth.config().zone_name)\n"
         "print(booth.pay(reg.stay_id, 'card').text())\n"

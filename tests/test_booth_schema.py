@@ -11,6 +11,7 @@ from kiosk.booth import Booth
 from kiosk.db import connect, resolve_target
 from kiosk.schema import runner
 from kiosk.schema.files import load_migrations
+from staff_support import as_manager
 
 V140 = (1, 4, 0)
 PLAN_TABLES = ["vehicles", "system_config", "audit_logs", "audit_logs_archive", "parking_spots", "payments", "parking_rates"]
@@ -49,7 +50,7 @@ def reference_at(version, backend, request, tmp_path):
     """A second, fresh database of the same backend migrated to `version`."""
     if backend == "postgresql":
         ref_target = resolve_target(request.getfixturevalue("pg_databases").create())
-        reference = connect(ref_target)  # Booth(database) below binds the models back
+        reference = connect(ref_target)  # as_manager(Booth(database)) below binds the models back
     else:
         ref_target = resolve_target(str(tmp_path / "ref.db"))
         reference = pw.SqliteDatabase(str(tmp_path / "ref.db"))
@@ -82,7 +83,7 @@ def test_rollback_to_1_4_0_keeps_rows_and_gives_the_1_4_0_schema(database, targe
     runner.migrate(target, database, None)
     rows = database.execute_sql("SELECT stay_id IS NOT NULL, amount_cents FROM payments ORDER BY id").fetchall()
     assert rows == [(1, 500), (1, -500)]
-    assert Booth(database, clock).open_stay_for("XY34ZZZ").spot == b.spot
+    assert as_manager(Booth(database, clock)).open_stay_for("XY34ZZZ").spot == b.spot
 
 
 def test_upgrade_from_1_4_0_backfills_stays_and_dedupes_rates(target, clock):
@@ -108,7 +109,7 @@ def test_upgrade_from_1_4_0_backfills_stays_and_dedupes_rates(target, clock):
     assert db.execute_sql("SELECT stay_id, amount_cents FROM payments").fetchall() == [(1, 30)]
     assert db.execute_sql("SELECT vehicle_type, rate_per_hour, minimum_hours FROM parking_rates").fetchall() == [("car", 2, 2)]
     assert db.execute_sql("SELECT COUNT(*) FROM parking_spots").fetchone()[0] == 2  # an existing layout is kept as is
-    booth = Booth(db, clock)
+    booth = as_manager(Booth(db, clock))
     assert booth.open_stay_for("NEW3").spot == "A02"
     assert booth.register("AB12CDE", "Jane", "07400 123456", "car").spot == "A01"
 

@@ -16,6 +16,7 @@ from kiosk.backends import intent
 from kiosk.booth import Booth, tx
 from kiosk.clock import FixedClock
 from kiosk.models import AuditLog, Stay, Vehicle
+from staff_support import as_manager
 
 pytestmark = pytest.mark.sqlite_only  # flock beside the file and PRAGMAs: PostgreSQL has row locks instead
 
@@ -92,13 +93,13 @@ def test_a_booth_still_writes_when_the_intent_file_cannot_be_opened(database, cl
         return real_open(path, *args, **kwargs)
 
     monkeypatch.setattr(intent.os, "open", refuse)
-    reg = Booth(database, clock).register("AB12CDE", "Jane", PHONE, "car")
+    reg = as_manager(Booth(database, clock)).register("AB12CDE", "Jane", PHONE, "car")
     assert Stay.get_by_id(reg.stay_id).status == "open"
     assert not intent.Probe(database).booth_waiting()
 
 
 def test_the_worker_settings_stay_on_its_own_connection(old_closed, database):
-    booth = Booth(database, FixedClock(FUTURE))
+    booth = as_manager(Booth(database, FixedClock(FUTURE)))
     before = settings(database)
     during = {}
 
@@ -122,7 +123,7 @@ def test_the_worker_settings_stay_on_its_own_connection(old_closed, database):
 
 @pytest.mark.parametrize("how", ["failed", "stopped"])
 def test_the_worker_settings_are_put_back_when_a_run_fails_or_stops(old_closed, database, how):
-    booth = Booth(database, FixedClock(FUTURE))
+    booth = as_manager(Booth(database, FixedClock(FUTURE)))
 
     def progress(done, total):
         raise RuntimeError("the progress bar broke")
@@ -139,7 +140,7 @@ def test_the_worker_settings_are_put_back_when_a_run_fails_or_stops(old_closed, 
 
 WORKER = textwrap.dedent("""
     import os, sys, time
-    from kiosk.booth import Booth, pace
+    from kiosk.booth import HEADLESS, Booth, pace
     from kiosk.clock import FixedClock
     from kiosk.db import connect, resolve_target
     path, go = sys.argv[1], sys.argv[2]
@@ -156,16 +157,16 @@ WORKER = textwrap.dedent("""
                     time.sleep(0.001)
         return out
     db.execute_sql = execute_sql
-    report = Booth(db, FixedClock("%s")).expire()
+    report = Booth(db, FixedClock("%s"), actor=HEADLESS).expire()
     print("report", report.status, report.rows, report.batches, flush=True)
 """ % FUTURE)
 
 BOOTH = textwrap.dedent("""
     import sys
-    from kiosk.booth import Booth
+    from kiosk.booth import HEADLESS, Booth
     from kiosk.clock import FixedClock
     from kiosk.db import connect, resolve_target
-    reg = Booth(connect(resolve_target(sys.argv[1])), FixedClock("%s")).register("NEW1AAA", "Jane", "07400 123456", "car")
+    reg = Booth(connect(resolve_target(sys.argv[1])), FixedClock("%s"), actor=HEADLESS).register("NEW1AAA", "Jane", "07400 123456", "car")
     print("registered", reg.stay_id, flush=True)
 """ % FUTURE)
 
@@ -203,7 +204,7 @@ def connect_for_probe(db_path):
 
 
 def test_a_waiting_booth_makes_the_worker_commit_and_let_it_in(old_closed, database, db_path, tmp_path):
-    Booth(database).update_config(expiry_batch_size=20)  # the first statement: 20 rows
+    as_manager(Booth(database)).update_config(expiry_batch_size=20)  # the first statement: 20 rows
     database.close()
     status, rows, batches = run_worker_with(db_path, tmp_path / "go", booth_arrives=True)[1:]
     assert (status, rows) == ("done", str(N_OLD)) and int(batches) >= 2
@@ -218,7 +219,7 @@ def test_a_waiting_booth_makes_the_worker_commit_and_let_it_in(old_closed, datab
 
 def test_without_a_booth_the_same_run_is_one_batch(old_closed, database, db_path, tmp_path):
     """The control of the test above: the handover, not the pace, split the batch."""
-    Booth(database).update_config(expiry_batch_size=20)
+    as_manager(Booth(database)).update_config(expiry_batch_size=20)
     database.close()
     status, rows, batches = run_worker_with(db_path, tmp_path / "go", booth_arrives=False)[1:]
     assert (status, rows, batches) == ("done", str(N_OLD), "1")
@@ -233,7 +234,7 @@ SLOW_PURGE = ("CREATE TEMP TRIGGER slow_purge BEFORE UPDATE OF purged_at ON vehi
 # exists, so the worker is *inside* a statement, holding the write lock, when the booth arrives.
 INSIDE = textwrap.dedent("""
     import os, sys, time
-    from kiosk.booth import Booth
+    from kiosk.booth import HEADLESS, Booth
     from kiosk.clock import FixedClock
     from kiosk.db import connect, resolve_target
     path, go = sys.argv[1], sys.argv[2]
@@ -248,7 +249,7 @@ INSIDE = textwrap.dedent("""
         return 1
     db.connection().create_function("slow", 1, slow)
     db.execute_sql(%r)
-    report = Booth(db, FixedClock(%r)).expire()
+    report = Booth(db, FixedClock(%r), actor=HEADLESS).expire()
     print("report", report.status, report.rows, report.batches, flush=True)
 """ % (SLOW_PURGE, FUTURE))
 
@@ -256,7 +257,7 @@ INSIDE = textwrap.dedent("""
 @pytest.mark.parametrize("booth_arrives", [True, False])
 def test_a_booth_that_starts_waiting_mid_statement_interrupts_the_batch(old_closed, database, db_path, tmp_path,
                                                                        booth_arrives):
-    Booth(database).update_config(expiry_batch_size=N_OLD)  # the first statement would take every row
+    as_manager(Booth(database)).update_config(expiry_batch_size=N_OLD)  # the first statement would take every row
     database.close()
     status_rows_batches = run_worker_with(db_path, tmp_path / "go", booth_arrives, script=INSIDE)[1:]
     assert status_rows_batches[:2] == ["done", str(N_OLD)]
@@ -275,7 +276,7 @@ def test_a_booth_that_starts_waiting_mid_statement_interrupts_the_batch(old_clos
 def test_in_one_process_the_worker_thread_hands_over_to_a_booth_thread(old_closed, database):
     """The terminal's case: the background worker and the booth's screens share a process (and the
     peewee database), each thread with its own connection and its own open intent file."""
-    Booth(database).update_config(expiry_batch_size=N_OLD)
+    as_manager(Booth(database)).update_config(expiry_batch_size=N_OLD)
     holding, go, out = threading.Event(), threading.Event(), {}
 
     def slow(_):
@@ -288,11 +289,11 @@ def test_in_one_process_the_worker_thread_hands_over_to_a_booth_thread(old_close
         with database.connection_context():
             database.connection().create_function("slow", 1, slow)
             database.execute_sql(SLOW_PURGE)
-            out["report"] = Booth(database, FixedClock(FUTURE)).expire()
+            out["report"] = as_manager(Booth(database, FixedClock(FUTURE))).expire()
 
     def booth():
         with database.connection_context():
-            out["reg"] = Booth(database, FixedClock(FUTURE)).register("NEW1AAA", "Jane", PHONE, "car")
+            out["reg"] = as_manager(Booth(database, FixedClock(FUTURE))).register("NEW1AAA", "Jane", PHONE, "car")
 
     database.close()  # this thread's connection: the two threads open their own
     w = threading.Thread(target=worker)
@@ -336,8 +337,8 @@ def test_a_batch_that_overruns_is_done_again_smaller_and_a_slow_disk_still_makes
                         or real(self))
     database.connection().create_function("slow", 1, slow)
     database.execute_sql(SLOW_PURGE)
-    Booth(database).update_config(expiry_batch_size=N_OLD)
-    report = Booth(database, FixedClock(FUTURE)).expire()
+    as_manager(Booth(database)).update_config(expiry_batch_size=N_OLD)
+    report = as_manager(Booth(database, FixedClock(FUTURE))).expire()
     assert (report.status, report.rows) == ("done", N_OLD)
     assert calls["retried"] == min(stalls, worker_session.OVERRUNS_IN_A_ROW)
     assert Vehicle.select().where(Vehicle.purged_at.is_null()).count() == 0

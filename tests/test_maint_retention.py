@@ -13,6 +13,7 @@ from kiosk.db import connect, resolve_target
 from kiosk.maintenance import backup as backups
 from kiosk.maintenance.alerts import collect_alerts
 from test_maint_support import LATEST, make_db
+from staff_support import as_manager
 
 pytestmark = pytest.mark.sqlite_only
 
@@ -75,7 +76,7 @@ def test_stats_flags_a_receipt_file_left_after_its_vehicle_was_purged(tmp_path, 
     try:
         booth = make_booth(database, clock, receipts_dir=tmp_path / "not-the-folder")  # expiry looks elsewhere
         reg = booth.register("AB12CDE", "Jane Doe", "07400 123456", "car")
-        left = Booth(database, clock).save_receipt(booth.pay(reg.stay_id, "card"))
+        left = as_manager(Booth(database, clock)).save_receipt(booth.pay(reg.stay_id, "card"))
         assert left.parent == tmp_path / "receipts"
         assert not [a for a in collect_alerts(target, database, clock=clock, timings=[])
                     if a.code == "receipt_outlives_retention"]

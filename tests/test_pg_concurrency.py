@@ -19,6 +19,7 @@ from dbcheck import assert_consistent
 
 from kiosk.booth import Booth, BoothError
 from kiosk.models import AuditLog, ParkingSpot, Payment, Stay, Vehicle
+from staff_support import as_manager
 
 pytestmark = pytest.mark.postgres_only
 
@@ -31,10 +32,10 @@ PHONE = "07400 123456"
 # per stay (a retried request), odd booths make their own.
 CHILD = textwrap.dedent("""
     import json, os, random, sys, time
-    from kiosk.booth import Booth, BoothError
+    from kiosk.booth import HEADLESS, Booth, BoothError
     from kiosk.db import connect, resolve_target
     url, name, k, go, go2 = sys.argv[1], sys.argv[2], int(sys.argv[3]), sys.argv[4], sys.argv[5]
-    booth = Booth(connect(resolve_target(url), role=name), booth_name=name)
+    booth = Booth(connect(resolve_target(url), role=name), booth_name=name, actor=HEADLESS)
     def wait(path):
         while not os.path.exists(path):
             time.sleep(0.0005)
@@ -80,7 +81,7 @@ def _read_json_line(proc, what):
 
 @pytest.mark.slow
 def test_booths_register_and_pay_at_once_until_full_then_settle_everything(database, target, tmp_path):
-    booth = Booth(database)
+    booth = as_manager(Booth(database))
     booth.add_spots(EXTRA, "car")
     capacity = booth.free_counts()["car"][0]
     database.close()
@@ -165,14 +166,14 @@ def _no_spot_held_twice():
 
 def test_two_booths_taking_the_same_named_spot_one_wins(database, target, clock):
     """Threads with their own connections (peewee keeps one per thread) ask for spot A05 at once."""
-    Booth(database, clock)
+    as_manager(Booth(database, clock))
     barrier = threading.Barrier(4)
     results = []
 
     def one(k):
         barrier.wait()
         try:
-            results.append(("ok", Booth(database, clock, booth_name=f"b{k}").register(f"TS{k}AAA", "Jane", PHONE, "car", "A05").spot))
+            results.append(("ok", as_manager(Booth(database, clock, booth_name=f"b{k}")).register(f"TS{k}AAA", "Jane", PHONE, "car", "A05").spot))
         except BoothError as exc:
             results.append(("refused", str(exc)))
         finally:
@@ -189,14 +190,14 @@ def test_two_booths_taking_the_same_named_spot_one_wins(database, target, clock)
 
 
 def test_plates_are_unique_when_two_booths_register_one_car_at_once(database, clock):
-    Booth(database, clock)
+    as_manager(Booth(database, clock))
     barrier = threading.Barrier(3)
     results = []
 
     def one(k):
         barrier.wait()
         try:
-            results.append(("ok", Booth(database, clock).register("SAME1AB", "Jane", PHONE, "car").spot))
+            results.append(("ok", as_manager(Booth(database, clock)).register("SAME1AB", "Jane", PHONE, "car").spot))
         except BoothError as exc:
             results.append(("refused", str(exc)))
         finally:
@@ -229,7 +230,7 @@ def test_expiry_never_purges_a_car_a_booth_is_re_registering(database, target, c
     def returning():
         try:
             for i in random.Random(3).sample(range(40), 20):
-                returned.append(Booth(database, clock).register(f"RE{i:02d}AAA", "Jane Again", PHONE, "car").plate)
+                returned.append(as_manager(Booth(database, clock)).register(f"RE{i:02d}AAA", "Jane Again", PHONE, "car").plate)
         except Exception as exc:  # noqa: BLE001 - reported below
             errors.append(exc)
         finally:

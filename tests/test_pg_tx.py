@@ -14,6 +14,7 @@ from kiosk.backends import postgresql
 from kiosk.booth import Booth, BoothError, tx
 from kiosk.booth import entry as booth_entry
 from kiosk.models import AuditLog, ParkingSpot, Stay, Vehicle
+from staff_support import as_manager
 
 pytestmark = pytest.mark.postgres_only
 
@@ -29,7 +30,7 @@ def _raise_sqlstate(db, state):
 def test_a_conflict_reported_by_the_server_reruns_the_whole_transaction(database, clock, monkeypatch, state):
     """Serialization failure, deadlock, lock timeout, a concurrent unique insert: the first
     attempt (spot taken, rows written) is undone and the registration runs again."""
-    booth = Booth(database, clock)
+    booth = as_manager(Booth(database, clock))
     real_assign = booth_entry.assign
     calls = []
 
@@ -62,7 +63,7 @@ def test_a_unique_violation_that_is_no_race_is_not_retried_forever(database, clo
 
 
 def test_conflicts_past_the_deadline_give_a_booth_error(database, clock, monkeypatch):
-    booth = Booth(database, clock)
+    booth = as_manager(Booth(database, clock))
     monkeypatch.setattr(tx, "DEADLINE_S", 0.2)
     monkeypatch.setattr(booth_entry, "assign", lambda *a: _raise_sqlstate(database, "40001"))
     with pytest.raises(BoothError) as err:
@@ -126,7 +127,7 @@ def test_a_real_deadlock_is_retried(database, target):
 
 
 def test_a_write_waits_for_another_sessions_lock_then_succeeds(database, target, clock):
-    booth = Booth(database, clock)
+    booth = as_manager(Booth(database, clock))
     pid = database.execute_sql("SELECT pg_backend_pid()").fetchone()[0]
     other, watch = _other(target), psycopg.connect(target.raw, autocommit=True)
     other.execute("LOCK TABLE stays IN SHARE ROW EXCLUSIVE MODE")  # reads go on, inserts wait
@@ -149,7 +150,7 @@ def test_a_write_waits_for_another_sessions_lock_then_succeeds(database, target,
 
 
 def test_a_lock_held_for_good_gives_a_booth_error_and_changes_nothing(database, target, clock, monkeypatch):
-    booth = Booth(database, clock)
+    booth = as_manager(Booth(database, clock))
     monkeypatch.setattr(tx, "DEADLINE_S", 0.3)
     other = _other(target)
     other.execute("LOCK TABLE stays IN SHARE ROW EXCLUSIVE MODE")
@@ -167,7 +168,7 @@ def test_a_lock_held_for_good_gives_a_booth_error_and_changes_nothing(database, 
 
 @pytest.mark.parametrize("when", ["idle", "in_transaction"])
 def test_a_lost_connection_is_a_booth_error_and_the_next_call_reconnects(database, target, clock, monkeypatch, when):
-    booth = Booth(database, clock)
+    booth = as_manager(Booth(database, clock))
     booth.register("AB12CDE", "Jane", PHONE, "car")
     admin = psycopg.connect(target.raw, autocommit=True)
     pid = database.execute_sql("SELECT pg_backend_pid()").fetchone()[0]

@@ -13,6 +13,7 @@ from kiosk.tui.screens.activity import AUDIT_LIMIT, ActivityScreen
 from kiosk.tui.widgets.charts import OccupancyChart, RevenueChart, nice_ticks
 from tui_helpers import settle
 from tui_seed import fixed_runs, seed, until_ready
+from staff_support import as_manager
 
 
 
@@ -136,7 +137,7 @@ def test_nice_ticks_cover_the_top_in_round_steps():
 
 
 def _snap_app(database, target, clock):
-    booth = Booth(database, clock, auto_size=False)
+    booth = as_manager(Booth(database, clock, auto_size=False))
     seed(booth, clock)
     fixed_runs(clock.now())
     return make_app(target, database, booth, clock)

@@ -16,6 +16,7 @@ from kiosk.tui.screens.rate_dialog import RateDialog
 from kiosk.tui.widgets.booth_header import BoothHeader
 from tui_helpers import settle
 from tui_seed import seed, until_ready
+from staff_support import as_manager
 
 
 
@@ -297,7 +298,7 @@ async def test_screen_without_a_database_says_so(target, database, clock):
 
 
 def _snap_app(database, target, clock):
-    booth = Booth(database, clock, auto_size=False)
+    booth = as_manager(Booth(database, clock, auto_size=False))
     seed(booth, clock)
     return make_app(target, database, booth, clock)
 

@@ -12,6 +12,7 @@ from kiosk.tui.screens.payment import PaymentScreen
 from kiosk.tui.services import booth_services
 from kiosk.tui.widgets.field_hint import FieldHint
 from tui_helpers import settle
+from staff_support import as_manager
 
 PHONE = "07400 123456"
 HOUR = 3600.0  # the spot feed never re-reads on its own during a test
@@ -295,7 +296,7 @@ async def test_escape_clears_the_form_for_the_next_car(make_app):
 # ---- snapshots (plain def: snap_compare runs its own event loop) -----------------------------
 
 def _snapshot_app(database, target, clock, tmp_path):
-    booth = Booth(database, clock)
+    booth = as_manager(Booth(database, clock))
     booth.register("AB12CDE", "Jane", PHONE, "car")
     clock.advance(minutes=32)
     services = booth_services(booth, receipts_dir=tmp_path / "receipts", refresh_seconds=HOUR)

@@ -10,6 +10,7 @@ from kiosk.booth import Booth
 from kiosk.tui.app import SCREENS, build_app
 from kiosk.tui.services import booth_services
 from tui_helpers import settle
+from staff_support import as_manager
 
 HOUR = 3600.0
 
@@ -29,7 +30,7 @@ def assert_footer_whole(app, mode: str) -> None:
 
 @pytest.mark.parametrize("mode", list(SCREENS))
 async def test_the_footer_shows_the_other_screens_and_quit_in_full_at_80_columns(mode, database, target, clock, tmp_path):
-    booth = Booth(database, clock)
+    booth = as_manager(Booth(database, clock))
     booth.register("AB12CDE", "Jane", "07400 123456", "car")
     services = booth_services(booth, receipts_dir=tmp_path / "receipts", refresh_seconds=HOUR)
     app = build_app(target, database, "1.6.0", services=services, clock=clock, mode=mode, freeze_gc=False)

@@ -9,6 +9,7 @@ from kiosk.booth import Booth
 from kiosk.tui.services import booth_services
 from kiosk.tui.spot_feed import SpotFeed
 from kiosk.tui.widgets.spot_cells import SpotCell, SpotCounts
+from staff_support import as_manager
 
 PHONE = "07400 123456"
 
@@ -69,7 +70,7 @@ def test_a_bad_state_is_refused_and_the_next_read_compares_with_the_last_good_on
 
 
 def test_map_states_agree_with_spot_states(database, clock):
-    booth = Booth(database, clock)
+    booth = as_manager(Booth(database, clock))
     booth.register("AB12CDE", "Jane", PHONE, "car")  # A01, an overstay once the clock moves on
     clock.advance(hours=30)  # past the default 24 h retention
     booth.register("XY34ZZZ", "Jim", PHONE, "van")
@@ -79,13 +80,13 @@ def test_map_states_agree_with_spot_states(database, clock):
 
 
 def test_the_booth_feed_reports_another_booths_car_and_the_overstay_it_becomes(database, clock):
-    here = Booth(database, clock)
+    here = as_manager(Booth(database, clock))
     feed = booth_services(here).spot_feed()
     first = feed.read()
     assert first.counts.total == 40 and first.counts.free == 40
     assert feed.read() is None
 
-    Booth(database, clock, booth_name="Booth B").register("AB12CDE", "Jane", PHONE, "car")  # another booth
+    as_manager(Booth(database, clock, booth_name="Booth B")).register("AB12CDE", "Jane", PHONE, "car")  # another booth
     taken = feed.read()
     assert taken.changed == {"A01": "occupied"}
     assert next(c for c in taken.cells if c.spot_number == "A01").group == "Zone A · car"

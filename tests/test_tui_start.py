@@ -23,6 +23,7 @@ from kiosk.tui.theme import KIOSK_THEME
 from kiosk.tui.widgets.booth_header import BoothHeader
 from kiosk.tui.widgets.spot_map import SpotMap
 from tui_helpers import settle, header
+from staff_support import as_manager
 
 HOUR = 3600.0  # timers that never fire by themselves during a test
 
@@ -113,7 +114,7 @@ async def test_alerts_and_the_lifecycle_timer_start_once_the_first_spot_read_is_
     monkeypatch.setattr("kiosk.maintenance.alerts.collect_alerts",
                         lambda *a, **k: [Alert("warning", "disk", "disk 95% full: free some space")])
     gate = threading.Event()
-    booth = Booth(database, clock, auto_size=False)
+    booth = as_manager(Booth(database, clock, auto_size=False))
     services = KioskServices(get_cells=Spots(demo_cells(40), gate), refresh_seconds=HOUR, booth=booth)
     app = build_app(target, database, "1.6.0", services=services, booth=booth, clock=clock, freeze_gc=False,
                     lifecycle_interval=HOUR)

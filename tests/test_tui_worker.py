@@ -10,6 +10,7 @@ import threading
 import pytest
 from textual.widgets import Static
 
+from kiosk.booth import retention
 from kiosk.models import LifecycleRun, Vehicle
 from kiosk.tui.app import build_app
 from kiosk.tui.lifecycle_worker import LifecycleWorker
@@ -73,10 +74,11 @@ async def test_run_now_purges_archives_and_shows_the_counts(target, database, bo
 
 async def test_failure_is_shown_everywhere_the_app_keeps_running_and_a_later_success_clears_it(
         target, database, booth, clock, monkeypatch):
-    def broken_expire(**_kw):
+    def broken_expire(*_a, **_kw):
         raise RuntimeError("disk I/O error")
 
-    monkeypatch.setattr(booth, "expire", broken_expire)
+    # The rule itself: the worker runs it through its own Booth (acting as the worker), not `booth`.
+    monkeypatch.setattr(retention, "expire", broken_expire)
     app = make_app(target, database, booth, clock, interval=HOUR)
     async with app.run_test(size=(80, 24)) as pilot:
         await settle(app, pilot)

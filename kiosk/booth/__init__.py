@@ -3,6 +3,7 @@ configuration, audit trail, expiry and archiving. The terminal (kiosk.tui), the
 maintenance commands and the tests all call `Booth`.
 """
 
+from .actors import BUILT_IN_TERMINAL, HEADLESS, ROLE_PERMISSIONS, WORKER, Actor, Origin, Permission, Role, role_needed
 from .config import check_rate_field, check_setting, is_rate_amount
 from .context import AUDIT_ACTIONS
 from .errors import BoothError
@@ -10,11 +11,13 @@ from .fees import FeeBreakdown, FeeLine, compute_fee
 from .money import format_money, parse_money
 from .localtime import day_hm, zone_name
 from .phones import format_phone, is_incomplete
+from .pins import PIN_RULE, PinHasher, Secret, check_new_pin
 from .plates import PlateReading, normalise_plate, read_plate
 from .reasons import DepartedReason, RefundReason, reason_label
 from .results import (AuditRow, Config, MapRow, MapStates, Occupancy, OpenStay, PaymentRow, PaymentStatus, Rate,
-                      Receipt, Refund, Registration, RunReport, SpotState, StayRow, StayStatus)
+                      Receipt, Refund, Registration, RunReport, SpotState, StaffMember, StayRow, StayStatus)
 from .service import Booth
+from .staff import clean_staff_name
 from .text import clean_name
 from .validate import normalise_spot
 
@@ -25,5 +28,8 @@ __all__ = [
     "normalise_plate", "parse_money", "reason_label", "PlateReading", "read_plate",
     # checks a form runs as it is typed, with no database: the same ones the Booth applies
     "AUDIT_ACTIONS", "check_rate_field", "check_setting", "clean_name", "is_incomplete", "is_rate_amount",
-    "normalise_spot", "day_hm", "zone_name",
+    "normalise_spot", "day_hm", "zone_name", "check_new_pin", "clean_staff_name",
+    # who is acting: roles, permissions, actors (kiosk.booth.actors), PINs (kiosk.booth.pins)
+    "Actor", "BUILT_IN_TERMINAL", "HEADLESS", "Origin", "PIN_RULE", "Permission", "PinHasher", "ROLE_PERMISSIONS", "Role",
+    "Secret", "StaffMember", "WORKER", "role_needed",
 ]

@@ -38,6 +38,8 @@ SETTINGS = {
     "expiry_batch_size": lambda v: parse_int(v, "expiry_batch_size", 1, 100_000, "expiry batch size"),
     "archive_batch_size": lambda v: parse_int(v, "archive_batch_size", 1, 100_000, "archive batch size"),
     "backup_window_days": lambda v: parse_int(v, "backup_window_days", 0, 365, "backup window (days)"),
+    "staff_retention_days": lambda v: parse_int(v, "staff_retention_days", 1, 3650, "staff data kept after disabling (days)"),
+    "lock_minutes": lambda v: parse_int(v, "lock_minutes", 1, 120, "terminal lock after (minutes without a key)"),
 }
 
 
@@ -104,6 +106,8 @@ def read_config(ctx: Context) -> Config:
         time_zone=row.time_zone or "",
         zone=zone_of(row.time_zone),
         zone_name=zone_name(row.time_zone),
+        staff_retention_days=row.staff_retention_days,
+        lock_minutes=row.lock_minutes,
     )
 
 

@@ -15,19 +15,22 @@ from ..clock import Clock, SystemClock
 from ..db import db_proxy
 from ..models import SystemConfig
 from . import tx
+from .actors import Actor, Origin
 from .localtime import zone_of
+from .pins import PinHasher
 from .sql import Statement, ts
 
 _SETTINGS = Statement("SELECT retention_hours, booth_name, phone_region, currency_symbol, time_zone "
                       "FROM system_config ORDER BY id LIMIT 1")
 # Quoted as peewee quotes it: tools that watch the statements (the crash tests) look for this text.
-_AUDIT = Statement('INSERT INTO "audit_logs" ("action", "entity", "entity_id", "timestamp", "details") '
-                   "VALUES (?, ?, ?, ?, ?)")
+_AUDIT = Statement('INSERT INTO "audit_logs" ("action", "entity", "entity_id", "timestamp", "details", "staff_id", '
+                   '"approver_id", "origin") VALUES (?, ?, ?, ?, ?, ?, ?, ?)')
 
 
 # Every action an audit row can name, in the order a filter lists them (a test pins it to the callers).
 AUDIT_ACTIONS = ("entry", "payment", "refund", "departed", "config", "rate", "spots_add", "spot_retype",
-                 "spot_remove", "expire", "archive")
+                 "spot_remove", "expire", "archive", "sign_in", "sign_in_failed", "sign_in_locked", "sign_out",
+                 "staff_add", "staff_disable", "staff_enable", "staff_rename", "staff_role", "staff_pin_reset")
 
 class Settings(NamedTuple):
     """The configuration a per-car call needs, read once per call (`Context.settings`)."""
@@ -50,6 +53,9 @@ class Context:
     booth_override: str | None = None
     receipts_dir: Path | None = None  # where receipt files are written and expired; None: none
     auto_size: bool = True  # expiry/archive batches sized by time; False: exactly the configured size
+    pins: PinHasher = field(default_factory=PinHasher)  # staff PIN hashes
+    actor: Actor | None = None  # who is acting (Booth.signed_in); None: nobody, state changes are refused
+    approver_id: int | None = None  # set for one call: the supervisor whose approval it uses
     backend: Backend = field(init=False)  # what differs by database, resolved once
 
     def __post_init__(self) -> None:
@@ -57,7 +63,7 @@ class Context:
 
     @classmethod
     def create(cls, database: pw.Database, clock: Clock | None = None, booth_name: str | None = None,
-               receipts_dir: Path | None = None, auto_size: bool = True) -> "Context":
+               receipts_dir: Path | None = None, auto_size: bool = True, pins: PinHasher | None = None) -> "Context":
         from .receipts import default_dir
 
         # Models are bound through one proxy; a Booth given a database binds them to it.
@@ -65,7 +71,7 @@ class Context:
             db_proxy.initialize(database)
         return cls(db=database, clock=clock or SystemClock(), booth_override=booth_name,
                    receipts_dir=Path(receipts_dir) if receipts_dir is not None else default_dir(database),
-                   auto_size=auto_size)
+                   auto_size=auto_size, pins=pins or PinHasher())
 
     def now(self) -> dt.datetime:
         return self.clock.now().replace(microsecond=0)
@@ -91,11 +97,18 @@ class Context:
     def booth_name(self) -> str:
         return self.booth_override or self.config_row().booth_name
 
-    def audit(self, action: str, entity: str, entity_id: object, *, booth: str | None = None, **details) -> None:
-        """One audit row, in the caller's transaction. Callers pass no personal data.
+    def audit(self, action: str, entity: str, entity_id: object, *, booth: str | None = None,
+              as_staff: int | None = None, **details) -> None:
+        """One audit row, in the caller's transaction, recording who acted (`actor`'s staff id, the
+        approver of an override, the origin). Callers pass no personal data: ids, never names.
 
         `booth`: the booth name when the caller has already read it (saves reading the config again).
+        `as_staff`: the account a sign-in row is about (the booth is not signed in yet).
         """
         payload = {"booth": booth or self.booth_name(), **details}
+        actor = self.actor
+        staff_id = as_staff if as_staff is not None else actor.staff_id if actor is not None else None
+        origin = actor.origin if actor is not None else Origin.TERMINAL  # unbound: a terminal signing in
         _AUDIT.run(self.db, (action, entity, str(entity_id), ts(self.now()),
-                             json.dumps(payload, sort_keys=True, default=str, ensure_ascii=False)))
+                             json.dumps(payload, sort_keys=True, default=str, ensure_ascii=False),
+                             staff_id, self.approver_id, str(origin)))

@@ -12,13 +12,16 @@ class BoothError(KioskError):
     'tendered', 'retention_hours', ...) so a form can show the message next to it;
     None when no single input is at fault (e.g. the database is busy).
     `code` says what kind of refusal it is: INVALID when an input is named, REFUSED
-    otherwise, unless the raise names a more specific one (BUSY, CONFLICT, ...).
+    otherwise, unless the raise names a more specific one (BUSY, CONFLICT, FORBIDDEN, ...).
     """
 
-    def __init__(self, message: str, field: str | None = None, *, code: ErrorCode | None = None):
+    def __init__(self, message: str, field: str | None = None, *, code: ErrorCode | None = None,
+                 seconds: int | None = None, needs: str | None = None):
         super().__init__(message, code=code or (ErrorCode.INVALID if field else ErrorCode.REFUSED))
         self.field = field
         self.message = message
+        self.seconds = seconds  # LOCKED_OUT: whole seconds until the name may try again
+        self.needs = needs  # FORBIDDEN: the lowest role (a kiosk.booth.actors.Role value) that may do it
 
 
 def shown(value: object, limit: int = 24) -> str:

@@ -222,6 +222,8 @@ class Config:
     time_zone: str = ""  # the setting as stored: '' means this machine's zone
     zone: dt.tzinfo = UTC  # the zone every time a person reads is shown in (the setting, resolved)
     zone_name: str = "UTC"  # how the Configuration names it, e.g. "this machine's (Europe/London)"
+    staff_retention_days: int = 365  # a disabled account's name and PIN hash are kept this long
+    lock_minutes: int = 5  # the terminal locks after this many minutes without a key
 
     def rate_for(self, vehicle_type: str) -> Rate | None:
         return next((r for r in self.rates if r.vehicle_type == vehicle_type), None)
@@ -245,6 +247,7 @@ class RunReport:
     run_id: int | None = None
     notes: int = 0  # expiry: stay notes removed
     receipts: int = 0  # expiry: receipt files deleted
+    staff: int = 0  # expiry: disabled staff accounts reduced to their id
 
     def to_json(self) -> dict:
         return {
@@ -253,7 +256,7 @@ class RunReport:
             "started_at": f"{self.started_at:%Y-%m-%d %H:%M:%S}", "finished_at": f"{self.finished_at:%Y-%m-%d %H:%M:%S}",
             "cutoff": f"{self.cutoff:%Y-%m-%d %H:%M:%S}" if self.cutoff else None, "remaining": self.remaining,
             "overstays": self.overstays, "message": self.message, "run_id": self.run_id,
-            "notes": self.notes, "receipts": self.receipts,
+            "notes": self.notes, "receipts": self.receipts, "staff": self.staff,
         }
 
 
@@ -265,6 +268,34 @@ class AuditRow:
     entity: str
     entity_id: str
     details: dict = field(default_factory=dict)
+    staff_id: int | None = None  # who acted (for sign-in rows: the account the PIN was typed for)
+    staff_name: str | None = None  # their name now ("former staff #N" once the account was purged)
+    approver_id: int | None = None  # the supervisor who approved an override
+    approver_name: str | None = None
+    origin: str = "before_sign_in"  # terminal | headless | worker | before_sign_in (kiosk.booth.actors.Origin)
+
+
+@dataclass(frozen=True)
+class StaffMember:
+    """A staff account as the Staff screen and `kiosk --maintenance staff list` show it (never its hash)."""
+
+    staff_id: int
+    name: str
+    role: str  # a kiosk.booth.actors.Role value
+    active: bool
+    disabled_at: dt.datetime | None
+    locked_until: dt.datetime | None
+    created_at: dt.datetime
+    last_sign_in_at: dt.datetime | None
+    purged: bool = False
+
+    def to_json(self) -> dict:
+        def t(v):
+            return None if v is None else f"{v:%Y-%m-%d %H:%M:%S}"
+
+        return {"id": self.staff_id, "name": self.name, "role": str(self.role), "active": self.active,
+                "disabled_at": t(self.disabled_at), "locked_until": t(self.locked_until),
+                "created_at": t(self.created_at), "last_sign_in_at": t(self.last_sign_in_at)}
 
 
 @dataclass(frozen=True)

@@ -14,7 +14,8 @@ plate -> '~<id>' (never a valid plate), contact name and phone -> ''.
 A stay's own personal data goes once the stay is closed and its entry is older than
 the retention: its note (stays.note, `expired_notes`) and its receipt file
 (kiosk.booth.receipts). That covers every stay of a purged vehicle, and also the
-earlier stays of a plate that keeps coming back.
+earlier stays of a plate that keeps coming back. Staff accounts disabled for longer
+than staff_retention_days are reduced to their id (kiosk.booth.staff.expired_staff).
 
 How big a batch is (kiosk.booth.pace): pinned to a row count when the caller
 gives one, otherwise sized by time (~20 ms). On SQLite a batch is several short
@@ -39,7 +40,7 @@ from typing import Callable
 import peewee as pw
 
 from ..models import AuditLog, AuditLogArchive, LifecycleRun, Stay, Vehicle
-from . import receipts, tx
+from . import receipts, staff, tx
 from .config import read_config
 from .context import Context
 from .errors import BoothError
@@ -55,7 +56,8 @@ ShouldStop = Callable[[], bool] | None
 _OVERSTAYS = Statement(f"SELECT COUNT(*) FROM stays WHERE status = '{StayStatus.OPEN}' AND entry_timestamp < ?")
 _RECORD = Insert("INSERT INTO lifecycle_runs (kind, status, started_at, finished_at, cutoff, rows_done, batches, "
                  "batch_size, duration_ms, longest_tx_ms, booth_name, message) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)")
-AUDIT_COLUMNS: list[pw.Field] = [AuditLog.id, AuditLog.action, AuditLog.entity, AuditLog.entity_id, AuditLog.timestamp, AuditLog.details]
+AUDIT_COLUMNS: list[pw.Field] = [AuditLog.id, AuditLog.action, AuditLog.entity, AuditLog.entity_id, AuditLog.timestamp,
+                                 AuditLog.details, AuditLog.staff_id, AuditLog.approver_id, AuditLog.origin]
 
 
 # What expiry may purge is defined once, here: `expirable` and `expired_notes`. The row-lock
@@ -130,7 +132,7 @@ _NTH_DUE = "SELECT timestamp, id FROM audit_logs WHERE timestamp < ? ORDER BY ti
 _LAST_DUE = "SELECT timestamp, id FROM audit_logs WHERE timestamp < ? ORDER BY timestamp DESC, id DESC LIMIT 1"
 _FIRST_DUE = "SELECT id FROM audit_logs WHERE timestamp < ? ORDER BY timestamp, id LIMIT 1"
 _UP_TO = "timestamp <= ? AND (timestamp, id) <= (?, ?)"
-_COLUMNS = "id, action, entity, entity_id, timestamp, details"
+_COLUMNS = "id, action, entity, entity_id, timestamp, details, staff_id, approver_id, origin"
 _COPY = f"INSERT INTO audit_logs_archive ({_COLUMNS}) SELECT {_COLUMNS} FROM audit_logs WHERE {_UP_TO}"
 _DELETE = f"DELETE FROM audit_logs WHERE {_UP_TO}"
 
@@ -373,11 +375,13 @@ def expire(ctx: Context, batch_size=None, progress: Progress = None, should_stop
     job = (_SqliteExpiry(ctx, cutoff, cfg.booth_name, overstays) if ctx.backend.single_writer
            else _Statements(ctx, cutoff, _expire_batch, count))
     notes = _clear_notes(ctx, cutoff, cfg.booth_name)
+    # Staff accounts: their own period, counted from when they were disabled (kiosk.booth.staff).
+    accounts = staff.purge_expired(ctx, ctx.now() - dt.timedelta(days=cfg.staff_retention_days))
     report = _run(ctx, "expire", cutoff, job, pace, progress, should_stop, count, overstays, cfg.booth_name)
     # Files are not transactional: deleted after the rows are committed. A run that stops
     # here leaves them for the next run, which finds them again by their stay.
     files = receipts.delete_expired(ctx.db, ctx.receipts_dir, cutoff) if report.status == "done" else 0
-    return replace(report, notes=notes, receipts=files)
+    return replace(report, notes=notes, receipts=files, staff=accounts)
 
 
 def archive(ctx: Context, batch_size=None, progress: Progress = None, should_stop: ShouldStop = None) -> RunReport:

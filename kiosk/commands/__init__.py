@@ -14,4 +14,5 @@ COMMANDS = {
     "restore": "backup:restore_cmd",
     "check": "check:check_cmd",
     "stats": "stats:stats_cmd",
+    "staff": "staff:staff_cmd",
 }

@@ -16,7 +16,7 @@ import threading
 
 import click
 
-from ..booth import Booth
+from ..booth import HEADLESS, Booth
 from ..booth.receipts import receipts_dir_for
 from ..db import connect
 from ..errors import KioskError
@@ -46,7 +46,7 @@ def _progress(enabled: bool):
 
 def _run(target, database, as_json: bool, batch_size: int | None) -> list:
     require_latest(target, database)
-    booth = Booth(database, receipts_dir=receipts_dir_for(target))  # the receipts this machine wrote
+    booth = Booth(database, receipts_dir=receipts_dir_for(target), actor=HEADLESS)  # the receipts this machine wrote
     stop = threading.Event()
     previous = {s: signal.signal(s, lambda *_: stop.set()) for s in (signal.SIGINT, signal.SIGTERM)}
     bar, start = _progress(not as_json and sys.stderr.isatty())
@@ -90,6 +90,8 @@ def expire_cmd(ctx: click.Context, as_json: bool, batch_size: int | None) -> int
                                            f"{r.duration_ms} ms, longest transaction {r.longest_tx_ms} ms"))
             if r.kind == "expire" and (r.notes or r.receipts):
                 rows.append((r.kind, "", f"{r.notes} stay note(s) removed, {r.receipts} receipt file(s) deleted"))
+            if r.kind == "expire" and r.staff:
+                rows.append((r.kind, "", f"{r.staff} disabled staff account(s) reduced to their id"))
             if r.remaining:
                 rows.append((r.kind, "", f"{r.remaining} row(s) left for the next run"))
         table(rows, indent=0)

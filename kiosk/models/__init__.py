@@ -12,8 +12,9 @@ from .plan import (
     SystemConfig,
     Vehicle,
 )
+from .staff import STAFF_MODELS, Staff
 
-ALL_MODELS = list(PLAN_MODELS) + list(BOOTH_MODELS)
+ALL_MODELS = list(PLAN_MODELS) + list(BOOTH_MODELS) + list(STAFF_MODELS)
 
 __all__ = [
     "ALL_MODELS",
@@ -24,6 +25,7 @@ __all__ = [
     "ParkingRate",
     "ParkingSpot",
     "Payment",
+    "Staff",
     "Stay",
     "SystemConfig",
     "UtcDateTimeField",

@@ -44,6 +44,8 @@ class SystemConfig(BaseModel):
     archive_batch_size = pw.IntegerField(default=1000)
     time_zone = pw.TextField(default="")  # 1.8.0: '' is the machine's zone
     backup_window_days = pw.IntegerField(default=7)  # 1.8.0
+    staff_retention_days = pw.IntegerField(default=365)  # 1.9.0: a disabled account's data is kept this long
+    lock_minutes = pw.IntegerField(default=5)  # 1.9.0: the terminal locks after this many idle minutes
 
     class Meta:
         table_name = "system_config"
@@ -56,6 +58,10 @@ class AuditLog(BaseModel):
     entity_id = pw.TextField()
     timestamp = UtcDateTimeField(constraints=NOW)
     details = pw.TextField(null=True)
+    # 1.9.0: who acted (a staff id, never a name), who approved an override, how the row was made
+    staff_id = pw.IntegerField(null=True)
+    approver_id = pw.IntegerField(null=True)
+    origin = pw.TextField(default="before_sign_in")
 
     class Meta:
         table_name = "audit_logs"
@@ -70,6 +76,9 @@ class AuditLogArchive(BaseModel):
     entity_id = pw.TextField()
     timestamp = UtcDateTimeField()
     details = pw.TextField(null=True)
+    staff_id = pw.IntegerField(null=True)  # 1.9.0, as audit_logs
+    approver_id = pw.IntegerField(null=True)
+    origin = pw.TextField(default="before_sign_in")
 
     class Meta:
         table_name = "audit_logs_archive"

@@ -142,8 +142,9 @@ class KioskApp(App, inherit_bindings=False):
 
     @property
     def booth(self) -> Booth | None:
-        """The services' booth, for the lifecycle worker; screens go through `services.call`."""
-        return self.services.booth
+        """The services' booth acting as the background worker, for the lifecycle worker; screens go
+        through `services.call`."""
+        return self.services.worker_booth or self.services.booth
 
     def _read_first(self) -> tuple[SpotUpdate | None] | None:
         """The first spot read, before the terminal starts: the first frame then shows the car park.

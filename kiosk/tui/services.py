@@ -38,6 +38,8 @@ class KioskServices:
     vehicle_types: Sequence[str] = field(default_factory=tuple)
     refresh_seconds: float = 3.0  # how often the spot map is read again
     booth: Booth | None = None  # None: the screens say no database is connected
+    # The same booth acting as the background worker (expiry and archiving only, audited as `worker`).
+    worker_booth: Booth | None = None
     receipts_dir: Path | None = None  # where receipt files go (None: not written)
     # The booth's fast path for the map: a SpotFeed over Booth.map_states, or None (the map
     # then reads get_cells). Called once, by the app.
@@ -144,17 +146,25 @@ def spot_details_text(booth: Booth, spot: str) -> str:
 
 def booth_services(booth: Booth, *, receipts_dir: Path | None = None, refresh_seconds: float = 3.0) -> KioskServices:
     """Services over a Booth. Reads the booth name and types once, before the terminal starts."""
+    from ..booth import BUILT_IN_TERMINAL, WORKER
+
     config = booth.config()
     types = tuple(booth.vehicle_types())
     if receipts_dir is not None:
         owner_only.tighten_dir(receipts_dir)  # receipts written before they were kept owner-only
         booth.receipts_dir = receipts_dir  # the booth's expiry deletes the files it wrote
+    if booth.actor is None:
+        # TEMPORARY, the one place: until the sign-in screen exists the terminal acts as a built-in
+        # manager (kiosk.booth.actors.BUILT_IN_TERMINAL). The sign-in screen replaces this with
+        # `booth.signed_in(booth.sign_in(name, pin))`.
+        booth = booth.signed_in(BUILT_IN_TERMINAL)
     services = KioskServices(
         get_cells=lambda: [],
         booth_name=config.booth_name,
         vehicle_types=types,
         refresh_seconds=refresh_seconds,
         booth=booth,
+        worker_booth=booth.signed_in(WORKER),
         receipts_dir=receipts_dir,
         zone=config.zone,
     )
