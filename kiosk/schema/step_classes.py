@@ -193,3 +193,30 @@ def classify_files(files: list[MigrationFile], dialect: str) -> dict[str, dict[s
         down = classify(list(f.down.get(dialect, [])), {t: list(c) for t, c in after.items()})
         out[f.name] = {"up": up, "down": down}
     return out
+
+
+DIALECTS = ("sqlite", "postgresql")
+
+
+def problems(files: list[MigrationFile]) -> list[str]:
+    """Where the files' steps are not all classified, or differ from what the files declare; empty when none."""
+    out = []
+    for dialect in DIALECTS:
+        found = classify_files(files, dialect)
+        for f in files:
+            decl = declared(f)
+            if decl is None:
+                out.append(f"{f.name}.py declares no step classes: add STEP_CLASSES = {{'up': {{...}}, 'down': {{...}}}} "
+                           f"(one of {', '.join(CLASSES)})")
+            for direction in ("up", "down"):
+                if dialect not in (f.up if direction == "up" else f.down):
+                    out.append(f"{f.name}.py has no {direction.upper()} SQL for {dialect}: its steps cannot be classified")
+                    continue
+                steps = found[f.name][direction]
+                out += [f"{f.name}.py ({direction}, {dialect}): cannot classify '{s.ops[0].sql[:80]}'"
+                        for s in steps if s.klass == UNKNOWN]
+                classes = frozenset(s.klass for s in steps)
+                if decl is not None and classes != decl[direction]:
+                    out.append(f"{f.name}.py ({direction}, {dialect}): the SQL reads as {sorted(classes)}, "
+                               f"the declaration says {sorted(decl[direction])}")
+    return out
