@@ -74,9 +74,6 @@ class StepForecast:
     rows: dict[str, int] = field(default_factory=dict)  # live table -> whole rows removed
     values: dict[str, dict[str, int]] = field(default_factory=dict)  # live table -> column -> values removed
 
-    def removes(self) -> bool:
-        return any(self.rows.values()) or any(n for cols in self.values.values() for n in cols.values())
-
     def to_json(self) -> dict:
         return {"version": self.version, "direction": self.direction, "class": self.step.klass, "what": self.step.what,
                 "statements": self.step.statements, "rows": self.rows, "values": self.values}
@@ -103,7 +100,6 @@ class Forecast:
     steps: list[StepForecast]
     tables: dict[str, TableLoss]
     pieces: dict[str, list[Piece]]  # live table -> what leaves it (the export's conditions)
-    live_columns: dict[str, list[str]]
 
     @property
     def removes_data(self) -> bool:
@@ -279,7 +275,7 @@ def forecast(database: pw.Database, plan: list[PlanStep]) -> Forecast:
                 where = _and(_and(p.where, _carries(database, table, c)), f"({whole}) IS NOT TRUE" if whole else None)
                 loss.values[c] = loss.values.get(c, 0) + count(database, table, where or "1 = 1")
         loss.export_rows = count(database, table, export_condition(database, pieces[table]))
-    return Forecast(steps, tables, pieces, live)
+    return Forecast(steps, tables, pieces)
 
 
 def export_condition(database: pw.Database, pieces: list[Piece]) -> str:
