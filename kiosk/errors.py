@@ -35,6 +35,8 @@ class ErrorCode(StrEnum):
     VALIDATION_FAILED = "validation_failed"
     BACKUP_FAILED = "backup_failed"
     BAD_BACKUP = "bad_backup"
+    DATA_LOSS = "data_loss"  # the change would remove rows or values and --allow-data-loss was not given
+    EXPORT_FAILED = "export_failed"  # the rows a change removes could not be exported and verified
 
 
 class KioskError(Exception):

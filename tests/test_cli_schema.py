@@ -63,7 +63,10 @@ def test_migrate_to_and_rollback_to(kiosk_cli, tmp_path):
     r = no_traceback(kiosk_cli("--db", db, "--maintenance", "rollback", "--to", "1.0.0"))
     assert r.code == 0 and "schema version 1.0.0" in r.out
     assert json.loads(kiosk_cli("--db", db, "--maintenance", "status", "--json").out)["schema_version"] == "1.0.0"
+    # Emptying the schema takes the configuration row (and the audit rows the runs wrote) with it: the operator says so.
     r = kiosk_cli("--db", db, "--maintenance", "rollback", "--to", "0")
+    assert r.code == 3 and "--allow-data-loss" in r.err and "system_config 1 row(s)" in r.err
+    r = kiosk_cli("--db", db, "--maintenance", "rollback", "--to", "0", "--allow-data-loss")
     assert r.code == 0
     tables = {row[0] for row in sqlite3.connect(db).execute("SELECT name FROM sqlite_master WHERE type='table'")}
     assert tables <= {"migratehistory", "sqlite_sequence"}

@@ -53,6 +53,8 @@ def test_rollback_and_dry_run_through_the_cli(database, target, kiosk_cli):
     assert "DROP TABLE vehicles;" in dry.out and "nothing was changed" in dry.out
     assert len(_history_names(target.raw)) == len(FILES)
     res = kiosk_cli("--db", target.raw, "--maintenance", "rollback", "--to", FILES[0].version_text)
+    assert res.code == 3 and "parking_spots 40 row(s)" in res.err  # the default layout would leave: the operator says so
+    res = kiosk_cli("--db", target.raw, "--maintenance", "rollback", "--to", FILES[0].version_text, "--allow-data-loss")
     assert res.code == 0, res.err
     assert _history_names(target.raw) == [FILES[0].name]
 

@@ -127,6 +127,24 @@ def rollback(migrator, database, fake=False):
     pass
 '''
 
+# The same rows, deleted in Python, where the data-loss forecast cannot see them: validation is the net.
+DELETES_UNSEEN = '''
+"""99.0.0 - deletes rows where no SQL statement shows it (test only)."""
+VERSION = "99.0.0"
+
+
+def _delete(database):
+    database.execute_sql("DELETE FROM audit_logs WHERE id > 1")
+
+
+def migrate(migrator, database, fake=False):
+    migrator.run(_delete, database)
+
+
+def rollback(migrator, database, fake=False):
+    pass
+'''
+
 
 def test_migration_failing_half_way_leaves_previous_version_and_is_recorded(target, kiosk_cli, tmp_path):
     url = make_pg(target)
@@ -158,9 +176,18 @@ def test_rehearsal_catches_the_failure_in_a_scratch_database(target, kiosk_cli, 
     assert state(url)[0] == LATEST
 
 
-def test_a_version_not_declared_to_delete_rows_must_not(target, kiosk_cli, tmp_path):
+def test_a_version_whose_sql_deletes_rows_is_refused_without_the_operators_word(target, kiosk_cli, tmp_path):
     url = make_pg(target, vehicles=5)
     env = {"KIOSK_MIGRATIONS_DIR": str(folder_with(tmp_path, {"900_v99_0_0__deletes.py": DELETES}))}
+    before = state(url)
+    r = no_traceback(kiosk_cli("--db", url, "--maintenance", "migrate", env=env))
+    assert r.code == 3 and "audit_logs 4 row(s)" in one_line(r.err) and "--allow-data-loss" in r.err
+    assert state(url) == before and dumps(tmp_path) == []
+
+
+def test_a_version_not_declared_to_delete_rows_must_not(target, kiosk_cli, tmp_path):
+    url = make_pg(target, vehicles=5)
+    env = {"KIOSK_MIGRATIONS_DIR": str(folder_with(tmp_path, {"900_v99_0_0__deletes.py": DELETES_UNSEEN}))}
     r = no_traceback(kiosk_cli("--db", url, "--maintenance", "migrate", env=env))
     assert r.code == 1
     line = one_line(r.err)

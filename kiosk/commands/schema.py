@@ -11,6 +11,7 @@ from ..db import connect
 from ..errors import UsageError
 from ..schema import runner
 from ..schema.files import format_version, resolve_target_version
+from .dry_run import print_plan
 from .output import EXIT_OK, echo, echo_text, print_validation, table
 
 
@@ -40,6 +41,12 @@ def status_cmd(ctx: click.Context, as_json: bool) -> int:
 def _change_options(fn):
     """Options shared by migrate and rollback (pre-flight, rehearsal, backups)."""
     fn = click.option("--keep", type=click.IntRange(1, 1000), default=10, show_default=True, help="Backups of this database to keep (older ones are deleted).")(fn)
+    fn = click.option(
+        "--allow-data-loss",
+        is_flag=True,
+        help="Go ahead when steps would remove rows or values (without it such a run is refused, exit 3); they are exported beside the backup first.",
+    )(fn)
+    fn = click.option("--json", "as_json", is_flag=True, help="With --dry-run: the plan as one JSON object.")(fn)
     fn = click.option("--rehearse", is_flag=True, help="Run the plan on a copy of the fresh backup first; touch the live database only if that validates.")(fn)
     fn = click.option(
         "--skip-check",
@@ -56,15 +63,17 @@ def _change_options(fn):
 @click.option("--dry-run", is_flag=True, help="Print the plan and its SQL; change nothing.")
 @_change_options
 @click.pass_context
-def migrate_cmd(ctx: click.Context, to: str | None, dry_run: bool, skips, rehearse: bool, keep: int) -> int:
+def migrate_cmd(ctx: click.Context, to: str | None, dry_run: bool, skips, rehearse: bool, keep: int,
+                allow_data_loss: bool, as_json: bool) -> int:
     """Upgrade the schema to the latest (or given) version, after the pre-flight checks."""
     target = ctx.obj["target"]
     files = runner.migration_files()
     goal = resolve_target_version(to, files) if to is not None else None
+    _json_needs_dry_run(as_json, dry_run)
     _check_direction(target, goal, files, "up")
     if dry_run:
-        return _print_plan(target, goal, files)
-    return _change(target, files, goal, "up", skips, rehearse, keep)
+        return print_plan(target, goal, files, "up", as_json)
+    return _change(target, files, goal, "up", skips, rehearse, keep, allow_data_loss)
 
 
 @click.command("rollback")
@@ -72,17 +81,24 @@ def migrate_cmd(ctx: click.Context, to: str | None, dry_run: bool, skips, rehear
 @click.option("--dry-run", is_flag=True, help="Print the plan and its SQL; change nothing.")
 @_change_options
 @click.pass_context
-def rollback_cmd(ctx: click.Context, to: str, dry_run: bool, skips, rehearse: bool, keep: int) -> int:
+def rollback_cmd(ctx: click.Context, to: str, dry_run: bool, skips, rehearse: bool, keep: int,
+                 allow_data_loss: bool, as_json: bool) -> int:
     """Downgrade the schema to an earlier version, after the pre-flight checks."""
     target = ctx.obj["target"]
     files = runner.migration_files()
     goal = resolve_target_version(to, files)
+    _json_needs_dry_run(as_json, dry_run)
     if not target.exists():
         raise UsageError(f"no database at {target.describe()}: nothing to roll back")
     _check_direction(target, goal, files, "down")
     if dry_run:
-        return _print_plan(target, goal, files)
-    return _change(target, files, goal, "down", skips, rehearse, keep)
+        return print_plan(target, goal, files, "down", as_json)
+    return _change(target, files, goal, "down", skips, rehearse, keep, allow_data_loss)
+
+
+def _json_needs_dry_run(as_json: bool, dry_run: bool) -> None:
+    if as_json and not dry_run:
+        raise UsageError("--json goes with --dry-run (the plan as JSON); a run itself prints its steps as text")
 
 
 def _check_direction(target, goal, files, direction: str) -> None:
@@ -106,7 +122,7 @@ def _check_direction(target, goal, files, direction: str) -> None:
                          f"(to {have} or later); to go down run 'kiosk --maintenance rollback --to {want}'")
 
 
-def _change(target, files, goal, direction: str, skips, rehearse: bool, keep: int) -> int:
+def _change(target, files, goal, direction: str, skips, rehearse: bool, keep: int, allow_data_loss: bool) -> int:
     from ..maintenance import migrate as safe
     from ..maintenance import preflight
     from ..maintenance.report import page_progress
@@ -115,33 +131,18 @@ def _change(target, files, goal, direction: str, skips, rehearse: bool, keep: in
     database = connect(target)
     with page_progress() as progress:
         out = safe.change_schema(
-            target, database, files, goal, direction=direction, skip=skip, rehearse=rehearse, keep=keep, progress=progress
+            target, database, files, goal, direction=direction, skip=skip, rehearse=rehearse, keep=keep, progress=progress,
+            allow_data_loss=allow_data_loss,
         )
     if out.validation is not None:
         print_validation(out.validation)
     if out.rehearsal_seconds is not None:
         echo(f"rehearsal took {out.rehearsal_seconds:.2f} s")
+    if out.exported is not None:
+        echo(f"exported     {out.exported.path}: the rows that left ({sum(out.exported.counts.values())} in "
+             f"{len(out.exported.counts)} table(s)), JSON Lines, owner-only")
     echo(f"recorded in {out.recorded_in}")
     echo(f"schema version {out.run.to_version}" + ("" if out.steps else " (nothing to do)"))
     if out.run.skipped_checks:
         echo(f"warning: pre-flight check(s) skipped: {', '.join(out.run.skipped_checks)}")
     return out.exit_code
-
-
-def _print_plan(target, goal, files) -> int:
-    database = connect(target, readonly=True) if target.exists() else pw.SqliteDatabase(":memory:")
-    steps = runner.plan(database, goal, files)
-    current = runner.status(target, database if target.exists() else None, files).schema_version
-    if not steps:
-        echo(f"dry run: already at {format_version(current)}, nothing to do")
-        return EXIT_OK
-    echo(f"dry run: {format_version(current)} -> {format_version(goal if goal is not None else files[-1].version)}")
-    for step in steps:
-        verb = "apply" if step.direction == "up" else "undo"
-        echo()
-        echo(f"-- {verb} {step.file.version_text}: {step.file.title}")
-        for sql in step.sql:
-            echo_text(sql.rstrip() + ";")
-    echo()
-    echo("dry run: nothing was changed")
-    return EXIT_OK

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import contextlib
 import logging
+import os
 import time
 from dataclasses import dataclass, field
 
@@ -15,7 +16,7 @@ from ..db import Target
 from ..errors import DiskFull, ErrorCode, KioskError, UsageError, is_disk_full
 from ..schema import runner
 from ..schema.files import MigrationFile, Version, format_version
-from . import Refused, backup, preflight, validate
+from . import Refused, backup, data_loss, export, preflight, validate
 from .runs import RunRecord, record, reserve
 from .site_backup import backup_tool_for
 
@@ -37,6 +38,8 @@ class Outcome:
     backup: backup.Backup | None = None
     rehearsal_seconds: float | None = None
     recorded_in: str = ""
+    forecast: data_loss.Forecast | None = None
+    exported: export.Export | None = None
 
     @property
     def exit_code(self) -> int:
@@ -55,6 +58,7 @@ def change_schema(
     keep: int = backup.DEFAULT_KEEP,
     clock: Clock | None = None,
     progress=None,
+    allow_data_loss: bool = False,
 ) -> Outcome:
     """Run migrate (direction 'up') or rollback ('down') safely; see docs/operations.md."""
     clock = clock or SystemClock()
@@ -81,6 +85,8 @@ def change_schema(
                 run.to_version = run.from_version
                 log.info(f"already at {run.from_version}: nothing to do")
                 return _finish(target, database, out, pre, started)
+            final = goal if goal is not None else files[-1].version
+            out.forecast = _check_data_loss(database, steps, pre, run, final, allow_data_loss)
             run.rows_before = validate.row_counts(database)
             empty = not any(t not in validate.BOOKKEEPING for t in run.rows_before)
             if empty and "backup" not in pre.skip:
@@ -89,12 +95,17 @@ def change_schema(
                 preflight.take_backup(target, run.from_version, pre, keep=keep, clock=clock, progress=progress, database=database)
             out.backup = pre.taken
             run.backup_path = str(pre.taken.path) if pre.taken else None
+            if out.forecast.removes_data:  # allowed: the rows that leave are exported and verified first
+                out.exported = export.export(target, database, out.forecast, command=run.command, from_version=run.from_version,
+                                           to_version=format_version(final), backup_path=pre.taken.path if pre.taken else None,
+                                           clock=clock)
+                run.data_export = out.exported.to_json()
+                log.info(f"export       ok       {_rel(out.exported.path)} ({_rows(out.exported.counts)}, read back and verified)")
             allowed = any(validate.deletes_rows(s.file) for s in steps)
             if rehearse:
                 if pre.taken is None and not empty:
                     raise Refused("--rehearse needs the backup (do not skip it): the rehearsal runs on a copy of it; nothing was changed")
-                out.rehearsal_seconds = _rehearse(target, pre.taken, files, goal, direction, allowed, database)
-            final = goal if goal is not None else files[-1].version
+                out.rehearsal_seconds = _rehearse(target, pre.taken, files, goal, direction, allowed, database, out.forecast)
             reserve(target, database, run)
             touched = True
             if direction == "up":
@@ -102,9 +113,11 @@ def change_schema(
             else:
                 out.steps = runner.rollback(target, database, final, files=files, locked=True)
             run.to_version = format_version(runner.status(target, database, files).schema_version)
-            out.validation = validate.validate(database, files, final, rows_before=run.rows_before, deletes_allowed=allowed)
+            out.validation = validate.validate(database, files, final, rows_before=_expected(database, run.rows_before, out.forecast),
+                                               deletes_allowed=allowed)
+            out.validation.rows_before = run.rows_before
             run.rows_after = out.validation.rows_after
-            run.findings = [f.to_json() for f in out.validation.findings]
+            run.findings = [f.to_json() for f in out.validation.findings] + _export_finding(run)
             if not out.validation.ok:
                 where = f"; the backup taken before it is {run.backup_path}" if run.backup_path else ""
                 raise ValidationFailed(
@@ -123,11 +136,60 @@ def change_schema(
                     else "nothing was changed")
             full = DiskFull(f"disk full: free space on {backend_for(database).full_where(database)} and try again; {done}")
         run.error = str(full or exc) if isinstance(full or exc, KioskError) else f"{type(exc).__name__}: {exc}"
+        if not any(f.get("code") == "data_exported" for f in run.findings if isinstance(f, dict)):
+            run.findings += _export_finding(run)
         run.duration_ms = round((time.perf_counter() - started) * 1000)
         out.recorded_in = record(target, database, run, in_database=touched)
         if full is not None:
             raise full from None
         raise
+
+
+def _check_data_loss(database: pw.Database, steps: list[runner.Step], pre: preflight.Preflight, run: RunRecord,
+                     final: Version, allowed: bool) -> data_loss.Forecast:
+    """Refuse, before the backup, a change that removes rows or values unless the operator allowed it."""
+    forecast = data_loss.forecast(database, steps)
+    if not forecast.removes_data:
+        pre.add("data-loss", True, "no row or value leaves the database")
+        return forecast
+    what = forecast.summary()
+    if allowed:
+        pre.add("data-loss", True, f"allowed by --allow-data-loss: {what} (exported beside the backup first)")
+        return forecast
+    pre.add("data-loss", False, what)
+    raise Refused(
+        f"{run.command} to {format_version(final)} would remove data from the database: {what}; "
+        f"to go ahead, run it again with --allow-data-loss (the rows are exported beside the backup first); "
+        "'--dry-run' shows each step; nothing was changed",
+        code=ErrorCode.DATA_LOSS,
+    )
+
+
+def _expected(database: pw.Database, before: dict[str, int], forecast: data_loss.Forecast) -> dict[str, int]:
+    """Rows per table before the change, less the rows the operator allowed to leave (exported): validation
+    then flags only a loss nobody forecast. A dropped table keeps its count, for the 'dropped with N rows' line."""
+    now = set(database.get_tables())
+    return {t: n - (forecast.tables[t].rows if t in forecast.tables and t in now else 0) for t, n in before.items()}
+
+
+def _rel(path) -> str:
+    try:
+        return os.path.relpath(path)
+    except ValueError:
+        return str(path)
+
+
+def _rows(counts: dict[str, int]) -> str:
+    return ", ".join(f"{t} {n}" for t, n in sorted(counts.items())) + " row(s)"
+
+
+def _export_finding(run: RunRecord) -> list[dict]:
+    """The export, named in the run's findings (the maintenance_runs table has no column of its own for it)."""
+    if not run.data_export:
+        return []
+    return [{"level": "info", "code": "data_exported",
+             "message": f"the rows that left were exported to {run.data_export['path']} ({_rows(run.data_export['rows'])})",
+             "path": run.data_export["path"], "rows": run.data_export["rows"]}]
 
 
 def _finish(target: Target, database: pw.Database, out: Outcome, pre: preflight.Preflight, started: float) -> Outcome:
@@ -145,6 +207,7 @@ def _rehearse(
     direction: str,
     deletes_allowed: bool,
     database: pw.Database | None = None,
+    forecast: data_loss.Forecast | None = None,
 ) -> float:
     """Run the plan on a copy of the verified backup (or an empty database); refuse unless it validates.
 
@@ -152,10 +215,10 @@ def _rehearse(
     server, loaded from the dump, dropped afterwards.
     """
     with backup_tool_for(target).scratch(database, taken) as (rtarget, db):
-        return _rehearse_on(rtarget, db, taken, files, goal, direction, deletes_allowed)
+        return _rehearse_on(rtarget, db, taken, files, goal, direction, deletes_allowed, forecast)
 
 
-def _rehearse_on(rtarget, db, taken, files, goal, direction, deletes_allowed) -> float:
+def _rehearse_on(rtarget, db, taken, files, goal, direction, deletes_allowed, forecast=None) -> float:
     """The plan and its validation on the scratch copy; Refused unless both pass."""
     started = time.perf_counter()
     final = goal if goal is not None else files[-1].version
@@ -164,7 +227,10 @@ def _rehearse_on(rtarget, db, taken, files, goal, direction, deletes_allowed) ->
             runner.migrate(rtarget, db, final, files=files)
         else:
             runner.rollback(rtarget, db, final, files=files)
-        result = validate.validate(db, files, final, rows_before=taken.counts if taken else {}, deletes_allowed=deletes_allowed, analyze=False)
+        before = taken.counts if taken else {}
+        if forecast is not None:
+            before = _expected(db, before, forecast)
+        result = validate.validate(db, files, final, rows_before=before, deletes_allowed=deletes_allowed, analyze=False)
     except KioskError as exc:
         raise Refused(f"the rehearsal on a copy of the backup failed: {exc}; the live database was not touched") from None
     if not result.ok:

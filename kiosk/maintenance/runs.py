@@ -37,6 +37,7 @@ class RunRecord:
     rows_before: dict | None = None
     rows_after: dict | None = None
     findings: list[dict] = field(default_factory=list)
+    data_export: dict | None = None  # the rows that left, exported first: {"path", "rows", "bytes"} (also a finding)
     id: int | None = None  # the row reserved before the change (reserve)
 
     def to_json(self) -> dict:
@@ -148,6 +149,7 @@ def _audit(database: pw.Database, run: RunRecord, run_id: str) -> None:
             "outcome": run.outcome,
             "duration_ms": run.duration_ms,
             "skipped_checks": run.skipped_checks,
+            **({"data_export": run.data_export["path"]} if run.data_export else {}),
         }
     )
     columns, values = "action, entity, entity_id, timestamp, details", ["maintenance", TABLE, run_id, run.started_at, details]
