@@ -26,6 +26,8 @@ from kiosk.schema.steps import apply
 
 VERSION = "1.9.0"
 DELETES_ROWS = False
+# What each direction's steps do (kiosk/schema/step_classes.py checks the SQL reads the same).
+STEP_CLASSES = {"up": {"additive"}, "down": {"neutral", "destructive"}}
 
 # PostgreSQL, as in 1.5.0: an identity key, TIMESTAMP holding UTC whatever the session's time zone.
 PG_NOW = "date_trunc('second', CURRENT_TIMESTAMP AT TIME ZONE 'UTC')"

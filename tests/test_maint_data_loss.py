@@ -19,6 +19,9 @@ from kiosk.schema.files import parse_version
 from test_maint_support import LATEST, kill, no_traceback, one_line, wait_for
 
 NOTE = "left the keys with the attendant"
+# The audit rows that say who made them (1.9.0): their staff columns leave in a rollback below it.
+AUDIT_WITH_STAFF = "SELECT COUNT(*) FROM audit_logs WHERE staff_id IS NOT NULL OR approver_id IS NOT NULL OR origin <> 'before_sign_in'"
+
 
 
 def q(target, sql: str, params: tuple = ()) -> list[tuple]:
@@ -113,13 +116,17 @@ def test_dry_runs_to_1_4_0_1_1_0_and_1_0_0_count_what_each_would_remove(site, ki
     plan = dry_run(kiosk_cli, target, "1.4.0")
     assert plan["needs_allow_data_loss"] is True and plan["to_version"] == "1.4.0"
     t = plan["tables"]
-    assert set(t) == {"stays", "payments", "system_config"}
+    # 1.9.0's rollback takes the staff accounts and who made each audit row (the fixture acts as a manager).
+    assert set(t) == {"stays", "payments", "system_config", "staff", "audit_logs"}
+    assert t["staff"]["rows"] == 1 and t["audit_logs"]["rows"] == 0
+    assert t["audit_logs"]["rows_exported"] == one(target, AUDIT_WITH_STAFF) > 0
     assert t["stays"]["rows"] == stays and t["stays"]["rows_exported"] == stays  # the note leaves with its stay
     assert t["payments"]["rows"] == 0 and t["payments"]["rows_exported"] == payments  # the rows stay, the cents go
     assert t["payments"]["values"]["amount_cents"] == payments
     assert t["system_config"]["values"] == {"time_zone": 1, "backup_window_days": 0, "archive_batch_size": 0,
                                             "expiry_batch_size": 0, "currency_symbol": 0, "phone_region": 0,
-                                            "booth_name": 0, "archive_days": 0}  # only the value that is not the default
+                                            "booth_name": 0, "archive_days": 0, "lock_minutes": 0,
+                                            "staff_retention_days": 0}  # only the value that is not the default
     steps = plan["steps"]
     assert {s["class"] for s in steps} <= {"additive", "neutral", "rewrite", "rebuild", "destructive"}
     (drop_stays,) = [s for s in steps if s["what"] == "drops table stays"]
@@ -129,7 +136,7 @@ def test_dry_runs_to_1_4_0_1_1_0_and_1_0_0_count_what_each_would_remove(site, ki
     assert all(s["class"] != "destructive" for s in steps if s["what"].startswith("drops an index"))
 
     t = dry_run(kiosk_cli, target, "1.1.0")["tables"]
-    assert set(t) == {"stays", "payments", "system_config", "parking_rates", "vehicles"}
+    assert set(t) == {"stays", "payments", "system_config", "parking_rates", "vehicles", "staff", "audit_logs"}
     assert t["payments"]["rows"] == payments and t["parking_rates"]["rows"] == rates
     assert t["vehicles"]["rows"] == 0 and t["vehicles"]["values"]["payment_status"] == paid
 
@@ -172,6 +179,7 @@ def test_with_the_flag_the_rows_are_exported_owner_only_verified_recorded_and_th
     target = site
     stays = q(target, "SELECT id, note FROM stays ORDER BY id")
     cents = dict(q(target, "SELECT id, amount_cents FROM payments"))
+    audited = one(target, AUDIT_WITH_STAFF)
     r = cli(kiosk_cli, target, "rollback", "--to", "1.4.0", "--allow-data-loss")
     assert r.code == 0, r.out + r.err
     (path,) = exports(tmp_path)
@@ -181,7 +189,8 @@ def test_with_the_flag_the_rows_are_exported_owner_only_verified_recorded_and_th
     assert f"exported     {path}" in r.out and "read back and verified" in r.out
     header, rows = read_export(path)
     assert header["command"] == "rollback" and header["from_version"] == LATEST and header["to_version"] == "1.4.0"
-    assert header["tables"] == per_table(rows) == {"stays": 3, "payments": 2, "system_config": 1}
+    assert header["tables"] == per_table(rows) == {"stays": 3, "payments": 2, "system_config": 1,
+                                                     "staff": 1, "audit_logs": audited}
     exported_stays = {row["row"]["id"]: row for row in rows if row["table"] == "stays"}
     assert {i: (s["leaves"], s["row"]["note"]) for i, s in exported_stays.items()} == {i: ("row", n) for i, n in stays}
     assert NOTE in [n for _i, n in stays]
@@ -207,8 +216,10 @@ def test_the_run_record_in_the_table_and_the_audit_trail_name_the_export(site, k
     assert r.code == 0, r.out + r.err
     (path,) = exports(tmp_path)
     _header, rows = read_export(path)
+    rows = [row for row in rows if row["table"] in ("stays", "system_config")]  # 1.8.0's columns (1.9.0's: above)
     assert [(row["table"], row["leaves"]) for row in rows] == [("stays", ["note"]),
-                                                               ("system_config", ["backup_window_days", "time_zone"])]
+                                                               ("system_config", ["backup_window_days", "lock_minutes",
+                                                                                  "staff_retention_days", "time_zone"])]
     assert rows[0]["row"]["note"] == NOTE and rows[1]["row"]["time_zone"] == "Europe/London"
     (findings,) = q(target, "SELECT findings FROM maintenance_runs WHERE command = 'rollback' ORDER BY id DESC LIMIT 1")[0]
     assert any(f["code"] == "data_exported" and f["path"] == str(path) for f in json.loads(findings))

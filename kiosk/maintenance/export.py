@@ -36,15 +36,13 @@ from .. import owner_only
 from ..clock import Clock, SystemClock
 from ..db import Target
 from ..errors import ErrorCode, KioskError
-from ..schema.steps import dialect_of
-from . import data_loss, pg_dump, retention
+from . import data_loss, retention
 from .site_backup import backup_tool_for
+from .sites import site_for
 
 SUFFIX = ".data-loss.jsonl"
 FORMAT = 1
-# One snapshot for the counts and the rows (SQLite: a read transaction is one already).
 _STAMP = re.compile(r"-\d{8}T\d{6}Z-v")
-_SNAPSHOT = {"postgresql": "SET TRANSACTION ISOLATION LEVEL REPEATABLE READ, READ ONLY"}
 
 
 class ExportFailed(KioskError):
@@ -62,7 +60,7 @@ class Export:
 
 
 def _stem(target: Target) -> str:
-    return target.path.name.rsplit(".", 1)[0] if target.path is not None else pg_dump.dbname(target)
+    return site_for(target).file_stem()
 
 
 def export_path(target: Target, backup_path: Path | None, version: str, clock: Clock) -> Path:
@@ -154,8 +152,9 @@ def export(
 def _write(fh, target, database, forecast, command, from_version, to_version, backup_path, clock) -> dict[str, int]:
     counted: dict[str, int] = {}
     with database.atomic():
-        if dialect_of(database) in _SNAPSHOT:
-            database.execute_sql(_SNAPSHOT[dialect_of(database)])
+        snapshot = site_for(database).snapshot_sql  # one snapshot for the counts and the rows
+        if snapshot:
+            database.execute_sql(snapshot)
         tables = [t for t in sorted(forecast.pieces) if forecast.tables[t].export_rows]
         counts = {t: data_loss.count(database, t, data_loss.export_condition(database, forecast.pieces[t])) for t in tables}
         header = {

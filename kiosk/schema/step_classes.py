@@ -25,6 +25,7 @@ from dataclasses import dataclass
 
 from .files import MigrationFile
 from .sql_ops import Op, parse
+from .steps import DIALECTS
 
 ADDITIVE, NEUTRAL, REWRITE, REBUILD, DESTRUCTIVE, UNKNOWN = "additive", "neutral", "rewrite", "rebuild", "destructive", "unknown"
 CLASSES = (ADDITIVE, NEUTRAL, REWRITE, REBUILD, DESTRUCTIVE)
@@ -195,7 +196,6 @@ def classify_files(files: list[MigrationFile], dialect: str) -> dict[str, dict[s
     return out
 
 
-DIALECTS = ("sqlite", "postgresql")
 
 
 def problems(files: list[MigrationFile]) -> list[str]:

@@ -11,6 +11,10 @@ import peewee as pw
 from ..backends import GENERIC, backend_for
 
 
+# The dialects a migration file holds SQL for (one per backend in kiosk/backends/).
+DIALECTS = ("sqlite", "postgresql")
+
+
 def dialect_of(database) -> str:
     """The key of this database's SQL in a migration file: its backend's name."""
     backend = backend_for(database)

@@ -30,6 +30,8 @@ class Site(abc.ABC):
 
     # Counts the vehicles that no audit row names (validation's plan_orphans), fast on this database.
     orphans_count_sql: str
+    # Begins a read snapshot inside a transaction ("" where a read transaction is one already).
+    snapshot_sql: str = ""
 
     def __init__(self, target: Target | None = None):
         self._target = target
@@ -79,6 +81,10 @@ class Site(abc.ABC):
     @abc.abstractmethod
     def backups_dir(self) -> Path:
         """Where this database's backups go."""
+
+    @abc.abstractmethod
+    def file_stem(self) -> str:
+        """The name this database's backup and export files start with."""
 
     @abc.abstractmethod
     def backups(self) -> list[Path]:

@@ -38,6 +38,7 @@ class PostgresqlSite(Site):
     # PostgreSQL compares no integer with text: the plan's rule spelled out (an entity_id that reads
     # as a number is compared as that number, as SQLite's affinity does; any other never matches).
     # An anti-join, not NOT IN: a NOT IN list bigger than work_mem is rescanned for every vehicle.
+    snapshot_sql = "SET TRANSACTION ISOLATION LEVEL REPEATABLE READ, READ ONLY"
     orphans_count_sql = (
         "SELECT COUNT(*) FROM vehicles v WHERE NOT EXISTS (SELECT 1 FROM audit_logs a "
         "WHERE a.entity_id ~ '^[-+]?([0-9]+[.]?[0-9]*|[.][0-9]+)([eE][-+]?[0-9]+)?$' "
@@ -116,6 +117,9 @@ class PostgresqlSite(Site):
     # -------------------------------------------------------------------- backups
     def backups_dir(self) -> Path:
         return pg_dump.backups_dir(self.target)
+
+    def file_stem(self) -> str:
+        return pg_dump.dbname(self.target)
 
     def backups(self) -> list[Path]:
         return pg_dump.list_backups(self.target)

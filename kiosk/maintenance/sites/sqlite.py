@@ -87,6 +87,9 @@ class SqliteSite(Site):
     def backups_dir(self) -> Path:
         return backup.backups_dir(self.path)
 
+    def file_stem(self) -> str:
+        return self.path.name.rsplit(".", 1)[0]
+
     def backups(self) -> list[Path]:
         return backup.list_backups(self.path)
 
