@@ -16,7 +16,9 @@ import pytest
 
 from kiosk.db import sqlite_uri
 from kiosk.maintenance import backup as backups
-from test_maint_support import LATEST, no_traceback
+from test_maint_support import FILES, LATEST, no_traceback
+
+PREVIOUS = FILES[-2].version_text
 
 pytestmark = pytest.mark.sqlite_only
 
@@ -72,11 +74,12 @@ def test_every_command_works_on_exactly_that_file(kiosk_cli, hostile_db):
     assert plates(backup_file) == ["AB12CDE"]
     assert backups.list_backups(db) == [backup_file]
 
-    # Down one version and up again: each change first takes a verified backup of this file.
-    for args in (("rollback", "--to", "1.7.0"), ("migrate",)):
+    # Down one version and up again: each change first takes a verified backup of this file (the
+    # rollback takes who made each audit row with it: exported first, beside the backup).
+    for args in (("rollback", "--to", PREVIOUS, "--allow-data-loss"), ("migrate",)):
         r = kiosk(*args)
         assert r.code == 0, r.err
-    assert "applying 1.8.0" in r.out and "verified" in r.out
+    assert f"applying {LATEST}" in r.out and "verified" in r.out
     assert len(backups.list_backups(db)) == 3
     assert all(plates(p) == ["AB12CDE"] for p in backups.list_backups(db))
 
@@ -89,7 +92,11 @@ def test_every_command_works_on_exactly_that_file(kiosk_cli, hostile_db):
     # Nothing but the database and its own files: no `site`, no `backups/.site`.
     strays = [p.name for p in folder.iterdir() if p.name != "backups" and not p.name.startswith(db.name)]
     assert strays == []
-    assert sorted(p.name for p in (folder / "backups").iterdir()) == sorted(p.name for p in backups.list_backups(db))
+    # ...and in backups/, the backups and the rollback's export of the rows it removed.
+    kept = sorted(p.name for p in (folder / "backups").iterdir())
+    exported = [n for n in kept if n.endswith(".data-loss.jsonl")]
+    assert len(exported) == 1 and exported[0].startswith(db.stem + "-")
+    assert [n for n in kept if n not in exported] == sorted(p.name for p in backups.list_backups(db))
     assert plates(db) == ["AB12CDE"]
 
 

@@ -100,7 +100,7 @@ def test_running_expire_refuses_rollback_and_restore_naming_it(kiosk_cli, tmp_pa
     assert expire.returncode == 0, err
     assert "5 vehicles' personal data removed" in out
     # Once the run is over, maintenance goes ahead.
-    r = no_traceback(kiosk_cli("--db", str(db), "--maintenance", "rollback", "--to", PREVIOUS))
+    r = no_traceback(kiosk_cli("--db", str(db), "--maintenance", "rollback", "--to", PREVIOUS, "--allow-data-loss"))
     assert r.code == 0, r.err and "pre-flight expiry       ok" in r.out
 
 

@@ -78,13 +78,15 @@ def test_migrate_and_backup_create_everything_owner_only(umask_022, kiosk_cli, t
     site = tmp_path / "site"
     site.mkdir()
     db = site / "kiosk.db"
-    for args in (("migrate",), ("backup",), ("expire",), ("rollback", "--to", "1.7.0", "--rehearse")):
+    for args in (("migrate",), ("backup",), ("expire",), ("rollback", "--to", "1.7.0", "--rehearse", "--allow-data-loss")):
         r = no_traceback(kiosk_cli("--db", str(db), "--maintenance", *args))
         assert r.code == 0, r.err
         assert open_to_others(modes(site)) == {}, args
     found = modes(site)
     assert {"kiosk.db", "kiosk.db.lock", "kiosk.db.intent", "backups"} <= set(found)
-    assert len([p for p in found if p.startswith("backups/")]) == 2
+    kept = [p for p in found if p.startswith("backups/")]
+    assert len([p for p in kept if p.endswith(".db")]) == 2  # migrate's is the first: the database was empty
+    assert len([p for p in kept if p.endswith(".data-loss.jsonl")]) == 1  # the rollback's export, owner-only too
 
 
 def test_files_left_open_by_an_older_kiosk_are_tightened_when_opened(umask_022, kiosk_cli, tmp_path):

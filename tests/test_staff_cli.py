@@ -107,7 +107,7 @@ def test_unknown_names_and_an_older_schema(kiosk_cli, site, tmp_path):
         assert r.code == 2 and "no staff member named 'Nobody'" in one_error_line(r), r.err
     r = staff(kiosk_cli, site, "add", "--name", "Ann", "--role", "boss", input=PIN + "\n")
     assert r.code == 2 and "boss" in one_error_line(r)
-    assert kiosk_cli("--db", site.raw, "--maintenance", "rollback", "--to", "1.8.0").code == 0
+    assert kiosk_cli("--db", site.raw, "--maintenance", "rollback", "--to", "1.8.0", "--allow-data-loss").code == 0
     r = staff(kiosk_cli, site, "list")
     assert r.code == 1 and "run 'kiosk --maintenance migrate' first" in one_error_line(r)
 
