@@ -15,7 +15,7 @@ from ..db import Target
 from ..errors import DiskFull, ErrorCode, KioskError, UsageError, is_disk_full
 from ..schema import runner
 from ..schema.files import MigrationFile, Version, format_version
-from . import Refused, backup, preflight, validate
+from . import Refused, backup, plan_data, preflight, validate
 from .runs import RunRecord, record, reserve
 from .site_backup import backup_tool_for
 
@@ -37,6 +37,7 @@ class Outcome:
     backup: backup.Backup | None = None
     rehearsal_seconds: float | None = None
     recorded_in: str = ""
+    data: list = field(default_factory=list)  # plan_data findings: what 1.5.0 makes of the plan-era rows
 
     @property
     def exit_code(self) -> int:
@@ -81,6 +82,8 @@ def change_schema(
                 run.to_version = run.from_version
                 log.info(f"already at {run.from_version}: nothing to do")
                 return _finish(target, database, out, pre, started)
+            out.data = plan_data.check(database, steps, pre)
+            pre.refuse_if_failed()
             run.rows_before = validate.row_counts(database)
             empty = not any(t not in validate.BOOKKEEPING for t in run.rows_before)
             if empty and "backup" not in pre.skip:
@@ -103,6 +106,7 @@ def change_schema(
                 out.steps = runner.rollback(target, database, final, files=files, locked=True)
             run.to_version = format_version(runner.status(target, database, files).schema_version)
             out.validation = validate.validate(database, files, final, rows_before=run.rows_before, deletes_allowed=allowed)
+            out.validation.findings += out.data
             run.rows_after = out.validation.rows_after
             run.findings = [f.to_json() for f in out.validation.findings]
             if not out.validation.ok:
@@ -131,7 +135,8 @@ def change_schema(
 
 
 def _finish(target: Target, database: pw.Database, out: Outcome, pre: preflight.Preflight, started: float) -> Outcome:
-    out.run.outcome = "warnings" if pre.skipped else "ok"
+    warned = pre.skipped or any(f.level == "warning" for f in out.data)
+    out.run.outcome = "warnings" if warned else "ok"
     out.run.duration_ms = round((time.perf_counter() - started) * 1000)
     out.recorded_in = record(target, database, out.run)
     return out
