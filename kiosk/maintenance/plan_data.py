@@ -33,8 +33,11 @@ SHOWN = 10  # ids named in one line; the rest are counted
 
 @dataclass
 class Report:
-    refusals: list[str] = field(default_factory=list)
+    refusals: list[Finding] = field(default_factory=list)  # level "error"
     findings: list[Finding] = field(default_factory=list)
+
+    def refuse(self, code: str, message: str) -> None:
+        self.refusals.append(Finding("error", code, message))
 
     def warn(self, code: str, message: str, level: str = "warning") -> None:
         self.findings.append(Finding(level, code, message))
@@ -51,7 +54,7 @@ def check(database: pw.Database, steps, pre) -> list[Finding]:
         return []  # nothing to convert (a new database gets its tables from 1.0.0 in the same run)
     report = examine(database)
     if report.refusals:
-        pre.add("data", False, "; ".join(report.refusals))
+        pre.add("data", False, "; ".join(f.message for f in report.refusals))
     else:
         warned = len([f for f in report.findings if f.level == "warning"])
         pre.add("data", True, f"the rows 1.5.0 converts: {warned} warning(s), listed with the result" if warned
@@ -97,8 +100,8 @@ def _rates(database: pw.Database, report: Report) -> None:
     for vtype, n, keep in dupes:
         others = [r[0] for r in database.execute_sql(
             f"SELECT id FROM parking_rates WHERE vehicle_type = {database.param} AND id <> {database.param} ORDER BY id", (vtype, keep))]
-        report.refusals.append(
-            f"parking_rates has {n} rates for {_q(vtype)} (ids {_ids(others)}, {keep}): schema 1.5.0 keeps one rate per "
+        report.refuse(
+            "rates_duplicate", f"parking_rates has {n} rates for {_q(vtype)} (ids {_ids(others)}, {keep}): schema 1.5.0 keeps one rate per "
             f"vehicle type and would delete all but the newest (id {keep}); delete the ones no longer charged "
             f"(DELETE FROM parking_rates WHERE id IN ({', '.join(map(str, others))})) and run migrate again")
     for rid, vtype, rate in database.execute_sql("SELECT id, vehicle_type, rate_per_hour FROM parking_rates ORDER BY id"):
@@ -112,8 +115,8 @@ def _payments(database: pw.Database, report: Report) -> None:
     orphans = [r[0] for r in database.execute_sql(
         "SELECT p.id FROM payments p WHERE NOT EXISTS (SELECT 1 FROM vehicles v WHERE v.id = p.vehicle_id) ORDER BY p.id")]
     if orphans:
-        report.refusals.append(
-            f"payments {_ids(orphans)} name a vehicle that does not exist (vehicle_id): schema 1.5.0 checks every "
+        report.refuse(
+            "payment_orphan", f"payments {_ids(orphans)} name a vehicle that does not exist (vehicle_id): schema 1.5.0 checks every "
             "foreign key and would fail; restore those vehicles or remove the payments, then run migrate again")
     # The very expression 1.5.0 stores, so the report says what it will be.
     for pid, amount, cents in database.execute_sql(
@@ -151,8 +154,8 @@ def _vehicles(database: pw.Database, report: Report, cols: _Columns) -> None:
 
     if "payment_status" in have:
         odd = database.execute_sql(
-            f"SELECT id, payment_status FROM vehicles WHERE payment_status IS NOT NULL "
-            f"AND payment_status NOT IN ('paid', 'pending') ORDER BY id").fetchall()
+            "SELECT id, payment_status FROM vehicles WHERE payment_status IS NOT NULL "
+            "AND payment_status NOT IN ('paid', 'pending') ORDER BY id").fetchall()
         if odd:
             values = ", ".join(sorted({_q(r[1]) for r in odd}))
             report.warn("payment_status_unknown",
@@ -179,8 +182,8 @@ def _vehicles(database: pw.Database, report: Report, cols: _Columns) -> None:
         f"WHERE {on_site} AND s.is_occupied IS NOT TRUE ORDER BY s.spot_number").fetchall()
     if free:
         spots = ", ".join(_q(r[0]) for r in free)
-        report.refusals.append(
-            f"spots {_ids(_q(r[0]) for r in free)} are marked free (parking_spots.is_occupied) but an unpaid car is "
+        report.refuse(
+            "spot_marked_free", f"spots {_ids(_q(r[0]) for r in free)} are marked free (parking_spots.is_occupied) but an unpaid car is "
             "parked on each: the booths would give them to the next car; mark them occupied "
             f"(UPDATE parking_spots SET is_occupied = TRUE WHERE spot_number IN ({spots})) or record the cars' payment, "
             "then run migrate again")

@@ -44,7 +44,7 @@ class Difference:
     name: str  # stable: what `--accept` takes
     action: str  # one of ACTIONS
     message: str  # what differs
-    consequence: str = ""  # what adopting does about it
+    consequence: str = ""  # what adopting does about it (for "accept": once accepted)
     sql: tuple[str, ...] = ()  # what adopt runs for it (a repair, or an accepted drop)
 
     def to_json(self) -> dict:
@@ -86,10 +86,13 @@ class Recognition:
         if self.adoptable:
             names = [d.name for d in self.differences if d.action != "equivalent"]
             return f"its schema is {what} with {len(names)} difference(s) ({', '.join(names)})"
+        return f"its schema matches no version the kiosk can adopt (closest {self.label}: {self.refusals()})"
+
+    def refusals(self) -> str:
+        """The differences no version may have, in one line (the first few, and how many more)."""
         refused = "; ".join(d.message for d in self.of("refuse")[:LISTED])
         more = len(self.of("refuse")) - LISTED
-        refused += f"; and {more} more" if more > 0 else ""
-        return f"its schema matches no version the kiosk can adopt (closest {self.label}: {refused})"
+        return refused + (f"; and {more} more" if more > 0 else "")
 
     def summary(self) -> str:
         return f"no kiosk history; {self.describe()}"
@@ -186,7 +189,7 @@ def compare(database: pw.Database, files: list[MigrationFile], version: Version,
             out.append(Difference(
                 "missing-row:system_config", "accept",
                 "system_config has no row (the plan's 1.0.0 inserts one: retention 24 hours)",
-                "accepted: adopt writes no row of the site's; migrate (1.5.0) inserts that default row, "
+                "adopt writes no row of the site's; migrate (1.5.0) inserts that default row, "
                 "so personal data is kept 24 hours until you change it in Configuration"))
     return sorted(out, key=lambda d: (ACTIONS.index(d.action), d.name))
 
@@ -230,7 +233,7 @@ class _Context:
             if equivalence.same_columns(key, want, have):
                 return Difference(
                     f"column-order:{obj}", "accept", f"table {obj} has its columns in another order ({have}; the kiosk's: {want})",
-                    "accepted: kept as it is (the kiosk names every column it reads or writes; your own SQL that "
+                    "kept as it is (the kiosk names every column it reads or writes; your own SQL that "
                     "relies on column positions, such as INSERT without column names, sees this order)")
             if equivalence.same_column_set(want, have):  # where the order matters
                 return Difference(f"column-order:{obj}", "refuse",
@@ -241,7 +244,7 @@ class _Context:
             drop, create = f"DROP INDEX {obj}", self._create_sql(obj)
             if create:
                 return Difference(f"index:{obj}", "accept", f"index {obj} is {have}, schema {self.label} has {want}",
-                                  f"accepted: adopt drops it and creates the kiosk's ({create}); an index holds no rows",
+                                  f"adopt drops it and creates the kiosk's ({create}); an index holds no rows",
                                   (drop, create))
         return Difference(f"{kind}:{_name(obj)}", "refuse", f"{kind} {obj} is {have}, schema {self.label} has {want}")
 
@@ -266,7 +269,7 @@ class _Context:
             also = f" (and schema {later[0]} creates an index of that name)" if later else ""
             return Difference(
                 f"extra-index:{obj}", "accept", f"index {obj} ({have}) is not part of schema {self.label}{also}",
-                "accepted: adopt drops it (an index holds no rows; the kiosk's checks and restore admit only its own indexes)",
+                "adopt drops it (an index holds no rows; the kiosk's checks and restore admit only its own indexes)",
                 drop)
         what = f"column {obj} ({have})" if kind == "column" else f"{kind.replace('-', ' ')} {obj}"
         return Difference(f"extra-{kind}:{_name(obj)}", "refuse", f"{what} is not part of schema {self.label}")
