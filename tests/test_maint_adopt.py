@@ -224,5 +224,5 @@ def test_a_payment_of_a_vehicle_that_does_not_exist_is_refused(kiosk_cli, target
     execute(target, "INSERT INTO payments (vehicle_id, amount, payment_status) VALUES (77, 1.00, 'paid')")
     before = state(target)
     r = cli(kiosk_cli, target, "adopt")
-    assert r.code == 3 and "payments 3 name a vehicle that does not exist" in one_line(r.err)
+    assert r.code == 3 and "payment 3: its vehicle does not exist" in one_line(r.err)
     assert state(target) == before

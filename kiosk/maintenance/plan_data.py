@@ -11,8 +11,9 @@ here first, from the same rules:
   delete it), a payment whose vehicle does not exist (1.5.0 checks foreign keys and would fail),
   a spot marked free that an unpaid car is parked on (the booths would give it to the next car);
 - reported with the run: an amount that is not a whole number of cents (a float from DECIMAL,
-  e.g. 12.345) and what it becomes, a rate the booth cannot charge by, a payment status 1.5.0
-  reads as unpaid, an unpaid car closed as departed, a spot marked occupied with no car on it.
+  e.g. 12.345) and what it becomes, a rate the booth cannot charge by, a car on site with no
+  vehicle type (no rate charges it), a payment status 1.5.0 reads as unpaid, an unpaid car
+  closed as departed, a stay on a spot the layout lacks, a spot marked occupied with no car on it.
 
 Only ids and spot numbers are named: a plate or name would outlive the retention in the run record.
 """
@@ -89,6 +90,12 @@ def _ids(rows) -> str:
     return ", ".join(ids[:SHOWN]) + (f" and {len(ids) - SHOWN} more" if len(ids) > SHOWN else "")
 
 
+def _which(noun: str, rows) -> str:
+    """'vehicle 5' or 'vehicles 5, 7': the rows named by id (or spot number)."""
+    rows = list(rows)
+    return f"{noun}{'s' if len(rows) > 1 else ''} {_ids(rows)}"
+
+
 def _q(text) -> str:
     return "'" + str(text).replace("'", "''") + "'"
 
@@ -116,7 +123,7 @@ def _payments(database: pw.Database, report: Report) -> None:
         "SELECT p.id FROM payments p WHERE NOT EXISTS (SELECT 1 FROM vehicles v WHERE v.id = p.vehicle_id) ORDER BY p.id")]
     if orphans:
         report.refuse(
-            "payment_orphan", f"payments {_ids(orphans)} name a vehicle that does not exist (vehicle_id): schema 1.5.0 checks every "
+            "payment_orphan", f"{_which('payment', orphans)}: its vehicle does not exist (vehicle_id): schema 1.5.0 checks every "
             "foreign key and would fail; restore those vehicles or remove the payments, then run migrate again")
     # The very expression 1.5.0 stores, so the report says what it will be.
     for pid, amount, cents in database.execute_sql(
@@ -159,12 +166,19 @@ def _vehicles(database: pw.Database, report: Report, cols: _Columns) -> None:
         if odd:
             values = ", ".join(sorted({_q(r[1]) for r in odd}))
             report.warn("payment_status_unknown",
-                        f"vehicles {_ids(r[0] for r in odd)} have payment_status {values}: only 'paid' closes a stay, "
-                        "so schema 1.5.0 makes them open stays (on site)")
+                        f"{_which('vehicle', [r[0] for r in odd])}: payment_status {values} is neither 'paid' nor 'pending'; "
+                        "only 'paid' closes a stay, so schema 1.5.0 makes it an open stay (on site)")
     spot = "parking_spot" in have
     newer = (f"EXISTS (SELECT 1 FROM vehicles w WHERE w.parking_spot = v.parking_spot AND w.id > v.id AND {unpaid('w')})"
              if spot else "1 = 0")
     on_site = f"{unpaid('v')} AND NOT {newer}"
+    typed = "v.vehicle_type IS NOT NULL AND v.vehicle_type <> ''" if "vehicle_type" in have else "1 = 0"
+    untyped = [r[0] for r in database.execute_sql(f"SELECT v.id FROM vehicles v WHERE {on_site} AND NOT ({typed}) ORDER BY v.id")]
+    if untyped:
+        report.warn("stay_no_type", f"{_which('vehicle', untyped)}: not paid, and no vehicle type (the plan records it from "
+                                    "1.1.0): the stay opens without one, and no rate charges it; set the type first "
+                                    f"(UPDATE vehicles SET vehicle_type = 'car' WHERE id IN ({', '.join(map(str, untyped))})) "
+                                    "or close the stay as departed at a booth")
     opened = database.execute_sql(f"SELECT COUNT(*) FROM vehicles v WHERE {on_site}").fetchone()[0]
     total = database.execute_sql("SELECT COUNT(*) FROM vehicles").fetchone()[0]
     report.warn("stays", f"schema 1.5.0 makes {total} vehicle(s) into stays: {opened} open (on site), "
@@ -173,8 +187,8 @@ def _vehicles(database: pw.Database, report: Report, cols: _Columns) -> None:
         return
     superseded = [r[0] for r in database.execute_sql(f"SELECT v.id FROM vehicles v WHERE {unpaid('v')} AND {newer} ORDER BY v.id")]
     if superseded:
-        report.warn("stay_superseded", f"vehicles {_ids(superseded)} are not paid but a newer unpaid car holds the same spot: "
-                                       "schema 1.5.0 closes their stays as departed ('superseded at schema 1.5.0')")
+        report.warn("stay_superseded", f"{_which('vehicle', superseded)}: not paid, and a newer unpaid car holds the same spot; "
+                                       "schema 1.5.0 closes the stay as departed ('superseded at schema 1.5.0')")
     if "spot_number" not in cols("parking_spots"):
         return
     free = database.execute_sql(
@@ -183,19 +197,19 @@ def _vehicles(database: pw.Database, report: Report, cols: _Columns) -> None:
     if free:
         spots = ", ".join(_q(r[0]) for r in free)
         report.refuse(
-            "spot_marked_free", f"spots {_ids(_q(r[0]) for r in free)} are marked free (parking_spots.is_occupied) but an unpaid car is "
-            "parked on each: the booths would give them to the next car; mark them occupied "
+            "spot_marked_free", f"{_which('spot', [_q(r[0]) for r in free])}: marked free (parking_spots.is_occupied) but an unpaid "
+            "car is parked there; the booths would give it to the next car: mark it occupied "
             f"(UPDATE parking_spots SET is_occupied = TRUE WHERE spot_number IN ({spots})) or record the cars' payment, "
             "then run migrate again")
     unknown = [r[0] for r in database.execute_sql(
         f"SELECT v.id FROM vehicles v WHERE {on_site} AND v.parking_spot IS NOT NULL "
         "AND NOT EXISTS (SELECT 1 FROM parking_spots s WHERE s.spot_number = v.parking_spot) ORDER BY v.id")]
     if unknown:
-        report.warn("stay_unknown_spot", f"vehicles {_ids(unknown)} stay open on spots that are not in parking_spots: "
-                                         "the spot map does not show them; add the spots in Configuration (F4)")
+        report.warn("stay_unknown_spot", f"{_which('vehicle', unknown)}: the stay stays open on a spot that is not in "
+                                         "parking_spots, which the spot map does not show; add the spot in Configuration (F4)")
     idle = [r[0] for r in database.execute_sql(
         f"SELECT s.spot_number FROM parking_spots s WHERE s.is_occupied IS TRUE AND NOT EXISTS "
         f"(SELECT 1 FROM vehicles v WHERE v.parking_spot = s.spot_number AND {on_site}) ORDER BY s.spot_number")]
     if idle:
-        report.warn("spot_occupied_empty", f"spots {_ids(_q(s) for s in idle)} are marked occupied with no unpaid car on "
-                                           "them: they stay occupied, as the data says", level="info")
+        report.warn("spot_occupied_empty", f"{_which('spot', [_q(s) for s in idle])}: marked occupied with no unpaid car "
+                                           "there; stays occupied, as the data says", level="info")
