@@ -33,6 +33,7 @@ def history(target) -> list[tuple]:
 @pytest.mark.parametrize("version", PLAN_VERSIONS)
 def test_status_names_the_plan_version_and_migrate_refuses_until_adopted(kiosk_cli, target, version):
     plan_site(target, version)
+    untouched = state(target)
     st = status(kiosk_cli, target)
     assert st["schema_version"] == "0"
     found = st["unversioned"]
@@ -42,6 +43,9 @@ def test_status_names_the_plan_version_and_migrate_refuses_until_adopted(kiosk_c
     text = cli(kiosk_cli, target, "status").out
     assert f"its schema is exactly the migration plan's {version}" in text
     assert f"pending after adopting as {version}:" in text and "001_v1_0_0__initial_schema" not in text.split("pending")[1]
+    assert state(target) == untouched  # status only reads
+    r = no_traceback(kiosk_cli("--db", target.raw))  # nor does the terminal start on it
+    assert r.code == 1 and "no kiosk schema history" in r.err and "'kiosk --maintenance adopt' takes it over" in r.err
 
     before = state(target)
     r = cli(kiosk_cli, target, "migrate")

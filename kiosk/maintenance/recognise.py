@@ -182,7 +182,7 @@ def compare(database: pw.Database, files: list[MigrationFile], version: Version,
             found = ctx.changed(key, kind, obj) if want[key] != have[key] else None
             if found is not None:
                 out.append(found)
-        elif kind != "column" or table not in gone:
+        else:
             out.append(ctx.missing(key, kind, obj) if key in want else ctx.extra(key, kind, obj))
     if "system_config" in _tables(want) and "system_config" in _tables(have):
         if database.execute_sql("SELECT COUNT(*) FROM system_config").fetchone()[0] == 0:
