@@ -7,11 +7,7 @@ import peewee as pw
 
 from ..db import connect
 from ..errors import UsageError
-from ..maintenance import Refused, preflight
-from ..maintenance import adopt as adopting
-from ..maintenance import backup as backups
-from ..maintenance import recognise
-from ..maintenance.report import page_progress
+from ..maintenance import recognise  # status needs only this: the rest is imported when adopt runs
 from ..schema import runner
 from ..schema.files import EMPTY, MigrationFile, resolve_target_version
 from .output import echo, print_validation, table
@@ -26,7 +22,7 @@ def unversioned(database: pw.Database | None, files: list[MigrationFile]) -> rec
     return recognise.unversioned(database, files) if database is not None else None
 
 
-def print_found(found: recognise.Recognition, files: list[MigrationFile]) -> None:
+def print_found(found: recognise.Recognition) -> None:
     """The recognition as `status` and `adopt --dry-run` show it: every difference, then what to run."""
     if found.adoptable or found.version is None:
         echo(f"found           {found.summary()}")
@@ -50,11 +46,15 @@ def pending_after(found: recognise.Recognition, files: list[MigrationFile]) -> l
 @click.option("--dry-run", is_flag=True, help="Print what would be repaired and recorded; change nothing.")
 @click.option("--skip-check", "skips", multiple=True, metavar="NAME",
               help="Skip a pre-flight check (backup, disk, connections); repeatable; logged with the run. The lock cannot be skipped.")
-@click.option("--keep", type=click.IntRange(1, 1000), default=backups.DEFAULT_KEEP, show_default=True,
+@click.option("--keep", type=click.IntRange(1, 1000), default=10, show_default=True,
               help="Backups of this database to keep (older ones are deleted).")
 @click.pass_context
 def adopt_cmd(ctx: click.Context, as_version: str | None, accepts: tuple[str, ...], dry_run: bool, skips, keep: int) -> int:
     """Record a database built by hand from the migration plan at its schema version, so migrate takes it on."""
+    from ..maintenance import Refused, preflight
+    from ..maintenance import adopt as adopting
+    from ..maintenance.report import page_progress
+
     target = ctx.obj["target"]
     need_database(target)
     files = runner.migration_files()
@@ -90,9 +90,11 @@ def adopt_cmd(ctx: click.Context, as_version: str | None, accepts: tuple[str, ..
 
 
 def _dry_run(database: pw.Database, files: list[MigrationFile], version, accepts: list[str]) -> int:
+    from ..maintenance import adopt as adopting
+
     found = unversioned(database, files)
     if found is not None:
-        print_found(found if version is None or found.version == version else recognise.recognise(database, files, version), files)
+        print_found(found if version is None or found.version == version else recognise.recognise(database, files, version))
     plan = adopting.prepare(database, files, version, accepts)
     echo(f"dry run: adopt as {plan.found.label}")
     _print_changes(plan, past=False)
@@ -102,7 +104,8 @@ def _dry_run(database: pw.Database, files: list[MigrationFile], version, accepts
     return 0
 
 
-def _print_changes(plan: adopting.Adoption, *, past: bool) -> None:
+def _print_changes(plan, *, past: bool) -> None:
+    """What adopting repairs and accepts (did, or would do), and the history rows it records."""
     verbs = {"repair": ("repaired", "repair"), "accept": ("accepted", "accept")}
     for d in plan.changes:
         echo(f"{verbs[d.action][0 if past else 1]:12} {d.name}: {d.consequence}")

@@ -11,7 +11,6 @@ from ..db import connect
 from ..errors import UsageError
 from ..schema import runner
 from ..schema.files import format_version, resolve_target_version
-from . import adopt
 from .output import EXIT_OK, echo, echo_text, print_validation, table
 
 
@@ -22,6 +21,8 @@ def status_cmd(ctx: click.Context, as_json: bool) -> int:
     """Schema version, applied and pending versions."""
     target = ctx.obj["target"]
     database = connect(target, readonly=True) if target.exists() else None
+    from . import adopt
+
     files = runner.migration_files()
     st = runner.status(target, database, files)
     found = adopt.unversioned(database, files)  # tables but no history: built by hand from the plan?
@@ -37,7 +38,7 @@ def status_cmd(ctx: click.Context, as_json: bool) -> int:
     table([(format_version(a.version), a.applied_at.strftime("%Y-%m-%d %H:%M:%S UTC") if a.applied_at else "?", a.name,
             f"{a.duration_ms} ms" if a.duration_ms is not None else "") for a in st.applied], right=(3,))
     if found is not None:
-        adopt.print_found(found, files)
+        adopt.print_found(found)
         later = adopt.pending_after(found, files)
         echo(f"pending after adopting as {found.label}:" if later else "pending:        none can be applied to this schema")
         table([(f.version_text, f.name) for f in later])
