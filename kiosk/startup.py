@@ -43,7 +43,8 @@ def require_latest(target: Target, database: pw.Database, st=None, files=None) -
         if user_tables:
             raise SchemaNotReady(
                 f"{target.describe()} holds tables ({', '.join(sorted(user_tables)[:5])}) but no kiosk schema history: "
-                "point --db at a kiosk database or an empty file"
+                "point --db at a kiosk database or an empty file (one built by hand from the migration plan: "
+                "'kiosk --maintenance status' says which version it is, 'kiosk --maintenance adopt' takes it over)"
             )
         raise SchemaNotReady(f"{target.describe()} holds no kiosk schema yet: start the kiosk once or run "
                              "'kiosk --maintenance migrate'")

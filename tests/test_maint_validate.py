@@ -85,7 +85,8 @@ def test_rehearsal_catches_the_failure_before_the_live_database_is_touched(kiosk
 def test_rehearsal_reports_its_duration_then_migrates(kiosk_cli, tmp_path):
     db = make_db(tmp_path / "k.db", to="1.2.0")
     r = no_traceback(kiosk_cli("--db", str(db), "--maintenance", "migrate", "--rehearse"))
-    assert r.code == 0, r.err
+    assert r.code == 4, r.err  # warnings: make_db's cars on site have no vehicle type, so no rate charges them
+    assert "stay_no_type" in r.out
     assert "rehearsal    ok" in r.out and "rehearsal took" in r.out
     assert db_state(db)[0] == LATEST
 

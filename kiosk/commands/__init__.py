@@ -9,6 +9,7 @@ COMMANDS = {
     "status": "schema:status_cmd",
     "migrate": "schema:migrate_cmd",
     "rollback": "schema:rollback_cmd",
+    "adopt": "adopt:adopt_cmd",
     "expire": "expire:expire_cmd",
     "backup": "backup:backup_cmd",
     "restore": "backup:restore_cmd",

@@ -22,17 +22,30 @@ def status_cmd(ctx: click.Context, as_json: bool) -> int:
     """Schema version, applied and pending versions."""
     target = ctx.obj["target"]
     database = connect(target, readonly=True) if target.exists() else None
-    st = runner.status(target, database, runner.migration_files())
+    from . import adopt
+
+    files = runner.migration_files()
+    st = runner.status(target, database, files)
+    found = adopt.unversioned(database, files)  # tables but no history: built by hand from the plan?
     if as_json:
-        echo_text(json.dumps(st.to_json(), indent=2))
+        data = st.to_json()
+        if found is not None:
+            data["unversioned"] = {**found.to_json(), "pending_after_adopt": [f.version_text for f in adopt.pending_after(found, files)]}
+        echo_text(json.dumps(data, indent=2))
         return EXIT_OK
     echo(f"database        {st.target}{'' if database else '  (no database file yet)'}")
     echo(f"schema version  {format_version(st.schema_version)}  (latest {format_version(st.latest)})")
     echo("applied:" if st.applied else "applied:        none")
     table([(format_version(a.version), a.applied_at.strftime("%Y-%m-%d %H:%M:%S UTC") if a.applied_at else "?", a.name,
             f"{a.duration_ms} ms" if a.duration_ms is not None else "") for a in st.applied], right=(3,))
-    echo("pending:" if st.pending else "pending:        none")
-    table([(f.version_text, f.name) for f in st.pending])
+    if found is not None:
+        adopt.print_found(found)
+        later = adopt.pending_after(found, files)
+        echo(f"pending after adopting as {found.label}:" if later else "pending:        none can be applied to this schema")
+        table([(f.version_text, f.name) for f in later])
+    else:
+        echo("pending:" if st.pending else "pending:        none")
+        table([(f.version_text, f.name) for f in st.pending])
     for finding in st.findings:
         echo(f"finding: {finding}")
     return EXIT_OK

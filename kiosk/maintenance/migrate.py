@@ -16,7 +16,7 @@ from ..db import Target
 from ..errors import DiskFull, ErrorCode, KioskError, UsageError, is_disk_full
 from ..schema import runner
 from ..schema.files import MigrationFile, Version, format_version
-from . import Refused, backup, data_loss, export, preflight, validate
+from . import Refused, backup, data_loss, export, plan_data, preflight, validate
 from .runs import RunRecord, record, reserve
 from .site_backup import backup_tool_for
 
@@ -40,6 +40,7 @@ class Outcome:
     recorded_in: str = ""
     forecast: data_loss.Forecast | None = None
     exported: export.Export | None = None
+    data: list = field(default_factory=list)  # plan_data findings: what 1.5.0 makes of the plan-era rows
 
     @property
     def exit_code(self) -> int:
@@ -85,6 +86,8 @@ def change_schema(
                 run.to_version = run.from_version
                 log.info(f"already at {run.from_version}: nothing to do")
                 return _finish(target, database, out, pre, started)
+            out.data = plan_data.check(database, steps, pre)
+            pre.refuse_if_failed()
             final = goal if goal is not None else files[-1].version
             out.forecast = _check_data_loss(database, steps, pre, run, final, allow_data_loss)
             run.rows_before = validate.row_counts(database)
@@ -116,6 +119,7 @@ def change_schema(
             out.validation = validate.validate(database, files, final, rows_before=_expected(database, run.rows_before, out.forecast),
                                                deletes_allowed=allowed)
             out.validation.rows_before = run.rows_before
+            out.validation.findings += out.data
             run.rows_after = out.validation.rows_after
             run.findings = [f.to_json() for f in out.validation.findings] + _export_finding(run)
             if not out.validation.ok:
@@ -193,7 +197,8 @@ def _export_finding(run: RunRecord) -> list[dict]:
 
 
 def _finish(target: Target, database: pw.Database, out: Outcome, pre: preflight.Preflight, started: float) -> Outcome:
-    out.run.outcome = "warnings" if pre.skipped else "ok"
+    warned = pre.skipped or any(f.level == "warning" for f in out.data)
+    out.run.outcome = "warnings" if warned else "ok"
     out.run.duration_ms = round((time.perf_counter() - started) * 1000)
     out.recorded_in = record(target, database, out.run)
     return out

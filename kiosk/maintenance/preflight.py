@@ -20,7 +20,7 @@ from ..db import Target
 from ..errors import UsageError
 from ..schema import exclusion, runner
 from ..schema.files import EMPTY, MigrationFile, format_version
-from . import Refused, backup, facts, presence, validate
+from . import Refused, backup, facts, presence, recognise, validate
 from .site_backup import backup_tool_for
 
 SKIPPABLE = ("backup", "disk", "connections", "history")
@@ -105,6 +105,9 @@ def hold(target: Target, database: pw.Database, pre: Preflight, *, need_exclusiv
 
 def check_history(target: Target, database: pw.Database | None, files: list[MigrationFile], pre: Preflight) -> runner.Status:
     st = runner.status(target, database, files)
+    found = recognise.unversioned(database, files) if database is not None and not st.applied else None
+    if found is not None:  # tables but no history: running 1.0.0 on them would fail ("table vehicles already exists")
+        pre.add("schema", False, unversioned_refusal(found))
     problems = list(st.findings)
     if database is not None and st.schema_version != EMPTY and not problems:
         problems += [f.message for f in validate.consistency(database, files, st.schema_version) if f.level == "error"]
@@ -116,6 +119,16 @@ def check_history(target: Target, database: pw.Database | None, files: list[Migr
     label = format_version(st.schema_version)
     pre.add("history", ok, "; ".join(problems) if problems else f"at {label}, {len(st.applied)} version(s) applied, files and checksums match")
     return st
+
+
+def unversioned_refusal(found: recognise.Recognition) -> str:
+    """Why a database with tables but no kiosk history is not migrated, and what to do instead."""
+    said = f"the database has {found.summary()}"
+    if found.adoptable:
+        return f"{said}: adopt it first ({found.next_step()})"
+    if found.version is None:
+        return f"{said}: point --db at a kiosk database"
+    return f"{said}: restore a kiosk backup, or point --db at another database"
 
 
 def listed(problems: list[str], limit: int = 5) -> str:

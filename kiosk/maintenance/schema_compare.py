@@ -14,7 +14,7 @@ from __future__ import annotations
 import peewee as pw
 
 from ..schema.files import MigrationFile, Version, format_version
-from . import schema_catalog
+from . import equivalence, schema_catalog
 from .findings import Finding
 from .sites import CannotCompare, site_for
 
@@ -49,7 +49,9 @@ def _run(database: pw.Database, chosen: list[MigrationFile]) -> None:
 
 
 def differences(want: schema_catalog.Schema, have: schema_catalog.Schema, label: str) -> list[Finding]:
-    """One finding per object that is missing, extra, or different."""
+    """One finding per object that is missing, extra, or different (spelled differently but meaning
+    the same is not different: see equivalence)."""
+    have = equivalence.aligned(want, have)
     out = []
     # A column missing or added shows in its table's layout (or the table is missing or extra).
     for key in sorted(k for k in set(want) - set(have) if not k.startswith("column ")):
