@@ -15,6 +15,8 @@
   staff rows are never deleted (retention keeps the id), so every id stays valid.
 - A partial index on staff(disabled_at) for retention; partial indexes on audit_logs (staff_id, id) and (approver_id, id): Activity's
   filter by person reads only that person's rows, newest first.
+- Every spot an open stay holds is marked occupied (a site adopted from the plan without a
+  spot layout got 1.5.0's default layout, all free, under the cars on site).
 - system_config.staff_retention_days (365): a disabled account's name and hash are
   kept this long, then reduced to its id. system_config.lock_minutes (5): the
   terminal locks after this many minutes without a key.
@@ -27,7 +29,7 @@ from kiosk.schema.steps import apply
 VERSION = "1.9.0"
 DELETES_ROWS = False
 # What each direction's steps do (kiosk/schema/step_classes.py checks the SQL reads the same).
-STEP_CLASSES = {"up": {"additive"}, "down": {"neutral", "destructive"}}
+STEP_CLASSES = {"up": {"additive", "rewrite"}, "down": {"neutral", "destructive"}}
 
 # PostgreSQL, as in 1.5.0: an identity key, TIMESTAMP holding UTC whatever the session's time zone.
 PG_NOW = "date_trunc('second', CURRENT_TIMESTAMP AT TIME ZONE 'UTC')"
@@ -62,6 +64,11 @@ _INDEXES = [
     "CREATE INDEX idx_audit_logs_approver ON audit_logs(approver_id, id) WHERE approver_id IS NOT NULL",
 ]
 
+# A spot an open stay holds is occupied. On a site adopted from the plan with no spot layout, 1.5.0
+# laid out the default spots all free, under the cars on site; nothing to undo on the way down.
+_OCCUPIED = ("UPDATE parking_spots SET is_occupied = TRUE WHERE is_occupied IS NOT TRUE "
+             "AND spot_number IN (SELECT spot_number FROM stays WHERE status = 'open')")
+
 
 def _up(dialect: str) -> list[str]:
     pg = dialect == "postgresql"
@@ -76,7 +83,7 @@ def _up(dialect: str) -> list[str]:
             f"ALTER TABLE {table} ADD COLUMN origin TEXT NOT NULL DEFAULT 'before_sign_in' {ck}CHECK (origin IN ({_ORIGINS}))",
         ]
     out += [f"ALTER TABLE system_config ADD COLUMN {name} {decl}" for name, decl in _CONFIG]
-    return out + _INDEXES
+    return out + _INDEXES + [_OCCUPIED]
 
 
 def _down(dialect: str) -> list[str]:

@@ -216,3 +216,25 @@ def test_plan_version_constant_matches_the_plan():
     from kiosk.maintenance.recognise import PLAN_LATEST
 
     assert PLAN_LATEST == parse_version(PLAN_VERSIONS[-1])
+
+
+@pytest.mark.parametrize("version", ["1.1.0", "1.2.0"])
+def test_a_site_with_no_spot_layout_gets_the_default_one_with_its_cars_spots_occupied(kiosk_cli, target, clock,
+                                                                                       make_booth, version):
+    plan_site(target, version)
+    execute(target, "DELETE FROM parking_spots")  # the cars name their spots; the layout was never typed in
+    assert cli(kiosk_cli, target, "adopt").code == 0
+    r = cli(kiosk_cli, target, "migrate")
+    assert r.code in (0, 4) and f"schema version {LATEST}" in r.out, r.out + r.err
+    said = " ".join(r.out.split())
+    assert "schema 1.5.0 lays out the default 40 spots" in said and "not in parking_spots" not in said
+    on_site = {spot for _plate, (spot, status) in EXPECTED[version][0].items() if status == "open"}
+    occupied = {s for (s,) in rows(target, "SELECT spot_number FROM parking_spots WHERE is_occupied = TRUE")}
+    assert occupied == on_site and rows(target, "SELECT COUNT(*) FROM parking_spots")[0][0] == 40
+    db = connect(target)
+    try:
+        booth = make_booth(db, clock)
+        given = booth.register("NE11CAR", "New Driver", "07400 123456", "car").spot
+        assert given not in on_site and given == EXPECTED[version][1]
+    finally:
+        db.close()

@@ -152,6 +152,28 @@ def _shown(value) -> str:
     return repr(value) if isinstance(value, float) else _q(value) if isinstance(value, str) else str(value)
 
 
+# What 1.5.0 lays out on an empty (or, at 1.0.0, missing) parking_spots: A01-A30 car, B01-B04 van, M01-M06 motorcycle.
+DEFAULT_LAYOUT = frozenset(f"{prefix}{i:02d}" for prefix, n in (("A", 30), ("B", 4), ("M", 6)) for i in range(1, n + 1))
+
+
+def _count(database: pw.Database, table: str) -> int:
+    return database.execute_sql(f"SELECT COUNT(*) FROM {table}").fetchone()[0]
+
+
+def _seeded_layout(database: pw.Database, report: Report, on_site: str) -> None:
+    """No spot layout yet: 1.5.0 lays out the default one, all free; 1.9.0 marks the spots of open stays occupied."""
+    parked = database.execute_sql(
+        f"SELECT v.id, v.parking_spot FROM vehicles v WHERE {on_site} AND v.parking_spot IS NOT NULL ORDER BY v.id").fetchall()
+    taken = sorted({spot for _id, spot in parked if spot in DEFAULT_LAYOUT})
+    report.warn("spots_seeded", "parking_spots is empty: schema 1.5.0 lays out the default 40 spots (A01-A30 car, B01-B04 van, "
+                                f"M01-M06 motorcycle) and 1.9.0 marks the {len(taken)} that unpaid cars are on occupied; "
+                                "change the layout in Configuration (F4)", level="info")
+    unknown = [vid for vid, spot in parked if spot not in DEFAULT_LAYOUT]
+    if unknown:
+        report.warn("stay_unknown_spot", f"{_which('vehicle', unknown)}: the stay stays open on a spot that is not in "
+                                         "the default layout, which the spot map does not show; add the spot in Configuration (F4)")
+
+
 def _vehicles(database: pw.Database, report: Report, cols: _Columns) -> None:
     have = cols("vehicles")
     status = "COALESCE({t}.payment_status, '')" if "payment_status" in have else "''"
@@ -189,7 +211,8 @@ def _vehicles(database: pw.Database, report: Report, cols: _Columns) -> None:
     if superseded:
         report.warn("stay_superseded", f"{_which('vehicle', superseded)}: not paid, and a newer unpaid car holds the same spot; "
                                        "schema 1.5.0 closes the stay as departed ('superseded at schema 1.5.0')")
-    if "spot_number" not in cols("parking_spots"):
+    if "spot_number" not in cols("parking_spots") or not _count(database, "parking_spots"):
+        _seeded_layout(database, report, on_site)
         return
     free = database.execute_sql(
         f"SELECT DISTINCT s.spot_number FROM vehicles v JOIN parking_spots s ON s.spot_number = v.parking_spot "
