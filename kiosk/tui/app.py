@@ -1,4 +1,4 @@
-"""The booth terminal application: modes, header data, the spot feed, quitting, errors."""
+"""The booth terminal application: modes, header data, the spot feed, signing in, quitting, errors."""
 
 from __future__ import annotations
 
@@ -14,15 +14,17 @@ from textual.binding import Binding
 from textual.reactive import reactive
 from textual.screen import ModalScreen, Screen
 from textual.timer import Timer
+from textual.widget import AwaitMount
 from textual.worker import Worker, WorkerState
 
-from ..booth import Booth, localtime
+from ..booth import Booth, Permission, localtime
 from ..clock import Clock, SystemClock
 from .lifecycle_worker import DEFAULT_INTERVAL, LifecycleWorker
 from .perf import BoothGC
 from .screen_keys import ScreenKeys
 from .screens.quit import ConfirmQuit
 from .services import KioskServices, booth_services, database_services, receipts_dir_for
+from .session import IDLE_CHECK_S, SIGN_IN, Session
 from .spot_feed import SpotUpdate
 from .theme import KIOSK_THEME
 from .widgets.booth_header import HeaderInfo
@@ -67,6 +69,12 @@ def _lazy(mode: str) -> Callable[[], Screen]:
     return make
 
 
+# What a screen key needs beyond the attendant's role (the booth checks it again on every call).
+MODE_PERMISSIONS = {"config": Permission.CONFIGURE}
+# Keys that act on the signed-in person or leave the screen: not while locked, nor under a dialog.
+LEAVING = ("switch_mode", "request_quit", "sign_out")
+
+
 class KioskApp(App, inherit_bindings=False):
     """No ctrl+q / ctrl+c quit (inherit_bindings=False): only F10, then a confirmation."""
 
@@ -81,6 +89,7 @@ class KioskApp(App, inherit_bindings=False):
             Binding(key, f"switch_mode('{mode}')", title, key_display=key.upper(), id=f"mode.{mode}")
             for mode, (key, title) in SCREENS.items()
         ),
+        Binding("f9", "sign_out", "Sign out", key_display="F9", id="sign_out"),
         Binding("f10", "request_quit", "Quit", key_display="F10", id="quit"),
         # The keys that quit most terminal programs: say which key quits this one, even in a field.
         Binding("ctrl+c,ctrl+q", "how_to_quit", "How to quit", show=False, priority=True, id="quit.how"),
@@ -106,13 +115,19 @@ class KioskApp(App, inherit_bindings=False):
         lifecycle_interval: float | None = DEFAULT_INTERVAL,
         read_spots_first: bool = False,
         typing_delay: float = TYPING_DELAY_S,
+        idle_check_seconds: float | None = IDLE_CHECK_S,
     ) -> None:
         if mode not in self.MODES:
             raise ValueError(f"unknown screen {mode!r}; one of: {', '.join(self.MODES)}")
-        self.DEFAULT_MODE = mode  # Textual reads it once, in App.__init__
-        super().__init__()
         self.services = services
         self.clock = clock or SystemClock()
+        # `idle_check_seconds`: how often the idle lock is checked (None: never by itself; tests
+        # call session.check_idle with a later clock).
+        self.session = Session(self, idle_check_seconds)
+        self.after_sign_in = mode
+        self.DEFAULT_MODE = self.session.first_mode(mode)  # Textual reads it once, in App.__init__
+        super().__init__()
+        self.add_mode(SIGN_IN, self._sign_in_screen)
         self.schema_version = schema_version
         self.target = target
         self.database = database
@@ -189,6 +204,7 @@ class KioskApp(App, inherit_bindings=False):
 
     def on_mount(self) -> None:
         self._screen_keys.start()
+        self.session.start()
         self.lifecycle.changed.subscribe(self, lambda s: self.set_alert(s.alert, source="lifecycle"), immediate=True)
         self.set_interval(1.0, self._tick)
         # Should the first read hang (a stalled server), alerts and the lifecycle timer start anyway.
@@ -220,8 +236,10 @@ class KioskApp(App, inherit_bindings=False):
         localtime.warm_up()
 
     async def on_event(self, event: events.Event) -> None:
-        if self._gc is not None and isinstance(event, (events.Key, events.MouseDown)):
-            self._gc.saw_input()  # full collections wait until the attendant stops typing
+        if isinstance(event, (events.Key, events.MouseDown, events.Paste)):
+            self.session.saw_input()  # the idle lock counts from the last key
+            if self._gc is not None:
+                self._gc.saw_input()  # full collections wait until the attendant stops typing
         if isinstance(event, (events.Key, events.Paste)) and not event.is_forwarded:
             if await self._screen_keys.read(event):
                 return  # held for the screen being opened, or a function key's binding ran
@@ -233,10 +251,82 @@ class KioskApp(App, inherit_bindings=False):
             self._gc.release()
 
     def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
-        # Under a dialog, function keys must not switch screens beneath it.
-        if action in ("switch_mode", "request_quit") and isinstance(self.screen, ModalScreen):
+        # Under a dialog (the lock screen is one), function keys must not switch screens beneath it.
+        if action in LEAVING and isinstance(self.screen, ModalScreen):
             return False
+        if action == "command_palette" and self.session.hides_screens:
+            return False  # its commands open screens
+        if action == "switch_mode" and self.session.required and not self.session.signed_in:
+            return False
+        if action == "sign_out" and not self.session.signed_in:
+            return False
+        if action == "switch_mode" and parameters and parameters[0] == self.current_mode:
+            return False  # the key to the screen already shown: its room in the footer goes to others
         return True
+
+    # ---- screens, and who may see them ------------------------------------------------------
+    def _sign_in_screen(self) -> Screen:
+        from .screens.sign_in import FirstManagerScreen, SignInScreen
+
+        return FirstManagerScreen() if self.services.first_start else SignInScreen()
+
+    async def action_switch_mode(self, mode: str) -> None:
+        self.go(mode)
+
+    def go(self, mode: str) -> None:
+        """A screen key (or its palette command): a screen beyond the role asks a supervisor first."""
+        permission = MODE_PERMISSIONS.get(mode)
+        if permission is None or mode == self.current_mode:
+            self.switch_mode(mode)
+            return
+
+        def open_it(acting) -> None:
+            self.session.hand_over(acting)  # the screen's first change may use this approval
+            self.switch_mode(mode)
+
+        self.session.gated(permission, open_it, what=f"opening {SCREENS[mode][1]}")
+
+    def switch_mode(self, mode: str) -> AwaitMount:
+        # The one way to another screen: never from behind the lock screen or the sign-in screen.
+        if mode != SIGN_IN and self.session.hides_screens:
+            return AwaitMount(self.screen, [])
+        return super().switch_mode(mode)
+
+    def push_screen(self, *args, **kwargs):
+        # A dialog a worker opens beneath the lock screen (a receipt) waits for the unlock.
+        screen = args[0] if args else kwargs.get("screen")
+        if not getattr(screen, "SHOWN_OVER_LOCK", False) and self.session.hold_screen(args, kwargs):
+            return AwaitMount(self.screen, [])
+        return super().push_screen(*args, **kwargs)
+
+    def notify(self, *args, **kwargs) -> None:
+        # Notices say what happened on the screens: hidden with them while locked, shown after.
+        if not self.session.hold_notice(args, kwargs):
+            super().notify(*args, **kwargs)
+
+    def forget_screens(self, only: Iterable[str] | None = None) -> None:
+        """Throw away every screen (or those of the modes `only`) but the one shown: each is built
+        afresh, with empty forms, when next shown."""
+        for mode in only if only is not None else [*SCREEN_CLASSES, SIGN_IN]:
+            if mode == self.current_mode:
+                continue
+            self.remove_mode(mode)
+            self.add_mode(mode, self._sign_in_screen if mode == SIGN_IN else _lazy(mode))
+
+    def key_needs(self, screen: Screen, action: str) -> str:
+        """'a supervisor' (or 'a manager') when a key's action is beyond the signed-in role, for the
+        footer to mark it; '' when the role allows it."""
+        permission = getattr(screen, "GATED", {}).get(action)
+        if permission is None and action.startswith("switch_mode('"):
+            permission = MODE_PERMISSIONS.get(action[len("switch_mode('"):-2])
+        role = self.session.needs(permission) if permission is not None else None
+        return role.label if role is not None else ""
+
+    def action_sign_out(self) -> None:
+        self.session.sign_out()
+
+    def show_staff(self, text: str) -> None:
+        self.header_info = replace(self.header_info, staff=text)
 
     def action_request_quit(self) -> None:
         self.push_screen(ConfirmQuit(), self._quit_answered)
@@ -365,8 +455,11 @@ class KioskApp(App, inherit_bindings=False):
 
     # ---- command palette: every action of the current screen, plus the screens ---------
     def get_system_commands(self, screen: Screen) -> Iterable[SystemCommand]:
+        if self.session.hides_screens:
+            yield SystemCommand("Quit", "F10: close the booth terminal (asks first)", self.action_request_quit)
+            return
         for mode, (key, title) in SCREENS.items():
-            yield SystemCommand(f"Go to {title}", f"{key.upper()}: the {title} screen", partial(self.switch_mode, mode))
+            yield SystemCommand(f"Go to {title}", f"{key.upper()}: the {title} screen", partial(self.go, mode))
         seen = {f"switch_mode('{m}')" for m in SCREENS} | {"request_quit", "how_to_quit", "command_palette"}
         for key, active in screen.active_bindings.items():
             binding = active.binding
@@ -384,7 +477,7 @@ class KioskApp(App, inherit_bindings=False):
 def build_app(target=None, database=None, schema_version: str = "", *, services: KioskServices | None = None,
               clock: Clock | None = None, mode: str = "entry", freeze_gc: bool = True, booth: Booth | None = None,
               lifecycle_interval: float | None = DEFAULT_INTERVAL, read_spots_first: bool = False,
-              typing_delay: float = TYPING_DELAY_S) -> KioskApp:
+              typing_delay: float = TYPING_DELAY_S, idle_check_seconds: float | None = IDLE_CHECK_S) -> KioskApp:
     """The one factory the CLI and the tests use. `services` defaults to services over `booth`, else
     over `database`: the app then holds that one service object, and through it one Booth."""
     if services is None:
@@ -407,4 +500,5 @@ def build_app(target=None, database=None, schema_version: str = "", *, services:
         lifecycle_interval=lifecycle_interval,
         read_spots_first=read_spots_first,
         typing_delay=typing_delay,
+        idle_check_seconds=idle_check_seconds,
     )
