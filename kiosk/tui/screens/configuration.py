@@ -1,6 +1,11 @@
 """Configuration (F4): booth name, retention (with what the next expiry would remove), archive age,
-phone region, time zone, backup window, rates per vehicle type, and the spots. kiosk.booth decides what is valid; this
-screen shows why a value is refused, beside the field, and saves nothing while one is.
+phone region, time zone, backup window, terminal lock, staff data kept, rates per vehicle type, the spots, and
+(F6) the staff accounts. kiosk.booth decides what is valid; this screen shows why a value is refused,
+beside the field, and saves nothing while one is.
+
+Changing anything here needs a manager. For anyone else F4 first asks a manager to approve
+(OverrideDialog); the screen keeps that approval for its first change, and each change after it
+asks again (the booth uses an approval up on one call).
 """
 
 from __future__ import annotations
@@ -16,7 +21,7 @@ from textual.message import Message
 from textual.timer import Timer
 from textual.widgets import Button, DataTable, Input, Label, Select, Static
 
-from ...booth import BoothError, Config, Rate, check_setting as booth_check_setting, format_money, zone_name
+from ...booth import Actor, BoothError, Config, Permission, Rate, check_setting as booth_check_setting, format_money, zone_name
 from ..widgets.field_row import FieldRow
 from ..widgets.spot_ranges import TypeSpots, by_type
 from .base import KioskScreen
@@ -31,6 +36,8 @@ SETTING_FIELDS = (
     ("phone_region", "Phone region", "2 letters (GB, IE…) for local numbers"),
     ("backup_window_days", "Backup window (days)", "0-365: backups kept past the retention"),
     ("time_zone", "Time zone", "e.g. Europe/London; empty: this machine's zone"),
+    ("lock_minutes", "Lock after (min)", "1-120 minutes without a key, then the lock screen"),
+    ("staff_retention_days", "Staff kept (days)", "1-3650: a disabled account's name, then only its id"),
 )
 SPOT_HINT = "a range such as A31-A40 to add; one free spot (A07) to retype or remove"
 WIDE = 120  # from this width the settings and the rates/spots sit side by side
@@ -55,6 +62,8 @@ def stays(n: int) -> str:
 
 class ConfigurationScreen(KioskScreen):
     TITLE = "Configuration"
+    GATED = {"save": Permission.CONFIGURE, "edit_rate": Permission.CONFIGURE, "new_rate": Permission.CONFIGURE,
+             "retype_spot": Permission.SPOTS, "remove_spot": Permission.SPOTS, "staff": Permission.STAFF}
 
     BINDINGS = [
         Binding("ctrl+s", "save", "Save", id="config.save"),
@@ -64,6 +73,7 @@ class ConfigurationScreen(KioskScreen):
         Binding("ctrl+n", "new_rate", "New type", show=False, priority=True, id="config.new_rate"),
         Binding("ctrl+t", "retype_spot", "Retype spot", show=False, id="config.retype"),
         Binding("ctrl+b", "remove_spot", "Remove spot", show=False, id="config.remove"),
+        Binding("f6", "staff", "Staff", key_display="F6", show=False, id="config.staff"),  # said in its section title
     ]
 
     @dataclass
@@ -97,6 +107,8 @@ class ConfigurationScreen(KioskScreen):
         super().__init__(*args, **kwargs)
         self.saved: Config | None = None
         self._preview_timer: Timer | None = None
+        # A manager's approval for one change, when the signed-in role may not configure (F4's).
+        self.approval: Actor | None = None
 
     # ---- layout -------------------------------------------------------------------------
     def compose_body(self) -> ComposeResult:
@@ -126,6 +138,7 @@ class ConfigurationScreen(KioskScreen):
                         yield Button("Retype", id="config-spot-retype", compact=True)
                         yield Button("Remove", id="config-spot-remove", compact=True, variant="error")
                     yield Static(SPOT_HINT, id="config-spot-hint", classes="spot-hint")
+                    yield Label("Staff accounts   (F6: add, disable, rename, new PIN)", classes="config-section")
 
     def on_mount(self) -> None:
         self.query_one("#config-rates", DataTable).add_columns("type", "rate / h", "min h", "grace", "daily cap")
@@ -135,8 +148,24 @@ class ConfigurationScreen(KioskScreen):
         self.row("booth_name").input.focus()
         self.load()
 
+    def on_screen_resume(self) -> None:
+        handed = self.app.session.take_handover() if hasattr(self.app, "session") else None
+        if handed is not None:  # F4 was approved by a manager: that approval serves the first change
+            self.approval = handed
+
     def on_resize(self, event) -> None:
         self.query_one("#config-columns").set_class(event.size.width >= WIDE, "-wide")
+
+    def _gated(self, permission: Permission, then) -> None:
+        """`then(acting)` once the change may be made: at once for a manager, else with the approval
+        F4 brought (unused), else after a manager approves this one change."""
+
+        def go(acting: Actor | None) -> None:
+            if acting is not None:
+                self.approval = acting
+            then(acting)
+
+        self.app.session.gated(permission, go, approval=self.approval)
 
     def row(self, field: str) -> FieldRow:
         return self.query_one(f"#cfg-{field}", FieldRow)
@@ -273,16 +302,16 @@ class ConfigurationScreen(KioskScreen):
         if not changes:
             self.notify("Nothing to save: no setting differs from the saved one.")
             return
-        self._save(changes)
+        self._gated(Permission.CONFIGURE, lambda acting: self._save(changes, acting))
 
     @work(thread=True, exit_on_error=False, exclusive=True, group="config-save", description="saving the configuration")
-    def _save(self, changes: dict) -> None:
+    def _save(self, changes: dict, acting: Actor | None = None) -> None:
         def save(booth):
             config = booth.update_config(**changes)
             return config, booth.expiry_preview(config.retention_hours)
 
         try:
-            config, preview = self.app.services.call(save)
+            config, preview = self.app.services.call(save, acting=acting)
         except BoothError as exc:
             self.post_message(self.Refused("settings", exc.field, exc.message))
             return
@@ -301,6 +330,8 @@ class ConfigurationScreen(KioskScreen):
             self.app.header_info = replace(self.app.header_info, booth_name=message.config.booth_name)
         if "time_zone" in message.changes and hasattr(self.app, "set_zone"):
             self.app.set_zone(message.config.zone)
+        if "lock_minutes" in message.changes:  # this terminal's idle lock follows at once
+            self.app.services.lock_minutes = message.config.lock_minutes
 
     def on_configuration_screen_refused(self, message: Refused) -> None:
         if message.form == "settings":
@@ -346,7 +377,8 @@ class ConfigurationScreen(KioskScreen):
 
     def _open_rate(self, rate: Rate | None) -> None:
         symbol = self.saved.currency_symbol if self.saved else "£"
-        self.app.push_screen(RateDialog(self.app.services, rate, symbol), self._rate_saved)
+        self._gated(Permission.CONFIGURE, lambda acting: self.app.push_screen(
+            RateDialog(self.app.services, rate, symbol, acting), self._rate_saved))
 
     def _rate_saved(self, rate: Rate | None) -> None:
         self.query_one("#config-rates", DataTable).focus()
@@ -389,10 +421,11 @@ class ConfigurationScreen(KioskScreen):
         self._clear_spot_hint()
         select = self.query_one("#config-spot-type", Select)
         text = self.query_one("#config-spot-input", Input).value
-        self._change_spots(action, text, "" if select.is_blank() else str(select.value))
+        vtype = "" if select.is_blank() else str(select.value)
+        self._gated(Permission.SPOTS, lambda acting: self._change_spots(action, text, vtype, acting))
 
     @work(thread=True, exit_on_error=False, group="config-spots", description="changing the spots")
-    def _change_spots(self, action: str, text: str, vtype: str) -> None:
+    def _change_spots(self, action: str, text: str, vtype: str, acting: Actor | None = None) -> None:
         def change(booth):
             if action == "add":
                 numbers = booth.add_spots(text, vtype)
@@ -407,7 +440,7 @@ class ConfigurationScreen(KioskScreen):
             return done, by_type(booth.spot_states(), booth.vehicle_types())
 
         try:
-            done, spots = self.app.services.call(change)
+            done, spots = self.app.services.call(change, acting=acting)
         except BoothError as exc:
             self.post_message(self.Refused("spots", exc.field, exc.message))
             return
@@ -419,3 +452,17 @@ class ConfigurationScreen(KioskScreen):
         self._clear_spot_hint()
         self.notify(message.done, title="Spots changed")
         self.app.refresh_spots_now()  # header counts and the map follow at once
+
+    # ---- staff (a screen of its own) --------------------------------------------------------
+    def action_staff(self) -> None:
+        if not self.app.services.connected:
+            self.not_connected("Managing staff")
+            return
+        role = self.app.session.needs(Permission.STAFF)
+        if role is not None:  # staff accounts are managed by a manager in person, not by approval
+            self.notify(f"Managing staff accounts needs {role.label} signed in: F9 signs you out, then a manager "
+                        "signs in.", title=f"Needs {role.label}", severity="warning")
+            return
+        from .staff import StaffScreen
+
+        self.app.push_screen(StaffScreen())
