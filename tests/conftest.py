@@ -233,19 +233,22 @@ class CliResult:
 
 @pytest.fixture
 def kiosk_cli():
-    """Run the real `kiosk` command in a subprocess (no stdin), as an operator would."""
+    """Run the real `kiosk` command in a subprocess (stdin empty unless `input=` is given), as an operator would."""
 
-    def run(*args: str, env: dict | None = None, cwd: Path | None = None, timeout: float = 120) -> CliResult:
+    def run(*args: str, env: dict | None = None, cwd: Path | None = None, timeout: float = 120,
+            input: str | None = None) -> CliResult:
+        """`input`: what standard input holds (a pipe, not a terminal); default: nothing."""
         full_env = {**os.environ, **(env or {})}
         full_env.pop("KIOSK_DB", None) if env is None or "KIOSK_DB" not in env else None
+        stdin = {"stdin": subprocess.DEVNULL} if input is None else {"input": input}
         proc = subprocess.run(
             [sys.executable, "-m", "kiosk", *args],
             capture_output=True,
             text=True,
-            stdin=subprocess.DEVNULL,
             env=full_env,
             cwd=cwd,
             timeout=timeout,
+            **stdin,
         )
         return CliResult(proc.returncode, proc.stdout, proc.stderr)
 

@@ -20,7 +20,8 @@ from kiosk.quiet_gc import quiet_gc
 from kiosk.schema.files import FILEMASK
 from kiosk.schema.history import MIGRATE_TABLE
 
-LATER = ["kiosk.commands.backup", "kiosk.commands.expire", "peewee_migrate", "phonenumbers", "unittest.mock"]
+LATER = ["kiosk.commands.backup", "kiosk.commands.expire", "peewee_migrate", "phonenumbers", "unittest.mock",
+         "argon2"]  # argon2: hashed only when a PIN is first checked
 
 
 def _loaded_after(code: str) -> dict:

@@ -40,6 +40,17 @@ def person(method: F) -> F:
     return method
 
 
+def permission_of(value: object) -> Permission:
+    """A Permission argument (the enum or its value); BoothError for anything else."""
+    try:
+        if not isinstance(value, str):
+            raise ValueError
+        return Permission(value)
+    except ValueError:
+        raise BoothError(f"'{str(value)[:40]}' is not a permission: one of " + ", ".join(p.value for p in Permission),
+                         field="permission") from None
+
+
 def declared(method: Callable) -> bool:
     return bool(getattr(method, "permission", None) or getattr(method, "anyone", False) or getattr(method, "person", False))
 
@@ -85,11 +96,11 @@ def authorise(ctx: Context, permission: Permission) -> Context | None:
     needed = role_needed(permission)
     what = PERMISSION_TEXT[permission]
     if actor is None:
-        raise _refused(f"nobody is signed in: sign in for {what}", needed)
+        raise _refused(f"nobody is signed in: {what} needs {needed.label} signed in with their name and PIN", needed)
     if not actor.is_person:
         if actor.may(permission):
             return None
-        raise _refused(f"{what} is not done by the {actor.name}", needed)
+        raise _refused(f"{what} needs {needed.label}, not the {actor.name}", needed)
     role = current_role(ctx, actor)
     if permission in ROLE_PERMISSIONS[role]:
         return None

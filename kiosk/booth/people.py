@@ -12,7 +12,7 @@ from . import signin, staff
 from .actors import Actor, Origin, Permission, Role, role_needed
 from .context import Context
 from .errors import BoothError
-from .guard import anyone, needs, person, require_person
+from .guard import anyone, needs, permission_of, person, require_person
 from .results import StaffMember
 
 
@@ -58,12 +58,13 @@ class PeopleFacade:
     def may(self, permission: Permission) -> bool:
         """Whether the signed-in role allows `permission` (no database read, no approval counted):
         for the terminal to label a key "needs a supervisor" before it is pressed."""
-        return self._ctx.actor is not None and self._ctx.actor.may(Permission(permission))
+        wanted = permission_of(permission)
+        return self._ctx.actor is not None and self._ctx.actor.may(wanted)
 
     @anyone
     def role_needed(self, permission: Permission) -> Role:
         """The lowest role that may do `permission`."""
-        return role_needed(Permission(permission))
+        return role_needed(permission_of(permission))
 
     @anyone
     def needs_first_manager(self) -> bool:
@@ -94,7 +95,7 @@ class PeopleFacade:
         the action it is for (the approver's role must allow it)."""
         actor = self._ctx.actor
         assert actor is not None  # @person
-        return signin.approve(self._ctx, actor, name, pin, None if permission is None else Permission(permission))
+        return signin.approve(self._ctx, actor, name, pin, None if permission is None else permission_of(permission))
 
     @person
     def sign_out(self) -> None:

@@ -32,6 +32,11 @@ PURGED_PREFIX = "~"  # a purged account's name is '~<id>': never a valid name, s
 
 
 def clean_staff_name(raw: object, field: str = "name") -> str:
+    # A tab or newline is refused, not folded into a space as in a contact name: a name that reads
+    # as another account's would be confusing at sign-in.
+    if isinstance(raw, str) and len(raw) <= STAFF_NAME_MAX * 4 and any(
+            unicodedata.category(ch).startswith("C") for ch in raw):
+        raise BoothError(f"the staff name contains control characters: {NAME_RULE}", field=field)
     name = _clean(raw, field, "staff name", 1, STAFF_NAME_MAX, NAME_RULE)
     if name.startswith(PURGED_PREFIX) or not any(ch.isalpha() for ch in name):
         raise BoothError(f"'{shown(name)}' is not a staff name: {NAME_RULE}", field=field)

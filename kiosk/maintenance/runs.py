@@ -150,10 +150,13 @@ def _audit(database: pw.Database, run: RunRecord, run_id: str) -> None:
             "skipped_checks": run.skipped_checks,
         }
     )
+    columns, values = "action, entity, entity_id, timestamp, details", ["maintenance", TABLE, run_id, run.started_at, details]
+    # From schema 1.9.0 on, a row says how it was made: a maintenance command is headless
+    # (kiosk.booth.actors.Origin.HEADLESS). The run may have left the schema at any version.
+    if "origin" in {c.name for c in database.get_columns("audit_logs")}:
+        columns, values = columns + ", origin", values + ["headless"]
     database.execute_sql(
-        "INSERT INTO audit_logs (action, entity, entity_id, timestamp, details) VALUES (?, ?, ?, ?, ?)".replace("?", database.param),
-        ("maintenance", TABLE, run_id, run.started_at, details),
-    )
+        f"INSERT INTO audit_logs ({columns}) VALUES ({', '.join([database.param] * len(values))})", tuple(values))
 
 
 def _dump(value) -> str | None:
