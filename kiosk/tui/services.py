@@ -28,7 +28,7 @@ from .widgets.formats import span_text, when_text
 from .widgets.spot_cells import SpotCell
 
 if TYPE_CHECKING:  # only the types: a fake KioskServices needs no Booth
-    from ..booth import Actor, Booth, MapStates, Permission, Receipt
+    from ..booth import Actor, Booth, MapStates, Permission, Receipt, Secret
 
 T = TypeVar("T")
 
@@ -89,18 +89,18 @@ class KioskServices:
         self.booth = booth if booth is not None else self.site
 
     # Each of these runs in a worker thread and returns what the UI thread then hands to `use`.
-    def sign_in(self, name: str, pin: str) -> Booth:
+    def sign_in(self, name: str, pin: Secret) -> Booth:
         """The booth acting for `name` if `pin` is theirs; BoothError (WRONG_PIN, LOCKED_OUT, ...) otherwise."""
         site = self._site()
         with site.database.connection_context():
             return site.signed_in(site.sign_in(name, pin))
 
-    def create_first_manager(self, name: str, pin: str) -> Booth:
+    def create_first_manager(self, name: str, pin: Secret) -> Booth:
         site = self._site()
         with site.database.connection_context():
             return site.signed_in(site.create_first_manager(name, pin))
 
-    def approve(self, name: str, pin: str, permission: Permission) -> Actor:
+    def approve(self, name: str, pin: Secret, permission: Permission) -> Actor:
         """The signed-in person with a supervisor's approval for one `permission` call."""
         return self.call(lambda booth: booth.approve(name, pin, permission))
 

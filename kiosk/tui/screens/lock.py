@@ -17,7 +17,7 @@ from textual.screen import ModalScreen
 from textual.widgets import Label, Static
 from textual.worker import Worker, WorkerState
 
-from ...booth import Actor, BoothError
+from ...booth import Actor, BoothError, Secret
 from ..widgets.booth_footer import BoothFooter
 from ..widgets.booth_header import BoothHeader
 from ..widgets.credentials import Credentials
@@ -80,7 +80,7 @@ class LockScreen(ModalScreen):
         self._sign_in(event.name, event.pin)
 
     @work(thread=True, exit_on_error=False, group="lock", description="unlocking")
-    def _sign_in(self, name: str, pin: str) -> None:
+    def _sign_in(self, name: str, pin: Secret) -> None:
         try:
             booth = self.app.services.sign_in(name, pin)
         except BoothError as exc:

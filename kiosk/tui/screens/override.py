@@ -20,7 +20,7 @@ from textual.screen import ModalScreen
 from textual.widgets import Label, Static
 from textual.worker import Worker, WorkerState
 
-from ...booth import Actor, BoothError, Permission, role_needed
+from ...booth import Actor, BoothError, Permission, Secret, role_needed
 from ...booth.actors import PERMISSION_TEXT
 from ..widgets.credentials import Credentials
 from .sign_in import Refused
@@ -85,7 +85,7 @@ class OverrideDialog(ModalScreen[Actor | None]):
         self._approve(event.name, event.pin)
 
     @work(thread=True, exit_on_error=False, group="override", description="checking the approval")
-    def _approve(self, name: str, pin: str) -> None:
+    def _approve(self, name: str, pin: Secret) -> None:
         try:
             acting = self.app.services.approve(name, pin, self.permission)
         except BoothError as exc:

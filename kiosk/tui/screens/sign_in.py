@@ -20,7 +20,7 @@ from textual.message import Message
 from textual.widgets import Input, Label, Static
 from textual.worker import Worker, WorkerState
 
-from ...booth import PIN_RULE, Booth, BoothError, check_new_pin, clean_staff_name
+from ...booth import PIN_RULE, Booth, BoothError, Secret, check_new_pin, clean_staff_name
 from ..widgets.credentials import Credentials
 from ..widgets.field_hint import FieldHint
 from ..widgets.kiosk_input import KioskInput
@@ -84,7 +84,7 @@ class SignInScreen(KioskScreen):
         self._sign_in(event.name, event.pin)
 
     @work(thread=True, exit_on_error=False, group=SIGN_IN_GROUP, description="signing in")
-    def _sign_in(self, name: str, pin: str) -> None:
+    def _sign_in(self, name: str, pin: Secret) -> None:
         try:
             booth = self.app.services.sign_in(name, pin)
         except BoothError as exc:
@@ -205,10 +205,10 @@ class FirstManagerScreen(KioskScreen):
                 return
         self._busy = True
         self.hint("again").say("creating the account…")
-        self._create(self.field("name").value, self.field("pin").value)
+        self._create(self.field("name").value, Secret(self.field("pin").value))
 
     @work(thread=True, exit_on_error=False, group=SIGN_IN_GROUP, description="creating the first manager")
-    def _create(self, name: str, pin: str) -> None:
+    def _create(self, name: str, pin: Secret) -> None:
         try:
             booth = self.app.services.create_first_manager(name, pin)
         except BoothError as exc:

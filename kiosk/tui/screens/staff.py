@@ -19,7 +19,7 @@ from textual.message import Message
 from textual.widgets import DataTable, Input, Label, Select, Static
 from textual.worker import Worker, WorkerState
 
-from ...booth import BoothError, Permission, Role, StaffMember, localtime
+from ...booth import BoothError, Permission, Role, Secret, StaffMember, localtime
 from ..widgets.field_hint import FieldHint
 from ..widgets.field_row import FieldRow
 from .base import KioskScreen
@@ -207,12 +207,12 @@ class StaffScreen(KioskScreen):
             return
         self._busy = True
         role = str(self.query_one("#staff-add-role", Select).value)
-        name, pin = rows["name"].value, rows["pin"].value
+        name, pin = rows["name"].value, Secret(rows["pin"].value)
         self._say("adding…")
         self._add(name, role, pin)
 
     @work(thread=True, exit_on_error=False, group="staff-change", description="adding the staff member")
-    def _add(self, name: str, role: str, pin: str) -> None:
+    def _add(self, name: str, role: str, pin: Secret) -> None:
         try:
             member = self.app.services.call(lambda booth: booth.add_staff(name, role, pin))
         except BoothError as exc:

@@ -20,7 +20,7 @@ from textual.widgets import Input, Label, OptionList, Static
 from textual.widgets.option_list import Option
 from textual.worker import Worker, WorkerState
 
-from ...booth import PIN_RULE, BoothError, Role, StaffMember, check_new_pin, clean_staff_name
+from ...booth import PIN_RULE, BoothError, Role, Secret, StaffMember, check_new_pin, clean_staff_name
 from ..widgets.field_hint import FieldHint
 from ..widgets.field_row import FieldRow
 
@@ -180,7 +180,7 @@ class PinDialog(_StaffDialog):
         if first is not None:
             rows[first].input.focus()
             return
-        sid, pin = self.member.staff_id, rows["pin"].value
+        sid, pin = self.member.staff_id, Secret(rows["pin"].value)
         self.save(lambda booth: booth.reset_pin(sid, pin))
 
 

@@ -17,7 +17,7 @@ from textual.containers import Horizontal, Vertical
 from textual.message import Message
 from textual.widgets import Input, Label
 
-from ...booth import PIN_RULE
+from ...booth import PIN_RULE, Secret
 from .field_hint import FieldHint
 from .kiosk_input import KioskInput
 from .name_picker import NamePicker
@@ -33,7 +33,7 @@ class Credentials(Vertical):
     class Submitted(Message):
         credentials: "Credentials"
         name: str
-        pin: str
+        pin: Secret  # shown as *** wherever it is printed (a log, a traceback)
 
     def __init__(self, name: str = "", *, id: str, classes: str | None = None, pin_hint: str = PIN_HINT) -> None:
         super().__init__(id=id, classes=classes)
@@ -110,8 +110,8 @@ class Credentials(Vertical):
             self.hint("name").say(f"type your name: {NAME_HINT}", "needed")
             self.focus_name()
             return
-        pin = self.pin_input.value
-        if not pin:
+        pin = Secret(self.pin_input.value)
+        if not pin.reveal():
             self.hint("pin").say(f"type your PIN: {PIN_RULE}", "needed")
             self.focus_pin()
             return
