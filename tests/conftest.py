@@ -285,3 +285,22 @@ def make_app(booth, target, database, clock, tmp_path):
                          **options)
 
     return make
+
+
+@pytest.fixture
+def make_front_app(target, database, clock, tmp_path, auto_size, pin_hasher):
+    """The terminal as `kiosk` starts it on the test database, nobody signed in: it opens on the
+    sign-in screen (or, with no staff account yet, on the one creating the first manager). The idle
+    lock is not checked by a timer (tests call app.session.check_idle with a later clock)."""
+    from kiosk.booth import Booth
+    from kiosk.tui.app import build_app
+    from kiosk.tui.services import booth_services
+
+    def make(mode="entry", **options):
+        site = Booth(database, clock, auto_size=auto_size, pin_hasher=pin_hasher)
+        services = booth_services(site, receipts_dir=tmp_path / "receipts", refresh_seconds=3600.0)
+        options.setdefault("idle_check_seconds", None)
+        return build_app(target, database, "1.9.0", services=services, clock=clock, mode=mode, freeze_gc=False,
+                         **options)
+
+    return make

@@ -270,6 +270,11 @@ class KioskApp(App, inherit_bindings=False):
 
         return FirstManagerScreen() if self.services.first_start else SignInScreen()
 
+    def open_to_role(self, mode: str) -> str:
+        """`mode`, or Entry when it is beyond the signed-in role (the terminal's first screen)."""
+        permission = MODE_PERMISSIONS.get(mode)
+        return "entry" if permission is not None and self.session.needs(permission) is not None else mode
+
     async def action_switch_mode(self, mode: str) -> None:
         self.go(mode)
 
@@ -284,7 +289,7 @@ class KioskApp(App, inherit_bindings=False):
             self.session.hand_over(acting)  # the screen's first change may use this approval
             self.switch_mode(mode)
 
-        self.session.gated(permission, open_it, what=f"opening {SCREENS[mode][1]}")
+        self.session.gated(permission, open_it, what=f"opening the {SCREENS[mode][1]} screen")
 
     def switch_mode(self, mode: str) -> AwaitMount:
         # The one way to another screen: never from behind the lock screen or the sign-in screen.

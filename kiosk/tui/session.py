@@ -78,8 +78,11 @@ class Session:
         return self.locked or (self.required and not self.signed_in)
 
     def first_mode(self, wanted: str) -> str:
-        """The mode the app opens on: `wanted`, once someone is signed in."""
-        return SIGN_IN if self.required and not self.signed_in else wanted
+        """The mode the app opens on: `wanted`, once someone is signed in (Entry instead of a screen
+        beyond their role: that one asks a supervisor when its key is pressed)."""
+        if self.required and not self.signed_in:
+            return SIGN_IN
+        return self.app.open_to_role(wanted)
 
     def start(self) -> None:
         self._show_who()
@@ -158,7 +161,7 @@ class Session:
         self.locked = False
         self.saw_input()
         self._show_who()
-        self.app.switch_mode(mode)
+        self.app.switch_mode(self.app.open_to_role(mode))
         self.app.forget_screens(only=(SIGN_IN,))  # the next sign-in starts on an empty form
 
     def sign_out(self) -> None:

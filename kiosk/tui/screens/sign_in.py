@@ -229,10 +229,11 @@ class FirstManagerScreen(KioskScreen):
             self.hint("again").reset()
             self.set_focus(self.field(event.field))
             return
-        # Another booth created the first account meanwhile: sign in instead.
+        # Another booth created the first account meanwhile: sign in instead (over this screen; both
+        # go once someone has signed in).
         self.app.services.first_start = False
         screen = SignInScreen()
-        self.app.switch_screen(screen)
+        self.app.push_screen(screen)
         screen.call_after_refresh(screen.say, event.message)
 
     def on_worker_state_changed(self, event: Worker.StateChanged) -> None:
