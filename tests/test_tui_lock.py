@@ -10,7 +10,6 @@ from textual.widgets import Input
 from kiosk.models import AuditLog, LifecycleRun, Staff
 from kiosk.tui.screens.entry import EntryScreen
 from kiosk.tui.screens.lock import LockScreen
-from kiosk.tui.screens.payment import PaymentScreen
 from kiosk.tui.widgets.field_hint import FieldHint
 from staff_support import TEST_PIN, person
 from tui_helpers import header, screen_text, settle

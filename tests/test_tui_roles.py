@@ -13,7 +13,6 @@ from textual.widgets._footer import FooterKey
 from kiosk.models import AuditLog, Payment, Stay, SystemConfig
 from kiosk.tui.screens.activity import ActivityScreen
 from kiosk.tui.screens.configuration import ConfigurationScreen
-from kiosk.tui.screens.entry import EntryScreen
 from kiosk.tui.screens.override import OverrideDialog
 from kiosk.tui.screens.payment import PaymentScreen
 from kiosk.tui.screens.refund import DepartedDialog, RefundDialog
