@@ -2,27 +2,26 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable, Mapping, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import replace
 from functools import partial
-from importlib import import_module
 from pathlib import Path
 
 from textual import events, work
 from textual.app import App, SystemCommand
 from textual.binding import Binding
 from textual.reactive import reactive
-from textual.screen import ModalScreen, Screen
+from textual.screen import Screen
 from textual.timer import Timer
-from textual.widget import AwaitMount
 from textual.worker import Worker, WorkerState
 
-from ..booth import Booth, Permission, localtime
+from ..booth import Booth, localtime
 from ..clock import Clock, SystemClock
 from .lifecycle_worker import DEFAULT_INTERVAL, LifecycleWorker
 from .perf import BoothGC
 from .screen_keys import ScreenKeys
 from .screens.quit import ConfirmQuit
+from .access import SCREEN_CLASSES, SCREENS, ScreenAccess, lazy
 from .services import KioskServices, booth_services, database_services, receipts_dir_for
 from .session import IDLE_CHECK_S, SIGN_IN, Session
 from .spot_feed import SpotUpdate
@@ -32,57 +31,20 @@ from .widgets.spot_cells import SpotCell
 
 CSS_FILE = Path(__file__).resolve().parent.parent / "kiosk.tcss"
 
-# mode name -> (function key, title); the order is the order of the keys.
-SCREENS = {
-    "entry": ("f1", "Entry"),
-    "map": ("f2", "Map"),
-    "payment": ("f3", "Pay"),
-    "config": ("f4", "Config"),
-    "activity": ("f5", "Activity"),
-}
 SPOTS_GROUP = "spots"
 ALERTS_GROUP = "alerts"
 ALERTS_EVERY_S = 60.0  # disk space and maintenance findings change slowly
 TYPING_DELAY_S = 0.3  # seconds of no typing before a typed spot is looked up or the expiry preview counted
 
 
-# mode -> (module under kiosk.tui.screens, screen class): imported when the mode is first shown
-SCREEN_CLASSES = {
-    "entry": ("entry", "EntryScreen"),
-    "map": ("spot_map", "SpotMapScreen"),
-    "payment": ("payment", "PaymentScreen"),
-    "config": ("configuration", "ConfigurationScreen"),
-    "activity": ("activity", "ActivityScreen"),
-}
-
-
-def screen_class(mode: str) -> type[Screen]:
-    module, name = SCREEN_CLASSES[mode]
-    return getattr(import_module(f"{__package__}.screens.{module}"), name)
-
-
-def _lazy(mode: str) -> Callable[[], Screen]:
-    def make() -> Screen:
-        return screen_class(mode)()
-
-    make.__qualname__ = make.__name__ = SCREEN_CLASSES[mode][1]
-    return make
-
-
-# What a screen key needs beyond the attendant's role (the booth checks it again on every call).
-MODE_PERMISSIONS = {"config": Permission.CONFIGURE}
-# Keys that act on the signed-in person or leave the screen: not while locked, nor under a dialog.
-LEAVING = ("switch_mode", "request_quit", "sign_out")
-
-
-class KioskApp(App, inherit_bindings=False):
+class KioskApp(ScreenAccess, App, inherit_bindings=False):
     """No ctrl+q / ctrl+c quit (inherit_bindings=False): only F10, then a confirmation."""
 
     CSS_PATH = CSS_FILE
     TITLE = "Car-park booth"
     # The first screen needs only its own module: importing all five up front (Activity's charts
     # and tables above all) cost tens of milliseconds of every start.
-    MODES = {mode: _lazy(mode) for mode in SCREEN_CLASSES}
+    MODES = {mode: lazy(mode) for mode in SCREEN_CLASSES}
     BACKGROUND_DEADLINE_S = 10.0  # the alerts check and the lifecycle timer start by then at the latest
     BINDINGS = [
         *(
@@ -249,89 +211,6 @@ class KioskApp(App, inherit_bindings=False):
         self.lifecycle.stop()
         if self._gc is not None:
             self._gc.release()
-
-    def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
-        # Under a dialog (the lock screen is one), function keys must not switch screens beneath it.
-        if action in LEAVING and isinstance(self.screen, ModalScreen):
-            return False
-        if action == "command_palette" and self.session.hides_screens:
-            return False  # its commands open screens
-        if action == "switch_mode" and self.session.required and not self.session.signed_in:
-            return False
-        if action == "sign_out" and not self.session.signed_in:
-            return False
-        if action == "switch_mode" and parameters and parameters[0] == self.current_mode:
-            return False  # the key to the screen already shown: its room in the footer goes to others
-        return True
-
-    # ---- screens, and who may see them ------------------------------------------------------
-    def _sign_in_screen(self) -> Screen:
-        from .screens.sign_in import FirstManagerScreen, SignInScreen
-
-        return FirstManagerScreen() if self.services.first_start else SignInScreen()
-
-    def open_to_role(self, mode: str) -> str:
-        """`mode`, or Entry when it is beyond the signed-in role (the terminal's first screen)."""
-        permission = MODE_PERMISSIONS.get(mode)
-        return "entry" if permission is not None and self.session.needs(permission) is not None else mode
-
-    async def action_switch_mode(self, mode: str) -> None:
-        self.go(mode)
-
-    def go(self, mode: str) -> None:
-        """A screen key (or its palette command): a screen beyond the role asks a supervisor first."""
-        permission = MODE_PERMISSIONS.get(mode)
-        if permission is None or mode == self.current_mode:
-            self.switch_mode(mode)
-            return
-
-        def open_it(acting) -> None:
-            self.session.hand_over(acting)  # the screen's first change may use this approval
-            self.switch_mode(mode)
-
-        self.session.gated(permission, open_it, what=f"opening the {SCREENS[mode][1]} screen")
-
-    def switch_mode(self, mode: str) -> AwaitMount:
-        # The one way to another screen: never from behind the lock screen or the sign-in screen.
-        if mode != SIGN_IN and self.session.hides_screens:
-            return AwaitMount(self.screen, [])
-        return super().switch_mode(mode)
-
-    def push_screen(self, *args, **kwargs):
-        # A dialog a worker opens beneath the lock screen (a receipt) waits for the unlock.
-        screen = args[0] if args else kwargs.get("screen")
-        if not getattr(screen, "SHOWN_OVER_LOCK", False) and self.session.hold_screen(args, kwargs):
-            return AwaitMount(self.screen, [])
-        return super().push_screen(*args, **kwargs)
-
-    def notify(self, *args, **kwargs) -> None:
-        # Notices say what happened on the screens: hidden with them while locked, shown after.
-        if not self.session.hold_notice(args, kwargs):
-            super().notify(*args, **kwargs)
-
-    def forget_screens(self, only: Iterable[str] | None = None) -> None:
-        """Throw away every screen (or those of the modes `only`) but the one shown: each is built
-        afresh, with empty forms, when next shown."""
-        for mode in only if only is not None else [*SCREEN_CLASSES, SIGN_IN]:
-            if mode == self.current_mode:
-                continue
-            self.remove_mode(mode)
-            self.add_mode(mode, self._sign_in_screen if mode == SIGN_IN else _lazy(mode))
-
-    def key_needs(self, screen: Screen, action: str) -> str:
-        """'a supervisor' (or 'a manager') when a key's action is beyond the signed-in role, for the
-        footer to mark it; '' when the role allows it."""
-        permission = getattr(screen, "GATED", {}).get(action)
-        if permission is None and action.startswith("switch_mode('"):
-            permission = MODE_PERMISSIONS.get(action[len("switch_mode('"):-2])
-        role = self.session.needs(permission) if permission is not None else None
-        return role.label if role is not None else ""
-
-    def action_sign_out(self) -> None:
-        self.session.sign_out()
-
-    def show_staff(self, text: str) -> None:
-        self.header_info = replace(self.header_info, staff=text)
 
     def action_request_quit(self) -> None:
         self.push_screen(ConfirmQuit(), self._quit_answered)

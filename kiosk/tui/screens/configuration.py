@@ -1,11 +1,8 @@
 """Configuration (F4): booth name, retention (with what the next expiry would remove), archive age,
 phone region, time zone, backup window, terminal lock, staff data kept, rates per vehicle type, the spots, and
 (F6) the staff accounts. kiosk.booth decides what is valid; this screen shows why a value is refused,
-beside the field, and saves nothing while one is.
-
-Changing anything here needs a manager. For anyone else F4 first asks a manager to approve
-(OverrideDialog); the screen keeps that approval for its first change, and each change after it
-asks again (the booth uses an approval up on one call).
+beside the field, and saves nothing while one is. Changing anything needs a manager, or a
+manager's approval for that one change (kiosk.tui.screens.config_spots, which also holds the spots).
 """
 
 from __future__ import annotations
@@ -19,14 +16,13 @@ from textual.binding import Binding
 from textual.containers import Horizontal, Vertical, VerticalScroll
 from textual.message import Message
 from textual.timer import Timer
-from textual.widgets import Button, DataTable, Input, Label, Select, Static
+from textual.widgets import DataTable, Input, Label, Static
 
 from ...booth import Actor, BoothError, Config, Permission, Rate, check_setting as booth_check_setting, format_money, zone_name
 from ..widgets.field_row import FieldRow
 from ..widgets.spot_ranges import TypeSpots, by_type
-from .base import KioskScreen
+from .config_spots import SpotsSection
 from .rate_dialog import RateDialog
-from ..widgets.kiosk_input import KioskInput
 
 # setting (as Booth.update_config names it), label, what is allowed
 SETTING_FIELDS = (
@@ -39,7 +35,6 @@ SETTING_FIELDS = (
     ("lock_minutes", "Lock after (min)", "1-120 minutes without a key, then the lock screen"),
     ("staff_retention_days", "Staff kept (days)", "1-3650: a disabled account's name, then only its id"),
 )
-SPOT_HINT = "a range such as A31-A40 to add; one free spot (A07) to retype or remove"
 WIDE = 120  # from this width the settings and the rates/spots sit side by side
 
 
@@ -60,7 +55,7 @@ def stays(n: int) -> str:
     return f"{n:,} closed stay" + ("" if n == 1 else "s")
 
 
-class ConfigurationScreen(KioskScreen):
+class ConfigurationScreen(SpotsSection):
     TITLE = "Configuration"
     GATED = {"save": Permission.CONFIGURE, "edit_rate": Permission.CONFIGURE, "new_rate": Permission.CONFIGURE,
              "retype_spot": Permission.SPOTS, "remove_spot": Permission.SPOTS, "staff": Permission.STAFF}
@@ -93,22 +88,13 @@ class ConfigurationScreen(KioskScreen):
         changes: dict
 
     @dataclass
-    class SpotsChanged(Message):
-        done: str
-        spots: list[TypeSpots]
-
-    @dataclass
     class Refused(Message):
-        form: str  # settings | spots
         field: str | None
         message: str
 
     def __init__(self, *args, **kwargs) -> None:
         super().__init__(*args, **kwargs)
-        self.saved: Config | None = None
         self._preview_timer: Timer | None = None
-        # A manager's approval for one change, when the signed-in role may not configure (F4's).
-        self.approval: Actor | None = None
 
     # ---- layout -------------------------------------------------------------------------
     def compose_body(self) -> ComposeResult:
@@ -125,19 +111,7 @@ class ConfigurationScreen(KioskScreen):
                 with Vertical(id="config-right"):
                     yield Label("Rates per vehicle type   (Enter edit · ctrl+n new type)", classes="config-section")
                     yield DataTable(id="config-rates", cursor_type="row", show_cursor=True)
-                    yield Label("Spots", classes="config-section")
-                    yield Static("", id="config-spots")
-                    with Horizontal(id="config-spot-form"):
-                        yield Label("Spot(s)", classes="spot-label")
-                        spot_input = KioskInput(placeholder="A31-A40", id="config-spot-input", compact=True, max_length=40)
-                        spot_input.cursor_blink = False
-                        yield spot_input
-                        yield Label("as", classes="spot-label")
-                        yield Select([], prompt="type", id="config-spot-type", compact=True)
-                        yield Button("Add", id="config-spot-add", compact=True)
-                        yield Button("Retype", id="config-spot-retype", compact=True)
-                        yield Button("Remove", id="config-spot-remove", compact=True, variant="error")
-                    yield Static(SPOT_HINT, id="config-spot-hint", classes="spot-hint")
+                    yield from self.compose_spots()
                     yield Label("Staff accounts   (F6: add, disable, rename, new PIN)", classes="config-section")
 
     def on_mount(self) -> None:
@@ -148,24 +122,8 @@ class ConfigurationScreen(KioskScreen):
         self.row("booth_name").input.focus()
         self.load()
 
-    def on_screen_resume(self) -> None:
-        handed = self.app.session.take_handover() if hasattr(self.app, "session") else None
-        if handed is not None:  # F4 was approved by a manager: that approval serves the first change
-            self.approval = handed
-
     def on_resize(self, event) -> None:
         self.query_one("#config-columns").set_class(event.size.width >= WIDE, "-wide")
-
-    def _gated(self, permission: Permission, then) -> None:
-        """`then(acting)` once the change may be made: at once for a manager, else with the approval
-        F4 brought (unused), else after a manager approves this one change."""
-
-        def go(acting: Actor | None) -> None:
-            if acting is not None:
-                self.approval = acting
-            then(acting)
-
-        self.app.session.gated(permission, go, approval=self.approval)
 
     def row(self, field: str) -> FieldRow:
         return self.query_one(f"#cfg-{field}", FieldRow)
@@ -211,18 +169,9 @@ class ConfigurationScreen(KioskScreen):
                           f"{r.grace_minutes} min", cap, key=r.vehicle_type)
         if config.rates:
             table.move_cursor(row=min(keep, len(config.rates) - 1))
-        select = self.query_one("#config-spot-type", Select)
-        current = select.value
-        types = [r.vehicle_type for r in config.rates]
-        select.set_options([(t, t) for t in types])
-        if types:
-            select.value = current if current in types else types[0]
+        self._show_spot_types([r.vehicle_type for r in config.rates])
         self._status("")
         self.refresh_bindings()
-
-    def _show_spots(self, spots: list[TypeSpots]) -> None:
-        text = "\n".join(s.text() for s in spots) or "no spots yet: add a range below"
-        self.query_one("#config-spots", Static).update(text)
 
     # ---- settings: checked as typed, retention previewed, saved together ---------------
     @on(Input.Changed, "FieldRow.setting Input")
@@ -313,7 +262,7 @@ class ConfigurationScreen(KioskScreen):
         try:
             config, preview = self.app.services.call(save, acting=acting)
         except BoothError as exc:
-            self.post_message(self.Refused("settings", exc.field, exc.message))
+            self.post_message(self.Refused(exc.field, exc.message))
             return
         self.post_message(self.Saved(config, changes))
         self.post_message(self.Previewed(config.retention_hours, preview))
@@ -334,26 +283,18 @@ class ConfigurationScreen(KioskScreen):
             self.app.services.lock_minutes = message.config.lock_minutes
 
     def on_configuration_screen_refused(self, message: Refused) -> None:
-        if message.form == "settings":
-            fields = {f for f, _, _ in SETTING_FIELDS}
-            if message.field in fields:
-                self.row(message.field).show_error(message.message)
-                self.row(message.field).input.focus()
-            self._status(f"Not saved: {message.message}")
-            return
-        hint = self.query_one("#config-spot-hint", Static)
-        hint.update(f"✗ {message.message}")
-        hint.add_class("-error")
-        target = "#config-spot-type" if message.field == "type" else "#config-spot-input"
-        self.query_one(target).focus()
+        fields = {f for f, _, _ in SETTING_FIELDS}
+        if message.field in fields:
+            self.row(message.field).show_error(message.message)
+            self.row(message.field).input.focus()
+        self._status(f"Not saved: {message.message}")
 
     def action_revert(self) -> None:
         if self.saved is None:
             return
         dirty = bool(self._changes()) or any(r.error for r in self.query(FieldRow))
         self._show_config(self.saved)
-        self._clear_spot_hint()
-        self.query_one("#config-spot-input", Input).value = ""
+        self._clear_spot_form()
         self._schedule_preview(self.saved.retention_hours)
         if dirty:
             self.notify("Reverted to the saved settings; nothing was changed.")
@@ -388,70 +329,6 @@ class ConfigurationScreen(KioskScreen):
         self.notify(f"Rate for {rate.vehicle_type} saved: {format_money(rate.rate_per_hour, symbol)} per hour.",
                     title="Rate saved")
         self.load()
-
-    # ---- spots ----------------------------------------------------------------------------
-    @on(Input.Submitted, "#config-spot-input")
-    def _spot_submitted(self, event: Input.Submitted) -> None:
-        event.stop()
-        self._spot_action("add")
-
-    @on(Input.Changed, "#config-spot-input")
-    def _spot_typed(self, event: Input.Changed) -> None:
-        self._clear_spot_hint()
-
-    @on(Button.Pressed, "#config-spot-form Button")
-    def _spot_button(self, event: Button.Pressed) -> None:
-        event.stop()
-        self._spot_action(event.button.id.rsplit("-", 1)[-1])
-
-    def action_retype_spot(self) -> None:
-        self._spot_action("retype")
-
-    def action_remove_spot(self) -> None:
-        self._spot_action("remove")
-
-    def _clear_spot_hint(self) -> None:
-        hint = self.query_one("#config-spot-hint", Static)
-        hint.update(SPOT_HINT)
-        hint.remove_class("-error")
-
-    def _spot_action(self, action: str) -> None:
-        if self.saved is None:
-            return
-        self._clear_spot_hint()
-        select = self.query_one("#config-spot-type", Select)
-        text = self.query_one("#config-spot-input", Input).value
-        vtype = "" if select.is_blank() else str(select.value)
-        self._gated(Permission.SPOTS, lambda acting: self._change_spots(action, text, vtype, acting))
-
-    @work(thread=True, exit_on_error=False, group="config-spots", description="changing the spots")
-    def _change_spots(self, action: str, text: str, vtype: str, acting: Actor | None = None) -> None:
-        def change(booth):
-            if action == "add":
-                numbers = booth.add_spots(text, vtype)
-                first_last = numbers[0] if len(numbers) == 1 else f"{numbers[0]}-{numbers[-1]}"
-                done = f"Added {len(numbers):,} {vtype} spot{'s' if len(numbers) > 1 else ''}: {first_last}."
-            elif action == "retype":
-                booth.retype_spot(text, vtype)
-                done = f"Spot {text.strip().upper()} is now a {vtype} spot."
-            else:
-                booth.remove_spot(text)
-                done = f"Spot {text.strip().upper()} removed."
-            return done, by_type(booth.spot_states(), booth.vehicle_types())
-
-        try:
-            done, spots = self.app.services.call(change, acting=acting)
-        except BoothError as exc:
-            self.post_message(self.Refused("spots", exc.field, exc.message))
-            return
-        self.post_message(self.SpotsChanged(done, spots))
-
-    def on_configuration_screen_spots_changed(self, message: SpotsChanged) -> None:
-        self._show_spots(message.spots)
-        self.query_one("#config-spot-input", Input).value = ""
-        self._clear_spot_hint()
-        self.notify(message.done, title="Spots changed")
-        self.app.refresh_spots_now()  # header counts and the map follow at once
 
     # ---- staff (a screen of its own) --------------------------------------------------------
     def action_staff(self) -> None:
