@@ -85,7 +85,7 @@ class StaffScreen(KioskScreen):
 
     def on_mount(self) -> None:
         table = self.query_one(DataTable)
-        for label, width in (("name", 24), ("role", 11), ("state", 20), ("last sign-in", 12)):
+        for label, width in (("name", 22), ("role", 11), ("state", 22), ("last sign-in", 12)):
             table.add_column(label, width=width)
         table.focus()
         self.load()
