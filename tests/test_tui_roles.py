@@ -10,6 +10,8 @@ import pytest
 from textual.widgets import DataTable, Input, OptionList, Select
 from textual.widgets._footer import FooterKey
 
+from kiosk.booth import BoothError
+from kiosk.errors import ErrorCode
 from kiosk.models import AuditLog, Payment, Stay, SystemConfig
 from kiosk.tui.screens.activity import ActivityScreen
 from kiosk.tui.screens.configuration import ConfigurationScreen
@@ -282,3 +284,32 @@ async def test_the_footer_shows_every_other_screen_sign_out_and_quit_in_full_at_
             for key in [k for m, k in keys_of.items() if m != shown] + ["f9", "f10"]:
                 assert key in keys, (role, mode, key)
                 assert keys[key].region.width > 0 and keys[key].region.right <= edge, (role, mode, key)
+
+
+async def test_an_approval_given_before_a_relief_does_not_serve_the_next_person(make_app, booth, paid, clock):
+    person(booth, "Sue", "supervisor")
+    person(booth, "Art", "attendant")
+    app = make_app(mode="payment", role="attendant")
+    async with app.run_test(size=(80, 24)) as pilot:
+        await settle(app, pilot)
+        await pilot.press("f8")
+        await settle(app, pilot)
+        await approve(pilot, "Sue")
+        assert isinstance(app.screen, RefundDialog)
+        approved = app.screen.acting
+        await pilot.press("enter")  # the payment
+        await settle(app, pilot)
+        clock.advance(minutes=5)
+        app.session.check_idle()
+        await settle(app, pilot)
+        await pilot.press("shift+tab", "ctrl+u", *"Art", "enter", *TEST_PIN, "enter")  # relief
+        await settle(app, pilot)
+        assert isinstance(app.screen, RefundDialog) and app.services.actor.name == "Art"
+        await pilot.press("1", "enter")  # Art confirms: Sue approved it for someone else
+        await settle(app, pilot)
+        assert isinstance(app.screen, OverrideDialog)
+        assert not AuditLog.select().where(AuditLog.action == "refund").exists()
+        with pytest.raises(BoothError) as refused:  # nor can the services be made to use it
+            app.services.call(lambda b: b.refund(paid.payment_id, "duplicate_charge"), acting=approved)
+        assert refused.value.code == ErrorCode.FORBIDDEN and "has changed since this was approved" in refused.value.message
+        assert not AuditLog.select().where(AuditLog.action == "refund").exists()

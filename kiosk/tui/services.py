@@ -131,6 +131,13 @@ class KioskServices:
         booth = self.booth
         if booth is None:
             raise RuntimeError("the booth layer is not connected")
+        if acting is not None and (booth.actor is None or acting.staff_id != booth.actor.staff_id):
+            from ..booth import BoothError
+            from ..errors import ErrorCode
+
+            # Approved for the person signed in before a relief: not for whoever is signed in now.
+            raise BoothError("the person signed in has changed since this was approved: ask for the approval again",
+                             code=ErrorCode.FORBIDDEN)
         with booth.database.connection_context():
             return fn(booth if acting is None else booth.signed_in(acting))
 

@@ -39,10 +39,11 @@ def staff_label(actor: Actor | None) -> str:
     return f"{actor.name} ({actor.role})" if actor.role is not None else actor.name
 
 
-def approval_left(acting: Actor | None, permission: Permission) -> bool:
-    """Whether `acting` carries an unused approval whose approver's role allows `permission`."""
+def approval_left(acting: Actor | None, permission: Permission, signed_in: Actor | None) -> bool:
+    """Whether `acting` carries an unused approval whose approver's role allows `permission`, given
+    to `signed_in` (after a relief at the lock screen an approval given to the one before is void)."""
     approval = acting.approval if acting is not None else None
-    if approval is None or approval.used:
+    if approval is None or approval.used or signed_in is None or acting.staff_id != signed_in.staff_id:
         return False
     return permission in ROLE_PERMISSIONS[approval.approver_role]
 
@@ -201,7 +202,7 @@ class Session:
         if self.needs(permission) is None:
             then(None)
             return
-        if approval_left(approval, permission):
+        if approval_left(approval, permission, self.services.actor):
             then(approval)
             return
         from .screens.override import OverrideDialog
