@@ -297,3 +297,18 @@ def test_snapshot_first_start_80x24(snap_compare, make_front_app):
         await settle(app, pilot)
 
     assert snap_compare(make_front_app(), terminal_size=(80, 24), run_before=typing)
+
+
+async def test_quitting_records_the_sign_out_of_whoever_was_signed_in(make_app):
+    from kiosk.tui.screens.quit import ConfirmQuit
+
+    app = make_app(role="attendant")
+    async with app.run_test(size=(80, 24)) as pilot:
+        await settle(app, pilot)
+        me = app.services.actor.staff_id
+        await pilot.press("f10")
+        await pilot.pause()
+        assert isinstance(app.screen, ConfirmQuit)
+        await pilot.press("y")
+        await pilot.pause()
+    assert [r.staff_id for r in audit("sign_out")] == [me]

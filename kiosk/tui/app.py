@@ -220,6 +220,7 @@ class KioskApp(ScreenAccess, App, inherit_bindings=False):
 
     def _quit_answered(self, quit_: bool | None) -> None:
         if quit_:
+            self.session.leaving()  # whoever is signed in leaves with the terminal
             self.exit()
 
     # ---- header ---------------------------------------------------------------------

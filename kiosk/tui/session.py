@@ -179,6 +179,18 @@ class Session:
         self.app.switch_mode(SIGN_IN)
         self.app.forget_screens()
 
+    def leaving(self) -> None:
+        """The terminal is quitting (F10, confirmed): record the sign-out of whoever is signed in, at
+        once (a worker would not outlive the app). A failure is not worth keeping the terminal for."""
+        from ..booth import BoothError
+
+        booth = self.services.booth
+        if self.signed_in and booth is not None:
+            try:
+                self.services.record_sign_out(booth)
+            except BoothError as exc:
+                self.app.log.error("sign-out not recorded", exc)
+
     def _record_sign_out(self, booth: Booth) -> None:
         self.app.run_worker(lambda: self.services.record_sign_out(booth), thread=True, exit_on_error=False,
                             group="sign-out", description="recording the sign-out")
