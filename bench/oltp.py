@@ -128,15 +128,23 @@ class Bare:
 
 
 # --------------------------------------------------------------------------- subject
+BENCH_MANAGER, BENCH_PIN = "Bench Manager", "24681357"
+
+
 class Kiosk:
     def __init__(self, path: Path):
-        from kiosk.booth import BUILT_IN_TERMINAL, Booth
+        from kiosk.booth import Booth
         from kiosk.db import connect, resolve_target
 
         self.database = connect(resolve_target(str(path)))
-        # As the terminal acts today (no sign-in screen yet); a signed-in person adds one read of
-        # their account per change.
-        self.booth = Booth(self.database).signed_in(BUILT_IN_TERMINAL)
+        # As the terminal acts: for a person signed in with their name and PIN (each change reads
+        # their account once, to check it is still active and what its role is).
+        site = Booth(self.database)
+        if site.needs_first_manager():
+            actor = site.create_first_manager(BENCH_MANAGER, BENCH_PIN)
+        else:
+            actor = site.sign_in(BENCH_MANAGER, BENCH_PIN)
+        self.booth = site.signed_in(actor)
 
     def register(self, plate, name, phone, vtype):
         return self.booth.register(plate, name, phone, vtype).stay_id

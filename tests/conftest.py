@@ -271,14 +271,40 @@ def free_disk(monkeypatch):
 
 @pytest.fixture
 def make_app(booth, target, database, clock, tmp_path):
-    """The terminal on the test database: make_app() opens on Entry, make_app("payment") on Payment.
-    The spot feed never re-reads on its own during a test (an hour between reads)."""
+    """The terminal on the test database, signed in: make_app() opens on Entry as the test's manager,
+    make_app("payment") on Payment, make_app(role="attendant") signed in as an attendant of that
+    role instead (tests/staff_support.py: `staff_name(role)`, PIN TEST_PIN). The spot feed never
+    re-reads on its own during a test (an hour between reads), nor is the idle lock checked by a
+    timer (tests call app.session.check_idle with a later clock)."""
+    from staff_support import person, staff_name
+
+    from kiosk.tui.app import build_app
+    from kiosk.tui.services import booth_services
+
+    def make(mode="entry", role=None, **options):
+        acting = booth if role is None else booth.signed_in(person(booth, staff_name(role), role))
+        services = booth_services(acting, receipts_dir=tmp_path / "receipts", refresh_seconds=3600.0)
+        options.setdefault("idle_check_seconds", None)
+        return build_app(target, database, "1.5.0", services=services, clock=clock, mode=mode, freeze_gc=False,
+                         **options)
+
+    return make
+
+
+@pytest.fixture
+def make_front_app(target, database, clock, tmp_path, auto_size, pin_hasher):
+    """The terminal as `kiosk` starts it on the test database, nobody signed in: it opens on the
+    sign-in screen (or, with no staff account yet, on the one creating the first manager). The idle
+    lock is not checked by a timer (tests call app.session.check_idle with a later clock)."""
+    from kiosk.booth import Booth
     from kiosk.tui.app import build_app
     from kiosk.tui.services import booth_services
 
     def make(mode="entry", **options):
-        services = booth_services(booth, receipts_dir=tmp_path / "receipts", refresh_seconds=3600.0)
-        return build_app(target, database, "1.5.0", services=services, clock=clock, mode=mode, freeze_gc=False,
+        site = Booth(database, clock, auto_size=auto_size, pin_hasher=pin_hasher)
+        services = booth_services(site, receipts_dir=tmp_path / "receipts", refresh_seconds=3600.0)
+        options.setdefault("idle_check_seconds", None)
+        return build_app(target, database, "1.9.0", services=services, clock=clock, mode=mode, freeze_gc=False,
                          **options)
 
     return make

@@ -46,6 +46,11 @@ def as_manager(booth):
     return booth.signed_in(manager_actor())
 
 
+def staff_name(role: Role | str) -> str:
+    """The name make_app(role=...) signs in as: 'Test Attendant', 'Test Supervisor', 'Test Manager'."""
+    return f"Test {Role(role).value.title()}"
+
+
 def person(booth, name: str, role: Role | str, pin: str = TEST_PIN) -> Actor:
     sid = staff_row(name, role, pin)
     return Actor(sid, Role(role), Origin.TERMINAL, name)

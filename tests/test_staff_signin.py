@@ -337,13 +337,20 @@ def test_the_terminals_background_worker_acts_as_the_worker(booth, database, clo
     assert caught.value.code is ErrorCode.FORBIDDEN
 
 
-def test_until_the_sign_in_screen_the_terminal_acts_as_a_built_in_manager(database, clock, tmp_path):
+def test_a_terminal_nobody_signed_in_to_acts_for_nobody_until_someone_signs_in(database, clock, tmp_path):
     from kiosk.tui.services import booth_services
 
     services = booth_services(Booth(database, clock), receipts_dir=tmp_path / "receipts")
+    assert services.actor is None and not services.signed_in and services.first_start  # no account yet
+    with pytest.raises(BoothError) as caught:
+        services.booth.update_config(retention_hours=12)
+    assert caught.value.code is ErrorCode.FORBIDDEN
+    services.use(services.create_first_manager("Ann", TEST_PIN))
     services.booth.update_config(retention_hours=12)
     row = audit("config")[-1]
-    assert (row.staff_id, row.origin) == (None, "terminal")
+    assert (row.staff_id, row.origin) == (services.actor.staff_id, "terminal")
+    services.use(None)  # signed out: nobody again
+    assert services.actor is None
 
 
 def test_wrong_types_are_booth_errors(front, booth):

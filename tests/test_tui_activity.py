@@ -53,7 +53,8 @@ async def test_audit_trail_newest_first_and_filtered_by_action(target, database,
         await settle(app, pilot)
         rows = audit_rows(app)
         assert rows and {r[1] for r in rows} == {"payment"} and len(rows) == len(payments)
-        assert "amount=" in rows[0][4] and "method=" in rows[0][4]
+        assert "amount=" in rows[0][5] and "method=" in rows[0][5]
+        assert str(rows[0][2]) == "Test Manager"  # who took it: the person signed in
         assert f"{len(payments)} entries, action payment" in text_of(app, "#activity-count")
 
         await pilot.press("escape")  # clears the filter

@@ -18,6 +18,7 @@ from kiosk.tui.screens.spot_map import SpotMapScreen
 from kiosk.tui.services import KioskServices
 from kiosk.tui.widgets.booth_header import BoothHeader
 from kiosk.tui.widgets.spot_map import SpotMap
+from staff_support import TEST_PIN, staff_row
 
 CLOCK_TEXT = "2026-11-24 14:32:00"
 HOUR = 3600.0  # the feed's timer never fires by itself during a test: reads are triggered explicitly
@@ -72,7 +73,9 @@ async def test_function_keys_switch_between_the_five_screens():
             assert isinstance(app.screen, screen_type), key
             assert f"Booth A · {title}" in header_text(app)
             footer_keys = {b.binding.key for b in app.screen.active_bindings.values() if b.binding.show}
-            assert {"f1", "f2", "f4", "f5", "f10"} <= footer_keys
+            # Every other screen's key and quit; the key of the screen shown gives its room to others.
+            assert {"f1", "f2", "f4", "f5", "f10"} - {key} <= footer_keys
+            assert "f9" not in footer_keys  # sign-out: nobody to sign out in a shell without a database
 
 
 async def test_header_shows_clock_free_total_and_schema():
@@ -221,8 +224,11 @@ async def test_build_app_reads_spots_from_the_database(database, target):
     ParkingSpot.insert_many(
         [{"spot_number": f"A{i}", "vehicle_type": "car", "is_occupied": i == 2} for i in range(1, 13)]
     ).execute()
+    staff_row("Ann", "attendant")
     app = build_app(target, database, "1.4.0", mode="map", freeze_gc=False, clock=FixedClock(CLOCK_TEXT))
     async with app.run_test(size=(80, 24)) as pilot:
+        await settle(app, pilot)
+        await pilot.press(*"Ann", "enter", *TEST_PIN, "enter")  # a terminal on a database opens on sign-in
         await settle(app, pilot)
         spot_map = app.screen.query_one(SpotMap)
         assert [c.spot_number for c in spot_map.cells][:3] == ["A1", "A2", "A3"]  # natural order, not A1, A10

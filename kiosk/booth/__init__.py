@@ -3,7 +3,7 @@ configuration, audit trail, expiry and archiving. The terminal (kiosk.tui), the
 maintenance commands and the tests all call `Booth`.
 """
 
-from .actors import BUILT_IN_TERMINAL, HEADLESS, ROLE_PERMISSIONS, WORKER, Actor, Origin, Permission, Role, role_needed
+from .actors import HEADLESS, ROLE_PERMISSIONS, WORKER, Actor, Origin, Permission, Role, role_needed
 from .config import check_rate_field, check_setting, is_rate_amount
 from .context import AUDIT_ACTIONS
 from .errors import BoothError
@@ -30,6 +30,6 @@ __all__ = [
     "AUDIT_ACTIONS", "check_rate_field", "check_setting", "clean_name", "is_incomplete", "is_rate_amount",
     "normalise_spot", "day_hm", "zone_name", "check_new_pin", "clean_staff_name",
     # who is acting: roles, permissions, actors (kiosk.booth.actors), PINs (kiosk.booth.pins)
-    "Actor", "BUILT_IN_TERMINAL", "HEADLESS", "Origin", "PIN_RULE", "Permission", "PinHasher", "ROLE_PERMISSIONS", "Role",
+    "Actor", "HEADLESS", "Origin", "PIN_RULE", "Permission", "PinHasher", "ROLE_PERMISSIONS", "Role",
     "Secret", "StaffMember", "WORKER", "role_needed",
 ]

@@ -121,8 +121,6 @@ class Actor:
     approval: Approval | None = field(default=None, compare=False)
     # The fixed actors' permissions; a person's come from their role.
     fixed: frozenset[Permission] | None = field(default=None, compare=False, repr=False)
-    # TEMPORARY (see BUILT_IN_TERMINAL): a terminal actor with no staff account behind it.
-    built_in: bool = field(default=False, compare=False, repr=False)
 
     @property
     def permissions(self) -> frozenset[Permission]:
@@ -139,7 +137,7 @@ class Actor:
         return self.staff_id is not None
 
     def with_approval(self, approval: Approval) -> "Actor":
-        return Actor(self.staff_id, self.role, self.origin, self.name, approval, self.fixed, self.built_in)
+        return Actor(self.staff_id, self.role, self.origin, self.name, approval, self.fixed)
 
 
 # The operator of the machine, running `kiosk --maintenance ...`: no PIN, every permission; its
@@ -147,11 +145,6 @@ class Actor:
 HEADLESS = Actor(None, None, Origin.HEADLESS, "maintenance (headless)", fixed=frozenset(Permission))
 # The terminal's background worker: expiry and archiving only.
 WORKER = Actor(None, None, Origin.WORKER, "background worker", fixed=frozenset({Permission.RUN_RETENTION}))
-
-# TEMPORARY, until the terminal's sign-in screen exists: the terminal acts as this manager with no
-# staff account (audit rows: origin `terminal`, no staff id). Used in one place only,
-# kiosk.tui.services.booth_services; remove it (and `built_in`) once the terminal signs people in.
-BUILT_IN_TERMINAL = Actor(None, Role.MANAGER, Origin.TERMINAL, "terminal (no sign-in yet)", built_in=True)
 
 
 # What each permission is called in a refusal ("a refund needs a supervisor").

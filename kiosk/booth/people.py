@@ -49,6 +49,12 @@ class PeopleFacade:
         return self._with(self._checked_actor(actor))
 
     @anyone
+    def signed_out(self):
+        """This booth acting for nobody (same database, clock and settings): reads only until
+        `signed_in`. The terminal returns to it when a person signs out. This Booth is unchanged."""
+        return self._with(None)
+
+    @anyone
     def may(self, permission: Permission) -> bool:
         """Whether the signed-in role allows `permission` (no database read, no approval counted):
         for the terminal to label a key "needs a supervisor" before it is pressed."""

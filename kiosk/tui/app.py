@@ -1,18 +1,17 @@
-"""The booth terminal application: modes, header data, the spot feed, quitting, errors."""
+"""The booth terminal application: modes, header data, the spot feed, signing in, quitting, errors."""
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable, Mapping, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import replace
 from functools import partial
-from importlib import import_module
 from pathlib import Path
 
 from textual import events, work
 from textual.app import App, SystemCommand
 from textual.binding import Binding
 from textual.reactive import reactive
-from textual.screen import ModalScreen, Screen
+from textual.screen import Screen
 from textual.timer import Timer
 from textual.worker import Worker, WorkerState
 
@@ -22,7 +21,9 @@ from .lifecycle_worker import DEFAULT_INTERVAL, LifecycleWorker
 from .perf import BoothGC
 from .screen_keys import ScreenKeys
 from .screens.quit import ConfirmQuit
+from .access import SCREEN_CLASSES, SCREENS, ScreenAccess, lazy
 from .services import KioskServices, booth_services, database_services, receipts_dir_for
+from .session import IDLE_CHECK_S, SIGN_IN, Session
 from .spot_feed import SpotUpdate
 from .theme import KIOSK_THEME
 from .widgets.booth_header import HeaderInfo
@@ -30,57 +31,27 @@ from .widgets.spot_cells import SpotCell
 
 CSS_FILE = Path(__file__).resolve().parent.parent / "kiosk.tcss"
 
-# mode name -> (function key, title); the order is the order of the keys.
-SCREENS = {
-    "entry": ("f1", "Entry"),
-    "map": ("f2", "Map"),
-    "payment": ("f3", "Pay"),
-    "config": ("f4", "Config"),
-    "activity": ("f5", "Activity"),
-}
 SPOTS_GROUP = "spots"
 ALERTS_GROUP = "alerts"
 ALERTS_EVERY_S = 60.0  # disk space and maintenance findings change slowly
 TYPING_DELAY_S = 0.3  # seconds of no typing before a typed spot is looked up or the expiry preview counted
 
 
-# mode -> (module under kiosk.tui.screens, screen class): imported when the mode is first shown
-SCREEN_CLASSES = {
-    "entry": ("entry", "EntryScreen"),
-    "map": ("spot_map", "SpotMapScreen"),
-    "payment": ("payment", "PaymentScreen"),
-    "config": ("configuration", "ConfigurationScreen"),
-    "activity": ("activity", "ActivityScreen"),
-}
-
-
-def screen_class(mode: str) -> type[Screen]:
-    module, name = SCREEN_CLASSES[mode]
-    return getattr(import_module(f"{__package__}.screens.{module}"), name)
-
-
-def _lazy(mode: str) -> Callable[[], Screen]:
-    def make() -> Screen:
-        return screen_class(mode)()
-
-    make.__qualname__ = make.__name__ = SCREEN_CLASSES[mode][1]
-    return make
-
-
-class KioskApp(App, inherit_bindings=False):
+class KioskApp(ScreenAccess, App, inherit_bindings=False):
     """No ctrl+q / ctrl+c quit (inherit_bindings=False): only F10, then a confirmation."""
 
     CSS_PATH = CSS_FILE
     TITLE = "Car-park booth"
     # The first screen needs only its own module: importing all five up front (Activity's charts
     # and tables above all) cost tens of milliseconds of every start.
-    MODES = {mode: _lazy(mode) for mode in SCREEN_CLASSES}
+    MODES = {mode: lazy(mode) for mode in SCREEN_CLASSES}
     BACKGROUND_DEADLINE_S = 10.0  # the alerts check and the lifecycle timer start by then at the latest
     BINDINGS = [
         *(
             Binding(key, f"switch_mode('{mode}')", title, key_display=key.upper(), id=f"mode.{mode}")
             for mode, (key, title) in SCREENS.items()
         ),
+        Binding("f9", "sign_out", "Sign out", key_display="F9", id="sign_out"),
         Binding("f10", "request_quit", "Quit", key_display="F10", id="quit"),
         # The keys that quit most terminal programs: say which key quits this one, even in a field.
         Binding("ctrl+c,ctrl+q", "how_to_quit", "How to quit", show=False, priority=True, id="quit.how"),
@@ -106,13 +77,19 @@ class KioskApp(App, inherit_bindings=False):
         lifecycle_interval: float | None = DEFAULT_INTERVAL,
         read_spots_first: bool = False,
         typing_delay: float = TYPING_DELAY_S,
+        idle_check_seconds: float | None = IDLE_CHECK_S,
     ) -> None:
         if mode not in self.MODES:
             raise ValueError(f"unknown screen {mode!r}; one of: {', '.join(self.MODES)}")
-        self.DEFAULT_MODE = mode  # Textual reads it once, in App.__init__
-        super().__init__()
         self.services = services
         self.clock = clock or SystemClock()
+        # `idle_check_seconds`: how often the idle lock is checked (None: never by itself; tests
+        # call session.check_idle with a later clock).
+        self.session = Session(self, idle_check_seconds)
+        self.after_sign_in = mode
+        self.DEFAULT_MODE = self.session.first_mode(mode)  # Textual reads it once, in App.__init__
+        super().__init__()
+        self.add_mode(SIGN_IN, self._sign_in_screen)
         self.schema_version = schema_version
         self.target = target
         self.database = database
@@ -189,6 +166,7 @@ class KioskApp(App, inherit_bindings=False):
 
     def on_mount(self) -> None:
         self._screen_keys.start()
+        self.session.start()
         self.lifecycle.changed.subscribe(self, lambda s: self.set_alert(s.alert, source="lifecycle"), immediate=True)
         self.set_interval(1.0, self._tick)
         # Should the first read hang (a stalled server), alerts and the lifecycle timer start anyway.
@@ -220,8 +198,10 @@ class KioskApp(App, inherit_bindings=False):
         localtime.warm_up()
 
     async def on_event(self, event: events.Event) -> None:
-        if self._gc is not None and isinstance(event, (events.Key, events.MouseDown)):
-            self._gc.saw_input()  # full collections wait until the attendant stops typing
+        if isinstance(event, (events.Key, events.MouseDown, events.Paste)):
+            self.session.saw_input()  # the idle lock counts from the last key
+            if self._gc is not None:
+                self._gc.saw_input()  # full collections wait until the attendant stops typing
         if isinstance(event, (events.Key, events.Paste)) and not event.is_forwarded:
             if await self._screen_keys.read(event):
                 return  # held for the screen being opened, or a function key's binding ran
@@ -232,12 +212,6 @@ class KioskApp(App, inherit_bindings=False):
         if self._gc is not None:
             self._gc.release()
 
-    def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
-        # Under a dialog, function keys must not switch screens beneath it.
-        if action in ("switch_mode", "request_quit") and isinstance(self.screen, ModalScreen):
-            return False
-        return True
-
     def action_request_quit(self) -> None:
         self.push_screen(ConfirmQuit(), self._quit_answered)
 
@@ -246,6 +220,7 @@ class KioskApp(App, inherit_bindings=False):
 
     def _quit_answered(self, quit_: bool | None) -> None:
         if quit_:
+            self.session.leaving()  # whoever is signed in leaves with the terminal
             self.exit()
 
     # ---- header ---------------------------------------------------------------------
@@ -365,8 +340,11 @@ class KioskApp(App, inherit_bindings=False):
 
     # ---- command palette: every action of the current screen, plus the screens ---------
     def get_system_commands(self, screen: Screen) -> Iterable[SystemCommand]:
+        if self.session.hides_screens:
+            yield SystemCommand("Quit", "F10: close the booth terminal (asks first)", self.action_request_quit)
+            return
         for mode, (key, title) in SCREENS.items():
-            yield SystemCommand(f"Go to {title}", f"{key.upper()}: the {title} screen", partial(self.switch_mode, mode))
+            yield SystemCommand(f"Go to {title}", f"{key.upper()}: the {title} screen", partial(self.go, mode))
         seen = {f"switch_mode('{m}')" for m in SCREENS} | {"request_quit", "how_to_quit", "command_palette"}
         for key, active in screen.active_bindings.items():
             binding = active.binding
@@ -384,7 +362,7 @@ class KioskApp(App, inherit_bindings=False):
 def build_app(target=None, database=None, schema_version: str = "", *, services: KioskServices | None = None,
               clock: Clock | None = None, mode: str = "entry", freeze_gc: bool = True, booth: Booth | None = None,
               lifecycle_interval: float | None = DEFAULT_INTERVAL, read_spots_first: bool = False,
-              typing_delay: float = TYPING_DELAY_S) -> KioskApp:
+              typing_delay: float = TYPING_DELAY_S, idle_check_seconds: float | None = IDLE_CHECK_S) -> KioskApp:
     """The one factory the CLI and the tests use. `services` defaults to services over `booth`, else
     over `database`: the app then holds that one service object, and through it one Booth."""
     if services is None:
@@ -407,4 +385,5 @@ def build_app(target=None, database=None, schema_version: str = "", *, services:
         lifecycle_interval=lifecycle_interval,
         read_spots_first=read_spots_first,
         typing_delay=typing_delay,
+        idle_check_seconds=idle_check_seconds,
     )

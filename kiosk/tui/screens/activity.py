@@ -1,6 +1,10 @@
-"""Activity (F5): the audit trail (newest first, filterable by action), the background worker's
-last expiry and archive runs, open alerts, and two charts: vehicles on site through today
-and takings per day. ctrl+r runs expiry + archive now.
+"""Activity (F5): the audit trail (newest first, filterable by action and by person, each row
+naming who acted and who approved it), the background worker's last expiry and archive runs,
+open alerts, and two charts: vehicles on site through today and takings per day. ctrl+r runs
+expiry + archive now.
+
+Who sees what is the booth's rule (Booth.recent_audit): a supervisor or manager sees everyone's
+rows and can pick a person; an attendant sees only their own, and the person filter says so.
 """
 
 from __future__ import annotations
@@ -9,6 +13,7 @@ import datetime as dt
 from dataclasses import dataclass, field
 from decimal import Decimal
 
+from rich.text import Text
 from textual import on, work
 from textual.app import ComposeResult
 from textual.binding import Binding
@@ -16,7 +21,7 @@ from textual.containers import Horizontal, Vertical
 from textual.message import Message
 from textual.widgets import DataTable, Label, ProgressBar, Select, Static
 
-from ...booth import AUDIT_ACTIONS, AuditRow, RunReport, localtime, reason_label
+from ...booth import AUDIT_ACTIONS, AuditRow, Permission, RunReport, localtime, reason_label
 from ...clock import parse_utc
 from ..lifecycle_worker import LifecycleStatus, _every
 from ..widgets.charts import OccupancyChart, RevenueChart
@@ -40,6 +45,19 @@ class ActivityData:
     zone: dt.tzinfo = localtime.UTC
     action: str = ""
     actions_seen: list[str] = field(default_factory=list)
+    staff_id: int | None = None  # the person filtered on; None: everyone the reader may see
+    people: list[tuple[str, int]] = field(default_factory=list)  # (name, id) for the filter
+    own_only: bool = False  # the reader sees only their own rows (an attendant)
+
+
+# Who made a row that no person made, by its origin (kiosk.booth.actors.Origin).
+ORIGIN_WHO = {"headless": "maintenance", "worker": "worker", "before_sign_in": "—", "terminal": "—"}
+
+
+def who_text(row: AuditRow) -> str:
+    """'Ann', or 'Ann (Bob)' when Bob approved it; the origin for rows no person made."""
+    who = row.staff_name or ORIGIN_WHO.get(row.origin, row.origin)
+    return f"{who} ({row.approver_name})" if row.approver_name else who
 
 
 def details_text(row: AuditRow, zone: dt.tzinfo = localtime.UTC) -> str:
@@ -51,6 +69,8 @@ def details_text(row: AuditRow, zone: dt.tzinfo = localtime.UTC) -> str:
 def detail_parts(row: AuditRow, zone: dt.tzinfo = localtime.UTC) -> list[str]:
     """The details one by one, as details_text joins them (the row's detail view lists them)."""
     parts = []
+    if row.approver_name:
+        parts.append(f"approved by {row.approver_name}")
     for key, value in sorted(row.details.items()):
         if key == "booth":
             continue  # it has its own column
@@ -111,12 +131,15 @@ class ActivityScreen(KioskScreen):
         super().__init__(*args, **kwargs)
         self.data: ActivityData | None = None
         self._runs_seen = -1
+        self._people: list[tuple[str, int]] | None = None  # the person filter's options as last set
 
     def compose_body(self) -> ComposeResult:
         with Horizontal(id="activity-bar"):
             yield Label("Action", classes="bar-label")
             options = [(a, a) for a in AUDIT_ACTIONS]
             yield Select(options, prompt="all actions", id="activity-filter", compact=True)
+            yield Label("Person", classes="bar-label")
+            yield Select([], prompt="everyone", id="activity-person", compact=True)
             yield Static("", id="activity-count")
         with Horizontal(id="activity-main"):
             with Vertical(id="activity-left"):
@@ -132,7 +155,8 @@ class ActivityScreen(KioskScreen):
     def on_mount(self) -> None:
         table = self.query_one("#activity-audit", DataTable)
         # Fixed widths: the layout does not jump as rows arrive (auto widths settle only on idle).
-        for label, width in (("when", 18), ("action", 11), ("booth", 10), ("what", 14), ("details (Enter: all)", 80)):
+        for label, width in (("when", 18), ("action", 11), ("who (approver)", 16), ("booth", 10), ("what", 14),
+                             ("details (Enter: all)", 80)):
             table.add_column(label, width=width)
         self.watch(self.app, "header_info", lambda _info: self._show_status(), init=False)
         if hasattr(self.app, "lifecycle"):
@@ -157,15 +181,18 @@ class ActivityScreen(KioskScreen):
             self.query_one("#activity-count", Static).update("no database connected")
             return
         select = self.query_one("#activity-filter", Select)
-        self.load("" if select.is_blank() else str(select.value))
+        person = self.query_one("#activity-person", Select)
+        self.load("" if select.is_blank() else str(select.value), None if person.is_blank() else int(person.value))
 
     @work(thread=True, exit_on_error=False, exclusive=True, group="activity-load", description="reading the activity")
-    def load(self, action: str) -> None:
+    def load(self, action: str, staff_id: int | None = None) -> None:
         def read(booth) -> ActivityData:
             config = booth.config()
             today = localtime.today(booth.clock.now(), config.zone)
+            everyone = booth.may(Permission.VIEW_ALL_ACTIVITY)
+            people = [(m.name, m.staff_id) for m in booth.staff_list()] if everyone else []
             return ActivityData(
-                audit=booth.recent_audit(AUDIT_LIMIT, action or None),
+                audit=booth.recent_audit(AUDIT_LIMIT, action or None, staff_id if everyone else None),
                 runs=booth.last_runs(10),
                 occupancy=booth.occupancy_through_day(today),
                 revenue=booth.revenue_per_day(REVENUE_DAYS),
@@ -174,6 +201,9 @@ class ActivityScreen(KioskScreen):
                 symbol=config.currency_symbol,
                 zone=config.zone,
                 action=action,
+                staff_id=staff_id if everyone else None,
+                people=people,
+                own_only=not everyone,
             )
 
         data = self.app.services.call(read)
@@ -184,12 +214,34 @@ class ActivityScreen(KioskScreen):
         table = self.query_one("#activity-audit", DataTable)
         table.clear()
         for row in data.audit:
-            table.add_row(audit_when(row.timestamp, data.zone), row.action, str(row.details.get("booth", "")),
-                          f"{row.entity} {row.entity_id}", details_text(row, data.zone), key=str(row.id))
+            table.add_row(audit_when(row.timestamp, data.zone), row.action, Text(who_text(row)),
+                          str(row.details.get("booth", "")), f"{row.entity} {row.entity_id}",
+                          details_text(row, data.zone), key=str(row.id))
+        self._show_people(data)
         shown = f"{len(data.audit):,} entr{'y' if len(data.audit) == 1 else 'ies'}"
         limit = f" (newest {AUDIT_LIMIT})" if len(data.audit) == AUDIT_LIMIT else ""
         what = f"action {data.action}" if data.action else "all actions"
-        self.query_one("#activity-count", Static).update(f"{shown}{limit}, {what}, newest first")
+        whose = ", your own only" if data.own_only else ""
+        self.query_one("#activity-count", Static).update(f"{shown}{limit}, {what}{whose}, newest first")
+
+    def _show_people(self, data: ActivityData) -> None:
+        """The person filter: everyone's names for a supervisor or manager; an attendant's is fixed."""
+        person = self.query_one("#activity-person", Select)
+        if data.own_only:
+            me = self.app.services.actor
+            person.set_options([(me.name, me.staff_id)] if me is not None and me.staff_id is not None else [])
+            person.prompt = "your own"
+            person.disabled = True
+            return
+        person.disabled = False
+        person.prompt = "everyone"
+        if data.people != self._people:
+            self._people = list(data.people)
+            chosen = data.staff_id
+            with person.prevent(Select.Changed):
+                person.set_options(data.people)
+                if chosen is not None and any(i == chosen for _, i in data.people):
+                    person.value = chosen
         self.query_one(OccupancyChart).show(data.occupancy, data.today)
         self.query_one(RevenueChart).show(data.revenue, data.today, REVENUE_DAYS, data.symbol)
         self._show_status()
@@ -249,9 +301,9 @@ class ActivityScreen(KioskScreen):
         self.query_one("#activity-filter", Select).focus()
 
     def action_clear_filter(self) -> None:
-        select = self.query_one("#activity-filter", Select)
-        if not select.is_blank():
-            select.clear()
+        for select in self.query("#activity-bar Select").results(Select):
+            if not select.is_blank() and not select.disabled:
+                select.clear()
         self.query_one("#activity-audit", DataTable).focus()
 
     @on(DataTable.RowSelected, "#activity-audit")
@@ -270,4 +322,10 @@ class ActivityScreen(KioskScreen):
     def _filter_changed(self, event: Select.Changed) -> None:
         wanted = "" if event.select.is_blank() else str(event.value)
         if self.data is None or wanted != self.data.action:  # not the Changed a mounting Select posts
+            self.action_reload()
+
+    @on(Select.Changed, "#activity-person")
+    def _person_changed(self, event: Select.Changed) -> None:
+        wanted = None if event.select.is_blank() else int(event.value)
+        if self.data is not None and not self.data.own_only and wanted != self.data.staff_id:
             self.action_reload()

@@ -15,6 +15,9 @@ class KioskScreen(Screen):
     """A top-level booth screen. Subclasses give TITLE and compose_body()."""
 
     TITLE = ""
+    # action -> the Permission it needs (kiosk.booth.Permission): a key beyond the signed-in role is
+    # marked in the footer, and its action asks a supervisor first (app.session.gated).
+    GATED: dict = {}
     # Wide terminals get side panels (widgets/recent_panel.py); 120 leaves the 80-column layout whole.
     HORIZONTAL_BREAKPOINTS = [(0, "-narrow"), (120, "-wide")]
 

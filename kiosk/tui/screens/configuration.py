@@ -1,6 +1,8 @@
 """Configuration (F4): booth name, retention (with what the next expiry would remove), archive age,
-phone region, time zone, backup window, rates per vehicle type, and the spots. kiosk.booth decides what is valid; this
-screen shows why a value is refused, beside the field, and saves nothing while one is.
+phone region, time zone, backup window, terminal lock, staff data kept, rates per vehicle type, the spots, and
+(F6) the staff accounts. kiosk.booth decides what is valid; this screen shows why a value is refused,
+beside the field, and saves nothing while one is. Changing anything needs a manager, or a
+manager's approval for that one change (kiosk.tui.screens.config_spots, which also holds the spots).
 """
 
 from __future__ import annotations
@@ -14,14 +16,13 @@ from textual.binding import Binding
 from textual.containers import Horizontal, Vertical, VerticalScroll
 from textual.message import Message
 from textual.timer import Timer
-from textual.widgets import Button, DataTable, Input, Label, Select, Static
+from textual.widgets import DataTable, Input, Label, Static
 
-from ...booth import BoothError, Config, Rate, check_setting as booth_check_setting, format_money, zone_name
+from ...booth import Actor, BoothError, Config, Permission, Rate, check_setting as booth_check_setting, format_money, zone_name
 from ..widgets.field_row import FieldRow
 from ..widgets.spot_ranges import TypeSpots, by_type
-from .base import KioskScreen
+from .config_spots import SpotsSection
 from .rate_dialog import RateDialog
-from ..widgets.kiosk_input import KioskInput
 
 # setting (as Booth.update_config names it), label, what is allowed
 SETTING_FIELDS = (
@@ -31,8 +32,9 @@ SETTING_FIELDS = (
     ("phone_region", "Phone region", "2 letters (GB, IE…) for local numbers"),
     ("backup_window_days", "Backup window (days)", "0-365: backups kept past the retention"),
     ("time_zone", "Time zone", "e.g. Europe/London; empty: this machine's zone"),
+    ("lock_minutes", "Lock after (min)", "1-120 minutes without a key, then the lock screen"),
+    ("staff_retention_days", "Staff kept (days)", "1-3650: a disabled account's name, then only its id"),
 )
-SPOT_HINT = "a range such as A31-A40 to add; one free spot (A07) to retype or remove"
 WIDE = 120  # from this width the settings and the rates/spots sit side by side
 
 
@@ -53,8 +55,10 @@ def stays(n: int) -> str:
     return f"{n:,} closed stay" + ("" if n == 1 else "s")
 
 
-class ConfigurationScreen(KioskScreen):
+class ConfigurationScreen(SpotsSection):
     TITLE = "Configuration"
+    GATED = {"save": Permission.CONFIGURE, "edit_rate": Permission.CONFIGURE, "new_rate": Permission.CONFIGURE,
+             "retype_spot": Permission.SPOTS, "remove_spot": Permission.SPOTS, "staff": Permission.STAFF}
 
     BINDINGS = [
         Binding("ctrl+s", "save", "Save", id="config.save"),
@@ -64,6 +68,7 @@ class ConfigurationScreen(KioskScreen):
         Binding("ctrl+n", "new_rate", "New type", show=False, priority=True, id="config.new_rate"),
         Binding("ctrl+t", "retype_spot", "Retype spot", show=False, id="config.retype"),
         Binding("ctrl+b", "remove_spot", "Remove spot", show=False, id="config.remove"),
+        Binding("f6", "staff", "Staff", key_display="F6", show=False, id="config.staff"),  # said in its section title
     ]
 
     @dataclass
@@ -83,19 +88,12 @@ class ConfigurationScreen(KioskScreen):
         changes: dict
 
     @dataclass
-    class SpotsChanged(Message):
-        done: str
-        spots: list[TypeSpots]
-
-    @dataclass
     class Refused(Message):
-        form: str  # settings | spots
         field: str | None
         message: str
 
     def __init__(self, *args, **kwargs) -> None:
         super().__init__(*args, **kwargs)
-        self.saved: Config | None = None
         self._preview_timer: Timer | None = None
 
     # ---- layout -------------------------------------------------------------------------
@@ -113,19 +111,8 @@ class ConfigurationScreen(KioskScreen):
                 with Vertical(id="config-right"):
                     yield Label("Rates per vehicle type   (Enter edit · ctrl+n new type)", classes="config-section")
                     yield DataTable(id="config-rates", cursor_type="row", show_cursor=True)
-                    yield Label("Spots", classes="config-section")
-                    yield Static("", id="config-spots")
-                    with Horizontal(id="config-spot-form"):
-                        yield Label("Spot(s)", classes="spot-label")
-                        spot_input = KioskInput(placeholder="A31-A40", id="config-spot-input", compact=True, max_length=40)
-                        spot_input.cursor_blink = False
-                        yield spot_input
-                        yield Label("as", classes="spot-label")
-                        yield Select([], prompt="type", id="config-spot-type", compact=True)
-                        yield Button("Add", id="config-spot-add", compact=True)
-                        yield Button("Retype", id="config-spot-retype", compact=True)
-                        yield Button("Remove", id="config-spot-remove", compact=True, variant="error")
-                    yield Static(SPOT_HINT, id="config-spot-hint", classes="spot-hint")
+                    yield from self.compose_spots()
+                    yield Label("Staff accounts   (F6: add, disable, rename, new PIN)", classes="config-section")
 
     def on_mount(self) -> None:
         self.query_one("#config-rates", DataTable).add_columns("type", "rate / h", "min h", "grace", "daily cap")
@@ -182,18 +169,9 @@ class ConfigurationScreen(KioskScreen):
                           f"{r.grace_minutes} min", cap, key=r.vehicle_type)
         if config.rates:
             table.move_cursor(row=min(keep, len(config.rates) - 1))
-        select = self.query_one("#config-spot-type", Select)
-        current = select.value
-        types = [r.vehicle_type for r in config.rates]
-        select.set_options([(t, t) for t in types])
-        if types:
-            select.value = current if current in types else types[0]
+        self._show_spot_types([r.vehicle_type for r in config.rates])
         self._status("")
         self.refresh_bindings()
-
-    def _show_spots(self, spots: list[TypeSpots]) -> None:
-        text = "\n".join(s.text() for s in spots) or "no spots yet: add a range below"
-        self.query_one("#config-spots", Static).update(text)
 
     # ---- settings: checked as typed, retention previewed, saved together ---------------
     @on(Input.Changed, "FieldRow.setting Input")
@@ -273,18 +251,18 @@ class ConfigurationScreen(KioskScreen):
         if not changes:
             self.notify("Nothing to save: no setting differs from the saved one.")
             return
-        self._save(changes)
+        self._gated(Permission.CONFIGURE, lambda acting: self._save(changes, acting))
 
     @work(thread=True, exit_on_error=False, exclusive=True, group="config-save", description="saving the configuration")
-    def _save(self, changes: dict) -> None:
+    def _save(self, changes: dict, acting: Actor | None = None) -> None:
         def save(booth):
             config = booth.update_config(**changes)
             return config, booth.expiry_preview(config.retention_hours)
 
         try:
-            config, preview = self.app.services.call(save)
+            config, preview = self.app.services.call(save, acting=acting)
         except BoothError as exc:
-            self.post_message(self.Refused("settings", exc.field, exc.message))
+            self.post_message(self.Refused(exc.field, exc.message))
             return
         self.post_message(self.Saved(config, changes))
         self.post_message(self.Previewed(config.retention_hours, preview))
@@ -301,28 +279,22 @@ class ConfigurationScreen(KioskScreen):
             self.app.header_info = replace(self.app.header_info, booth_name=message.config.booth_name)
         if "time_zone" in message.changes and hasattr(self.app, "set_zone"):
             self.app.set_zone(message.config.zone)
+        if "lock_minutes" in message.changes:  # this terminal's idle lock follows at once
+            self.app.services.lock_minutes = message.config.lock_minutes
 
     def on_configuration_screen_refused(self, message: Refused) -> None:
-        if message.form == "settings":
-            fields = {f for f, _, _ in SETTING_FIELDS}
-            if message.field in fields:
-                self.row(message.field).show_error(message.message)
-                self.row(message.field).input.focus()
-            self._status(f"Not saved: {message.message}")
-            return
-        hint = self.query_one("#config-spot-hint", Static)
-        hint.update(f"✗ {message.message}")
-        hint.add_class("-error")
-        target = "#config-spot-type" if message.field == "type" else "#config-spot-input"
-        self.query_one(target).focus()
+        fields = {f for f, _, _ in SETTING_FIELDS}
+        if message.field in fields:
+            self.row(message.field).show_error(message.message)
+            self.row(message.field).input.focus()
+        self._status(f"Not saved: {message.message}")
 
     def action_revert(self) -> None:
         if self.saved is None:
             return
         dirty = bool(self._changes()) or any(r.error for r in self.query(FieldRow))
         self._show_config(self.saved)
-        self._clear_spot_hint()
-        self.query_one("#config-spot-input", Input).value = ""
+        self._clear_spot_form()
         self._schedule_preview(self.saved.retention_hours)
         if dirty:
             self.notify("Reverted to the saved settings; nothing was changed.")
@@ -346,7 +318,8 @@ class ConfigurationScreen(KioskScreen):
 
     def _open_rate(self, rate: Rate | None) -> None:
         symbol = self.saved.currency_symbol if self.saved else "£"
-        self.app.push_screen(RateDialog(self.app.services, rate, symbol), self._rate_saved)
+        self._gated(Permission.CONFIGURE, lambda acting: self.app.push_screen(
+            RateDialog(self.app.services, rate, symbol, acting), self._rate_saved))
 
     def _rate_saved(self, rate: Rate | None) -> None:
         self.query_one("#config-rates", DataTable).focus()
@@ -357,65 +330,16 @@ class ConfigurationScreen(KioskScreen):
                     title="Rate saved")
         self.load()
 
-    # ---- spots ----------------------------------------------------------------------------
-    @on(Input.Submitted, "#config-spot-input")
-    def _spot_submitted(self, event: Input.Submitted) -> None:
-        event.stop()
-        self._spot_action("add")
-
-    @on(Input.Changed, "#config-spot-input")
-    def _spot_typed(self, event: Input.Changed) -> None:
-        self._clear_spot_hint()
-
-    @on(Button.Pressed, "#config-spot-form Button")
-    def _spot_button(self, event: Button.Pressed) -> None:
-        event.stop()
-        self._spot_action(event.button.id.rsplit("-", 1)[-1])
-
-    def action_retype_spot(self) -> None:
-        self._spot_action("retype")
-
-    def action_remove_spot(self) -> None:
-        self._spot_action("remove")
-
-    def _clear_spot_hint(self) -> None:
-        hint = self.query_one("#config-spot-hint", Static)
-        hint.update(SPOT_HINT)
-        hint.remove_class("-error")
-
-    def _spot_action(self, action: str) -> None:
-        if self.saved is None:
+    # ---- staff (a screen of its own) --------------------------------------------------------
+    def action_staff(self) -> None:
+        if not self.app.services.connected:
+            self.not_connected("Managing staff")
             return
-        self._clear_spot_hint()
-        select = self.query_one("#config-spot-type", Select)
-        text = self.query_one("#config-spot-input", Input).value
-        self._change_spots(action, text, "" if select.is_blank() else str(select.value))
-
-    @work(thread=True, exit_on_error=False, group="config-spots", description="changing the spots")
-    def _change_spots(self, action: str, text: str, vtype: str) -> None:
-        def change(booth):
-            if action == "add":
-                numbers = booth.add_spots(text, vtype)
-                first_last = numbers[0] if len(numbers) == 1 else f"{numbers[0]}-{numbers[-1]}"
-                done = f"Added {len(numbers):,} {vtype} spot{'s' if len(numbers) > 1 else ''}: {first_last}."
-            elif action == "retype":
-                booth.retype_spot(text, vtype)
-                done = f"Spot {text.strip().upper()} is now a {vtype} spot."
-            else:
-                booth.remove_spot(text)
-                done = f"Spot {text.strip().upper()} removed."
-            return done, by_type(booth.spot_states(), booth.vehicle_types())
-
-        try:
-            done, spots = self.app.services.call(change)
-        except BoothError as exc:
-            self.post_message(self.Refused("spots", exc.field, exc.message))
+        role = self.app.session.needs(Permission.STAFF)
+        if role is not None:  # staff accounts are managed by a manager in person, not by approval
+            self.notify(f"Managing staff accounts needs {role.label} signed in: F9 signs you out, then a manager "
+                        "signs in.", title=f"Needs {role.label}", severity="warning")
             return
-        self.post_message(self.SpotsChanged(done, spots))
+        from .staff import StaffScreen
 
-    def on_configuration_screen_spots_changed(self, message: SpotsChanged) -> None:
-        self._show_spots(message.spots)
-        self.query_one("#config-spot-input", Input).value = ""
-        self._clear_spot_hint()
-        self.notify(message.done, title="Spots changed")
-        self.app.refresh_spots_now()  # header counts and the map follow at once
+        self.app.push_screen(StaffScreen())

@@ -4,7 +4,8 @@ Keys for a card payment: the plate's first characters, Enter (the top match), K,
 receipt stays up until the next plate is typed (no key to close it).
 Cash: Enter, C, the amount tendered (the amount as understood and the change shown as it is typed), Enter. The receipt is
 shown and written under receipts/; the spot is freed. F8 refunds a recent payment;
-ctrl+d closes an overstay as departed. Every Booth call runs in a thread worker.
+ctrl+d closes an overstay as departed (both need a supervisor: for an attendant, the key asks one
+to approve it first). Every Booth call runs in a thread worker.
 """
 
 from __future__ import annotations
@@ -20,8 +21,8 @@ from textual.message import Message
 from textual.widgets import Input, Label, OptionList, Static
 from textual.worker import Worker, WorkerState, get_current_worker
 
-from ...booth import (BoothError, FeeBreakdown, OpenStay, Receipt, Refund, format_money, normalise_plate, parse_money,
-                      reason_label)
+from ...booth import (BoothError, FeeBreakdown, OpenStay, Permission, Receipt, Refund, format_money, normalise_plate,
+                      parse_money, reason_label)
 from ..widgets.field_hint import FieldHint
 from ..widgets.fee_text import breakdown_rows, stay_line
 from ..widgets.formats import columns, payment_cells
@@ -35,11 +36,17 @@ from ..widgets.kiosk_input import KioskInput
 MATCHES = 8  # open stays listed under the plate while typing
 PAY_GROUP = "pay-confirm"
 FIND_HINT = "type 2-3 characters of the plate: the cars on site that match are listed"
-KEYS = "[b]Enter[/b] pick / confirm  [b]C[/b] cash  [b]K[/b] card  [b]F8[/b] refund  [b]Esc[/b] clear"
+KEYS = "[b]Enter[/b] pick / confirm  [b]C[/b] cash  [b]K[/b] card  [b]F8[/b] refund{needs}  [b]Esc[/b] clear"
+
+
+def needs_note(role) -> str:
+    """': needs a supervisor' after a key beyond the signed-in role; '' when the role allows it."""
+    return f": needs {role.label}" if role is not None else ""
 
 
 class PaymentScreen(KioskScreen):
     TITLE = "Payment"
+    GATED = {"refund": Permission.REFUND, "departed": Permission.CLOSE_DEPARTED}
 
     BINDINGS = [
         Binding("enter", "confirm", "Confirm", id="pay.confirm", show=False),  # on the keys line: F10 keeps its room
@@ -48,7 +55,8 @@ class PaymentScreen(KioskScreen):
         Binding("k,f7", "method('card')", "Card", key_display="K", show=False, id="pay.card"),
         Binding("down", "move(1)", "Next match", show=False),
         Binding("up", "move(-1)", "Previous match", show=False),
-        Binding("f8", "refund", "Refund", key_display="F8", id="pay.refund"),
+        # On the keys line (which says when it needs a supervisor): the footer keeps room for F9 and F10.
+        Binding("f8", "refund", "Refund", key_display="F8", show=False, id="pay.refund"),
         Binding("ctrl+d", "departed", "Departed", show=False, id="pay.departed"),  # said beside an overstay picked
         Binding("escape", "clear", "Clear", show=False, id="pay.clear"),  # on the keys line: room for F10 at 80 columns
     ]
@@ -111,7 +119,7 @@ class PaymentScreen(KioskScreen):
             yield KioskInput(placeholder="C first", id="pay-tendered", max_length=20, disabled=True)
             yield FieldHint("", id="pay-change")
         yield FieldHint(FIND_HINT, id="pay-message")
-        yield Static(KEYS, id="pay-keys")
+        yield Static(KEYS.format(needs=""), id="pay-keys")
 
     def on_mount(self) -> None:
         self.watch(self.app, "spots_version", lambda _v: self.query_one(RecentPanel).reload(), init=False)
@@ -120,7 +128,13 @@ class PaymentScreen(KioskScreen):
         self._show_stay()
         self.query_one("#pay-plate", Input).focus()
 
+    def _show_keys(self) -> None:
+        needs = getattr(self.app, "session", None)
+        role = needs.needs(Permission.REFUND) if needs is not None else None
+        self.query_one("#pay-keys", Static).update(KEYS.format(needs=needs_note(role)))
+
     def on_screen_resume(self) -> None:
+        self._show_keys()  # the person signed in may have changed (relief at the lock screen)
         self.query_one(RecentPanel).reload()
         spot, plate = self.app.take_payment_request()
         if not self.app.services.connected:
@@ -243,7 +257,8 @@ class PaymentScreen(KioskScreen):
         self.query_one("#pay-plate", Input).value = stay.plate
         self._set_method(None)
         self._show_stay()
-        extra = "  ctrl+d: departed without paying" if stay.overstay else ""
+        departed = needs_note(self.app.session.needs(Permission.CLOSE_DEPARTED)) if stay.overstay else ""
+        extra = f"  ctrl+d: departed without paying{departed}" if stay.overstay else ""
         self._say(f"{stay.plate}: C cash or K card, then Enter{extra}", "warn" if stay.overstay else "")
         self.focus_now(self.query_one("#pay-methods"))
         self._quote(stay.stay_id)
@@ -434,7 +449,8 @@ class PaymentScreen(KioskScreen):
         if not self.app.services.connected:
             self.not_connected("Refunding a payment")
             return
-        self.app.push_screen(RefundDialog(), self._refunded)
+        # Beyond an attendant's role: a supervisor approves first, and the refund then uses that approval.
+        self.app.session.gated(Permission.REFUND, lambda acting: self.app.push_screen(RefundDialog(acting), self._refunded))
 
     def _refunded(self, refund: Refund | None) -> None:
         if refund is None:
@@ -446,8 +462,10 @@ class PaymentScreen(KioskScreen):
         self.query_one(RecentPanel).reload()
 
     def action_departed(self) -> None:
-        if self._stay is not None and self._stay.overstay:
-            self.app.push_screen(DepartedDialog(self._stay), self._departed)
+        stay = self._stay
+        if stay is not None and stay.overstay:
+            self.app.session.gated(Permission.CLOSE_DEPARTED,
+                                   lambda acting: self.app.push_screen(DepartedDialog(stay, acting), self._departed))
 
     def _departed(self, closed: bool | None) -> None:
         if closed:

@@ -13,7 +13,7 @@ from textual.screen import ModalScreen
 from textual.widgets import Input, Label, Static
 from textual.worker import Worker, WorkerState
 
-from ...booth import BoothError, Rate, check_rate_field, format_money, is_rate_amount
+from ...booth import Actor, BoothError, Permission, Rate, check_rate_field, format_money, is_rate_amount
 from ..widgets.field_row import FieldRow
 
 # field (as BoothError.field names it), label, what is allowed
@@ -55,12 +55,14 @@ class RateDialog(ModalScreen[Rate | None]):
         field: str | None
         message: str
 
-    def __init__(self, services, rate: Rate | None = None, currency: str = "£") -> None:
-        """`services`: the app's KioskServices, which saves the rate in its worker's connection."""
+    def __init__(self, services, rate: Rate | None = None, currency: str = "£", acting: Actor | None = None) -> None:
+        """`services`: the app's KioskServices, which saves the rate in its worker's connection.
+        `acting`: the signed-in person with a manager's approval, when their role may not set rates."""
         super().__init__()
         self.services = services
         self.rate = rate
         self.currency = currency
+        self.acting = acting
 
     def compose(self) -> ComposeResult:
         values = rate_values(self.rate)
@@ -111,14 +113,23 @@ class RateDialog(ModalScreen[Rate | None]):
     def action_save(self) -> None:
         values = {f: self.row(f).value for f, _, _ in RATE_FIELDS}
         self.query_one("#rate-error", Static).update("")
-        self._save(values)
+
+        def go(acting: Actor | None) -> None:
+            self.acting = acting if acting is not None else self.acting
+            self._save(values, acting)
+
+        session = getattr(self.app, "session", None)
+        if session is None:
+            go(None)
+        else:  # an approval used by a refused save is asked for again
+            session.gated(Permission.CONFIGURE, go, approval=self.acting)
 
     @work(thread=True, exit_on_error=False, exclusive=True, group="rate-save", description="saving the rate")
-    def _save(self, values: dict[str, str]) -> None:
+    def _save(self, values: dict[str, str], acting: Actor | None = None) -> None:
         try:
             rate = self.services.call(lambda booth: booth.set_rate(
                 values["type"], values["rate"], values["minimum_hours"], values["grace_minutes"],
-                values["daily_cap"].strip() or None))
+                values["daily_cap"].strip() or None), acting=acting)
         except BoothError as exc:
             self.post_message(self.Refused(exc.field, exc.message))
             return

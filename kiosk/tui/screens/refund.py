@@ -1,7 +1,9 @@
 """Refund a recent payment; close an overstay as departed. Each with a reason code and an optional note.
 
 Both are dialogs over Payment: Escape cancels, the Booth's refusal is shown inside the dialog,
-and the work runs in a thread worker. The reason is picked from a fixed list (a number key
+and the work runs in a thread worker. Both need a supervisor: `acting` is the attendant with a
+supervisor's approval (OverrideDialog), used by the one call; should that call be refused, the
+next Enter asks for an approval again. The reason is picked from a fixed list (a number key
 picks one); the audit trail keeps only its code. The note is free text kept with the stay
 and removed with the stay's personal data.
 """
@@ -20,8 +22,8 @@ from textual.widgets import Checkbox, Input, Label, OptionList, Static
 from textual.widgets.option_list import Option
 from textual.worker import Worker, WorkerState
 
-from ...booth import (BoothError, DepartedReason, OpenStay, PaymentRow, PaymentStatus, Refund, RefundReason, day_hm,
-                      format_money)
+from ...booth import (Actor, BoothError, DepartedReason, OpenStay, Permission, PaymentRow, PaymentStatus, Refund,
+                      RefundReason, day_hm, format_money)
 from ..widgets.field_hint import FieldHint
 from ..widgets.kiosk_input import KioskInput
 
@@ -104,8 +106,9 @@ class RefundDialog(_ReasonDialog):
     class Done(Message):
         refund: Refund
 
-    def __init__(self) -> None:
+    def __init__(self, acting: Actor | None = None) -> None:
         super().__init__()
+        self.acting = acting  # with a supervisor's approval, when the signed-in role may not refund
         self._rows: list[PaymentRow] = []
         self._chosen: PaymentRow | None = None
         self._currency = "£"
@@ -168,13 +171,18 @@ class RefundDialog(_ReasonDialog):
             return
         if self._need_reason() or self._busy:
             return
-        self._busy = True
-        self._refund(self._chosen.payment_id, self._reason, event.value, self.query_one("#refund-reopen", Checkbox).value)
+        payment_id, reason, reopen = self._chosen.payment_id, self._reason, self.query_one("#refund-reopen", Checkbox).value
+
+        def go(acting: Actor | None) -> None:
+            self.acting, self._busy = acting, True
+            self._refund(payment_id, reason, event.value, reopen, acting)
+
+        self.app.session.gated(Permission.REFUND, go, approval=self.acting)
 
     @work(thread=True, exit_on_error=False, group="refund", description="recording the refund")
-    def _refund(self, payment_id: int, reason: str, note: str, reopen: bool) -> None:
+    def _refund(self, payment_id: int, reason: str, note: str, reopen: bool, acting: Actor | None) -> None:
         try:
-            refund = self.app.services.call(lambda b: b.refund(payment_id, reason, note, reopen=reopen))
+            refund = self.app.services.call(lambda b: b.refund(payment_id, reason, note, reopen=reopen), acting=acting)
         except BoothError as exc:
             self.post_message(self.Refused(exc.field, exc.message))
             return
@@ -205,9 +213,10 @@ class DepartedDialog(_ReasonDialog):
     class Done(Message):
         pass
 
-    def __init__(self, stay: OpenStay) -> None:
+    def __init__(self, stay: OpenStay, acting: Actor | None = None) -> None:
         super().__init__()
         self.stay = stay
+        self.acting = acting  # with a supervisor's approval, when the signed-in role may not close a stay
         self._busy = False
 
     def compose(self) -> ComposeResult:
@@ -226,14 +235,20 @@ class DepartedDialog(_ReasonDialog):
     @on(Input.Submitted, "#departed-note")
     def _confirm(self, event: Input.Submitted) -> None:
         event.stop()
-        if not self._need_reason() and not self._busy:
-            self._busy = True
-            self._close(self.stay.stay_id, self._reason, event.value)
+        if self._need_reason() or self._busy:
+            return
+        stay_id, reason, note = self.stay.stay_id, self._reason, event.value
+
+        def go(acting: Actor | None) -> None:
+            self.acting, self._busy = acting, True
+            self._close(stay_id, reason, note, acting)
+
+        self.app.session.gated(Permission.CLOSE_DEPARTED, go, approval=self.acting)
 
     @work(thread=True, exit_on_error=False, group="departed", description="closing the stay")
-    def _close(self, stay_id: int, reason: str, note: str) -> None:
+    def _close(self, stay_id: int, reason: str, note: str, acting: Actor | None) -> None:
         try:
-            self.app.services.call(lambda b: b.close_departed(stay_id, reason, note))
+            self.app.services.call(lambda b: b.close_departed(stay_id, reason, note), acting=acting)
         except BoothError as exc:
             self.post_message(self.Refused(exc.field, exc.message))
             return

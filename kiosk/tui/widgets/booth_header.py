@@ -1,4 +1,4 @@
-"""The header line of every screen: booth, clock, free spots, schema, alert."""
+"""The header line of every screen: booth, clock, who is signed in, free spots, schema, alert."""
 
 from __future__ import annotations
 
@@ -18,6 +18,7 @@ class HeaderInfo:
     total: int | None = None
     schema_version: str = ""
     alert: str = ""
+    staff: str = ""  # who is signed in and their role, e.g. "Ann (attendant)"; '' when nobody is
 
 
 class BoothHeader(Widget):
@@ -56,6 +57,10 @@ class BoothHeader(Widget):
         clock = info.clock_text
         spots = "—/— free" if info.free is None else f"{info.free:,}/{info.total:,} free"
         right = f"{spots} · v{info.schema_version} " if info.schema_version else f"{spots} "
+        if info.staff:
+            # Who is signed in comes first; the schema version gives way when the line is full.
+            full = f"{info.staff} · {right}"
+            right = full if len(left) + len(clock) + len(full) + 4 <= width else f"{info.staff} · {spots} "
         # Clock in the middle when there is room, else right after the name.
         pad_l = (width - len(clock)) // 2 - len(left)
         pad_r = width - len(left) - pad_l - len(clock) - len(right)

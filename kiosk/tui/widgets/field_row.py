@@ -23,8 +23,11 @@ class FieldRow(Horizontal):
     """
 
     def __init__(self, field: str, label: str, hint: str, *, value: str = "", max_length: int = 0,
-                 placeholder: str = "", id: str | None = None, classes: str | None = None) -> None:
+                 placeholder: str = "", id: str | None = None, classes: str | None = None,
+                 password: bool = False) -> None:
+        """`password`: the input shows dots, never what is typed (a PIN)."""
         super().__init__(id=id or f"field-{field}", classes=classes)
+        self._password = password
         self.field = field
         self.label = label
         self.hint = hint
@@ -36,7 +39,7 @@ class FieldRow(Horizontal):
     def compose(self) -> ComposeResult:
         yield Label(self.label, classes="row-label")
         field = KioskInput(self._value, placeholder=self._placeholder, max_length=self._max_length, compact=True,
-                      id=f"{self.id}-input", select_on_focus=False)
+                           id=f"{self.id}-input", select_on_focus=False, password=self._password)
         field.cursor_blink = False  # a steady cursor: seen at a glance from the booth chair
         yield field
         yield Static(self.hint, classes="row-hint")
