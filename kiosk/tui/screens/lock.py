@@ -17,11 +17,11 @@ from textual.screen import ModalScreen
 from textual.widgets import Label, Static
 from textual.worker import Worker, WorkerState
 
-from ...booth import Actor, BoothError, Secret
+from ...booth import Actor, Secret
 from ..widgets.booth_footer import BoothFooter
 from ..widgets.booth_header import BoothHeader
 from ..widgets.credentials import Credentials
-from .sign_in import Refused, SignedIn
+from .sign_in import Refused, SignedIn, ask
 
 
 class LockScreen(ModalScreen):
@@ -81,12 +81,7 @@ class LockScreen(ModalScreen):
 
     @work(thread=True, exit_on_error=False, group="lock", description="unlocking")
     def _sign_in(self, name: str, pin: Secret) -> None:
-        try:
-            booth = self.app.services.sign_in(name, pin)
-        except BoothError as exc:
-            self.post_message(Refused(exc.field, exc.message, str(exc.code)))
-            return
-        self.post_message(SignedIn(booth))
+        ask(self, lambda: self.app.services.sign_in(name, pin), SignedIn)
 
     @on(SignedIn)
     def _signed_in(self, event: SignedIn) -> None:

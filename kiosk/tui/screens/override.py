@@ -20,10 +20,10 @@ from textual.screen import ModalScreen
 from textual.widgets import Label, Static
 from textual.worker import Worker, WorkerState
 
-from ...booth import Actor, BoothError, Permission, Secret, role_needed
+from ...booth import Actor, Permission, Secret, role_needed
 from ...booth.actors import PERMISSION_TEXT
 from ..widgets.credentials import Credentials
-from .sign_in import Refused
+from .sign_in import Refused, ask
 
 
 def needs_text(permission: Permission, what: str = "") -> str:
@@ -86,12 +86,7 @@ class OverrideDialog(ModalScreen[Actor | None]):
 
     @work(thread=True, exit_on_error=False, group="override", description="checking the approval")
     def _approve(self, name: str, pin: Secret) -> None:
-        try:
-            acting = self.app.services.approve(name, pin, self.permission)
-        except BoothError as exc:
-            self.post_message(Refused(exc.field, exc.message, str(exc.code)))
-            return
-        self.post_message(Approved(acting))
+        ask(self, lambda: self.app.services.approve(name, pin, self.permission), Approved)
 
     @on(Approved)
     def _approved(self, event: Approved) -> None:

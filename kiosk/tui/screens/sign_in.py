@@ -10,13 +10,16 @@ what it answered beside the field at fault.
 from __future__ import annotations
 
 import unicodedata
+from collections.abc import Callable
 from dataclasses import dataclass
+from typing import TypeVar
 
 from textual import on, work
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Horizontal, Vertical
 from textual.message import Message
+from textual.screen import Screen
 from textual.widgets import Input, Label, Static
 from textual.worker import Worker, WorkerState
 
@@ -28,6 +31,7 @@ from .base import KioskScreen
 
 SIGN_IN_GROUP = "sign-in"
 NAME_RULE = "1-40 characters with a letter; unique"
+T = TypeVar("T")
 
 
 @dataclass
@@ -40,6 +44,17 @@ class Refused(Message):
     field: str | None
     message: str
     code: str = ""
+
+
+def ask(screen: Screen, call: Callable[[], T], done: Callable[[T], Message]) -> None:
+    """In a worker thread: the booth's answer posted as `done(answer)`, or its refusal as `Refused`
+    (shown beside the field it names)."""
+    try:
+        answer = call()
+    except BoothError as exc:
+        screen.post_message(Refused(exc.field, exc.message, str(exc.code)))
+        return
+    screen.post_message(done(answer))
 
 
 class SignInScreen(KioskScreen):
@@ -85,12 +100,7 @@ class SignInScreen(KioskScreen):
 
     @work(thread=True, exit_on_error=False, group=SIGN_IN_GROUP, description="signing in")
     def _sign_in(self, name: str, pin: Secret) -> None:
-        try:
-            booth = self.app.services.sign_in(name, pin)
-        except BoothError as exc:
-            self.post_message(Refused(exc.field, exc.message, str(exc.code)))
-            return
-        self.post_message(SignedIn(booth))
+        ask(self, lambda: self.app.services.sign_in(name, pin), SignedIn)
 
     @on(SignedIn)
     def _signed_in(self, event: SignedIn) -> None:
@@ -209,12 +219,7 @@ class FirstManagerScreen(KioskScreen):
 
     @work(thread=True, exit_on_error=False, group=SIGN_IN_GROUP, description="creating the first manager")
     def _create(self, name: str, pin: Secret) -> None:
-        try:
-            booth = self.app.services.create_first_manager(name, pin)
-        except BoothError as exc:
-            self.post_message(Refused(exc.field, exc.message, str(exc.code)))
-            return
-        self.post_message(SignedIn(booth))
+        ask(self, lambda: self.app.services.create_first_manager(name, pin), SignedIn)
 
     @on(SignedIn)
     def _signed_in(self, event: SignedIn) -> None:
