@@ -12,6 +12,7 @@ kind of statement gets taught here before it ships.
 from __future__ import annotations
 
 import re
+from collections.abc import Iterator
 from dataclasses import dataclass, field
 
 _IDENT = r'(?:"[^"]+"|[A-Za-z_][A-Za-z0-9_]*)'
@@ -70,10 +71,10 @@ def normalise(sql: str) -> str:
     return re.sub(r" +", " ", "".join(out)).strip().rstrip(";").strip()
 
 
-def split_top(text: str, sep: str = ",") -> list[str]:
-    """Split on `sep` outside parentheses and quotes."""
-    parts, depth, start, i, quote = [], 0, 0, 0, ""
-    while i < len(text):
+def _top_level(text: str, start: int = 0) -> Iterator[int]:
+    """The indexes of `text` (from `start`) outside parentheses and quotes."""
+    depth, quote = 0, ""
+    for i in range(start, len(text)):
         c = text[i]
         if quote:
             if c == quote:
@@ -84,32 +85,27 @@ def split_top(text: str, sep: str = ",") -> list[str]:
             depth += 1
         elif c == ")":
             depth -= 1
-        elif depth == 0 and text.startswith(sep, i):
+        elif depth == 0:
+            yield i
+
+
+def split_top(text: str, sep: str = ",") -> list[str]:
+    """Split on `sep` outside parentheses and quotes."""
+    parts, start = [], 0
+    for i in _top_level(text):
+        if text.startswith(sep, i):
             parts.append(text[start:i].strip())
             start = i + len(sep)
-        i += 1
     parts.append(text[start:].strip())
     return [p for p in parts if p]
 
 
 def find_top(text: str, keyword: str, start: int = 0) -> int:
     """Index of `keyword` (a whole word, any case) outside parentheses and quotes; -1 if absent."""
-    depth, quote, i = 0, "", start
     pattern = re.compile(rf"\b{keyword}\b", re.IGNORECASE)
-    while i < len(text):
-        c = text[i]
-        if quote:
-            if c == quote:
-                quote = ""
-        elif c in "'\"":
-            quote = c
-        elif c == "(":
-            depth += 1
-        elif c == ")":
-            depth -= 1
-        elif depth == 0 and (i == 0 or not (text[i - 1].isalnum() or text[i - 1] == "_")) and pattern.match(text, i):
+    for i in _top_level(text, start):
+        if (i == 0 or not (text[i - 1].isalnum() or text[i - 1] == "_")) and pattern.match(text, i):
             return i
-        i += 1
     return -1
 
 
