@@ -12,8 +12,9 @@ import pytest
 from adopt_support import (FILES, LATEST, PG_TRIGGER, SQLITE_TRIGGER, build, execute, no_traceback, one_line, plan_site,
                            rows, state)
 from schema_tools import PLAN_VERSIONS, plan_statement
+from kiosk.schema.files import parse_version
 
-MIGRATABLE_AFTER = {v: [f.version_text for f in FILES if f.version_text > v] for v in PLAN_VERSIONS}
+MIGRATABLE_AFTER = {v: [f.version_text for f in FILES if f.version > parse_version(v)] for v in PLAN_VERSIONS}
 
 
 def cli(kiosk_cli, target, *args):
@@ -64,7 +65,7 @@ def test_adopt_records_the_history_as_if_applied_and_validates(kiosk_cli, target
     assert r.code == 0, r.out + r.err
     assert "validation   ok" in r.out and f"schema version {version} (adopted)" in r.out
     assert "pre-flight backup       ok" in r.out and "pre-adopt" in r.out
-    chosen = [f for f in FILES if f.version_text <= version]
+    chosen = [f for f in FILES if f.version <= parse_version(version)]
     assert history(target) == [(f.name, f.version_text, f.checksum) for f in chosen]
     st = status(kiosk_cli, target)
     assert st["schema_version"] == version and "unversioned" not in st and st["findings"] == []

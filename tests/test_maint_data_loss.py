@@ -126,7 +126,8 @@ def test_dry_runs_to_1_4_0_1_1_0_and_1_0_0_count_what_each_would_remove(site, ki
     assert t["system_config"]["values"] == {"time_zone": 1, "backup_window_days": 0, "archive_batch_size": 0,
                                             "expiry_batch_size": 0, "currency_symbol": 0, "phone_region": 0,
                                             "booth_name": 0, "archive_days": 0, "lock_minutes": 0,
-                                            "staff_retention_days": 0}  # only the value that is not the default
+                                            "staff_retention_days": 0, "variance_threshold_cents": 0,
+                                            "denominations": 0, "printer_kind": 0, "printer_target": 0}  # only the value that is not the default
     steps = plan["steps"]
     assert {s["class"] for s in steps} <= {"additive", "neutral", "rewrite", "rebuild", "destructive"}
     (drop_stays,) = [s for s in steps if s["what"] == "drops table stays"]
@@ -217,9 +218,10 @@ def test_the_run_record_in_the_table_and_the_audit_trail_name_the_export(site, k
     (path,) = exports(tmp_path)
     _header, rows = read_export(path)
     rows = [row for row in rows if row["table"] in ("stays", "system_config")]  # 1.8.0's columns (1.9.0's: above)
-    assert [(row["table"], row["leaves"]) for row in rows] == [("stays", ["note"]),
-                                                               ("system_config", ["backup_window_days", "lock_minutes",
-                                                                                  "staff_retention_days", "time_zone"])]
+    assert [(row["table"], row["leaves"]) for row in rows] == [
+        ("stays", ["note", "shift_id"]),  # 1.10.0's stays.shift_id leaves in the same run
+        ("system_config", ["backup_window_days", "denominations", "lock_minutes", "printer_kind", "printer_target",
+                           "staff_retention_days", "time_zone", "variance_threshold_cents"])]
     assert rows[0]["row"]["note"] == NOTE and rows[1]["row"]["time_zone"] == "Europe/London"
     (findings,) = q(target, "SELECT findings FROM maintenance_runs WHERE command = 'rollback' ORDER BY id DESC LIMIT 1")[0]
     assert any(f["code"] == "data_exported" and f["path"] == str(path) for f in json.loads(findings))

@@ -69,6 +69,14 @@ def test_what_the_issue_names_reads_as_destructive():
     ('DROP TABLE "Odd Name"', DESTRUCTIVE),
     ("INSERT INTO parking_rates (vehicle_type, rate_per_hour) VALUES ('car', 2.5)", ADDITIVE),
     ("CREATE TRIGGER t AFTER INSERT ON vehicles BEGIN DELETE FROM payments; END", UNKNOWN),
+    ("CREATE TRIGGER t BEFORE UPDATE ON vehicles FOR EACH ROW BEGIN UPDATE payments SET amount = 0; END", UNKNOWN),
+    # A guard that only refuses a change holds and changes no data.
+    ("CREATE TRIGGER t BEFORE DELETE ON vehicles FOR EACH ROW BEGIN SELECT RAISE(ABORT, 'no'); END", ADDITIVE),
+    ("CREATE FUNCTION f() RETURNS trigger LANGUAGE plpgsql AS $$ BEGIN RAISE EXCEPTION 'no (%)', TG_TABLE_NAME; END $$",
+     ADDITIVE),
+    ("CREATE FUNCTION f() RETURNS trigger LANGUAGE plpgsql AS $$ BEGIN DELETE FROM payments; RETURN NULL; END $$",
+     UNKNOWN),
+    ("DROP TRIGGER IF EXISTS t", NEUTRAL),
     ("TRUNCATE vehicles", UNKNOWN),
     ("ALTER TABLE vehicles ADD CONSTRAINT c CHECK (id > 0)", UNKNOWN),
 ])

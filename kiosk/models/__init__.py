@@ -12,22 +12,28 @@ from .plan import (
     SystemConfig,
     Vehicle,
 )
+from .shifts import SHIFT_MODELS, CashMovement, Debt, ReasonCode, Shift, ZReport
 from .staff import STAFF_MODELS, Staff
 
-ALL_MODELS = list(PLAN_MODELS) + list(BOOTH_MODELS) + list(STAFF_MODELS)
+ALL_MODELS = list(PLAN_MODELS) + list(BOOTH_MODELS) + list(STAFF_MODELS) + list(SHIFT_MODELS)
 
 __all__ = [
     "ALL_MODELS",
     "AuditLog",
     "AuditLogArchive",
     "BaseModel",
+    "CashMovement",
+    "Debt",
     "LifecycleRun",
     "ParkingRate",
     "ParkingSpot",
     "Payment",
+    "ReasonCode",
+    "Shift",
     "Staff",
     "Stay",
     "SystemConfig",
     "UtcDateTimeField",
     "Vehicle",
+    "ZReport",
 ]

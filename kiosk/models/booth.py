@@ -23,6 +23,7 @@ class Stay(BaseModel):
     created_at = UtcDateTimeField(constraints=NOW)
     updated_at = UtcDateTimeField(constraints=NOW)
     note = pw.TextField(null=True)  # 1.8.0: free text, personal data, expires with the stay
+    shift_id = pw.IntegerField(null=True)  # 1.10.0: the shift that registered it
 
     class Meta:
         table_name = "stays"

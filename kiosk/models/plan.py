@@ -46,6 +46,10 @@ class SystemConfig(BaseModel):
     backup_window_days = pw.IntegerField(default=7)  # 1.8.0
     staff_retention_days = pw.IntegerField(default=365)  # 1.9.0: a disabled account's data is kept this long
     lock_minutes = pw.IntegerField(default=5)  # 1.9.0: the terminal locks after this many idle minutes
+    variance_threshold_cents = pw.IntegerField(default=500)  # 1.10.0: a bigger cash-up variance needs a supervisor
+    denominations = pw.TextField(default="5000,2000,1000,500,200,100,50,20,10,5,2,1")  # 1.10.0: cents, largest first
+    printer_kind = pw.TextField(default="none")  # 1.10.0: none | network | usb | serial | file
+    printer_target = pw.TextField(default="")  # 1.10.0: host:port, vendor:product, device or file path
 
     class Meta:
         table_name = "system_config"
@@ -120,6 +124,12 @@ class Payment(BaseModel):
     grace_minutes = pw.IntegerField(null=True)
     daily_cap_cents = pw.IntegerField(null=True)
     booth_name = pw.TextField(null=True)
+    # 1.10.0
+    shift_id = pw.IntegerField(null=True)  # the shift that took it
+    exception = pw.TextField(null=True)  # lost_ticket | override | void
+    reason = pw.TextField(null=True)  # the exception's reason code
+    waived_cents = pw.IntegerField(null=True)  # an override: the fee not charged
+    debt_cents = pw.IntegerField(null=True)  # debts collected within this payment's amount
 
     class Meta:
         table_name = "payments"
@@ -134,6 +144,7 @@ class ParkingRate(BaseModel):
     updated_at = UtcDateTimeField(constraints=NOW)
     grace_minutes = pw.IntegerField(default=0)  # 1.5.0
     daily_cap_cents = pw.IntegerField(null=True)  # 1.5.0
+    lost_ticket_cents = pw.IntegerField(null=True)  # 1.10.0: None = a day's fee at the rate
 
     class Meta:
         table_name = "parking_rates"

@@ -23,7 +23,7 @@ _CONSTRAINT_WORDS = {"CONSTRAINT", "PRIMARY", "FOREIGN", "UNIQUE", "CHECK", "EXC
 class Op:
     """One statement, as far as rows and columns are concerned."""
 
-    kind: str  # create_table, create_index, drop_index, drop_table, add_column, drop_column, rename_table,
+    kind: str  # create_table, create_index, create_trigger, create_function, drop_trigger, drop_function, drop_index, drop_table, add_column, drop_column, rename_table,
     #            rename_column, alter_type, set_not_null, alter_neutral, insert_copy, insert_new, update, delete, unknown
     sql: str
     table: str = ""
@@ -223,6 +223,20 @@ def parse(statement: str) -> Op:
         return Op("drop_index", sql)
     if m := re.fullmatch(rf"DROP TABLE (?:IF EXISTS )?({_IDENT})(?: CASCADE| RESTRICT)?", sql, re.IGNORECASE):
         return Op("drop_table", sql, name(m.group(1)))
+    # A guard: a trigger that only refuses a change (SQLite: RAISE; PostgreSQL: a function that only
+    # raises). It holds no data and changes none; any other trigger body stays unknown.
+    if m := re.fullmatch(rf"CREATE TRIGGER {_IDENT} BEFORE (?:UPDATE|DELETE|INSERT|TRUNCATE)(?: OR (?:UPDATE|DELETE|INSERT))* "
+                         rf"ON ({_IDENT}) FOR EACH (?:ROW|STATEMENT)(?: WHEN \(?[^;]*?\)?)? "
+                         rf"(?:BEGIN SELECT RAISE\((?:ABORT|FAIL|ROLLBACK), '[^']*'\); END|EXECUTE FUNCTION {_IDENT}\(\))",
+                         sql, re.IGNORECASE):
+        return Op("create_trigger", sql, name(m.group(1)))
+    if re.fullmatch(rf"CREATE FUNCTION {_IDENT}\(\) RETURNS trigger LANGUAGE plpgsql AS "
+                    r"\$\$ BEGIN RAISE EXCEPTION '[^']*'(?:, [A-Z_]+)*; END \$\$", sql, re.IGNORECASE):
+        return Op("create_function", sql)
+    if re.fullmatch(rf"DROP TRIGGER (?:IF EXISTS )?{_IDENT}(?: ON {_IDENT})?", sql, re.IGNORECASE):
+        return Op("drop_trigger", sql)
+    if re.fullmatch(rf"DROP FUNCTION (?:IF EXISTS )?{_IDENT} ?\(\)", sql, re.IGNORECASE):
+        return Op("drop_function", sql)
     if head.startswith("ALTER TABLE "):
         return _alter(sql)
     if head.startswith("INSERT INTO "):

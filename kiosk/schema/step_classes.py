@@ -1,7 +1,7 @@
 """The class of every step of a migration: what it does to the rows a site holds.
 
-- additive: creates a table, column or index, or adds rows; nothing leaves.
-- neutral: drops or renames something that holds no data of its own (an index).
+- additive: creates a table, column, index or trigger, or adds rows; nothing leaves.
+- neutral: drops or renames something that holds no data of its own (an index, a trigger).
 - rewrite: changes values in place (UPDATE); no row or column leaves.
 - rebuild: a table's rows copied into another table before it is dropped (to change
   its definition, or to move rows back); every row and column is kept.
@@ -31,7 +31,8 @@ ADDITIVE, NEUTRAL, REWRITE, REBUILD, DESTRUCTIVE, UNKNOWN = "additive", "neutral
 CLASSES = (ADDITIVE, NEUTRAL, REWRITE, REBUILD, DESTRUCTIVE)
 
 _SINGLE = {
-    "create_table": ADDITIVE, "create_index": ADDITIVE, "insert_new": ADDITIVE, "insert_copy": ADDITIVE,
+    "create_table": ADDITIVE, "create_index": ADDITIVE, "create_trigger": ADDITIVE, "create_function": ADDITIVE,
+    "drop_trigger": NEUTRAL, "drop_function": NEUTRAL, "insert_new": ADDITIVE, "insert_copy": ADDITIVE,
     "add_column": ADDITIVE, "drop_index": NEUTRAL, "rename_table": NEUTRAL, "rename_column": NEUTRAL,
     "alter_neutral": NEUTRAL, "update": REWRITE, "drop_table": DESTRUCTIVE, "drop_column": DESTRUCTIVE,
     "delete": DESTRUCTIVE, "alter_type": DESTRUCTIVE, "set_not_null": DESTRUCTIVE,
@@ -97,6 +98,10 @@ def _what(op: Op) -> str:
     return {
         "create_table": f"creates table {op.table}",
         "create_index": f"creates an index on {op.table}",
+        "create_trigger": f"adds a guard refusing changes to {op.table}",
+        "create_function": "creates the function a guard trigger calls (it only raises)",
+        "drop_trigger": "drops a trigger (it holds no data of its own)",
+        "drop_function": "drops a trigger's function (it holds no data of its own)",
         "insert_new": f"adds rows to {op.table}",
         "insert_copy": f"copies rows of {op.source} into {op.table}",
         "add_column": f"adds column {op.table}.{op.column}"
