@@ -198,18 +198,19 @@ _AS_MANAGER = object()
 def booth(database, clock, auto_size, pin_hasher):
     """The business layer on the test database and the fixed clock, acting as the test's manager
     (tests/staff_support.py), so every action is permitted as it was before staff accounts."""
-    from staff_support import as_manager
+    from staff_support import as_manager, on_shift
 
     from kiosk.booth import Booth
 
-    return as_manager(Booth(database, clock, auto_size=auto_size, pin_hasher=pin_hasher))
+    return on_shift(as_manager(Booth(database, clock, auto_size=auto_size, pin_hasher=pin_hasher)))
 
 
 @pytest.fixture
 def make_booth(auto_size, pin_hasher):
     """Booth(...) for tests that make their own, with the test's batch sizing, acting as the test's
-    manager; `actor=None` gives one nobody has signed in to, `actor=X` one acting as X."""
-    from staff_support import as_manager
+    manager, its booth's shift open (when none is); `actor=None` gives one nobody has signed in to,
+    `actor=X` one acting as X."""
+    from staff_support import as_manager, on_shift
 
     from kiosk.booth import Booth
 
@@ -218,7 +219,7 @@ def make_booth(auto_size, pin_hasher):
         kwargs.setdefault("pin_hasher", pin_hasher)
         made = Booth(*args, **kwargs)
         if actor is _AS_MANAGER:
-            return as_manager(made)
+            return on_shift(as_manager(made))
         return made if actor is None else made.signed_in(actor)
 
     return make
@@ -285,7 +286,7 @@ def make_app(booth, target, database, clock, tmp_path):
         acting = booth if role is None else booth.signed_in(person(booth, staff_name(role), role))
         services = booth_services(acting, receipts_dir=tmp_path / "receipts", refresh_seconds=3600.0)
         options.setdefault("idle_check_seconds", None)
-        return build_app(target, database, "1.5.0", services=services, clock=clock, mode=mode, freeze_gc=False,
+        return build_app(target, database, "1.10.0", services=services, clock=clock, mode=mode, freeze_gc=False,
                          **options)
 
     return make

@@ -46,6 +46,13 @@ def as_manager(booth):
     return booth.signed_in(manager_actor())
 
 
+def on_shift(booth, float_total="0.00"):
+    """`booth` with its booth's shift open in its run (opened now when none is open), so it can take money."""
+    if booth.current_shift() is None:
+        booth.open_shift(float_total)
+    return booth
+
+
 def staff_name(role: Role | str) -> str:
     """The name make_app(role=...) signs in as: 'Test Attendant', 'Test Supervisor', 'Test Manager'."""
     return f"Test {Role(role).value.title()}"

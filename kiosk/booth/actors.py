@@ -34,6 +34,7 @@ class Permission(StrEnum):
 
     REGISTER = "register"  # entry
     PAY = "pay"  # cash and card
+    SHIFT = "shift"  # open and close one's shift at the booth, cash drops and payouts, X reports
     RECEIPT = "receipt"  # write a receipt file
     VIEW_OWN_ACTIVITY = "view_own_activity"  # the audit rows one made oneself
     RUN_RETENTION = "run_retention"  # expiry and archiving now (the worker runs them every 5 minutes anyway)
@@ -48,8 +49,8 @@ class Permission(StrEnum):
     STAFF = "staff"  # add, disable, enable, rename staff, reset a PIN, change a role
 
 
-_ATTENDANT = frozenset({Permission.REGISTER, Permission.PAY, Permission.RECEIPT, Permission.VIEW_OWN_ACTIVITY,
-                        Permission.RUN_RETENTION})
+_ATTENDANT = frozenset({Permission.REGISTER, Permission.PAY, Permission.SHIFT, Permission.RECEIPT,
+                        Permission.VIEW_OWN_ACTIVITY, Permission.RUN_RETENTION})
 _SUPERVISOR = _ATTENDANT | {Permission.REFUND, Permission.CLOSE_DEPARTED, Permission.FEE_OVERRIDE,
                             Permission.VIEW_ALL_ACTIVITY}
 _MANAGER = _SUPERVISOR | {Permission.CONFIGURE, Permission.SPOTS, Permission.STAFF}
@@ -151,6 +152,7 @@ WORKER = Actor(None, None, Origin.WORKER, "background worker", fixed=frozenset({
 PERMISSION_TEXT: dict[Permission, str] = {
     Permission.REGISTER: "registering a vehicle",
     Permission.PAY: "taking a payment",
+    Permission.SHIFT: "opening or closing a shift, a cash drop or payout, an X report",
     Permission.RECEIPT: "writing a receipt",
     Permission.VIEW_OWN_ACTIVITY: "seeing the activity",
     Permission.RUN_RETENTION: "running expiry and archiving",

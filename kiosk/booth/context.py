@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 import json
+import uuid
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import NamedTuple
@@ -30,7 +31,8 @@ _AUDIT = Statement('INSERT INTO "audit_logs" ("action", "entity", "entity_id", "
 # Every action an audit row can name, in the order a filter lists them (a test pins it to the callers).
 AUDIT_ACTIONS = ("entry", "payment", "refund", "departed", "config", "rate", "spots_add", "spot_retype",
                  "spot_remove", "expire", "archive", "sign_in", "sign_in_failed", "sign_in_locked", "sign_out",
-                 "staff_add", "staff_disable", "staff_enable", "staff_rename", "staff_role", "staff_pin_reset")
+                 "staff_add", "staff_disable", "staff_enable", "staff_rename", "staff_role", "staff_pin_reset",
+                 "shift_open")
 
 class Settings(NamedTuple):
     """The configuration a per-car call needs, read once per call (`Context.settings`)."""
@@ -56,6 +58,8 @@ class Context:
     pins: PinHasher = field(default_factory=PinHasher)  # staff PIN hashes
     actor: Actor | None = None  # who is acting (Booth.signed_in); None: nobody, state changes are refused
     approver_id: int | None = None  # set for one call: the supervisor whose approval it uses
+    # This Booth's run (kept by signed_in / signed_out copies): a shift opened by another run was left open.
+    session: str = field(default_factory=lambda: uuid.uuid4().hex)
     backend: Backend = field(init=False)  # what differs by database, resolved once
 
     def __post_init__(self) -> None:

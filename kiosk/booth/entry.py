@@ -16,6 +16,7 @@ from .localtime import stamp
 from .phones import to_e164
 from .plates import normalise_plate, read_plate
 from .results import OpenStay, Registration, StayStatus
+from .shifts import shift_for_entry
 from .spots import assign
 from .sql import Insert, Statement, ts, when, with_list
 from .text import clean_name
@@ -41,8 +42,8 @@ _RETURNING_VEHICLE = Statement(
     "UPDATE vehicles SET contact_name = ?, phone_number = ?, entry_timestamp = ?, updated_at = ?, vehicle_type = ?, "
     "parking_spot = ?, payment_status = NULL WHERE id = ?")
 _NEW_STAY = Insert(
-    "INSERT INTO stays (vehicle_id, spot_number, vehicle_type, entry_timestamp, status, created_at, updated_at) "
-    f"VALUES (?, ?, ?, ?, '{StayStatus.OPEN}', ?, ?)")
+    "INSERT INTO stays (vehicle_id, spot_number, vehicle_type, entry_timestamp, status, created_at, updated_at, shift_id) "
+    f"VALUES (?, ?, ?, ?, '{StayStatus.OPEN}', ?, ?, ?)")
 _LOOKALIKES_SQL = ("SELECT v.number_plate FROM stays s JOIN vehicles v ON v.id = s.vehicle_id "
                    f"WHERE s.status = '{StayStatus.OPEN}' AND v.number_plate IN (?*)")
 
@@ -138,7 +139,7 @@ def register(ctx: Context, plate, contact_name, phone, vehicle_type, spot=None) 
             _RETURNING_VEHICLE.run(db, (name, e164, at, at, vtype, spot_number, vehicle_id))
         else:
             vehicle_id = _NEW_VEHICLE.new_id(db, (number, name, e164, at, at, at, vtype, spot_number))
-        stay_id = _NEW_STAY.new_id(db, (vehicle_id, spot_number, vtype, at, at, at))
+        stay_id = _NEW_STAY.new_id(db, (vehicle_id, spot_number, vtype, at, at, at, shift_for_entry(ctx, cfg.booth_name)))
         ctx.audit("entry", "stays", stay_id, booth=cfg.booth_name, vehicle_id=vehicle_id, spot=spot_number,
                   vehicle_type=vtype, returning=returning)
         return Registration(stay_id, vehicle_id, number, spot_number, vtype, now)

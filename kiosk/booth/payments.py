@@ -18,6 +18,7 @@ from .fees import FeeBreakdown, compute_fee
 from .localtime import UTC, stamp
 from .money import from_cents, parse_money, to_cents
 from .results import PaymentRow, PaymentStatus, Receipt, Refund, StayStatus
+from .shifts import shift_for_money
 from .spots import release
 from .sql import Insert, Statement, ts, when
 from .reasons import departed_reason, refund_reason
@@ -84,7 +85,8 @@ _CLOSE = Statement(f"UPDATE stays SET status = '{StayStatus.PAID}', exit_timesta
 _NEW_PAYMENT = Insert(
     "INSERT INTO payments (vehicle_id, stay_id, amount, amount_cents, payment_status, payment_method, transaction_id, "
     "created_at, tendered_cents, change_cents, rate_cents, minimum_hours, minutes, hours_started, hours_charged, "
-    f"grace_minutes, daily_cap_cents, booth_name) VALUES (?, ?, ?, ?, '{PaymentStatus.PAID}', ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)")
+    f"grace_minutes, daily_cap_cents, booth_name, shift_id) "
+    f"VALUES (?, ?, ?, ?, '{PaymentStatus.PAID}', ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)")
 _VEHICLE_PAID = Statement(f"UPDATE vehicles SET payment_status = '{PaymentStatus.PAID}', updated_at = ? WHERE id = ?")
 
 
@@ -203,6 +205,8 @@ def pay(ctx: Context, stay_id, method, tendered=None, transaction_id=None) -> Re
             return _receipt(ctx, Payment.get_by_id(earlier_id), repeated=True)
         if row.status != StayStatus.OPEN:
             raise _closed(ctx, sid, row.status, row.exit_at)
+        cfg = ctx.settings()
+        shift_id = shift_for_money(ctx, cfg.booth_name)
         now = to_utc(ctx.now())
         fee = _fee(ctx, row, now)
         change_due = None
@@ -215,14 +219,13 @@ def pay(ctx: Context, stay_id, method, tendered=None, transaction_id=None) -> Re
         if _CLOSE.changed(db, (at, at, sid)) != 1:
             raise BoothError(f"stay {sid} was just closed at another booth: nothing was charged", field="stay")
         vehicle_id, spot, plate = row.vehicle_id, row.spot_number, row.plate
-        cfg = ctx.settings()
         cents = to_cents(fee.total)
         tendered_cents = None if given is None else to_cents(given)
         change_cents = None if change_due is None else to_cents(change_due)
         pid = _NEW_PAYMENT.new_id(db, (
             vehicle_id, sid, Payment.amount.db_value(fee.total), cents, how, txn, at, tendered_cents, change_cents,
             to_cents(fee.rate), fee.minimum_hours, fee.minutes, fee.hours_started, fee.hours_charged, fee.grace_minutes,
-            None if fee.daily_cap is None else to_cents(fee.daily_cap), cfg.booth_name))
+            None if fee.daily_cap is None else to_cents(fee.daily_cap), cfg.booth_name, shift_id))
         _VEHICLE_PAID.run(db, (at, vehicle_id))
         release(ctx, spot, now)
         ctx.audit("payment", "payments", pid, booth=cfg.booth_name, stay_id=sid, method=how, amount=str(fee.total),
@@ -263,10 +266,11 @@ def refund(ctx: Context, payment_id, reason, note=None, reopen: bool = False) ->
             raise BoothError(f"payment {pid} was for {from_cents(cents):.2f}: there is nothing to refund", field="payment")
         now = ctx.now()
         booth = ctx.booth_name()
+        shift_id = shift_for_money(ctx, booth)
         refund_id = Payment.insert(
             vehicle=original.vehicle_id, stay_id=original.stay_id, amount=-from_cents(cents), amount_cents=-cents,
             payment_status=PaymentStatus.REFUNDED, payment_method=original.payment_method, transaction_id=_refund_txn(pid),
-            refund_of=pid, created_at=now, booth_name=booth,
+            refund_of=pid, created_at=now, booth_name=booth, shift_id=shift_id,
         ).execute()
         reopened = False
         stay = Stay.get_or_none(Stay.id == original.stay_id) if original.stay_id else None

@@ -18,7 +18,7 @@ import peewee as pw
 from ..clock import Clock
 from ..errors import ErrorCode
 from . import config as _config
-from . import entry, payments, receipts, reports, retention, spots, tx
+from . import entry, payments, receipts, reports, retention, shifts, spots, tx
 from .actors import Actor, Permission, Role
 from .context import AUDIT_ACTIONS, Context
 from .errors import BoothError
@@ -30,6 +30,7 @@ from .phones import format_phone as _format_phone
 from .plates import PlateReading
 from .plates import normalise_plate as _normalise_plate
 from .plates import read_plate as _read_plate
+from .shift_results import ShiftInfo
 from .results import (AuditRow, Config, MapStates, Occupancy, OpenStay, PaymentRow, Rate, Receipt, Refund,
                       Registration, RunReport, SpotState, StayRow)
 
@@ -186,6 +187,24 @@ class Booth(PeopleFacade):
     def close_departed(self, stay_id, reason, note=None) -> None:
         """`reason`: a DepartedReason code; `note`: optional free text kept with the stay (expires with it)."""
         payments.close_departed(self._ctx, stay_id, reason, note)
+
+    # --- shifts --------------------------------------------------------------
+    @anyone
+    def current_shift(self) -> ShiftInfo | None:
+        """This booth's open shift; `left_open` when an earlier terminal run opened it (close it first)."""
+        return shifts.current_shift(self._ctx)
+
+    @anyone
+    def denominations(self) -> tuple[int, ...]:
+        """The notes and coins a cash count names, in cents, largest first."""
+        return shifts.denominations(self._ctx)
+
+    @needs(Permission.SHIFT)
+    def open_shift(self, float_total=None, float_pieces=None) -> ShiftInfo:
+        """Open this booth's shift for the signed-in person: the float as a total (an amount) or
+        counted per denomination ({cents: how many}), exactly one of the two."""
+        require_person(self._ctx)
+        return shifts.open_shift(self._ctx, float_total, float_pieces)
 
     # --- spots ---------------------------------------------------------------
     @anyone
