@@ -5,7 +5,6 @@ closed with its Z report; Z numbers per booth stay 1..n with no gap and no repea
 from __future__ import annotations
 
 import json
-import os
 import signal
 import subprocess
 import sys
