@@ -147,6 +147,7 @@ def shifts_cmd(ctx: click.Context, as_json: bool, booth_name: str | None, day_fr
     if not rows:
         echo("no shifts in that period" if (start or end) else "no shifts recorded yet")
     else:
+        echo(f"times in {booth.config().zone_name}")
         out = [("booth", "shift", "Z", "opened", "closed", "people", "payments", "cash", "card", "refunds", "drops",
                 "payouts", "expected", "counted", "variance", "status")]
         stamp = lambda m: "-" if m is None else f"{m.astimezone(zone):%Y-%m-%d %H:%M}"  # noqa: E731
