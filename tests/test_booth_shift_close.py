@@ -124,6 +124,19 @@ def test_over_the_threshold_the_count_is_kept_and_a_supervisor_signs_it_off(fres
         approved.sign_off_shift("miscount")  # nothing open any more
 
 
+def test_whoever_counted_the_drawer_cannot_sign_off_its_variance(fresh, database, clock, pin_hasher):
+    sam = Booth(database, clock, pin_hasher=pin_hasher).signed_in(person(fresh, "Sam", "supervisor"))
+    sam.open_shift("100.00")
+    assert sam.close_shift("80.00", card_batch="0.00").needs_signoff
+    with pytest.raises(BoothError) as err:
+        sam.sign_off_shift("miscount")
+    assert err.value.code is ErrorCode.REFUSED and "another supervisor" in err.value.message
+    assert Shift.get().status == "open" and ZReport.select().count() == 0
+    pat = sam.signed_in(person(fresh, "Pat", "supervisor"))  # Pat signs in at the terminal after Sam
+    done = pat.sign_off_shift("miscount")
+    assert done.report is not None and (done.report.closed_by_name, done.report.signed_off_by_name) == ("Sam", "Pat")
+
+
 def test_the_threshold_is_the_configured_one(fresh, clock):
     SystemConfig.update(variance_threshold_cents=0).execute()
     fresh.open_shift("10.00")

@@ -96,6 +96,10 @@ def sign_off_shift(ctx: Context, code) -> CloseResult:
         if shift.counted_cash_cents is None:
             raise BoothError(f"shift {shift.id} has not been counted: close it with a blind count first",
                              field="shift", code=ErrorCode.REFUSED)
+        if signer == shift.closed_by:
+            # Dual control: whoever counted the drawer cannot also vouch for its variance.
+            raise BoothError(f"shift {shift.id} was counted by this same person: another supervisor or a manager "
+                             "signs off its variance", field="shift", code=ErrorCode.REFUSED)
         sums = shift_sums(ctx.db, shift.id)
         expected = shift.expected_cash_cents
         assert expected is not None and shift.card_batch_cents is not None  # written with the count
