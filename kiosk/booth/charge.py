@@ -19,6 +19,7 @@ from typing import NamedTuple
 
 import peewee as pw
 
+from ..errors import ErrorCode
 from ..models import ParkingSpot, Payment, Stay, Vehicle
 from . import reasons
 from .config import RATE_COLUMNS, no_rate, rate_of
@@ -254,18 +255,19 @@ def refund_txn(pid: int) -> str:
 
 
 def reopen(stay: Stay | None, latest: int | None, vehicle: Vehicle, now: dt.datetime, *, field: str = "reopen",
-           otherwise: str = "refund without reopening and register the vehicle again") -> None:
+           otherwise: str = "refund without reopening and register the vehicle again",
+           code: ErrorCode | None = None) -> None:
     """Put a paid stay back on site: its spot taken again, the stay open, the vehicle unpaid.
     Refused (field `field`, saying `otherwise`) when the vehicle came back since, its data expired,
     the stay had no spot, or the spot has been taken."""
     if stay is None or stay.id != latest or vehicle.purged_at is not None or stay.spot_number is None:
         raise BoothError("this stay cannot be put back on site (the vehicle came back since, its data expired, or it "
-                         f"had no spot): {otherwise}", field=field)
+                         f"had no spot): {otherwise}", field=field, code=code)
     taken = (ParkingSpot.update(is_occupied=True, updated_at=now)
              .where((ParkingSpot.spot_number == stay.spot_number) & (ParkingSpot.is_occupied == False))  # noqa: E712
              .execute())
     if taken != 1:
-        raise BoothError(f"spot {stay.spot_number} is no longer free: {otherwise}", field=field)
+        raise BoothError(f"spot {stay.spot_number} is no longer free: {otherwise}", field=field, code=code)
     Stay.update(status=StayStatus.OPEN, exit_timestamp=None, updated_at=now).where(Stay.id == stay.id).execute()
     Vehicle.update(payment_status=None, updated_at=now).where(Vehicle.id == vehicle.id).execute()
 

@@ -116,7 +116,7 @@ def void_payment(ctx: Context, payment_id, reason, note=None) -> Refund:
                              field="payment", code=ErrorCode.REFUSED)
         now = ctx.now()
         reopen(stay, latest_stay(vehicle.id), vehicle, now, field="payment",
-               otherwise=f"the car cannot be put back, so {_REFUND_INSTEAD}")
+               otherwise=f"the car cannot be put back, so {_REFUND_INSTEAD}", code=ErrorCode.REFUSED)
         cents = original.amount_cents if original.amount_cents is not None else to_cents(original.amount)
         void_id = Payment.insert(
             vehicle=original.vehicle_id, stay_id=original.stay_id, amount=-from_cents(cents), amount_cents=-cents,
