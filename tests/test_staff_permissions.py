@@ -47,6 +47,10 @@ CALLS = {
     "set_staff_role": lambda b, w: b.set_staff_role("Victim", "supervisor"),
     "reset_pin": lambda b, w: b.reset_pin("Victim", "86428642"),
     "set_reason_code": lambda b, w: b.set_reason_code("payout", "window_cleaner", "window cleaner"),
+    "pay_lost_ticket": lambda b, w: b.pay_lost_ticket("LT11AAA", "car", "card", "no_ticket"),
+    "void_payment": lambda b, w: b.void_payment(w.payment_id, "keyed_in_error"),
+    "free_exit": lambda b, w: b.free_exit(w.stay_id, "emergency_vehicle"),
+    "override_fee": lambda b, w: b.override_fee(w.stay_id, "0.50", "card", "goodwill"),
 }
 
 
