@@ -40,9 +40,7 @@ class Permission(StrEnum):
     RUN_RETENTION = "run_retention"  # expiry and archiving now (the worker runs them every 5 minutes anyway)
     REFUND = "refund"
     CLOSE_DEPARTED = "close_departed"  # close an open stay (an overstay) without payment
-    # A fee override or free exit. No facade method takes one yet: closing a stay without
-    # payment is CLOSE_DEPARTED. Kept in the matrix so the terminal labels it like the others.
-    FEE_OVERRIDE = "fee_override"
+    FEE_OVERRIDE = "fee_override"  # charge less than the fee, or nothing (a free exit)
     VIEW_ALL_ACTIVITY = "view_all_activity"  # every person's audit rows, and the staff list
     CONFIGURE = "configure"  # settings (retention, time zone, ...) and rates
     SPOTS = "spots"  # add, retype, remove spots
