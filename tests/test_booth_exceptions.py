@@ -185,7 +185,7 @@ def test_a_payment_is_voided_once_and_a_void_is_not_a_payment(booth, stay):
         assert caught.value.field == "payment"
     with pytest.raises(BoothError) as caught:
         booth.refund(paid.payment_id, "wrong_amount")  # voided: nothing left to refund
-    assert caught.value.field == "payment"
+    assert caught.value.field == "payment" and "already voided" in caught.value.message
     assert Payment.select().count() == 2
 
 
