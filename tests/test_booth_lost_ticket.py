@@ -2,6 +2,7 @@
 when it has none (configured, or a day at the rate capped by the daily cap); the rows each writes,
 retries, and what an attendant may type."""
 
+import dataclasses
 import datetime as dt
 import json
 from decimal import Decimal
@@ -98,18 +99,23 @@ def test_a_returning_plate_not_on_site_keeps_its_vehicle_row(booth, clock):
 def test_a_retried_transaction_id_charges_once(booth):
     first = booth.pay_lost_ticket("XY99ZZZ", "car", "card", "no_ticket", transaction_id="LT-1")
     again = booth.pay_lost_ticket("XY99ZZZ", "car", "card", "no_ticket", transaction_id="LT-1")
+    on_site = booth.register("CD34EFG", "Jim", PHONE, "car")
+    on_record = booth.pay_lost_ticket("CD34EFG", None, "cash", "ticket_damaged", tendered="5", transaction_id="LT-2")
+    assert dataclasses.replace(on_record, repeated=True) == booth.pay_lost_ticket(
+        "CD34EFG", "car", "cash", "ticket_damaged", tendered="5", transaction_id="LT-2")
+    assert on_record.stay_id == on_site.stay_id
     assert again.repeated and again.payment_id == first.payment_id and again.amount == first.amount
-    assert again.text().splitlines()[4:] == first.text().splitlines()[4:]
-    assert Payment.select().count() == 1 and Stay.select().count() == 1
+    assert dataclasses.replace(first, repeated=True) == again  # rebuilt from the row: the same receipt
+    assert Payment.select().where(Payment.transaction_id == "LT-1").count() == 1 and Stay.select().count() == 2
     with pytest.raises(BoothError) as caught:  # the same id for another plate
         booth.pay_lost_ticket("OTHER1", "car", "card", "no_ticket", transaction_id="LT-1")
     assert caught.value.field == "transaction_id"
-    reg = booth.register("CD34EFG", "Jim", PHONE, "car")
+    reg = booth.register("EF56GHJ", "Kim", PHONE, "car")
     paid = booth.pay(reg.stay_id, "card", transaction_id="T-9")
     with pytest.raises(BoothError) as caught:  # an ordinary payment's id
-        booth.pay_lost_ticket("CD34EFG", "car", "card", "no_ticket", transaction_id="T-9")
+        booth.pay_lost_ticket("EF56GHJ", "car", "card", "no_ticket", transaction_id="T-9")
     assert caught.value.field == "transaction_id"
-    assert Payment.select().count() == 2 and Payment.get_by_id(paid.payment_id).exception is None
+    assert Payment.select().count() == 3 and Payment.get_by_id(paid.payment_id).exception is None
 
 
 @pytest.mark.parametrize("plate,vtype,method,reason,tendered,note,field", [
