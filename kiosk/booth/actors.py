@@ -41,9 +41,7 @@ class Permission(StrEnum):
     REFUND = "refund"
     CLOSE_DEPARTED = "close_departed"  # close an open stay (an overstay) without payment
     SIGN_OFF = "sign_off"  # sign off a shift's cash-up variance beyond the threshold
-    # A fee override or free exit. No facade method takes one yet: closing a stay without
-    # payment is CLOSE_DEPARTED. Kept in the matrix so the terminal labels it like the others.
-    FEE_OVERRIDE = "fee_override"
+    FEE_OVERRIDE = "fee_override"  # charge less than the fee, or nothing (a free exit)
     VIEW_ALL_ACTIVITY = "view_all_activity"  # every person's audit rows, and the staff list
     CONFIGURE = "configure"  # settings (retention, time zone, ...) and rates
     SPOTS = "spots"  # add, retype, remove spots
