@@ -46,7 +46,7 @@ def check_ready(printer, spec: PrinterSpec, timeout: float = 5.0) -> None:
     with device_errors(spec, timeout):
         paper = printer.paper_status()
     if paper == 0:
-        raise PrinterError(f"the printer ({spec.describe()}) is out of paper")
+        raise PrinterError(f"the printer ({spec.describe()}) is out of paper", "out of paper")
 
 
 def print_lines(printer, lines: Iterable[str], cut: bool = True) -> None:
@@ -88,7 +88,8 @@ def device_errors(spec: PrinterSpec, timeout: float) -> Iterator[None]:
     except PrinterError:
         raise
     except Exception as exc:  # noqa: BLE001 - a printer must never take the terminal down with it
-        raise PrinterError(f"the printer ({spec.describe()}) {_why(exc, timeout)}") from exc
+        why = _why(exc, timeout)
+        raise PrinterError(f"the printer ({spec.describe()}) {why}", why) from exc
 
 
 _BY_ERRNO = {

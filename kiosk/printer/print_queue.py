@@ -45,6 +45,7 @@ class PrinterStatus:
     pending: int  # jobs waiting or printing
     kept: int = 0  # failed jobs kept for a reprint
     printer: str = ""  # which printer, e.g. "network 192.168.1.50:9100"; "no printer"
+    reason: str = ""  # `message` without naming the printer ("out of paper"), for a short line
 
 
 Printer = Callable[..., None]  # print_job's signature: (spec, lines, *, kick, cut, timeout)
@@ -63,7 +64,7 @@ class PrintQueue:
         self._jobs: deque[PrintJob] = deque()
         self._kept: deque[PrintJob] = deque(maxlen=keep)
         self._busy = False
-        self._error = problem
+        self._error = self._reason = problem
         self._ids = itertools.count(1)
         self._thread: threading.Thread | None = None
         self._closed = False
@@ -81,7 +82,7 @@ class PrintQueue:
     def configure(self, spec: PrinterSpec | None, problem: str = "") -> None:
         """A new printer (its settings were saved): the next job goes to it; kept jobs stay kept."""
         with self._lock:
-            self._spec, self._error = spec, problem
+            self._spec, self._error, self._reason = spec, problem, problem
         self._changed()
 
     def submit(self, job: PrintJob) -> int:
@@ -104,7 +105,7 @@ class PrintQueue:
             pending = len(self._jobs) + (1 if self._busy else 0)
             what = self._spec.describe() if self._spec is not None else "no printer"
             return PrinterStatus(ok=not self._error, message=self._error, pending=pending, kept=len(self._kept),
-                                 printer=what)
+                                 printer=what, reason=self._reason)
 
     def kept(self) -> list[PrintJob]:
         """The failed jobs kept for a reprint, oldest first."""
@@ -152,25 +153,27 @@ class PrintQueue:
                     return
                 job, spec = self._jobs.popleft(), self._spec
                 self._busy = True
-            error = self._try(job, spec)
+            error, reason = self._try(job, spec)
             with self._lock:
                 self._busy = False
                 if error:
                     self._kept.append(replace(job, kick=False))
-                self._error = error
+                self._error, self._reason = error, reason
                 self._lock.notify_all()
             self._changed()
 
-    def _try(self, job: PrintJob, spec: PrinterSpec | None) -> str:
+    def _try(self, job: PrintJob, spec: PrinterSpec | None) -> tuple[str, str]:
+        """('', '') once printed; else (why, why without naming the printer)."""
         if spec is None or not spec.enabled:
-            return "no printer is set up: choose its kind and target in Configuration (F4)"
+            why = "no printer is set up: choose its kind and target in Configuration (F4)"
+            return why, why
         try:
             self._print(spec, job.lines, kick=job.kick, cut=job.cut, timeout=self._timeout)
-            return ""
+            return "", ""
         except PrinterError as exc:
-            return exc.message
+            return exc.message, exc.reason
         except Exception as exc:  # noqa: BLE001 - the thread must outlive any printer fault
-            return f"the printer ({spec.describe()}) failed: {type(exc).__name__}"
+            return f"the printer ({spec.describe()}) failed: {type(exc).__name__}", f"failed: {type(exc).__name__}"
 
     def _changed(self) -> None:
         callback = self.on_change

@@ -39,11 +39,14 @@ def print_queue_for(config) -> PrintQueue:
 
 
 def printer_alert(status: PrinterStatus) -> str:
-    """The header's line while the printer fails ('' while it works)."""
+    """The header's line while the printer fails ('' while it works): what to do first, then why
+    (an 80-column header cuts the end of a long reason, never the key)."""
     if status.ok:
         return ""
-    kept = f"; {status.kept} not printed, {REPRINT_KEY} prints {'it' if status.kept == 1 else 'them'}" if status.kept else ""
-    return f"printer: {status.message}{kept}"
+    if not status.kept:
+        return f"printer: {status.reason or status.message}"
+    kept = f"{status.kept} not printed, {REPRINT_KEY} prints {'it' if status.kept == 1 else 'them'}"
+    return f"printer: {kept} · {status.reason or status.message}"
 
 
 def receipt_job(receipt) -> PrintJob:
@@ -89,6 +92,9 @@ class Printing:
     def _show_printer(self, status: PrinterStatus) -> None:
         was_ok, self._printer_ok = self._printer_ok, status.ok
         self.set_alert(printer_alert(status), source="printer")
+        if was_ok and not status.ok:  # once as it starts failing, in full; the header keeps it short
+            kept = f" Kept: {REPRINT_KEY} prints it once the printer works." if status.kept else ""
+            self.notify(f"Not printed: {status.message}.{kept}", title="Printer", severity="error")
         if status.ok and not was_ok and status.kept:
             self.notify(f"The printer works again. {status.kept} not printed: {REPRINT_KEY} prints "
                         f"{'it' if status.kept == 1 else 'them'}.", title="Printer")

@@ -16,11 +16,21 @@ from ...booth import BoothError, check_printer
 from ...printer import PrinterError, PrinterSpec, print_job
 from ..printing import test_page
 from ..widgets.field_row import FieldRow
+from ..widgets.select_row import SelectRow
 
 PRINTER_FIELDS = (
-    ("printer_kind", "Printer", "none, network, usb, serial or file"),
-    ("printer_target", "Printer target", "host[:port] · vendor:product · device[:baud] · path"),
+    ("printer_kind", "Printer", "how it is connected"),
+    ("printer_target", "Printer target", "host:port · vid:pid · device · path"),
 )
+KIND_CHOICES = [("none", "none"), ("network", "network"), ("USB", "usb"), ("serial", "serial"), ("file/device", "file")]
+# What the target is for each kind, beside the field once the kind is chosen.
+TARGET_HINTS = {
+    "none": "not used without a printer",
+    "network": "host[:port], port 9100 unless given",
+    "usb": "vendor:product in hex (lsusb)",
+    "serial": "/dev/ttyUSB0 or /dev/ttyS0:19200",
+    "file": "an absolute path, e.g. /dev/usb/lp0",
+}
 TEST_KEY = "F7"
 TEST_TIMEOUT_S = 5.0
 
@@ -35,13 +45,15 @@ class PrinterSection:
 
     def compose_printer(self) -> ComposeResult:
         yield Label(f"Receipt printer   ({TEST_KEY}: test print)", classes="config-section")
-        for field, label, hint in PRINTER_FIELDS:
-            yield FieldRow(field, label, hint, id=f"cfg-{field}", max_length=200, classes="setting")
+        (kind, kind_label, kind_hint), (target, target_label, target_hint) = PRINTER_FIELDS
+        yield SelectRow(kind, kind_label, kind_hint, KIND_CHOICES, id=f"cfg-{kind}", classes="setting")
+        yield FieldRow(target, target_label, target_hint, id=f"cfg-{target}", max_length=200, classes="setting")
         yield Static("", id="config-printer")
 
     def check_printer_rows(self) -> PrinterSpec | None:
         """Both fields as typed, checked together; the refusal beside the field at fault. The spec, or None."""
         kind_row, target_row = self.row("printer_kind"), self.row("printer_target")
+        target_row.hint = TARGET_HINTS.get(kind_row.value, target_row.hint)
         try:
             target = check_printer(kind_row.value, target_row.value)
         except BoothError as exc:
@@ -50,7 +62,7 @@ class PrinterSection:
             other.clear_error()
             return None
         kind_row.clear_error()
-        target_row.clear_error()
+        target_row.show_note(target_row.hint)
         return PrinterSpec(target)
 
     def show_printer_state(self) -> None:

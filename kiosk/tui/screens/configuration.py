@@ -16,7 +16,7 @@ from textual.binding import Binding
 from textual.containers import Horizontal, Vertical, VerticalScroll
 from textual.message import Message
 from textual.timer import Timer
-from textual.widgets import DataTable, Input, Label, Static
+from textual.widgets import DataTable, Input, Label, Select, Static
 
 from ...booth import Actor, BoothError, Config, Permission, Rate, check_setting as booth_check_setting, format_money, zone_name
 from ..widgets.field_row import FieldRow
@@ -183,10 +183,11 @@ class ConfigurationScreen(PrinterSection, SpotsSection):
 
     # ---- settings: checked as typed, retention previewed, saved together ---------------
     @on(Input.Changed, "FieldRow.setting Input")
-    def _setting_changed(self, event: Input.Changed) -> None:
-        row = event.input.parent
+    @on(Select.Changed, "SelectRow.setting Select")
+    def _setting_changed(self, event: Input.Changed | Select.Changed) -> None:
+        row = event.control.parent
         assert isinstance(row, FieldRow)
-        value, error = check_setting(row.field, event.value)
+        value, error = check_setting(row.field, row.value)
         row.show_error(error) if error else row.clear_error()
         if row.field == "retention_hours":
             self._schedule_preview(value)
