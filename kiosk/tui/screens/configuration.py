@@ -177,6 +177,7 @@ class ConfigurationScreen(PrinterSection, SpotsSection):
         if config.rates:
             table.move_cursor(row=min(keep, len(config.rates) - 1))
         self._show_spot_types([r.vehicle_type for r in config.rates])
+        self.check_printer_rows()  # the target's hint for the kind saved
         self.show_printer_state()
         self._status("")
         self.refresh_bindings()
@@ -187,6 +188,8 @@ class ConfigurationScreen(PrinterSection, SpotsSection):
     def _setting_changed(self, event: Input.Changed | Select.Changed) -> None:
         row = event.control.parent
         assert isinstance(row, FieldRow)
+        if self.saved is None:  # not read yet (a Select says its first value as it mounts): nothing to check
+            return
         value, error = check_setting(row.field, row.value)
         row.show_error(error) if error else row.clear_error()
         if row.field == "retention_hours":
