@@ -38,6 +38,21 @@ def test_the_dummy_printer_gets_every_line_of_the_receipt_then_the_cut(receipt):
     assert dummy.output.rstrip(b"\x00\x01").endswith(b"\x1dV")  # the cut comes last
 
 
+def test_letters_beyond_ascii_come_out_in_a_code_page_that_has_them():
+    dummy = Dummy()
+    lines = ["plate  MÜAB12  ŽU123  ÅL4", "total  €7.50  £7.50"]
+    print_lines(dummy, lines)
+    assert decode(dummy.output).lines[:2] == lines
+
+
+def test_control_characters_in_a_line_never_become_printer_commands():
+    dummy = Dummy()
+    print_lines(dummy, ["name\x1bp\x00\x19\xfa", "bell\x07 and \x1dV\x00 cut"])
+    out = decode(dummy.output)
+    assert out.kicks == [] and out.cuts == 1  # only the job's own cut
+    assert out.lines[:2] == ["name?p??ú", "bell? and ?V? cut"]
+
+
 def test_no_cut_when_asked_and_the_drawer_pulse_is_esc_p_on_pin_2():
     dummy = Dummy()
     print_lines(dummy, ["one", "two"], cut=False)

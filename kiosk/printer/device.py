@@ -6,6 +6,7 @@ from __future__ import annotations
 import contextlib
 import errno
 import socket
+import unicodedata
 from collections.abc import Iterable, Iterator
 
 from .errors import PrinterError
@@ -50,12 +51,18 @@ def check_ready(printer, spec: PrinterSpec, timeout: float = 5.0) -> None:
 
 
 def print_lines(printer, lines: Iterable[str], cut: bool = True) -> None:
-    """Each line as text (the library picks the code page for characters such as £ or €), then a cut."""
+    """Each line as text (the library picks the code page for characters such as £ or €), then a cut.
+    A control character in a line is printed as '?': text never becomes a printer command (a cut,
+    a drawer kick)."""
     printer.hw("INIT")  # a known state: whatever a previous job or the printer's panel left set
     for line in lines:
-        printer.textln(line.rstrip("\n"))
+        printer.textln(_printable(line.rstrip("\n")))
     if cut:
         printer.cut()
+
+
+def _printable(line: str) -> str:
+    return "".join("?" if unicodedata.category(ch).startswith("C") else ch for ch in line)
 
 
 def kick_drawer(printer) -> None:
