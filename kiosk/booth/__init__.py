@@ -14,10 +14,12 @@ from .phones import format_phone, is_incomplete
 from .pins import PIN_RULE, PinHasher, Secret, check_new_pin
 from .plates import PlateReading, normalise_plate, read_plate
 from .printer_setting import PrinterTarget, check_printer
-from .reasons import DepartedReason, RefundReason, reason_label
+from .reasons import KINDS as REASON_KINDS
+from .reasons import DepartedReason, ReasonChoice, RefundReason, reason_label
 from .results import (AuditRow, Config, MapRow, MapStates, Occupancy, OpenStay, PaymentRow, PaymentStatus, Rate,
                       Receipt, Refund, Registration, RunReport, SpotState, StaffMember, StayRow, StayStatus)
 from .service import Booth
+from .shift_results import CloseResult, Movement, ShiftInfo, ShiftReport, ShiftRow
 from .staff import clean_staff_name
 from .text import clean_name
 from .validate import normalise_spot
@@ -26,11 +28,13 @@ __all__ = [
     "AuditRow", "Booth", "BoothError", "Config", "DepartedReason", "FeeBreakdown", "FeeLine", "MapRow", "MapStates",
     "Occupancy", "OpenStay", "PaymentRow", "PaymentStatus", "Rate", "Receipt", "Refund", "RefundReason", "Registration",
     "RunReport", "SpotState", "StayRow", "StayStatus", "compute_fee", "format_money", "format_phone",
-    "normalise_plate", "parse_money", "reason_label", "PlateReading", "read_plate",
+    "normalise_plate", "parse_money", "reason_label", "ReasonChoice", "REASON_KINDS", "PlateReading", "read_plate",
     # checks a form runs as it is typed, with no database: the same ones the Booth applies
     "AUDIT_ACTIONS", "check_rate_field", "check_setting", "clean_name", "is_incomplete", "is_rate_amount",
     "normalise_spot", "day_hm", "zone_name", "check_new_pin", "clean_staff_name", "check_printer", "PrinterTarget",
     # who is acting: roles, permissions, actors (kiosk.booth.actors), PINs (kiosk.booth.pins)
     "Actor", "HEADLESS", "Origin", "PIN_RULE", "Permission", "PinHasher", "ROLE_PERMISSIONS", "Role",
     "Secret", "StaffMember", "WORKER", "role_needed",
+    # the shift (kiosk.booth.shift_facade)
+    "CloseResult", "Movement", "ShiftInfo", "ShiftReport", "ShiftRow",
 ]

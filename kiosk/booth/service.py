@@ -18,19 +18,21 @@ import peewee as pw
 from ..clock import Clock
 from ..errors import ErrorCode
 from . import config as _config
-from . import entry, payments, receipts, reports, retention, shifts, spots, tx
+from . import entry, payments, reasons, receipts, reports, retention, spots, tx
 from .actors import Actor, Permission, Role
 from .context import AUDIT_ACTIONS, Context
 from .errors import BoothError
 from .guard import allows, anyone, authorise, declared, needs, require_person
 from .people import PeopleFacade
+from .shift_facade import ShiftFacade
 from .pins import PinHasher
 from .fees import FeeBreakdown
 from .phones import format_phone as _format_phone
 from .plates import PlateReading
 from .plates import normalise_plate as _normalise_plate
 from .plates import read_plate as _read_plate
-from .shift_results import ShiftInfo
+from .reasons import ReasonChoice
+from .validate import check_flag
 from .results import (AuditRow, Config, MapStates, Occupancy, OpenStay, PaymentRow, Rate, Receipt, Refund,
                       Registration, RunReport, SpotState, StayRow)
 
@@ -66,7 +68,7 @@ def _guarded(method):
     return call
 
 
-class Booth(PeopleFacade):
+class Booth(PeopleFacade, ShiftFacade):
     def __init__(self, database: pw.Database, clock: Clock | None = None, booth_name: str | None = None,
                  receipts_dir: Path | None = None, auto_size: bool = True, *, actor: Actor | None = None,
                  pin_hasher: PinHasher | None = None):
@@ -163,7 +165,8 @@ class Booth(PeopleFacade):
 
     @needs(Permission.REFUND)
     def refund(self, payment_id, reason, note=None, reopen: bool = False) -> Refund:
-        """`reason`: a RefundReason code; `note`: optional free text kept with the stay (expires with it)."""
+        """`reason`: a 'refund' reason code (reason_codes('refund')); `note`: optional free text, only with a
+        code that allows one, kept with the stay (expires with it)."""
         return payments.refund(self._ctx, payment_id, reason, note, reopen)
 
     @needs(Permission.RECEIPT)
@@ -185,26 +188,22 @@ class Booth(PeopleFacade):
 
     @needs(Permission.CLOSE_DEPARTED)
     def close_departed(self, stay_id, reason, note=None) -> None:
-        """`reason`: a DepartedReason code; `note`: optional free text kept with the stay (expires with it)."""
+        """`reason`: a 'departed' reason code; `note`: optional free text, only with a code that allows one,
+        kept with the stay (expires with it)."""
         payments.close_departed(self._ctx, stay_id, reason, note)
 
-    # --- shifts --------------------------------------------------------------
+    # --- reason codes ----------------------------------------------------------
     @anyone
-    def current_shift(self) -> ShiftInfo | None:
-        """This booth's open shift; `left_open` when an earlier terminal run opened it (close it first)."""
-        return shifts.current_shift(self._ctx)
+    def reason_codes(self, kind, include_retired=False) -> list[ReasonChoice]:
+        """The codes an attendant picks for `kind` (refund, departed, void, override, payout, drop,
+        variance, lost_ticket): the shipped list with the site's edits, in order."""
+        flag = check_flag(include_retired, "include_retired", "include_retired")
+        return reasons.choices(self._ctx, kind, flag)
 
-    @anyone
-    def denominations(self) -> tuple[int, ...]:
-        """The notes and coins a cash count names, in cents, largest first."""
-        return shifts.denominations(self._ctx)
-
-    @needs(Permission.SHIFT)
-    def open_shift(self, float_total=None, float_pieces=None) -> ShiftInfo:
-        """Open this booth's shift for the signed-in person: the float as a total (an amount) or
-        counted per denomination ({cents: how many}), exactly one of the two."""
-        require_person(self._ctx)
-        return shifts.open_shift(self._ctx, float_total, float_pieces)
+    @needs(Permission.CONFIGURE)
+    def set_reason_code(self, kind, code, label, note_allowed=False, active=True) -> ReasonChoice:
+        """Add a code, relabel one, or retire it (active=False); codes are never deleted."""
+        return reasons.set_reason_code(self._ctx, kind, code, label, note_allowed, active)
 
     # --- spots ---------------------------------------------------------------
     @anyone
@@ -309,7 +308,7 @@ class Booth(PeopleFacade):
 # Every public method: its permission checked first (guard.py), and a lost server connection reaches
 # the caller as a BoothError. A public method that declares no permission (nor `anyone` / `person`)
 # stops the kiosk from loading: a new action cannot skip the role matrix by being forgotten.
-for _cls in (PeopleFacade, Booth):
+for _cls in (PeopleFacade, ShiftFacade, Booth):
     for _name, _member in list(vars(_cls).items()):
         if callable(_member) and not _name.startswith("_") and not isinstance(_member, (property, classmethod)):
             if not declared(_member):
