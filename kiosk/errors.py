@@ -37,6 +37,8 @@ class ErrorCode(StrEnum):
     BAD_BACKUP = "bad_backup"
     DATA_LOSS = "data_loss"  # the change would remove rows or values and --allow-data-loss was not given
     EXPORT_FAILED = "export_failed"  # the rows a change removes could not be exported and verified
+    # Devices
+    PRINTER = "printer"  # the receipt printer cannot print now (unreachable, not answering, out of paper)
 
 
 class KioskError(Exception):

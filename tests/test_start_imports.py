@@ -21,6 +21,7 @@ from kiosk.schema.files import FILEMASK
 from kiosk.schema.history import MIGRATE_TABLE
 
 LATER = ["kiosk.commands.backup", "kiosk.commands.expire", "peewee_migrate", "phonenumbers", "unittest.mock",
+         "escpos",  # the printer library (~0.3 s): on the first print
          "argon2"]  # argon2: hashed only when a PIN is first checked
 
 

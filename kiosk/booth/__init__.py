@@ -13,6 +13,7 @@ from .localtime import day_hm, zone_name
 from .phones import format_phone, is_incomplete
 from .pins import PIN_RULE, PinHasher, Secret, check_new_pin
 from .plates import PlateReading, normalise_plate, read_plate
+from .printer_setting import PrinterTarget, check_printer
 from .reasons import KINDS as REASON_KINDS
 from .reasons import DepartedReason, ReasonChoice, RefundReason, reason_label
 from .results import (AuditRow, Config, DebtRow, LostTicketQuote, MapRow, MapStates, Occupancy, OpenStay,
@@ -30,7 +31,7 @@ __all__ = [
     "normalise_plate", "parse_money", "reason_label", "ReasonChoice", "REASON_KINDS", "PlateReading", "read_plate",
     # checks a form runs as it is typed, with no database: the same ones the Booth applies
     "AUDIT_ACTIONS", "check_rate_field", "check_setting", "clean_name", "is_incomplete", "is_rate_amount",
-    "normalise_spot", "day_hm", "zone_name", "check_new_pin", "clean_staff_name",
+    "normalise_spot", "day_hm", "zone_name", "check_new_pin", "clean_staff_name", "check_printer", "PrinterTarget",
     # who is acting: roles, permissions, actors (kiosk.booth.actors), PINs (kiosk.booth.pins)
     "Actor", "HEADLESS", "Origin", "PIN_RULE", "Permission", "PinHasher", "ROLE_PERMISSIONS", "Role",
     "Secret", "StaffMember", "WORKER", "role_needed",

@@ -12,6 +12,7 @@ from .errors import BoothError, shown
 from .localtime import check_zone, zone_name, zone_of
 from .money import from_cents, parse_money, to_cents
 from .phones import check_region
+from .printer_setting import check_kind, check_printer, check_target_text
 from .results import Config, Rate
 from .sql import Statement
 from .text import clean_label
@@ -41,7 +42,11 @@ SETTINGS = {
     "backup_window_days": lambda v: parse_int(v, "backup_window_days", 0, 365, "backup window (days)"),
     "staff_retention_days": lambda v: parse_int(v, "staff_retention_days", 1, 3650, "staff data kept after disabling (days)"),
     "lock_minutes": lambda v: parse_int(v, "lock_minutes", 1, 120, "terminal lock after (minutes without a key)"),
+    # Each on its own; what a target must look like depends on the kind (check_printer, on saving both).
+    "printer_kind": check_kind,
+    "printer_target": check_target_text,
 }
+PRINTER_SETTINGS = ("printer_kind", "printer_target")
 
 
 # Columns of a rate, in the order rate_of() takes them (joined into the look-up and payment queries).
@@ -115,6 +120,8 @@ def read_config(ctx: Context) -> Config:
         zone_name=zone_name(row.time_zone),
         staff_retention_days=row.staff_retention_days,
         lock_minutes=row.lock_minutes,
+        printer_kind=row.printer_kind,
+        printer_target=row.printer_target,
     )
 
 
@@ -127,6 +134,9 @@ def update_config(ctx: Context, **fields) -> Config:
         if name not in SETTINGS:
             raise BoothError(f"unknown setting '{shown(name)}': the settings are " + ", ".join(SETTINGS), field=name)
         clean[name] = SETTINGS[name](value)
+    if any(name in clean for name in PRINTER_SETTINGS):  # the kind and the target are checked together
+        row = ctx.config_row()
+        check_printer(clean.get("printer_kind", row.printer_kind), clean.get("printer_target", row.printer_target))
 
     def change():
         row = ctx.config_row()

@@ -306,6 +306,8 @@ class Config:
     zone_name: str = "UTC"  # how the Configuration names it, e.g. "this machine's (Europe/London)"
     staff_retention_days: int = 365  # a disabled account's name and PIN hash are kept this long
     lock_minutes: int = 5  # the terminal locks after this many minutes without a key
+    printer_kind: str = "none"  # the receipt printer: none | network | usb | serial | file (kiosk.booth.printer_setting)
+    printer_target: str = ""  # where it is, as its kind says: host[:port], vendor:product, device[:baud], a path
 
     def rate_for(self, vehicle_type: str) -> Rate | None:
         return next((r for r in self.rates if r.vehicle_type == vehicle_type), None)

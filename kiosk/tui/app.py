@@ -19,6 +19,7 @@ from ..booth import Booth, localtime
 from ..clock import Clock, SystemClock
 from .lifecycle_worker import DEFAULT_INTERVAL, LifecycleWorker
 from .perf import BoothGC
+from .printing import REPRINT_KEY, Printing
 from .screen_keys import ScreenKeys
 from .screens.quit import ConfirmQuit
 from .access import SCREEN_CLASSES, SCREENS, ScreenAccess, lazy
@@ -37,7 +38,7 @@ ALERTS_EVERY_S = 60.0  # disk space and maintenance findings change slowly
 TYPING_DELAY_S = 0.3  # seconds of no typing before a typed spot is looked up or the expiry preview counted
 
 
-class KioskApp(ScreenAccess, App, inherit_bindings=False):
+class KioskApp(ScreenAccess, Printing, App, inherit_bindings=False):
     """No ctrl+q / ctrl+c quit (inherit_bindings=False): only F10, then a confirmation."""
 
     CSS_PATH = CSS_FILE
@@ -53,6 +54,9 @@ class KioskApp(ScreenAccess, App, inherit_bindings=False):
         ),
         Binding("f9", "sign_out", "Sign out", key_display="F9", id="sign_out"),
         Binding("f10", "request_quit", "Quit", key_display="F10", id="quit"),
+        # Said by the printer's header alert and the receipt screen: the footer keeps its room.
+        Binding(REPRINT_KEY.lower(), "reprint", "Print again what failed", key_display=REPRINT_KEY, show=False,
+                id="printer.reprint"),
         # The keys that quit most terminal programs: say which key quits this one, even in a field.
         Binding("ctrl+c,ctrl+q", "how_to_quit", "How to quit", show=False, priority=True, id="quit.how"),
     ]
@@ -168,6 +172,7 @@ class KioskApp(ScreenAccess, App, inherit_bindings=False):
         self._screen_keys.start()
         self.session.start()
         self.lifecycle.changed.subscribe(self, lambda s: self.set_alert(s.alert, source="lifecycle"), immediate=True)
+        self.start_printer()
         self.set_interval(1.0, self._tick)
         # Should the first read hang (a stalled server), alerts and the lifecycle timer start anyway.
         self.set_timer(self.BACKGROUND_DEADLINE_S, self._start_background, name="background deadline")
@@ -209,6 +214,8 @@ class KioskApp(ScreenAccess, App, inherit_bindings=False):
 
     def on_unmount(self) -> None:
         self.lifecycle.stop()
+        if self.services.printer is not None:
+            self.services.printer.on_change = None  # the terminal is gone: nothing to tell
         if self._gc is not None:
             self._gc.release()
 

@@ -29,6 +29,7 @@ from .widgets.spot_cells import SpotCell
 
 if TYPE_CHECKING:  # only the types: a fake KioskServices needs no Booth
     from ..booth import Actor, Booth, MapStates, Permission, Receipt, Secret
+    from ..printer import PrintQueue
 
 T = TypeVar("T")
 
@@ -59,6 +60,8 @@ class KioskServices:
     lock_minutes: int = 5
     # The booth acting for nobody, which signing out returns to (default: `booth` signed out).
     site: Booth | None = None
+    # The receipt printer's queue (kiosk.printer), printing in its own thread; None: no printing at all.
+    printer: PrintQueue | None = None
 
     def __post_init__(self) -> None:
         if self.zone is None:
@@ -221,6 +224,7 @@ def booth_services(booth: Booth, *, receipts_dir: Path | None = None, refresh_se
     starts. `booth` acting for nobody: the terminal opens on its sign-in screen (or, with no staff
     account yet, on the one that creates the first manager); acting for a person: signed in."""
     from ..booth import WORKER
+    from .printing import print_queue_for
 
     config = booth.config()
     types = tuple(booth.vehicle_types())
@@ -238,7 +242,9 @@ def booth_services(booth: Booth, *, receipts_dir: Path | None = None, refresh_se
         zone=config.zone,
         first_start=booth.actor is None and booth.needs_first_manager(),
         lock_minutes=config.lock_minutes,
+        printer=print_queue_for(config),
     )
+
     def map_states() -> MapStates:
         return services.call(lambda b: b.map_states())
 

@@ -1,6 +1,6 @@
 """Configuration (F4): booth name, retention (with what the next expiry would remove), archive age,
-phone region, time zone, backup window, terminal lock, staff data kept, rates per vehicle type, the spots, and
-(F6) the staff accounts. kiosk.booth decides what is valid; this screen shows why a value is refused,
+phone region, time zone, backup window, terminal lock, staff data kept, the receipt printer (F7: a test
+print), rates per vehicle type, the spots, and (F6) the staff accounts. kiosk.booth decides what is valid; this screen shows why a value is refused,
 beside the field, and saves nothing while one is. Changing anything needs a manager, or a
 manager's approval for that one change (kiosk.tui.screens.config_spots, which also holds the spots).
 """
@@ -16,11 +16,12 @@ from textual.binding import Binding
 from textual.containers import Horizontal, Vertical, VerticalScroll
 from textual.message import Message
 from textual.timer import Timer
-from textual.widgets import DataTable, Input, Label, Static
+from textual.widgets import DataTable, Input, Label, Select, Static
 
 from ...booth import Actor, BoothError, Config, Permission, Rate, check_setting as booth_check_setting, format_money, zone_name
 from ..widgets.field_row import FieldRow
 from ..widgets.spot_ranges import TypeSpots, by_type
+from .config_printer import PRINTER_FIELDS, TEST_KEY, PrinterSection
 from .config_spots import SpotsSection
 from .rate_dialog import RateDialog
 
@@ -34,7 +35,9 @@ SETTING_FIELDS = (
     ("time_zone", "Time zone", "e.g. Europe/London; empty: this machine's zone"),
     ("lock_minutes", "Lock after (min)", "1-120 minutes without a key, then the lock screen"),
     ("staff_retention_days", "Staff kept (days)", "1-3650: a disabled account's name, then only its id"),
+    *PRINTER_FIELDS,  # shown in a section of their own (config_printer.py), saved with the others
 )
+PRINTER_NAMES = {field for field, _, _ in PRINTER_FIELDS}
 WIDE = 120  # from this width the settings and the rates/spots sit side by side
 
 
@@ -55,7 +58,7 @@ def stays(n: int) -> str:
     return f"{n:,} closed stay" + ("" if n == 1 else "s")
 
 
-class ConfigurationScreen(SpotsSection):
+class ConfigurationScreen(PrinterSection, SpotsSection):
     TITLE = "Configuration"
     GATED = {"save": Permission.CONFIGURE, "edit_rate": Permission.CONFIGURE, "new_rate": Permission.CONFIGURE,
              "retype_spot": Permission.SPOTS, "remove_spot": Permission.SPOTS, "staff": Permission.STAFF}
@@ -69,6 +72,7 @@ class ConfigurationScreen(SpotsSection):
         Binding("ctrl+t", "retype_spot", "Retype spot", show=False, id="config.retype"),
         Binding("ctrl+b", "remove_spot", "Remove spot", show=False, id="config.remove"),
         Binding("f6", "staff", "Staff", key_display="F6", show=False, id="config.staff"),  # said in its section title
+        Binding(TEST_KEY.lower(), "test_print", "Test print", key_display=TEST_KEY, show=False, id="config.test_print"),
     ]
 
     @dataclass
@@ -103,10 +107,13 @@ class ConfigurationScreen(SpotsSection):
                 with Vertical(id="config-left"):
                     yield Label("Settings", classes="config-section", id="config-first")
                     for field, label, hint in SETTING_FIELDS:
+                        if field in PRINTER_NAMES:
+                            continue
                         if field == "time_zone":  # which zone empty means here
                             hint = f"e.g. Europe/London; empty: {zone_name('')}"
                         yield FieldRow(field, label, hint, id=f"cfg-{field}", max_length=60, classes="setting")
                     yield Static("", id="config-preview")
+                    yield from self.compose_printer()
                     yield Static("", id="config-status")
                 with Vertical(id="config-right"):
                     yield Label("Rates per vehicle type   (Enter edit · ctrl+n new type)", classes="config-section")
@@ -170,18 +177,25 @@ class ConfigurationScreen(SpotsSection):
         if config.rates:
             table.move_cursor(row=min(keep, len(config.rates) - 1))
         self._show_spot_types([r.vehicle_type for r in config.rates])
+        self.check_printer_rows()  # the target's hint for the kind saved
+        self.show_printer_state()
         self._status("")
         self.refresh_bindings()
 
     # ---- settings: checked as typed, retention previewed, saved together ---------------
     @on(Input.Changed, "FieldRow.setting Input")
-    def _setting_changed(self, event: Input.Changed) -> None:
-        row = event.input.parent
+    @on(Select.Changed, "SelectRow.setting Select")
+    def _setting_changed(self, event: Input.Changed | Select.Changed) -> None:
+        row = event.control.parent
         assert isinstance(row, FieldRow)
-        value, error = check_setting(row.field, event.value)
+        if self.saved is None:  # not read yet (a Select says its first value as it mounts): nothing to check
+            return
+        value, error = check_setting(row.field, row.value)
         row.show_error(error) if error else row.clear_error()
         if row.field == "retention_hours":
             self._schedule_preview(value)
+        if row.field in PRINTER_NAMES and not error:  # the target is read as the kind says
+            self.check_printer_rows()
         self._show_pending()
 
     @on(Input.Submitted, "FieldRow.setting Input")
@@ -281,6 +295,9 @@ class ConfigurationScreen(SpotsSection):
             self.app.set_zone(message.config.zone)
         if "lock_minutes" in message.changes:  # this terminal's idle lock follows at once
             self.app.services.lock_minutes = message.config.lock_minutes
+        if PRINTER_NAMES & set(message.changes) and hasattr(self.app, "printer_saved"):
+            self.app.printer_saved(message.config)  # the next receipt goes to the new printer
+            self.show_printer_state()
 
     def on_configuration_screen_refused(self, message: Refused) -> None:
         fields = {f for f, _, _ in SETTING_FIELDS}

@@ -3,7 +3,8 @@
 Keys for a card payment: the plate's first characters, Enter (the top match), K, Enter; the
 receipt stays up until the next plate is typed (no key to close it).
 Cash: Enter, C, the amount tendered (the amount as understood and the change shown as it is typed), Enter. The receipt is
-shown and written under receipts/; the spot is freed. F8 refunds a recent payment;
+shown, written under receipts/ and then sent to the printer (a cash payment opens the drawer); the spot
+is freed. F8 refunds a recent payment;
 ctrl+d closes an overstay as departed (both need a supervisor: for an attendant, the key asks one
 to approve it first). Every Booth call runs in a thread worker.
 """
@@ -77,6 +78,7 @@ class PaymentScreen(KioskScreen):
         receipt: Receipt
         path: str | None
         file_error: str | None
+        print_job: int = 0  # its job in the print queue (0: no printer)
 
     @dataclass
     class Refused(Message):
@@ -405,7 +407,9 @@ class PaymentScreen(KioskScreen):
             self.post_message(self.Refused(exc.field, exc.message))
             return
         path, error = services.save_receipt(receipt)
-        self.post_message(self.Paid(receipt, path, error))
+        # Committed and on file first; the printer (and a cash payment's drawer) only then, in its own thread.
+        job = self.app.print_receipt(receipt)
+        self.post_message(self.Paid(receipt, path, error, job))
 
     def on_payment_screen_paid(self, event: Paid) -> None:
         self._busy = False
@@ -415,7 +419,8 @@ class PaymentScreen(KioskScreen):
                   f"{f': spot {r.spot} is free' if r.spot else ''}", "ok")
         self.app.refresh_spots_now()
         self.query_one(RecentPanel).reload()
-        self.app.push_screen(ReceiptScreen(r.text(), event.path, event.file_error), self._receipt_closed)
+        self.app.push_screen(ReceiptScreen(r.text(), event.path, event.file_error, receipt=r, print_job=event.print_job),
+                             self._receipt_closed)
 
     def _receipt_closed(self, typed: str | None) -> None:
         plate = self.query_one("#pay-plate", Input)

@@ -33,13 +33,20 @@ class ReceiptScreen(ModalScreen[str | None]):
     payment needs no key to close this one. The payment is already committed whatever happens here.
     """
 
-    BINDINGS = [Binding("escape,enter", "dismiss(None)", "Close", key_display="Enter")]
+    BINDINGS = [
+        Binding("escape,enter", "dismiss(None)", "Close", key_display="Enter"),
+        Binding("f12", "reprint", "Print again", key_display="F12", id="receipt.reprint"),
+    ]
 
-    def __init__(self, text: str, path: str | None, file_error: str | None = None) -> None:
+    def __init__(self, text: str, path: str | None, file_error: str | None = None, *, receipt=None,
+                 print_job: int = 0) -> None:
+        """`receipt` and `print_job` (its job in the print queue): F12 prints it again."""
         super().__init__()
         self.text = text
         self.path = path
         self.file_error = file_error
+        self.receipt = receipt
+        self.print_job = print_job
 
     def compose(self) -> ComposeResult:
         # Side by side: the printed receipt is 21 lines, and an 80x24 terminal has 24.
@@ -53,7 +60,11 @@ class ReceiptScreen(ModalScreen[str | None]):
                                  id="receipt-file", classes="-error", markup=False)
                 elif self.path:
                     yield Static(f"saved as\n{path_lines(self.path)}", id="receipt-file", markup=False)
-                yield Label("Next plate, Enter or Esc: next car", id="receipt-keys")
+                yield Label("Next plate, Enter or Esc: next car\nF12: print it again", id="receipt-keys")
+
+    def action_reprint(self) -> None:
+        if self.receipt is not None:
+            self.app.reprint_receipt(self.receipt, self.print_job)
 
     def on_key(self, event: events.Key) -> None:
         char = event.character or ""
