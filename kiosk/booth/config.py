@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
 from decimal import Decimal
 from functools import lru_cache
 
@@ -45,7 +46,7 @@ SETTINGS = {
 
 # Columns of a rate, in the order rate_of() takes them (joined into the look-up and payment queries).
 RATE_COLUMNS = ("rate_per_hour", "minimum_hours", "grace_minutes", "daily_cap_cents")
-_RATE = Statement(f"SELECT {', '.join(RATE_COLUMNS)} FROM parking_rates WHERE vehicle_type = ?")
+_RATE = Statement(f"SELECT {', '.join(RATE_COLUMNS)}, lost_ticket_cents FROM parking_rates WHERE vehicle_type = ?")
 
 
 def rate_of(vehicle_type: str, rate_per_hour, minimum_hours, grace_minutes, daily_cap_cents) -> Rate:
@@ -69,7 +70,13 @@ def _rate_of(vehicle_type: str, _kind: str, rate_per_hour, minimum_hours, grace_
 
 
 def _rate(row: ParkingRate) -> Rate:
-    return rate_of(row.vehicle_type, row.rate_per_hour, row.minimum_hours, row.grace_minutes, row.daily_cap_cents)
+    rate = rate_of(row.vehicle_type, row.rate_per_hour, row.minimum_hours, row.grace_minutes, row.daily_cap_cents)
+    return _with_lost_ticket(rate, row.lost_ticket_cents)
+
+
+def _with_lost_ticket(rate: Rate, lost_ticket_cents: int | None) -> Rate:
+    # Not one of RATE_COLUMNS: a fee never reads it, only a lost ticket and the Configuration.
+    return rate if lost_ticket_cents is None else replace(rate, lost_ticket=from_cents(lost_ticket_cents))
 
 
 def rates(ctx: Context) -> tuple[Rate, ...]:
@@ -88,7 +95,7 @@ def rate_for(ctx: Context, vehicle_type: str) -> Rate:
     row = _RATE.one(ctx.db, (vehicle_type,))
     if row is None:
         raise no_rate(ctx, vehicle_type)
-    return rate_of(vehicle_type, *row)
+    return _with_lost_ticket(rate_of(vehicle_type, *row[:-1]), row[-1])
 
 
 def read_config(ctx: Context) -> Config:
@@ -134,19 +141,23 @@ def update_config(ctx: Context, **fields) -> Config:
 
 
 # The amounts of a rate: field -> (what it is called, upper bound). A form echoes them with rate_amount.
-RATE_AMOUNTS = {"rate": ("hourly rate", RATE_MAX), "daily_cap": ("daily cap", CAP_MAX)}
+RATE_AMOUNTS = {"rate": ("hourly rate", RATE_MAX), "daily_cap": ("daily cap", CAP_MAX),
+                "lost_ticket": ("lost-ticket fee", CAP_MAX)}
 
 
 def rate_amount(field: str, value: object) -> Decimal:
-    """The rate's amount `field` ('rate' or 'daily_cap') as set_rate reads it, or BoothError(field=field)."""
+    """The rate's amount `field` ('rate', 'daily_cap' or 'lost_ticket') as set_rate reads it, or BoothError(field=field)."""
     what, maximum = RATE_AMOUNTS[field]
     return parse_money(value, field, what=what, minimum=Decimal("0.01"), maximum=maximum)
 
 
-def _optional_cap(value: object) -> Decimal | None:
-    if value is None or (isinstance(value, str) and not value.strip()):
-        return None
-    return rate_amount("daily_cap", value)
+def _optional(field: str):
+    def check(value: object) -> Decimal | None:
+        if value is None or (isinstance(value, str) and not value.strip()):
+            return None
+        return rate_amount(field, value)
+
+    return check
 
 
 # One check per field of a rate (as BoothError.field names it): set_rate's, and a form's as it is typed.
@@ -155,7 +166,9 @@ RATE_CHECKS = {
     "rate": lambda v: rate_amount("rate", v),
     "minimum_hours": lambda v: parse_int(v, "minimum_hours", 0, 24, "minimum hours"),
     "grace_minutes": lambda v: parse_int(v, "grace_minutes", 0, 59, "grace (minutes)"),
-    "daily_cap": _optional_cap,
+    "daily_cap": _optional("daily_cap"),
+    # Empty: a lost ticket of a plate not on record costs a day at the rate, capped by the daily cap.
+    "lost_ticket": _optional("lost_ticket"),
 }
 
 
@@ -176,17 +189,20 @@ def is_rate_amount(name: str) -> bool:
     return name in RATE_AMOUNTS
 
 
-def set_rate(ctx: Context, vehicle_type, rate_per_hour, minimum_hours=1, grace_minutes=0, daily_cap=None) -> Rate:
+def set_rate(ctx: Context, vehicle_type, rate_per_hour, minimum_hours=1, grace_minutes=0, daily_cap=None,
+             lost_ticket=None) -> Rate:
     vtype = normalise_type(vehicle_type)  # RATE_CHECKS["type"], typed
     rate = RATE_CHECKS["rate"](rate_per_hour)
     minimum = RATE_CHECKS["minimum_hours"](minimum_hours)
     grace = RATE_CHECKS["grace_minutes"](grace_minutes)
     cap = RATE_CHECKS["daily_cap"](daily_cap)
+    lost = RATE_CHECKS["lost_ticket"](lost_ticket)
 
     def change():
         now = ctx.now()
         values = dict(rate_per_hour=rate, minimum_hours=minimum, grace_minutes=grace,
-                      daily_cap_cents=None if cap is None else to_cents(cap), updated_at=now)
+                      daily_cap_cents=None if cap is None else to_cents(cap),
+                      lost_ticket_cents=None if lost is None else to_cents(lost), updated_at=now)
         row = ParkingRate.get_or_none(ParkingRate.vehicle_type == vtype)
         if row is None:
             rid = ParkingRate.insert(vehicle_type=vtype, created_at=now, **values).execute()
@@ -194,7 +210,8 @@ def set_rate(ctx: Context, vehicle_type, rate_per_hour, minimum_hours=1, grace_m
             rid = row.id
             ParkingRate.update(**values).where(ParkingRate.id == rid).execute()
         ctx.audit("rate", "parking_rates", rid, vehicle_type=vtype, rate=str(rate), minimum_hours=minimum,
-                  grace_minutes=grace, daily_cap=None if cap is None else str(cap), created=row is None)
+                  grace_minutes=grace, daily_cap=None if cap is None else str(cap),
+                  lost_ticket=None if lost is None else str(lost), created=row is None)
 
     ctx.write(change)
     return rate_for(ctx, vtype)

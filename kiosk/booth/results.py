@@ -31,6 +31,15 @@ class PaymentStatus(StrEnum):
 
     PAID = "paid"
     REFUNDED = "refunded"
+    VOIDED = "voided"  # a void's own, negative row: the payment was cancelled in its shift, the car put back
+
+
+class PaymentException(StrEnum):
+    """A `payments` row's `exception`: how it differs from an ordinary payment (NULL: it does not)."""
+
+    LOST_TICKET = "lost_ticket"
+    OVERRIDE = "override"  # a fee override or free exit: `waived_cents` says what was not charged
+    VOID = "void"
 
 
 @dataclass(frozen=True)
@@ -42,6 +51,32 @@ class Registration:
     vehicle_type: str
     entry_at: dt.datetime
     warnings: tuple[str, ...] = ()  # e.g. an O/0 look-alike of a parked plate
+    debts: tuple[DebtRow, ...] = ()  # the plate's unpaid drive-offs: shown at entry, collected with a payment
+
+
+@dataclass(frozen=True)
+class DebtRow:
+    """An unpaid drive-off: the fee of a stay closed as left without paying, owed by its vehicle."""
+
+    debt_id: int
+    stay_id: int
+    amount: Decimal
+    created_at: dt.datetime  # when the stay was closed
+    entry_at: dt.datetime | None = None  # the unpaid stay's entry
+
+
+@dataclass(frozen=True)
+class LostTicketQuote:
+    """What a lost ticket costs: the fee from the recorded entry when the plate has a car on site
+    (`on_record`, `stay_id`, `fee`), else the flat lost-ticket fee of the vehicle type (`flat`)."""
+
+    plate: str
+    on_record: bool
+    stay_id: int | None
+    fee: FeeBreakdown | None
+    flat: Decimal | None
+    amount: Decimal
+    vehicle_type: str = ""
 
 
 @dataclass(frozen=True)
@@ -130,9 +165,9 @@ class Receipt:
     stay_id: int
     plate: str
     spot: str | None
-    breakdown: FeeBreakdown
-    method: str
-    amount: Decimal
+    breakdown: FeeBreakdown | None  # None: a flat lost-ticket fee (no entry on record)
+    method: str  # cash | card | none (a free exit)
+    amount: Decimal  # what was charged, debts collected included
     tendered: Decimal | None
     change: Decimal | None
     paid_at: dt.datetime
@@ -140,23 +175,45 @@ class Receipt:
     currency: str = "£"
     repeated: bool = False  # True when a retried transaction id returned the original payment
     zone: dt.tzinfo = UTC  # the site's time zone (Config.zone): the receipt's times are local
+    exception: str | None = None  # a PaymentException value: lost_ticket | override
+    reason: str = ""  # the exception's reason, as its label reads
+    waived: Decimal | None = None  # an override or free exit: the fee not charged
+    debts: Decimal | None = None  # earlier unpaid stays collected within `amount`
+    flat: Decimal | None = None  # a lost ticket with no entry on record: the flat fee of the type
+
+    @property
+    def fee(self) -> Decimal:
+        """What this stay cost before an override: the breakdown's total, or the flat fee."""
+        if self.breakdown is not None:
+            return self.breakdown.total
+        return self.flat if self.flat is not None else self.amount - (self.debts or Decimal(0))
 
     def text(self) -> str:
         """The printable receipt: local times, each with its zone (a customer may keep it past a change of clocks)."""
         money = lambda d: format_money(d, self.currency)  # noqa: E731
         width = 40
-        rows = [
-            self.booth_name.center(width).rstrip(),
-            "PARKING RECEIPT".center(width).rstrip(),
-            "-" * width,
-            _row("plate", self.plate, width),
-            _row("spot", self.spot or "-", width),
-            _row("in", stamp(self.breakdown.entry_at, self.zone), width),
-            _row("out", stamp(self.breakdown.exit_at, self.zone), width),
-            "-" * width,
-        ]
-        fee = self.breakdown.named_lines(self.currency)
-        rows += [_row(label, value, width) for name, (label, value) in fee.items() if name != "total"]
+        rows = [self.booth_name.center(width).rstrip(), "PARKING RECEIPT".center(width).rstrip()]
+        if self.exception == "lost_ticket":
+            rows.append("LOST TICKET".center(width).rstrip())
+        elif self.exception == "override":
+            rows.append(("FREE EXIT" if self.amount == 0 else "FEE OVERRIDE").center(width).rstrip())
+        rows += ["-" * width, _row("plate", self.plate, width), _row("spot", self.spot or "-", width)]
+        if self.breakdown is not None:
+            rows += [_row("in", stamp(self.breakdown.entry_at, self.zone), width),
+                     _row("out", stamp(self.breakdown.exit_at, self.zone), width), "-" * width]
+            fee = self.breakdown.named_lines(self.currency)
+            rows += [_row(label, value, width) for name, (label, value) in fee.items() if name != "total"]
+        else:
+            rows += [_row("in", "not on record", width), _row("out", stamp(self.paid_at, self.zone), width), "-" * width,
+                     _row("lost-ticket fee", money(self.fee), width)]
+        if self.reason:
+            rows.append(_row("reason", self.reason, width))
+        if self.waived or self.debts:
+            rows.append(_row("parking", money(self.fee), width))
+        if self.waived:
+            rows.append(_row("waived", "-" + money(self.waived), width))
+        if self.debts:
+            rows.append(_row("unpaid earlier stays", money(self.debts), width))
         rows += ["-" * width, _row("TOTAL", money(self.amount), width), _row("paid by", self.method, width)]
         if self.tendered is not None:
             rows += [_row("tendered", money(self.tendered), width), _row("change", money(self.change or Decimal(0)), width)]
@@ -176,6 +233,8 @@ def _row(label: str, value: str, width: int) -> str:
 
 @dataclass(frozen=True)
 class Refund:
+    """A refund's or a void's own, negative row (`voided`: a void, which always puts the car back)."""
+
     refund_id: int
     payment_id: int
     stay_id: int | None
@@ -183,6 +242,28 @@ class Refund:
     reason: str
     refunded_at: dt.datetime
     reopened: bool
+    voided: bool = False
+    method: str | None = None
+    reason_label: str = ""
+    booth_name: str = ""
+    currency: str = "£"
+    zone: dt.tzinfo = UTC
+    debts_reopened: int = 0  # a void of a payment that collected debts: they are owed again
+
+    def text(self) -> str:
+        """The slip handed over with the money: "VOID" or "REFUND", the payment it cancels, the amount."""
+        width = 40
+        rows = [self.booth_name.center(width).rstrip(), ("VOID" if self.voided else "REFUND").center(width).rstrip(),
+                "-" * width, _row("of receipt", str(self.payment_id), width),
+                _row("stay", "-" if self.stay_id is None else str(self.stay_id), width),
+                _row("reason", self.reason_label or self.reason, width), "-" * width,
+                _row("TOTAL", format_money(self.amount, self.currency), width),
+                _row("returned by", self.method or "-", width), "-" * width,
+                _row("slip", str(self.refund_id), width),
+                _row("at", stamp(self.refunded_at, self.zone, seconds=True), width)]
+        if self.reopened:
+            rows.insert(6, _row("car", "back on site", width))
+        return "\n".join(rows) + "\n"
 
 
 @dataclass(frozen=True)
@@ -206,6 +287,7 @@ class Rate:
     minimum_hours: int
     grace_minutes: int
     daily_cap: Decimal | None
+    lost_ticket: Decimal | None = None  # the flat fee when the plate is not on record; None: a day's fee, capped
 
 
 @dataclass(frozen=True)
