@@ -117,7 +117,7 @@ class ConfigurationScreen(SpotsSection):
                     yield Label("Reason codes   (F7: add, relabel, retire)", classes="config-section")
 
     def on_mount(self) -> None:
-        self.query_one("#config-rates", DataTable).add_columns("type", "rate / h", "min h", "grace", "daily cap")
+        self.query_one("#config-rates", DataTable).add_columns("type", "rate / h", "min h", "grace", "daily cap", "lost ticket")
         if not self.app.services.connected:
             self._status("No database is connected: the configuration cannot be read or saved.")
             return
@@ -167,8 +167,10 @@ class ConfigurationScreen(SpotsSection):
         table.clear()
         for r in config.rates:
             cap = "none" if r.daily_cap is None else format_money(r.daily_cap, config.currency_symbol)
+            # No flat fee: a lost ticket of a plate not on record costs a day at the rate, capped.
+            lost = "a day" if r.lost_ticket is None else format_money(r.lost_ticket, config.currency_symbol)
             table.add_row(r.vehicle_type, format_money(r.rate_per_hour, config.currency_symbol), str(r.minimum_hours),
-                          f"{r.grace_minutes} min", cap, key=r.vehicle_type)
+                          f"{r.grace_minutes} min", cap, lost, key=r.vehicle_type)
         if config.rates:
             table.move_cursor(row=min(keep, len(config.rates) - 1))
         self._show_spot_types([r.vehicle_type for r in config.rates])

@@ -35,8 +35,9 @@ class ReceiptScreen(ModalScreen[str | None]):
 
     BINDINGS = [Binding("escape,enter", "dismiss(None)", "Close", key_display="Enter")]
 
-    def __init__(self, text: str, path: str | None, file_error: str | None = None) -> None:
+    def __init__(self, text: str, path: str | None, file_error: str | None = None, title: str = "Paid") -> None:
         super().__init__()
+        self.title_text = title  # "Paid", or "Voided" over a void's slip
         self.text = text
         self.path = path
         self.file_error = file_error
@@ -46,7 +47,7 @@ class ReceiptScreen(ModalScreen[str | None]):
         with Horizontal(id="receipt-dialog"):
             yield Static(self.text.rstrip("\n"), id="receipt-text", markup=False)
             with Vertical(id="receipt-side"):
-                yield Label("Paid", id="receipt-title")
+                yield Label(self.title_text, id="receipt-title")
                 if self.file_error:
                     # the booth's words say which folder, why, and that the payment is recorded
                     yield Static(f"Receipt file NOT written: {self.file_error}.",
