@@ -15,15 +15,15 @@ from .pins import PIN_RULE, PinHasher, Secret, check_new_pin
 from .plates import PlateReading, normalise_plate, read_plate
 from .reasons import KINDS as REASON_KINDS
 from .reasons import DepartedReason, ReasonChoice, RefundReason, reason_label
-from .results import (AuditRow, Config, MapRow, MapStates, Occupancy, OpenStay, PaymentRow, PaymentStatus, Rate,
-                      Receipt, Refund, Registration, RunReport, SpotState, StaffMember, StayRow, StayStatus)
+from .results import (AuditRow, Config, DebtRow, LostTicketQuote, MapRow, MapStates, Occupancy, OpenStay,
+                      PaymentException, PaymentRow, PaymentStatus, Rate, Receipt, Refund, Registration, RunReport, SpotState, StaffMember, StayRow, StayStatus)
 from .service import Booth
 from .staff import clean_staff_name
 from .text import clean_name
 from .validate import normalise_spot
 
 __all__ = [
-    "AuditRow", "Booth", "BoothError", "Config", "DepartedReason", "FeeBreakdown", "FeeLine", "MapRow", "MapStates",
+    "AuditRow", "Booth", "BoothError", "Config", "DebtRow", "LostTicketQuote", "PaymentException", "DepartedReason", "FeeBreakdown", "FeeLine", "MapRow", "MapStates",
     "Occupancy", "OpenStay", "PaymentRow", "PaymentStatus", "Rate", "Receipt", "Refund", "RefundReason", "Registration",
     "RunReport", "SpotState", "StayRow", "StayStatus", "compute_fee", "format_money", "format_phone",
     "normalise_plate", "parse_money", "reason_label", "ReasonChoice", "REASON_KINDS", "PlateReading", "read_plate",

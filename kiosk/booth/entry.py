@@ -9,6 +9,7 @@ import itertools
 import peewee as pw
 
 from ..models import Stay, Vehicle
+from . import debts
 from .config import rate_for
 from .context import Context
 from .errors import BoothError, ErrorCode
@@ -142,7 +143,9 @@ def register(ctx: Context, plate, contact_name, phone, vehicle_type, spot=None) 
         stay_id = _NEW_STAY.new_id(db, (vehicle_id, spot_number, vtype, at, at, at, shift_for_entry(ctx, cfg.booth_name)))
         ctx.audit("entry", "stays", stay_id, booth=cfg.booth_name, vehicle_id=vehicle_id, spot=spot_number,
                   vehicle_type=vtype, returning=returning)
-        return Registration(stay_id, vehicle_id, number, spot_number, vtype, now)
+        # A returning plate's unpaid drive-offs, shown at entry (a new vehicle row has none).
+        owed = debts.of_vehicle(ctx, vehicle_id) if returning else ()
+        return Registration(stay_id, vehicle_id, number, spot_number, vtype, now, debts=owed)
 
     try:
         reg = ctx.write(change)

@@ -23,6 +23,7 @@ from .actors import Actor, Permission, Role
 from .context import AUDIT_ACTIONS, Context
 from .errors import BoothError
 from .guard import allows, anyone, authorise, declared, needs, require_person
+from .exceptions_facade import ExceptionsFacade
 from .people import PeopleFacade
 from .pins import PinHasher
 from .fees import FeeBreakdown
@@ -33,7 +34,7 @@ from .plates import read_plate as _read_plate
 from .reasons import ReasonChoice
 from .shift_results import ShiftInfo
 from .validate import check_flag
-from .results import (AuditRow, Config, MapStates, Occupancy, OpenStay, PaymentRow, Rate, Receipt, Refund,
+from .results import (AuditRow, Config, DebtRow, MapStates, Occupancy, OpenStay, PaymentRow, Rate, Receipt, Refund,
                       Registration, RunReport, SpotState, StayRow)
 
 
@@ -68,7 +69,7 @@ def _guarded(method):
     return call
 
 
-class Booth(PeopleFacade):
+class Booth(PeopleFacade, ExceptionsFacade):
     def __init__(self, database: pw.Database, clock: Clock | None = None, booth_name: str | None = None,
                  receipts_dir: Path | None = None, auto_size: bool = True, *, actor: Actor | None = None,
                  pin_hasher: PinHasher | None = None):
@@ -160,8 +161,10 @@ class Booth(PeopleFacade):
         return payments.new_transaction_id()
 
     @needs(Permission.PAY)
-    def pay(self, stay_id, method, tendered=None, transaction_id=None) -> Receipt:
-        return payments.pay(self._ctx, stay_id, method, tendered, transaction_id)
+    def pay(self, stay_id, method, tendered=None, transaction_id=None, collect_debts=False) -> Receipt:
+        """`collect_debts`: the vehicle's unpaid drive-offs (Registration.debts, debts_for) are added to
+        the amount and settled by this payment."""
+        return payments.pay(self._ctx, stay_id, method, tendered, transaction_id, collect_debts)
 
     @needs(Permission.REFUND)
     def refund(self, payment_id, reason, note=None, reopen: bool = False) -> Refund:
@@ -187,10 +190,11 @@ class Booth(PeopleFacade):
         return payments.recent_payments(self._ctx, limit)
 
     @needs(Permission.CLOSE_DEPARTED)
-    def close_departed(self, stay_id, reason, note=None) -> None:
+    def close_departed(self, stay_id, reason, note=None) -> DebtRow | None:
         """`reason`: a 'departed' reason code; `note`: optional free text, only with a code that allows one,
-        kept with the stay (expires with it)."""
-        payments.close_departed(self._ctx, stay_id, reason, note)
+        kept with the stay (expires with it). left_without_paying: the fee is recorded as a debt of the
+        vehicle, returned (other reasons: None)."""
+        return payments.close_departed(self._ctx, stay_id, reason, note)
 
     # --- reason codes ----------------------------------------------------------
     @anyone
@@ -263,8 +267,12 @@ class Booth(PeopleFacade):
         return _config.update_config(self._ctx, **fields)
 
     @needs(Permission.CONFIGURE)
-    def set_rate(self, vehicle_type, rate_per_hour, minimum_hours=1, grace_minutes=0, daily_cap=None) -> Rate:
-        return _config.set_rate(self._ctx, vehicle_type, rate_per_hour, minimum_hours, grace_minutes, daily_cap)
+    def set_rate(self, vehicle_type, rate_per_hour, minimum_hours=1, grace_minutes=0, daily_cap=None,
+                 lost_ticket=None) -> Rate:
+        """`lost_ticket`: the flat fee when a plate with a lost ticket is not on record (None: a day at
+        the rate, capped by the daily cap)."""
+        return _config.set_rate(self._ctx, vehicle_type, rate_per_hour, minimum_hours, grace_minutes, daily_cap,
+                                lost_ticket)
 
     # --- retention -----------------------------------------------------------
     @anyone
@@ -326,7 +334,7 @@ class Booth(PeopleFacade):
 # Every public method: its permission checked first (guard.py), and a lost server connection reaches
 # the caller as a BoothError. A public method that declares no permission (nor `anyone` / `person`)
 # stops the kiosk from loading: a new action cannot skip the role matrix by being forgotten.
-for _cls in (PeopleFacade, Booth):
+for _cls in (PeopleFacade, ExceptionsFacade, Booth):
     for _name, _member in list(vars(_cls).items()):
         if callable(_member) and not _name.startswith("_") and not isinstance(_member, (property, classmethod)):
             if not declared(_member):
