@@ -66,7 +66,7 @@ class FeeOverrideDialog(ReasonDialog):
             with Horizontal(classes="dialog-line"):
                 yield Label("Charge", classes="dialog-label")
                 yield KioskInput(id="override-amount", max_length=20)
-                yield Static(f"0 or empty: free exit; at most {money}", id="override-waived", markup=False)
+                yield Static(f"0 or empty: free exit; else below {money}", id="override-waived", markup=False)
             yield ReasonList(id="override-reasons", classes="dialog-reasons")
             yield KioskInput(placeholder=NOTE_PLACEHOLDER, id="override-note", classes="dialog-note", max_length=200)
             yield FieldHint("the amount to charge, Tab, then the reason", classes="dialog-message field-hint")
@@ -86,8 +86,9 @@ class FeeOverrideDialog(ReasonDialog):
             amount = parse_money(text, "amount", what="amount to charge")
         except BoothError as exc:
             return None, exc.message
-        if amount > self.fee:
-            return None, f"{format_money(amount, self.currency)} is more than the fee: at most {format_money(self.fee, self.currency)}"
+        if amount and amount >= self.fee:
+            return None, (f"{format_money(amount, self.currency)} is not less than the fee: charge less than "
+                          f"{format_money(self.fee, self.currency)}, or 0 for a free exit")
         return amount, ""
 
     @on(Input.Changed, "#override-amount")

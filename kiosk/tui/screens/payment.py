@@ -28,7 +28,7 @@ from ...booth import (BoothError, FeeBreakdown, OpenStay, Permission, Receipt, R
                       parse_money, reason_label)
 from ..widgets.field_hint import FieldHint
 from ..widgets.fee_text import breakdown_rows, stay_line
-from ..widgets.formats import columns, payment_cells
+from ..widgets.formats import columns, payment_cells, when_text
 from ..widgets.method_bar import MethodBar
 from ..widgets.recent_panel import ROWS, RecentPanel
 from .base import KioskScreen
@@ -167,7 +167,7 @@ class PaymentScreen(PaymentExceptions, KioskScreen):
             else:
                 self._say(f"looking up the car in spot {spot}…")
                 self._resolve_spot(spot)
-        if self._stay is None:
+        if self._stay is None and self._plan is None:
             self.query_one("#pay-plate", Input).focus()
 
     # ---- helpers ----------------------------------------------------------------------
@@ -189,7 +189,10 @@ class PaymentScreen(PaymentExceptions, KioskScreen):
         self.query_one("#pay-breakdown").set_class(stay is not None or plan is not None, "-shown")
         line = stay_line(stay, self._now(), self.app.zone) if stay else ""
         if isinstance(plan, LostTicket):
-            line = f"LOST TICKET  {line or plan.plate + ' (not on record)'}"
+            quote = plan.quote
+            line = (f"LOST TICKET  {plan.plate}  " +
+                    (f"in {when_text(quote.fee.entry_at, self.app.zone, self._now())} (on record)"
+                     if quote.on_record and quote.fee is not None else "(not on record)"))
         self.query_one("#pay-stay", Static).update(line)
         if stay is None and plan is None:
             return

@@ -59,14 +59,19 @@ class PaymentExceptions:
     def _lost_ticket_chosen(self, plan: LostTicket | None) -> None:
         if plan is None:
             return
-        self._reset()
+        # Not _reset(): an emptied plate field would arrive (Input.Changed) after the plan and drop it.
+        self._stay, self._fee, self._matches, self._prefix, self._debts, self._collect = None, None, [], "", (), False
         self._plan, self._txn = plan, self.app.services.new_transaction_id()
         self.query_one("#pay-plate").value = plan.plate  # its Changed leaves the plan (payment.py)
+        self._set_method(None)
         self._show_stay()
         self._say(f"lost ticket {plan.plate}: {format_money(plan.quote.amount, self._currency)}; "
                   "C cash or K card, then Enter", "warn")
-        self.focus_now(self.query_one("#pay-methods"))
+        self._focus_methods()
         self.refresh_bindings()
+
+    def _focus_methods(self) -> None:
+        self.focus_now(self.query_one("#pay-methods"))
 
     # ---- void -----------------------------------------------------------------------------------
     def action_void(self) -> None:
@@ -119,7 +124,7 @@ class PaymentExceptions:
         self._show_change()
         self._say(f"override: charge {format_money(result.amount, self._currency)}, "
                   f"{format_money(result.waived, self._currency)} waived; C cash or K card, then Enter", "warn")
-        self.focus_now(self.query_one("#pay-methods"))
+        self._focus_methods()
         self.refresh_bindings()
 
     # ---- debts ---------------------------------------------------------------------------------
