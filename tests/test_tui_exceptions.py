@@ -312,3 +312,62 @@ async def test_d_is_text_in_the_plate_field_and_does_nothing_without_a_debt(make
         await settle(app, pilot)
         assert Payment.get().debt_cents in (None, 0)
 
+
+
+# ---- snapshots (80x24) -------------------------------------------------------------------------------------
+
+def _no_blink(app) -> None:
+    for input_ in app.screen.query(Input):
+        input_.cursor_blink = False
+
+
+def test_snapshot_lost_ticket_80x24(snap_compare, make_app, parked):
+    async def opened(pilot):
+        await settle(pilot.app, pilot)
+        await pilot.press("ctrl+l")
+        await settle(pilot.app, pilot)
+        _no_blink(pilot.app)
+        await pilot.press(*"AB12CDE")
+        await settle(pilot.app, pilot)
+
+    assert snap_compare(make_app(mode="payment"), terminal_size=(80, 24), run_before=opened)
+
+
+def test_snapshot_void_80x24(snap_compare, make_app, booth, parked):
+    booth.pay(parked.stay_id, "card")
+
+    async def opened(pilot):
+        await settle(pilot.app, pilot)
+        await pilot.press("ctrl+z")
+        await settle(pilot.app, pilot)
+        _no_blink(pilot.app)
+
+    assert snap_compare(make_app(mode="payment"), terminal_size=(80, 24), run_before=opened)
+
+
+def test_snapshot_fee_override_80x24(snap_compare, make_app, parked):
+    async def opened(pilot):
+        await pick(pilot.app, pilot, "AB1")
+        await pilot.press("ctrl+o")
+        await settle(pilot.app, pilot)
+        _no_blink(pilot.app)
+        await pilot.press("3")
+        await settle(pilot.app, pilot)
+
+    assert snap_compare(make_app(mode="payment"), terminal_size=(80, 24), run_before=opened)
+
+
+def test_snapshot_payment_with_a_debt_80x24(snap_compare, make_app, booth, clock):
+    stay = booth.register("OLD1", "Jo", PHONE, "car")
+    clock.advance(hours=30)
+    booth.close_departed(stay.stay_id, "left_without_paying")
+    booth.register("OLD1", "Jo", PHONE, "car")
+    clock.advance(hours=1)
+
+    async def picked(pilot):
+        _no_blink(pilot.app)
+        await pick(pilot.app, pilot, "OLD")
+        await pilot.press("d")
+        await settle(pilot.app, pilot)
+
+    assert snap_compare(make_app(mode="payment", role="attendant"), terminal_size=(80, 24), run_before=picked)

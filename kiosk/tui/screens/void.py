@@ -56,8 +56,8 @@ class VoidDialog(ReasonDialog):
             yield ReasonList(id="void-reasons", classes="dialog-reasons")
             yield KioskInput(placeholder=NOTE_PLACEHOLDER, id="void-note", classes="dialog-note", max_length=200)
             yield FieldHint("reading this shift's payments…", classes="dialog-message field-hint")
-            yield Static("↑↓ choose  [b]Enter[/b] pick  [b]1-9[/b] reason  [b]Enter[/b] voids; the car is back on "
-                         "its spot  [b]Esc[/b] cancel", classes="dialog-keys")
+            yield Static("↑↓ [b]Enter[/b] pick  [b]1-9[/b] reason  [b]Enter[/b] voids, car back on its spot  "
+                         "[b]Esc[/b] cancel", classes="dialog-keys")
 
     def on_mount(self) -> None:
         self.query_one("#void-payments", OptionList).focus()
