@@ -24,19 +24,17 @@ from textual.message import Message
 from textual.widgets import Input, Label, OptionList, Static
 from textual.worker import Worker, WorkerState, get_current_worker
 
-from ...booth import (BoothError, FeeBreakdown, OpenStay, Permission, Receipt, Refund, format_money, normalise_plate,
-                      parse_money, reason_label)
+from ...booth import BoothError, FeeBreakdown, OpenStay, Permission, Receipt, format_money, normalise_plate
 from ..widgets.field_hint import FieldHint
 from ..widgets.fee_text import breakdown_rows, stay_line
 from ..widgets.formats import columns, payment_cells, when_text
 from ..widgets.method_bar import MethodBar
 from ..widgets.recent_panel import ROWS, RecentPanel
-from .base import KioskScreen
 from .fee_override import Override
 from .lost_ticket import LostTicket
+from .payment_cash import CashOrCard
 from .payment_exceptions import PaymentExceptions, exception_rows
 from .receipt import ReceiptScreen
-from .refund import DepartedDialog, RefundDialog
 from ..widgets.kiosk_input import KioskInput
 
 MATCHES = 8  # open stays listed under the plate while typing
@@ -52,7 +50,7 @@ def needs_note(role) -> str:
     return f": needs {role.label}" if role is not None else ""
 
 
-class PaymentScreen(PaymentExceptions, KioskScreen):
+class PaymentScreen(PaymentExceptions, CashOrCard):
     TITLE = "Payment"
     GATED = {"refund": Permission.REFUND, "departed": Permission.CLOSE_DEPARTED, "override": Permission.FEE_OVERRIDE}
 
@@ -337,71 +335,6 @@ class PaymentScreen(PaymentExceptions, KioskScreen):
             self._say(f"spot {spot} has no car on it: nothing to pay", "error")
             self.focus_now(self.query_one("#pay-plate", Input))
 
-    # ---- cash or card ---------------------------------------------------------------------
-    def _set_method(self, method: str | None) -> None:
-        self.query_one("#pay-methods", MethodBar).method = method
-        tendered = self.query_one("#pay-tendered", Input)
-        tendered.disabled = method != "cash"
-        if method != "cash":
-            tendered.value = ""
-        self._show_change()
-
-    def action_method(self, method: str) -> None:
-        if self._stay is None and self._plan is None:
-            self._say("find the car first: type 2-3 characters of its plate", "needed")
-            self.focus_now(self.query_one("#pay-plate", Input))
-            return
-        self._set_method(method)
-        if method == "cash":
-            self.focus_now(self.query_one("#pay-tendered", Input))
-        else:
-            self.focus_now(self.query_one("#pay-methods"))
-            self._say("card: Enter confirms")
-
-    @on(Input.Changed, "#pay-tendered")
-    def _tendered_changed(self, event: Input.Changed) -> None:
-        self._show_change()
-
-    def _tendered(self) -> tuple[object | None, str | None]:
-        """(amount, None) when the cash tendered covers the total, else (None, what is wrong)."""
-        text = self.query_one("#pay-tendered", Input).value
-        due = self._due()
-        if not text.strip():
-            total = format_money(due, self._currency) if due is not None else "the total"
-            return None, f"type the cash tendered: at least {total}"
-        try:
-            amount = parse_money(text, "tendered", what="cash tendered")
-        except BoothError as exc:
-            return None, exc.message
-        if due is not None and amount < due:
-            short = format_money(due - amount, self._currency)
-            return None, (f"= {format_money(amount, self._currency)}: {short} short, "
-                          f"take at least {format_money(due, self._currency)}")
-        return amount, None
-
-    def _show_change(self) -> None:
-        hint = self.query_one("#pay-change", FieldHint)
-        method = self.query_one("#pay-methods", MethodBar).method
-        due = self._due()
-        if method != "cash" or due is None:
-            hint.say("" if method != "card" or due is None else f"card: {format_money(due, self._currency)}")
-            return
-        if not self.query_one("#pay-tendered", Input).value.strip():
-            hint.say(f"total {format_money(due, self._currency)}")
-            return
-        amount, problem = self._tendered()
-        if problem:
-            hint.say(problem, "error")
-        else:
-            # The amount as understood, beside what was typed: a misread amount is seen before Enter.
-            hint.say(f"= {format_money(amount, self._currency)}: change "
-                     f"{format_money(amount - due, self._currency)}", "ok")
-
-    @on(Input.Submitted, "#pay-tendered")
-    def _tendered_submitted(self, event: Input.Submitted) -> None:
-        event.stop()
-        self.action_confirm()
-
     def action_confirm(self) -> None:
         if not self.app.services.connected:
             self.not_connected("Taking a payment")
@@ -495,45 +428,13 @@ class PaymentScreen(PaymentExceptions, KioskScreen):
             self._say("the payment was not taken: see the error notice; nothing was charged", "error")
         super().on_worker_state_changed(event)
 
-    # ---- refund, departed, clear ------------------------------------------------------------
+    # ---- which keys act now, clear ------------------------------------------------------------
     def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
         if action == "departed":
             return self._stay is not None and self._stay.overstay  # offered only for an overstay
         if action == "collect_debts":  # a letter: only on the method bar, with a debt to add
             return bool(self._debts) and self._plan is None and not isinstance(self.focused, Input)
         return True
-
-    def action_refund(self) -> None:
-        if not self.app.services.connected:
-            self.not_connected("Refunding a payment")
-            return
-        # Beyond an attendant's role: a supervisor approves first, and the refund then uses that approval.
-        self.app.session.gated(Permission.REFUND, lambda acting: self.app.push_screen(RefundDialog(acting), self._refunded))
-
-    def _refunded(self, refund: Refund | None) -> None:
-        if refund is None:
-            return
-        back = "; the car is back on site" if refund.reopened else ""
-        self._say(f"refunded {format_money(-refund.amount, self._currency)} of payment {refund.payment_id}: "
-                  f"{reason_label(None, refund.reason, 'refund')}{back}", "ok")
-        self.app.refresh_spots_now()
-        self.query_one(RecentPanel).reload()
-
-    def action_departed(self) -> None:
-        stay = self._stay
-        if stay is not None and stay.overstay:
-            self.app.session.gated(Permission.CLOSE_DEPARTED,
-                                   lambda acting: self.app.push_screen(DepartedDialog(stay, acting), self._departed))
-
-    def _departed(self, closed) -> None:
-        if closed:
-            stay = self._stay
-            self._reset()
-            debt = getattr(closed, "debt", None)
-            owed = (f"; a debt of {format_money(debt.amount, self._currency)} is recorded against the plate, "
-                    "collected at its next payment") if debt is not None else ""
-            self._say(f"{stay.plate} closed as departed: spot {stay.spot or '?'} is free{owed}", "ok")
-            self.app.refresh_spots_now()
 
     def _reset(self) -> None:
         self._stay, self._fee, self._matches, self._prefix = None, None, [], ""

@@ -1,6 +1,6 @@
-"""Payment's exceptions, mixed into PaymentScreen: a lost ticket (ctrl+l), a void (ctrl+z), a fee
-override or free exit (ctrl+o, a supervisor), and a plate's unpaid drive-offs added to this
-payment (D).
+"""Payment's exceptions, mixed into PaymentScreen: a refund (F8) and an overstay closed as departed
+(ctrl+d), both a supervisor's; a lost ticket (ctrl+l), a void (ctrl+z), a fee override or free exit
+(ctrl+o, a supervisor), and a plate's unpaid drive-offs added to this payment (D).
 
 A lost ticket and an override come back from their dialogs as a plan (`LostTicket`,
 `Override`) that Payment shows in its fee box and then takes by cash or card like any other
@@ -12,10 +12,11 @@ from __future__ import annotations
 
 from decimal import Decimal
 
-from ...booth import Permission, day_hm, format_money
+from ...booth import Permission, Refund, day_hm, format_money, reason_label
 from .fee_override import FeeOverrideDialog, FreeExit, Override
 from .lost_ticket import LostTicket, LostTicketDialog
 from .receipt import ReceiptScreen
+from .refund import DepartedDialog, RefundDialog
 from .void import VoidDialog
 
 
@@ -44,6 +45,39 @@ def exception_rows(plan, debts, collect: bool, due, currency: str, zone) -> list
 
 class PaymentExceptions:
     """The exception keys' actions; PaymentScreen holds the state they change."""
+
+    # ---- refund, departed (a supervisor) ---------------------------------------------------------
+    def action_refund(self) -> None:
+        if not self.app.services.connected:
+            self.not_connected("Refunding a payment")
+            return
+        # Beyond an attendant's role: a supervisor approves first, and the refund then uses that approval.
+        self.app.session.gated(Permission.REFUND, lambda acting: self.app.push_screen(RefundDialog(acting), self._refunded))
+
+    def _refunded(self, refund: Refund | None) -> None:
+        if refund is None:
+            return
+        back = "; the car is back on site" if refund.reopened else ""
+        self._say(f"refunded {format_money(-refund.amount, self._currency)} of payment {refund.payment_id}: "
+                  f"{reason_label(None, refund.reason, 'refund')}{back}", "ok")
+        self.app.refresh_spots_now()
+        self.refresh_recent()
+
+    def action_departed(self) -> None:
+        stay = self._stay
+        if stay is not None and stay.overstay:
+            self.app.session.gated(Permission.CLOSE_DEPARTED,
+                                   lambda acting: self.app.push_screen(DepartedDialog(stay, acting), self._departed))
+
+    def _departed(self, closed) -> None:
+        if closed:
+            stay = self._stay
+            self._reset()
+            debt = getattr(closed, "debt", None)
+            owed = (f"; a debt of {format_money(debt.amount, self._currency)} is recorded against the plate, "
+                    "collected at its next payment") if debt is not None else ""
+            self._say(f"{stay.plate} closed as departed: spot {stay.spot or '?'} is free{owed}", "ok")
+            self.app.refresh_spots_now()
 
     # ---- lost ticket ------------------------------------------------------------------------
     def action_lost_ticket(self) -> None:
