@@ -185,7 +185,7 @@ def test_a_payment_is_voided_once_and_a_void_is_not_a_payment(booth, stay):
         assert caught.value.field == "payment"
     with pytest.raises(BoothError) as caught:
         booth.refund(paid.payment_id, "wrong_amount")  # voided: nothing left to refund
-    assert caught.value.field == "payment"
+    assert caught.value.field == "payment" and "already voided" in caught.value.message
     assert Payment.select().count() == 2
 
 
@@ -287,3 +287,14 @@ def test_voiding_a_payment_that_collected_debts_owes_them_again(booth, clock):
     assert (d.settled_by, d.settled_at) == (None, None)
     assert Payment.get_by_id(void.refund_id).debt_cents == -250
     assert [x.debt_id for x in booth.debts_for("AB12CDE")] == [debt.debt_id]
+
+
+def test_a_note_typed_with_an_override_expires_with_the_stay_and_the_money_stays(booth, stay, clock):
+    receipt = booth.free_exit(stay.stay_id, "goodwill", note="Mrs Jones, the manager's friend")
+    clock.advance(hours=booth.config().retention_hours, seconds=1)
+    booth.expire()
+    s = Stay.get_by_id(stay.stay_id)
+    assert s.note is None and Vehicle.get_by_id(stay.vehicle_id).number_plate.startswith("~")
+    p = Payment.get_by_id(receipt.payment_id)
+    assert (p.exception, p.reason, p.waived_cents, p.amount_cents) == ("override", "goodwill", 750, 0)
+    assert not any("Jones" in (r.details or "") for r in AuditLog.select())

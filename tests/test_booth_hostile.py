@@ -9,6 +9,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from kiosk.booth import Booth, BoothError
+from kiosk.booth.exceptions_facade import ExceptionsFacade
 from staff_support import as_manager
 
 hostile = st.one_of(
@@ -82,16 +83,18 @@ TYPES = st.one_of(
     st.sampled_from(["no", "yes", "0", "false", "True", "refund-1", "refund-2", "REFUND-3"]),
 )
 PLAUSIBLE = st.sampled_from([1, 2, "1", "AB12CDE", "ab12 cde", "Jane Doe", PHONE, "car", "van", "A01", "A02-A03",
-                             "cash", "card", "10", "10,00", "wrong car charged", "2026-11-24", 24, 10, "GB", "entry", ""])
+                             "cash", "card", "10", "10,00", "wrong car charged", "2026-11-24", 24, 10, "GB", "entry", "",
+                             "no_ticket", "keyed_in_error", "goodwill", "0.50"])
 VALUE = st.one_of(TYPES, PLAUSIBLE)
 SETTING_NAMES = st.sampled_from(["retention_hours", "archive_days", "booth_name", "phone_region", "currency_symbol",
                                  "expiry_batch_size", "archive_batch_size", "unknown", "updated_at"])
-METHODS = sorted(name for name, member in vars(Booth).items()
+METHODS = sorted(name for cls in (Booth, ExceptionsFacade) for name, member in vars(cls).items()
                  if callable(member) and not name.startswith("_") and not isinstance(member, property))
 
 
 def test_every_public_method_is_found():
-    assert {"register", "pay", "quote", "refund", "set_rate", "update_config", "expire", "spot_states"} <= set(METHODS)
+    assert {"register", "pay", "quote", "refund", "set_rate", "update_config", "expire", "spot_states",
+            "pay_lost_ticket", "void_payment", "free_exit", "override_fee", "debts_for"} <= set(METHODS)
 
 
 @pytest.fixture

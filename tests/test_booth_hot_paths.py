@@ -162,13 +162,13 @@ def test_a_retried_payment_waits_for_the_first_and_gets_its_receipt(database, ta
     lock it would read the stay as open and fail on the closed stay instead."""
     import psycopg
 
-    from kiosk.booth import payments
+    from kiosk.booth import charge
 
     booth = on_shift(as_manager(Booth(database, clock)))
     reg = booth.register("AB12CDE", "Jane", PHONE, "car")
     clock.advance(hours=1)
     inside, go, results, pids = threading.Event(), threading.Event(), {}, {}
-    real_release = payments.release
+    real_release = charge.release
 
     def release_then_hold(ctx, number, now):  # the first payment stops just before its commit
         real_release(ctx, number, now)
@@ -176,7 +176,7 @@ def test_a_retried_payment_waits_for_the_first_and_gets_its_receipt(database, ta
             inside.set()
             assert go.wait(30)
 
-    monkeypatch.setattr(payments, "release", release_then_hold)
+    monkeypatch.setattr(charge, "release", release_then_hold)
 
     def pay(name):
         try:

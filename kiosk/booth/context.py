@@ -32,7 +32,8 @@ _AUDIT = Statement('INSERT INTO "audit_logs" ("action", "entity", "entity_id", "
 AUDIT_ACTIONS = ("entry", "payment", "refund", "departed", "config", "rate", "spots_add", "spot_retype",
                  "spot_remove", "expire", "archive", "sign_in", "sign_in_failed", "sign_in_locked", "sign_out",
                  "staff_add", "staff_disable", "staff_enable", "staff_rename", "staff_role", "staff_pin_reset",
-                 "shift_open", "reason_code", "lost_ticket", "void", "fee_override", "free_exit")
+                 "shift_open", "reason_code", "cash_movement", "shift_count", "shift_signoff", "shift_close",
+                 "lost_ticket", "void", "fee_override", "free_exit")
 
 class Settings(NamedTuple):
     """The configuration a per-car call needs, read once per call (`Context.settings`)."""

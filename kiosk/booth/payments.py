@@ -123,8 +123,9 @@ def refund(ctx: Context, payment_id, reason, note=None, reopen: bool = False) ->
         if original.refund_of is not None or original.payment_status != PaymentStatus.PAID:
             raise BoothError(f"payment {pid} is a {original.payment_status} record: only a payment can be refunded",
                              field="payment")
-        if Payment.select().where(Payment.refund_of == pid).exists():
-            raise BoothError(f"payment {pid} was already refunded", field="payment")
+        undone = Payment.get_or_none(Payment.refund_of == pid)
+        if undone is not None:  # refunded, or voided (the car was put back)
+            raise BoothError(f"payment {pid} was already {undone.payment_status}", field="payment")
         vehicle = original.vehicle
         cents = original.amount_cents if original.amount_cents is not None else to_cents(original.amount)
         if cents <= 0:
@@ -135,7 +136,7 @@ def refund(ctx: Context, payment_id, reason, note=None, reopen: bool = False) ->
         refund_id = Payment.insert(
             vehicle=original.vehicle_id, stay_id=original.stay_id, amount=-from_cents(cents), amount_cents=-cents,
             payment_status=PaymentStatus.REFUNDED, payment_method=original.payment_method, transaction_id=_refund_txn(pid),
-            refund_of=pid, created_at=now, booth_name=booth, shift_id=shift_id,
+            refund_of=pid, created_at=now, booth_name=booth, shift_id=shift_id, reason=why,
         ).execute()
         reopened = False
         stay = Stay.get_or_none(Stay.id == original.stay_id) if original.stay_id else None

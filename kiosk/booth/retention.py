@@ -14,7 +14,8 @@ plate -> '~<id>' (never a valid plate), contact name and phone -> ''.
 A stay's own personal data goes once the stay is closed and its entry is older than
 the retention: its note (stays.note, `expired_notes`) and its receipt file
 (kiosk.booth.receipts). That covers every stay of a purged vehicle, and also the
-earlier stays of a plate that keeps coming back. Staff accounts disabled for longer
+earlier stays of a plate that keeps coming back. A drive-off's debt is not personal
+data: it stays, linked to the anonymised vehicle (kiosk.booth.debts). Staff accounts disabled for longer
 than staff_retention_days are reduced to their id (kiosk.booth.staff.expired_staff).
 
 How big a batch is (kiosk.booth.pace): pinned to a row count when the caller
