@@ -166,3 +166,29 @@ def test_snapshot_reason_codes_80x24(snap_compare, make_app):
         await settle(pilot.app, pilot)
 
     assert snap_compare(make_app(mode="config"), terminal_size=(80, 24), run_before=opened)
+
+
+async def test_the_refund_dialog_offers_the_sites_codes_and_a_tenth_by_arrows(make_app, booth, clock):
+    booth.set_reason_code("refund", "goodwill", "goodwill gesture", True, active=False)
+    for n in range(4):
+        booth.set_reason_code("refund", f"site_{n}", f"site reason {n}", note_allowed=n == 3)
+    stay = booth.register("AB12CDE", "Jane", "07400 123456", "car")
+    clock.advance(hours=1)
+    paid = booth.pay(stay.stay_id, "card")
+    app = make_app(mode="payment")
+    async with app.run_test(size=(80, 24)) as pilot:
+        await settle(app, pilot)
+        await pilot.press("f8")
+        await settle(app, pilot)
+        offered = [str(o.prompt) for o in app.screen.query_one("#refund-reasons", OptionList).options]
+        assert "goodwill gesture" not in " ".join(offered)  # retired: not offered
+        # The site's own after the shipped ones; a tenth has no number key
+        assert offered[-4:] == ["7 site reason 0", "8 site reason 1", "9 site reason 2", "  site reason 3"]
+        await pilot.press("enter")  # the payment
+        await settle(app, pilot)
+        reasons = app.screen.query_one("#refund-reasons", OptionList)
+        assert app.focused is reasons
+        await pilot.press("end", "enter", *"see ticket 12", "enter")  # the tenth, by the arrows' End
+        await settle(app, pilot)
+    audit = AuditLog.get(AuditLog.action == "refund")
+    assert json.loads(audit.details)["reason"] == "site_3" and json.loads(audit.details)["refund_of"] == paid.payment_id

@@ -66,7 +66,7 @@ class FeeOverrideDialog(ReasonDialog):
             with Horizontal(classes="dialog-line"):
                 yield Label("Charge", classes="dialog-label")
                 yield KioskInput(id="override-amount", max_length=20)
-                yield Static(f"0 or empty: free exit; else below {money}", id="override-waived", markup=False)
+                yield Static(f"empty or 0: free exit, {money} waived", id="override-waived", markup=False)
             yield ReasonList(id="override-reasons", classes="dialog-reasons")
             yield KioskInput(placeholder=NOTE_PLACEHOLDER, id="override-note", classes="dialog-note", max_length=200)
             yield FieldHint("the amount to charge, Tab, then the reason", classes="dialog-message field-hint")
@@ -101,7 +101,7 @@ class FeeOverrideDialog(ReasonDialog):
             return
         shown.remove_class("-error")
         waived = format_money(self.fee - amount, self.currency)
-        shown.update(f"free exit: {waived} waived" if not amount
+        shown.update(f"empty or 0: free exit, {waived} waived" if not amount
                      else f"= {format_money(amount, self.currency)}: {waived} waived")
 
     @on(Input.Submitted, "#override-amount")

@@ -173,7 +173,7 @@ class ReasonCodesScreen(KioskScreen):
         kind, active = self.kind, not code.active
         done = (f"{code.code} restored: offered again" if active
                 else f"{code.code} retired: no longer offered (old records keep its label)")
-        self._gated(lambda acting: self._set(kind, code.code, code.label, code.note_allowed, active, done, acting))
+        self._gated(lambda acting: self._start(kind, code.code, code.label, code.note_allowed, active, done, acting))
 
     def action_relabel(self) -> None:
         code = self.chosen()
@@ -223,11 +223,14 @@ class ReasonCodesScreen(KioskScreen):
         active = existing.active if existing is not None else True
         done = f"{code} relabelled" if existing is not None else f"{code} added to the {KIND_TEXT[self.kind]} reasons"
         kind, label = self.kind, rows["label"].value
-        self._gated(lambda acting: self._set(kind, code, label, note, active, done, acting))
+        self._gated(lambda acting: self._start(kind, code, label, note, active, done, acting))
+
+    def _start(self, *args) -> None:
+        self._busy = True
+        self._set(*args)
 
     @work(thread=True, exit_on_error=False, group="reasons-change", description="changing a reason code")
     def _set(self, kind: str, code: str, label: str, note: bool, active: bool, done: str, acting=None) -> None:
-        self._busy = True
         try:
             self.app.services.call(lambda booth: booth.set_reason_code(kind, code, label, note, active), acting=acting)
         except BoothError as exc:
