@@ -1,4 +1,4 @@
-"""Reason codes in the terminal (F4, then F7): per kind, add, relabel, retire and restore, each
+"""Reason codes in the terminal (F4, then F8): per kind, add, relabel, retire and restore, each
 field checked as typed; the booth's refusals beside the field; a manager's approval for anyone
 else, used once; the dialogs offer what the list holds; snapshot at 80x24."""
 
@@ -18,7 +18,7 @@ from tui_helpers import screen_text, settle
 
 async def open_reasons(app, pilot) -> None:
     await settle(app, pilot)
-    await pilot.press("f7")
+    await pilot.press("f8")
     await settle(app, pilot)
     assert isinstance(app.screen, ReasonCodesScreen)
 

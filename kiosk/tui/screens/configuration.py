@@ -1,6 +1,6 @@
 """Configuration (F4): booth name, retention (with what the next expiry would remove), archive age,
 phone region, time zone, backup window, terminal lock, staff data kept, rates per vehicle type, the spots, and
-(F6) the staff accounts, (F7) the reason codes. kiosk.booth decides what is valid; this screen shows why a value is refused,
+(F6) the staff accounts, (F8) the reason codes. kiosk.booth decides what is valid; this screen shows why a value is refused,
 beside the field, and saves nothing while one is. Changing anything needs a manager, or a
 manager's approval for that one change (kiosk.tui.screens.config_spots, which also holds the spots).
 """
@@ -69,7 +69,7 @@ class ConfigurationScreen(SpotsSection):
         Binding("ctrl+t", "retype_spot", "Retype spot", show=False, id="config.retype"),
         Binding("ctrl+b", "remove_spot", "Remove spot", show=False, id="config.remove"),
         Binding("f6", "staff", "Staff", key_display="F6", show=False, id="config.staff"),  # said in its section title
-        Binding("f7", "reasons", "Reasons", key_display="F7", show=False, id="config.reasons"),  # likewise
+        Binding("f8", "reasons", "Reasons", key_display="F8", show=False, id="config.reasons"),  # likewise (F7 is Shift)
     ]
 
     @dataclass
@@ -114,7 +114,7 @@ class ConfigurationScreen(SpotsSection):
                     yield DataTable(id="config-rates", cursor_type="row", show_cursor=True)
                     yield from self.compose_spots()
                     yield Label("Staff accounts   (F6: add, disable, rename, new PIN)", classes="config-section")
-                    yield Label("Reason codes   (F7: add, relabel, retire)", classes="config-section")
+                    yield Label("Reason codes   (F8: add, relabel, retire)", classes="config-section")
 
     def on_mount(self) -> None:
         self.query_one("#config-rates", DataTable).add_columns("type", "rate / h", "min h", "grace", "daily cap", "lost ticket")

@@ -1,4 +1,4 @@
-"""Reason codes (F7 from Configuration): the codes an attendant picks for a refund, a departed stay,
+"""Reason codes (F8 from Configuration): the codes an attendant picks for a refund, a departed stay,
 a void, a fee override, a payout, a drop, a variance or a lost ticket, per kind.
 
 The kiosk ships a list per kind; a manager adds codes, relabels them (and whether a note may be
@@ -81,7 +81,7 @@ class ReasonCodesScreen(KioskScreen):
         super().__init__()
         self.kind = KINDS[0]
         self.codes: list[ReasonChoice] = []
-        self.approval = approval  # a manager's approval F4 or F7 brought, for the first change
+        self.approval = approval  # a manager's approval F4 brought, for the first change
         self._busy = False
 
     def compose_body(self) -> ComposeResult:
