@@ -58,7 +58,7 @@ class PaymentScreen(PaymentExceptions, CashOrCard):
         Binding("enter", "confirm", "Confirm", id="pay.confirm", show=False),  # on the keys line: F10 keeps its room
         # Shown on the method bar and the keys line; the footer keeps room for the screens' keys.
         Binding("c,f6", "method('cash')", "Cash", key_display="C", show=False, id="pay.cash"),
-        Binding("k,f7", "method('card')", "Card", key_display="K", show=False, id="pay.card"),
+        Binding("k", "method('card')", "Card", key_display="K", show=False, id="pay.card"),  # F7 is Shift
         Binding("down", "move(1)", "Next match", show=False),
         Binding("up", "move(-1)", "Previous match", show=False),
         # On the keys line (which says when it needs a supervisor): the footer keeps room for F9 and F10.
