@@ -193,3 +193,15 @@ def test_a_debt_outlives_the_expiry_of_the_persons_details(booth, clock, drove_o
     assert booth.debts_for("AB12CDE") == []
     back = booth.register("AB12CDE", "Jane", PHONE, "car")
     assert back.debts == () and back.vehicle_id != reg.vehicle_id
+
+
+def test_a_refund_of_a_payment_that_collected_debts_owes_them_again(booth, clock, drove_off):
+    _, debt = drove_off
+    back = booth.register("AB12CDE", "Jane", PHONE, "car")
+    clock.advance(hours=1)
+    paid = booth.pay(back.stay_id, "card", collect_debts=True)
+    refund = booth.refund(paid.payment_id, "customer_complaint")
+    assert (refund.amount, refund.debts_reopened) == (Decimal("-10.00"), 1)
+    assert Payment.get_by_id(refund.refund_id).debt_cents == -750
+    assert Debt.get_by_id(debt.debt_id).settled_by is None
+    assert json.loads(AuditLog.get(AuditLog.action == "refund").details)["debts_reopened"] == 1

@@ -291,3 +291,16 @@ def test_shift_list_shows_closed_and_open_shifts_newest_first(database, clock, p
     with pytest.raises(BoothError) as err:
         north.shift_list(since=dt.datetime(2026, 1, 1))  # no zone
     assert err.value.field == "since"
+
+
+@pytest.mark.parametrize("total, pieces", [
+    ("-5", None), ("five", None), ("1e3", None), ("100001", None), (1.5, None), (True, None), ("", None),
+    (None, None), ("10", {100: 10}),  # neither, and both ways
+    (None, {3: 1}), (None, {"a fiver": 1}), (None, {100: "many"}), (None, {100: -2}), (None, {100: 10**7}),
+    (None, {100: True}), (None, "100x3"), (None, {5000: 99_999}),  # the last is over the maximum total
+])
+def test_hostile_floats_are_refused_and_no_shift_opens(fresh, total, pieces):
+    with pytest.raises(BoothError) as err:
+        fresh.open_shift(total, pieces)
+    assert err.value.field == "float" and err.value.code is ErrorCode.INVALID
+    assert Shift.select().count() == 0 and fresh.current_shift() is None

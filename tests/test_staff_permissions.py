@@ -57,10 +57,10 @@ CALLS = {
     "sign_off_shift": lambda b, w: _past_the_guard(lambda: b.sign_off_shift("miscount")),
     "z_report": lambda b, w: _past_the_guard(lambda: b.z_report(1)),
     "shift_list": lambda b, w: b.shift_list(),
-    "pay_lost_ticket": lambda b, w: _past_the_guard(lambda: b.pay_lost_ticket("LT11AAA", "car", "card", "no_ticket")),
-    "void_payment": lambda b, w: _past_the_guard(lambda: b.void_payment(w.payment_id, "keyed_in_error")),
-    "free_exit": lambda b, w: _past_the_guard(lambda: b.free_exit(w.stay_id, "emergency_vehicle")),
-    "override_fee": lambda b, w: _past_the_guard(lambda: b.override_fee(w.stay_id, "0.50", "card", "goodwill")),
+    "pay_lost_ticket": lambda b, w: b.pay_lost_ticket("LT11AAA", "car", "card", "no_ticket"),
+    "void_payment": lambda b, w: b.void_payment(w.payment_id, "keyed_in_error"),
+    "free_exit": lambda b, w: b.free_exit(w.stay_id, "emergency_vehicle"),
+    "override_fee": lambda b, w: b.override_fee(w.stay_id, "0.50", "card", "goodwill"),
 }
 
 

@@ -137,7 +137,10 @@ def refund(ctx: Context, payment_id, reason, note=None, reopen: bool = False) ->
             vehicle=original.vehicle_id, stay_id=original.stay_id, amount=-from_cents(cents), amount_cents=-cents,
             payment_status=PaymentStatus.REFUNDED, payment_method=original.payment_method, transaction_id=_refund_txn(pid),
             refund_of=pid, created_at=now, booth_name=booth, shift_id=shift_id, reason=why,
+            # The money for the debts it collected goes back too: they are owed again.
+            debt_cents=None if original.debt_cents is None else -original.debt_cents,
         ).execute()
+        owed_again = debts.reopen_settled_by(ctx, pid)
         reopened = False
         stay = Stay.get_or_none(Stay.id == original.stay_id) if original.stay_id else None
         if text is not None:
@@ -149,8 +152,9 @@ def refund(ctx: Context, payment_id, reason, note=None, reopen: bool = False) ->
             _reopen(stay, latest, vehicle, now)
             reopened = True
         ctx.audit("refund", "payments", refund_id, booth=booth, refund_of=pid, stay_id=original.stay_id, amount=str(-from_cents(cents)),
-                  reason=str(why), reopened=reopened)
-        return Refund(refund_id, pid, original.stay_id, -from_cents(cents), str(why), now, reopened)
+                  reason=str(why), reopened=reopened, **({"debts_reopened": owed_again} if owed_again else {}))
+        return Refund(refund_id, pid, original.stay_id, -from_cents(cents), str(why), now, reopened,
+                      method=original.payment_method, debts_reopened=owed_again)
 
     return ctx.write(change)
 
