@@ -117,9 +117,10 @@ def test_dry_runs_to_1_4_0_1_1_0_and_1_0_0_count_what_each_would_remove(site, ki
     assert plan["needs_allow_data_loss"] is True and plan["to_version"] == "1.4.0"
     t = plan["tables"]
     # 1.9.0's rollback takes the staff accounts and who made each audit row (the fixture acts as a manager),
-    # 1.10.0's the shift the fixture opened.
-    assert set(t) == {"stays", "payments", "system_config", "staff", "audit_logs", "shifts"}
+    # 1.10.0's the shift the fixture opened and the drive-off's debt.
+    assert set(t) == {"stays", "payments", "system_config", "staff", "audit_logs", "shifts", "debts"}
     assert t["staff"]["rows"] == 1 and t["audit_logs"]["rows"] == 0 and t["shifts"]["rows"] == 1
+    assert t["debts"]["rows"] == 1
     assert t["audit_logs"]["rows_exported"] == one(target, AUDIT_WITH_STAFF) > 0
     assert t["stays"]["rows"] == stays and t["stays"]["rows_exported"] == stays  # the note leaves with its stay
     assert t["payments"]["rows"] == 0 and t["payments"]["rows_exported"] == payments  # the rows stay, the cents go
@@ -138,7 +139,8 @@ def test_dry_runs_to_1_4_0_1_1_0_and_1_0_0_count_what_each_would_remove(site, ki
     assert all(s["class"] != "destructive" for s in steps if s["what"].startswith("drops an index"))
 
     t = dry_run(kiosk_cli, target, "1.1.0")["tables"]
-    assert set(t) == {"stays", "payments", "system_config", "parking_rates", "vehicles", "staff", "audit_logs", "shifts"}
+    assert set(t) == {"stays", "payments", "system_config", "parking_rates", "vehicles", "staff", "audit_logs", "shifts",
+                      "debts"}
     assert t["payments"]["rows"] == payments and t["parking_rates"]["rows"] == rates
     assert t["vehicles"]["rows"] == 0 and t["vehicles"]["values"]["payment_status"] == paid
 
@@ -192,7 +194,7 @@ def test_with_the_flag_the_rows_are_exported_owner_only_verified_recorded_and_th
     header, rows = read_export(path)
     assert header["command"] == "rollback" and header["from_version"] == LATEST and header["to_version"] == "1.4.0"
     assert header["tables"] == per_table(rows) == {"stays": 3, "payments": 2, "system_config": 1,
-                                                     "staff": 1, "audit_logs": audited, "shifts": 1}
+                                                     "staff": 1, "audit_logs": audited, "shifts": 1, "debts": 1}
     exported_stays = {row["row"]["id"]: row for row in rows if row["table"] == "stays"}
     assert {i: (s["leaves"], s["row"]["note"]) for i, s in exported_stays.items()} == {i: ("row", n) for i, n in stays}
     assert NOTE in [n for _i, n in stays]
