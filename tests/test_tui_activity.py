@@ -110,6 +110,23 @@ def test_audit_details_read_as_words():
     assert details_text(row) == "count=6"
 
 
+def test_a_reason_reads_as_the_label_of_its_actions_kind():
+    import datetime as dt
+
+    from kiosk.booth import AuditRow
+    from kiosk.tui.screens.activity import details_text
+
+    at = dt.datetime(2026, 11, 24)
+    refund = AuditRow(1, at, "refund", "payments", "2", {"reason": "wrong_vehicle"})
+    void = AuditRow(2, at, "void", "payments", "3", {"reason": "wrong_vehicle"})
+    assert details_text(refund) == "reason: charged the wrong vehicle"
+    assert details_text(void) == "reason: wrong vehicle"
+    drop = AuditRow(3, at, "cash_movement", "cash_movements", "1", {"kind": "drop", "reason": "over_limit"})
+    assert "reason: drawer over its limit" in details_text(drop)
+    free = AuditRow(4, at, "free_exit", "payments", "4", {"reason": "goodwill"})
+    assert details_text(free) == "reason: goodwill gesture"
+
+
 def test_an_expiry_cutoff_reads_in_local_time():
     import datetime as dt
     import zoneinfo

@@ -179,7 +179,7 @@ async def test_edit_a_rate_in_the_dialog_refused_then_saved(target, database, bo
         assert isinstance(app.screen, ConfigurationScreen)
         van = booth.config().rate_for("van")
         assert (van.rate_per_hour, van.daily_cap) == (Decimal("4.50"), Decimal("30.00"))
-        assert table.get_row("van")[1:] == ["£4.50", "1", "0 min", "£30.00"]
+        assert table.get_row("van")[1:] == ["£4.50", "1", "0 min", "£30.00", "a day"]
         assert booth.recent_audit(action="rate")[0].details["rate"] == "4.50"
 
         await pilot.press("ctrl+r")  # the same dialog from the key; Escape leaves everything as it was
@@ -217,7 +217,41 @@ async def test_rate_amounts_are_echoed_as_understood_and_a_comma_is_a_decimal_co
         assert isinstance(app.screen, ConfigurationScreen)
         van = booth.config().rate_for("van")
         assert (van.rate_per_hour, van.daily_cap) == (Decimal("2.75"), Decimal("12.50"))
-        assert table.get_row("van")[1:] == ["£2.75", "1", "0 min", "£12.50"]
+        assert table.get_row("van")[1:] == ["£2.75", "1", "0 min", "£12.50", "a day"]
+
+
+async def test_the_lost_ticket_flat_fee_is_set_beside_the_rate_and_a_bad_one_refused(target, database, booth, clock):
+    app = make_app(target, database, booth, clock)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await settle(app, pilot)
+        table = app.screen.query_one("#config-rates", DataTable)
+        table.focus()
+        await pilot.press("down", "enter")  # van
+        await pilot.pause()
+        dialog = app.screen
+        await pilot.press("tab", "tab", "tab", "tab")
+        assert app.focused is dialog.row("lost_ticket").input
+        for bad in ("-5", "0", "abc", "100000.01"):
+            await retype(pilot, bad)
+            await pilot.press("enter")
+            await settle(app, pilot)
+            assert app.screen is dialog and dialog.row("lost_ticket").error, bad
+        assert booth.config().rate_for("van").lost_ticket is None
+        await retype(pilot, "25")
+        assert dialog.row("lost_ticket").shown_text == "= £25.00"
+        await pilot.press("enter")
+        await settle(app, pilot)
+        assert isinstance(app.screen, ConfigurationScreen)
+        assert booth.config().rate_for("van").lost_ticket == Decimal("25.00")
+        assert table.get_row("van")[1:] == ["£4.00", "1", "0 min", "none", "£25.00"]
+        assert booth.recent_audit(action="rate")[0].details["lost_ticket"] == "25.00"
+        await pilot.press("enter")  # emptied again: no flat fee (a day's fee, capped)
+        await pilot.pause()
+        await pilot.press("tab", "tab", "tab", "tab")
+        await retype(pilot, "")
+        await pilot.press("enter")
+        await settle(app, pilot)
+        assert booth.config().rate_for("van").lost_ticket is None and table.get_row("van")[5] == "a day"
 
 
 async def test_new_vehicle_type_then_spots_for_it(target, database, booth, clock):

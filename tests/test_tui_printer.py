@@ -1,6 +1,6 @@
 """The receipt printer from the terminal (Pilot, real migrated database, a local TCP printer): a payment
 commits and shows its receipt whatever the printer does; a cash payment kicks the drawer; the header
-alert while the printer fails; F12 prints the kept receipt once; Configuration's printer fields and F7."""
+alert while the printer fails; F12 prints the kept receipt once; Configuration's printer fields and ctrl+g (test print)."""
 
 from __future__ import annotations
 
@@ -180,14 +180,14 @@ async def test_configuration_f7_prints_a_test_page_on_the_printer_as_typed_then_
         await pilot.press(*"127.0.0.1:0")
         await settle(app, pilot)
         assert where.error and "1-65535" in where.shown_text
-        await pilot.press("f7")  # refused as typed: nothing is printed
+        await pilot.press("ctrl+g")  # refused as typed: nothing is printed
         await settle(app, pilot)
         assert any("No test print" in n for n in notices(app)) and printer.jobs == []
 
         where.value = printer.target
         await settle(app, pilot)
         assert not where.error
-        await pilot.press("f7")
+        await pilot.press("ctrl+g")
         await settle(app, pilot)
         await app.workers.wait_for_complete()
         await settle(app, pilot)
@@ -212,7 +212,7 @@ async def test_configuration_f7_on_an_unreachable_printer_says_why(booth, target
         screen.row("printer_kind").value = "network"
         screen.row("printer_target").value = refused_target()
         await settle(app, pilot)
-        await pilot.press("f7")
+        await pilot.press("ctrl+g")
         await settle(app, pilot)
         await app.workers.wait_for_complete()
         await settle(app, pilot)

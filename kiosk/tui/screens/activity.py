@@ -60,6 +60,12 @@ def who_text(row: AuditRow) -> str:
     return f"{who} ({row.approver_name})" if row.approver_name else who
 
 
+# The kind of reason code each audited action takes: the same code may read differently per kind
+# (wrong_vehicle: "charged the wrong vehicle" for a refund, "wrong vehicle" for a void).
+REASON_KINDS = {"refund": "refund", "departed": "departed", "void": "void", "fee_override": "override",
+                "free_exit": "override", "lost_ticket": "lost_ticket", "shift_signoff": "variance"}
+
+
 def details_text(row: AuditRow, zone: dt.tzinfo = localtime.UTC) -> str:
     """'count=6, cutoff=…' (the cutoff, stored as UTC text, in local time); a config change reads
     'retention_hours 24→36'; a reason code its label."""
@@ -75,7 +81,8 @@ def detail_parts(row: AuditRow, zone: dt.tzinfo = localtime.UTC) -> list[str]:
         if key == "booth":
             continue  # it has its own column
         if key == "reason":  # a code: shown as its label
-            parts.append(f"reason: {reason_label(None, value)}")
+            kind = REASON_KINDS.get(row.action) or row.details.get("kind")  # a cash movement: drop or payout
+            parts.append(f"reason: {reason_label(None, value, kind)}")
         elif key == "changes" and isinstance(value, dict):
             parts += [f"{k} {v[0]}→{v[1]}" if isinstance(v, list) and len(v) == 2 else f"{k}={v}"
                       for k, v in sorted(value.items())]

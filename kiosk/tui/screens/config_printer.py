@@ -1,5 +1,5 @@
 """Configuration's receipt printer: its kind and target (settings saved with the others, checked
-together as typed), what the printer is doing now, and F7, which prints a test page on the printer
+together as typed), what the printer is doing now, and ctrl+g, which prints a test page on the printer
 as typed (saved or not), so a manager sees it work before saving it.
 """
 
@@ -31,7 +31,7 @@ TARGET_HINTS = {
     "serial": "/dev/ttyUSB0 or /dev/ttyS0:19200",
     "file": "an absolute path, e.g. /dev/usb/lp0",
 }
-TEST_KEY = "F7"
+TEST_KEY = "ctrl+g"
 TEST_TIMEOUT_S = 5.0
 
 

@@ -1,6 +1,6 @@
 """Configuration (F4): booth name, retention (with what the next expiry would remove), archive age,
-phone region, time zone, backup window, terminal lock, staff data kept, the receipt printer (F7: a test
-print), rates per vehicle type, the spots, and (F6) the staff accounts. kiosk.booth decides what is valid; this screen shows why a value is refused,
+phone region, time zone, backup window, terminal lock, staff data kept, the receipt printer (ctrl+g: a test
+print), rates per vehicle type, the spots, (F6) the staff accounts and (F8) the reason codes. kiosk.booth decides what is valid; this screen shows why a value is refused,
 beside the field, and saves nothing while one is. Changing anything needs a manager, or a
 manager's approval for that one change (kiosk.tui.screens.config_spots, which also holds the spots).
 """
@@ -73,6 +73,7 @@ class ConfigurationScreen(PrinterSection, SpotsSection):
         Binding("ctrl+b", "remove_spot", "Remove spot", show=False, id="config.remove"),
         Binding("f6", "staff", "Staff", key_display="F6", show=False, id="config.staff"),  # said in its section title
         Binding(TEST_KEY.lower(), "test_print", "Test print", key_display=TEST_KEY, show=False, id="config.test_print"),
+        Binding("f8", "reasons", "Reasons", key_display="F8", show=False, id="config.reasons"),  # likewise (F7 is Shift)
     ]
 
     @dataclass
@@ -120,9 +121,10 @@ class ConfigurationScreen(PrinterSection, SpotsSection):
                     yield DataTable(id="config-rates", cursor_type="row", show_cursor=True)
                     yield from self.compose_spots()
                     yield Label("Staff accounts   (F6: add, disable, rename, new PIN)", classes="config-section")
+                    yield Label("Reason codes   (F8: add, relabel, retire)", classes="config-section")
 
     def on_mount(self) -> None:
-        self.query_one("#config-rates", DataTable).add_columns("type", "rate / h", "min h", "grace", "daily cap")
+        self.query_one("#config-rates", DataTable).add_columns("type", "rate / h", "min h", "grace", "daily cap", "lost ticket")
         if not self.app.services.connected:
             self._status("No database is connected: the configuration cannot be read or saved.")
             return
@@ -172,8 +174,10 @@ class ConfigurationScreen(PrinterSection, SpotsSection):
         table.clear()
         for r in config.rates:
             cap = "none" if r.daily_cap is None else format_money(r.daily_cap, config.currency_symbol)
+            # No flat fee: a lost ticket of a plate not on record costs a day at the rate, capped.
+            lost = "a day" if r.lost_ticket is None else format_money(r.lost_ticket, config.currency_symbol)
             table.add_row(r.vehicle_type, format_money(r.rate_per_hour, config.currency_symbol), str(r.minimum_hours),
-                          f"{r.grace_minutes} min", cap, key=r.vehicle_type)
+                          f"{r.grace_minutes} min", cap, lost, key=r.vehicle_type)
         if config.rates:
             table.move_cursor(row=min(keep, len(config.rates) - 1))
         self._show_spot_types([r.vehicle_type for r in config.rates])
@@ -360,3 +364,12 @@ class ConfigurationScreen(PrinterSection, SpotsSection):
         from .staff import StaffScreen
 
         self.app.push_screen(StaffScreen())
+
+    # ---- reason codes (a screen of its own; each change needs a manager) ----------------------
+    def action_reasons(self) -> None:
+        if not self.app.services.connected:
+            self.not_connected("Editing the reason codes")
+            return
+        from .reason_codes import ReasonCodesScreen
+
+        self.app.push_screen(ReasonCodesScreen(approval=self.approval))

@@ -20,8 +20,8 @@ from textual.message import Message
 from textual.widgets import Input, Label, Select, Static
 from textual.worker import Worker, WorkerState, get_current_worker
 
-from ...booth import (BoothError, OpenStay, PlateReading, Registration, clean_name, format_phone, is_incomplete,
-                      normalise_plate, normalise_spot, read_plate)
+from ...booth import (BoothError, OpenStay, PlateReading, Registration, clean_name, day_hm, format_money, format_phone,
+                      is_incomplete, normalise_plate, normalise_spot, read_plate)
 from ...errors import ErrorCode
 from ..widgets.big_text import big
 from ..widgets.field_hint import FieldHint
@@ -63,6 +63,7 @@ class EntryScreen(KioskScreen):
         free: int
         total: int
         suggested: str | None
+        currency: str = "£"
 
     @dataclass
     class PlateChecked(Message):
@@ -90,6 +91,7 @@ class EntryScreen(KioskScreen):
     def __init__(self, *args, **kwargs) -> None:
         super().__init__(*args, **kwargs)
         self._region: str | None = None  # the phone region, once read
+        self._currency = "£"
         self._type_read: str | None = None  # the type whose free count is on screen
         self._free: int | None = None
         self._last_type: str | None = None  # the type of the last car registered here
@@ -321,14 +323,15 @@ class EntryScreen(KioskScreen):
                 chosen = booth.default_vehicle_type()
             free, total = booth.free_counts().get(chosen, (0, 0))
             suggested = booth.suggest_spot(chosen) if chosen and free else None
-            return self.FormRead(booth.config().phone_region, types, chosen, free, total, suggested)
+            config = booth.config()
+            return self.FormRead(config.phone_region, types, chosen, free, total, suggested, config.currency_symbol)
 
         result = self.app.services.call(read)
         if not get_current_worker().is_cancelled:
             self.post_message(result)
 
     def on_entry_screen_form_read(self, event: FormRead) -> None:
-        self._region = event.region
+        self._region, self._currency = event.region, event.currency
         select = self.query_one("#entry-type", TypeSelect)
         if select.types() != list(event.types):
             select.set_options([(t, t) for t in event.types])
@@ -433,13 +436,22 @@ class EntryScreen(KioskScreen):
         self.query_one("#entry-result-big", Static).update(event.spot_big)
         self.query_one("#entry-result-text", Static).update(
             f"{reg.plate}  →  spot {reg.spot}   ({clock_text(reg.entry_at, self.app.zone)})")
-        self.query_one("#entry-result-note", Static).update(" · ".join(reg.warnings))
-        self.query_one("#entry-result").set_class(True, "-shown").set_class(bool(reg.warnings), "-warned")
+        notes = [*reg.warnings, *self._debt_notes(reg)]
+        self.query_one("#entry-result-note", Static).update(" · ".join(notes))
+        self.query_one("#entry-result").set_class(True, "-shown").set_class(bool(notes), "-warned")
         self._clear_fields()
         self._type_read = None  # one spot fewer: read the count again
         self._read_form(reg.vehicle_type)
         self.app.refresh_spots_now()
         self.query_one(RecentPanel).reload()
+
+    def _debt_notes(self, reg: Registration) -> list[str]:
+        """The plate's unpaid drive-offs, each with its amount and date: collected at payment (D)."""
+        if not reg.debts:
+            return []
+        owed = ", ".join(f"{format_money(d.amount, self._currency)} from {day_hm(d.created_at, self.app.zone)}"
+                         for d in reg.debts)
+        return [f"{reg.plate} left without paying before: owes {owed}. Collect it at payment (F3, then D)"]
 
     def on_entry_screen_refused(self, event: Refused) -> None:
         self._busy = False

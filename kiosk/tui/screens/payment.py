@@ -6,12 +6,15 @@ Cash: Enter, C, the amount tendered (the amount as understood and the change sho
 shown, written under receipts/ and then sent to the printer (a cash payment opens the drawer); the spot
 is freed. F8 refunds a recent payment;
 ctrl+d closes an overstay as departed (both need a supervisor: for an attendant, the key asks one
-to approve it first). Every Booth call runs in a thread worker.
+to approve it first). The exceptions (payment_exceptions.py): ctrl+l a lost ticket, ctrl+z a void,
+ctrl+o a fee override or free exit (a supervisor), D adds the plate's unpaid drive-offs to this
+payment. Every Booth call runs in a thread worker.
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass
+from decimal import Decimal
 
 from textual import on, work
 from textual.app import ComposeResult
@@ -22,22 +25,25 @@ from textual.message import Message
 from textual.widgets import Input, Label, OptionList, Static
 from textual.worker import Worker, WorkerState, get_current_worker
 
-from ...booth import (BoothError, FeeBreakdown, OpenStay, Permission, Receipt, Refund, format_money, normalise_plate,
-                      parse_money, reason_label)
+from ...booth import BoothError, FeeBreakdown, OpenStay, Permission, Receipt, format_money, normalise_plate
 from ..widgets.field_hint import FieldHint
 from ..widgets.fee_text import breakdown_rows, stay_line
-from ..widgets.formats import columns, payment_cells
+from ..widgets.formats import columns, payment_cells, when_text
 from ..widgets.method_bar import MethodBar
 from ..widgets.recent_panel import ROWS, RecentPanel
-from .base import KioskScreen
+from .fee_override import Override
+from .lost_ticket import LostTicket
+from .payment_cash import CashOrCard
+from .payment_exceptions import PaymentExceptions, exception_rows
 from .receipt import ReceiptScreen
-from .refund import DepartedDialog, RefundDialog
 from ..widgets.kiosk_input import KioskInput
 
 MATCHES = 8  # open stays listed under the plate while typing
 PAY_GROUP = "pay-confirm"
 FIND_HINT = "type 2-3 characters of the plate: the cars on site that match are listed"
-KEYS = "[b]Enter[/b] pick / confirm  [b]C[/b] cash  [b]K[/b] card  [b]F8[/b] refund{needs}  [b]Esc[/b] clear"
+# The keys line says what the keys do now: finding a car, or paying for the one picked.
+KEYS = "[b]Enter[/b] pick  [b]^L[/b] lost ticket  [b]^Z[/b] void  [b]F8[/b] refund{needs}  [b]Esc[/b] clear"
+PAY_KEYS = "[b]Enter[/b] confirm  [b]C[/b] cash  [b]K[/b] card  [b]^O[/b] override{needs}  [b]Esc[/b] clear"
 
 
 def needs_note(role) -> str:
@@ -45,21 +51,26 @@ def needs_note(role) -> str:
     return f": needs {role.label}" if role is not None else ""
 
 
-class PaymentScreen(KioskScreen):
+class PaymentScreen(PaymentExceptions, CashOrCard):
     TITLE = "Payment"
-    GATED = {"refund": Permission.REFUND, "departed": Permission.CLOSE_DEPARTED}
+    GATED = {"refund": Permission.REFUND, "departed": Permission.CLOSE_DEPARTED, "override": Permission.FEE_OVERRIDE}
 
     BINDINGS = [
         Binding("enter", "confirm", "Confirm", id="pay.confirm", show=False),  # on the keys line: F10 keeps its room
         # Shown on the method bar and the keys line; the footer keeps room for the screens' keys.
         Binding("c,f6", "method('cash')", "Cash", key_display="C", show=False, id="pay.cash"),
-        Binding("k,f7", "method('card')", "Card", key_display="K", show=False, id="pay.card"),
+        Binding("k", "method('card')", "Card", key_display="K", show=False, id="pay.card"),  # F7 is Shift
         Binding("down", "move(1)", "Next match", show=False),
         Binding("up", "move(-1)", "Previous match", show=False),
         # On the keys line (which says when it needs a supervisor): the footer keeps room for F9 and F10.
         Binding("f8", "refund", "Refund", key_display="F8", show=False, id="pay.refund"),
         Binding("ctrl+d", "departed", "Departed", show=False, id="pay.departed"),  # said beside an overstay picked
         Binding("escape", "clear", "Clear", show=False, id="pay.clear"),  # on the keys line: room for F10 at 80 columns
+        # The exceptions, on the keys line (payment_exceptions.py).
+        Binding("ctrl+l", "lost_ticket", "Lost ticket", show=False, id="pay.lost_ticket"),
+        Binding("ctrl+z", "void", "Void", show=False, id="pay.void"),
+        Binding("ctrl+o", "override", "Override / free exit", show=False, id="pay.override"),
+        Binding("d", "collect_debts", "Add the debt", key_display="D", show=False, id="pay.debts"),  # on the method bar
     ]
 
     @dataclass
@@ -72,6 +83,7 @@ class PaymentScreen(KioskScreen):
         stay_id: int
         fee: FeeBreakdown
         currency: str
+        debts: tuple = ()  # the plate's unpaid drive-offs (DebtRow)
 
     @dataclass
     class Paid(Message):
@@ -96,6 +108,9 @@ class PaymentScreen(KioskScreen):
         self._txn = ""  # one transaction id per chosen stay: a repeated Enter can never charge twice
         self._busy = False
         self._said_about_search = False
+        self._debts: tuple = ()  # the picked plate's unpaid drive-offs
+        self._collect = False  # D: they are added to this payment
+        self._plan: LostTicket | Override | None = None  # an exception to take instead of the plain fee
 
     def compose_body(self) -> ComposeResult:
         with Horizontal(id="pay-body"):
@@ -131,9 +146,11 @@ class PaymentScreen(KioskScreen):
         self.query_one("#pay-plate", Input).focus()
 
     def _show_keys(self) -> None:
-        needs = getattr(self.app, "session", None)
-        role = needs.needs(Permission.REFUND) if needs is not None else None
-        self.query_one("#pay-keys", Static).update(KEYS.format(needs=needs_note(role)))
+        session = getattr(self.app, "session", None)
+        paying = self._stay is not None or self._plan is not None
+        permission = Permission.FEE_OVERRIDE if paying else Permission.REFUND
+        role = session.needs(permission) if session is not None else None
+        self.query_one("#pay-keys", Static).update((PAY_KEYS if paying else KEYS).format(needs=needs_note(role)))
 
     def on_screen_resume(self) -> None:
         self._show_keys()  # the person signed in may have changed (relief at the lock screen)
@@ -150,7 +167,7 @@ class PaymentScreen(KioskScreen):
             else:
                 self._say(f"looking up the car in spot {spot}…")
                 self._resolve_spot(spot)
-        if self._stay is None:
+        if self._stay is None and self._plan is None:
             self.query_one("#pay-plate", Input).focus()
 
     # ---- helpers ----------------------------------------------------------------------
@@ -166,16 +183,26 @@ class PaymentScreen(KioskScreen):
         self.query_one("#pay-plate", Input).value = plate  # Changed -> the search, then picked when listed
 
     def _show_stay(self) -> None:
-        stay, fee = self._stay, self._fee
-        self.query_one("#pay-matches").set_class(stay is None and bool(self._matches), "-shown")
-        self.query_one("#pay-breakdown").set_class(stay is not None, "-shown")
-        self.query_one("#pay-stay", Static).update(stay_line(stay, self._now(), self.app.zone) if stay else "")
-        if stay is None:
+        stay, fee, plan = self._stay, self._fee, self._plan
+        self._show_keys()
+        self.query_one("#pay-matches").set_class(stay is None and plan is None and bool(self._matches), "-shown")
+        self.query_one("#pay-breakdown").set_class(stay is not None or plan is not None, "-shown")
+        line = stay_line(stay, self._now(), self.app.zone) if stay else ""
+        if isinstance(plan, LostTicket):
+            quote = plan.quote
+            line = (f"LOST TICKET  {plan.plate}  " +
+                    (f"in {when_text(quote.fee.entry_at, self.app.zone, self._now())} (on record)"
+                     if quote.on_record and quote.fee is not None else "(not on record)"))
+        self.query_one("#pay-stay", Static).update(line)
+        if stay is None and plan is None:
             return
-        if fee is None:
+        if isinstance(plan, LostTicket):
+            fee = plan.quote.fee
+        elif fee is None:
             self.query_one("#pay-breakdown", Static).update("reading the fee…")
             return
-        rows = breakdown_rows(fee, self._currency, self._now(), self.app.zone)
+        rows = breakdown_rows(fee, self._currency, self._now(), self.app.zone) if fee is not None else []
+        rows = rows[:-1] + exception_rows(plan, self._debts, self._collect, self._due(), self._currency, self.app.zone)
         width = max(16, *(len(label) for label, _ in rows))  # "rate (motorcycle)" is 17
         lines = [Content.from_markup("$label  $value", label=f"{label:<{width}}", value=value) for label, value in rows[:-1]]
         lines.append(Content.from_markup("[b]$label  $value[/b]", label=f"{'TOTAL':<{width}}", value=rows[-1][1]))
@@ -189,6 +216,8 @@ class PaymentScreen(KioskScreen):
     def _plate_changed(self, event: Input.Changed) -> None:
         if self._stay is not None and event.value == self._stay.plate:
             return  # the picked plate written back into the field
+        if isinstance(self._plan, LostTicket) and event.value == self._plan.plate:
+            return  # a lost ticket's plate, likewise
         self._unpick()
         text = event.value.strip()
         if not text:
@@ -255,6 +284,7 @@ class PaymentScreen(KioskScreen):
         self._pick(self._matches[event.option_index])
 
     def _pick(self, stay: OpenStay) -> None:
+        self._plan, self._debts, self._collect = None, (), False
         self._stay, self._fee, self._txn = stay, None, self.app.services.new_transaction_id()
         self.query_one("#pay-plate", Input).value = stay.plate
         self._set_method(None)
@@ -263,30 +293,33 @@ class PaymentScreen(KioskScreen):
         extra = f"  ctrl+d: departed without paying{departed}" if stay.overstay else ""
         self._say(f"{stay.plate}: C cash or K card, then Enter{extra}", "warn" if stay.overstay else "")
         self.focus_now(self.query_one("#pay-methods"))
-        self._quote(stay.stay_id)
+        self._quote(stay.stay_id, stay.plate)
         self.refresh_bindings()
 
     def _unpick(self) -> None:
-        if self._stay is not None:
-            self._stay, self._fee = None, None
+        if self._stay is not None or self._plan is not None:
+            self._stay, self._fee, self._plan, self._debts, self._collect = None, None, None, (), False
             self._set_method(None)
             self.refresh_bindings()
 
     @work(thread=True, exit_on_error=False, exclusive=True, group="pay-quote", description="reading the fee")
-    def _quote(self, stay_id: int) -> None:
+    def _quote(self, stay_id: int, plate: str) -> None:
         try:
-            fee, currency = self.app.services.call(lambda b: (b.quote(stay_id), b.config().currency_symbol))
+            fee, currency, debts = self.app.services.call(
+                lambda b: (b.quote(stay_id), b.config().currency_symbol, tuple(b.debts_for(plate))))
         except BoothError as exc:  # paid or closed at another booth since it was listed
             self.post_message(self.Refused(exc.field, exc.message))
             return
-        self.post_message(self.Quoted(stay_id, fee, currency))
+        self.post_message(self.Quoted(stay_id, fee, currency, debts))
 
     def on_payment_screen_quoted(self, event: Quoted) -> None:
         if self._stay is None or self._stay.stay_id != event.stay_id:
             return
-        self._fee, self._currency = event.fee, event.currency
+        self._fee, self._currency, self._debts = event.fee, event.currency, event.debts
         self._show_stay()
         self._show_change()
+        if event.debts:
+            self._say_debts()
 
     @work(thread=True, exit_on_error=False, group="pay-find", description="looking up the car in the spot")
     def _resolve_spot(self, spot: str) -> None:
@@ -304,70 +337,6 @@ class PaymentScreen(KioskScreen):
             self._say(f"spot {spot} has no car on it: nothing to pay", "error")
             self.focus_now(self.query_one("#pay-plate", Input))
 
-    # ---- cash or card ---------------------------------------------------------------------
-    def _set_method(self, method: str | None) -> None:
-        self.query_one("#pay-methods", MethodBar).method = method
-        tendered = self.query_one("#pay-tendered", Input)
-        tendered.disabled = method != "cash"
-        if method != "cash":
-            tendered.value = ""
-        self._show_change()
-
-    def action_method(self, method: str) -> None:
-        if self._stay is None:
-            self._say("find the car first: type 2-3 characters of its plate", "needed")
-            self.focus_now(self.query_one("#pay-plate", Input))
-            return
-        self._set_method(method)
-        if method == "cash":
-            self.focus_now(self.query_one("#pay-tendered", Input))
-        else:
-            self.focus_now(self.query_one("#pay-methods"))
-            self._say("card: Enter confirms")
-
-    @on(Input.Changed, "#pay-tendered")
-    def _tendered_changed(self, event: Input.Changed) -> None:
-        self._show_change()
-
-    def _tendered(self) -> tuple[object | None, str | None]:
-        """(amount, None) when the cash tendered covers the total, else (None, what is wrong)."""
-        text = self.query_one("#pay-tendered", Input).value
-        if not text.strip():
-            total = format_money(self._fee.total, self._currency) if self._fee else "the total"
-            return None, f"type the cash tendered: at least {total}"
-        try:
-            amount = parse_money(text, "tendered", what="cash tendered")
-        except BoothError as exc:
-            return None, exc.message
-        if self._fee is not None and amount < self._fee.total:
-            short = format_money(self._fee.total - amount, self._currency)
-            return None, (f"= {format_money(amount, self._currency)}: {short} short, "
-                          f"take at least {format_money(self._fee.total, self._currency)}")
-        return amount, None
-
-    def _show_change(self) -> None:
-        hint = self.query_one("#pay-change", FieldHint)
-        method = self.query_one("#pay-methods", MethodBar).method
-        if method != "cash" or self._fee is None:
-            hint.say("" if method != "card" or self._fee is None else
-                     f"card: {format_money(self._fee.total, self._currency)}")
-            return
-        if not self.query_one("#pay-tendered", Input).value.strip():
-            hint.say(f"total {format_money(self._fee.total, self._currency)}")
-            return
-        amount, problem = self._tendered()
-        if problem:
-            hint.say(problem, "error")
-        else:
-            # The amount as understood, beside what was typed: a misread amount is seen before Enter.
-            hint.say(f"= {format_money(amount, self._currency)}: change "
-                     f"{format_money(amount - self._fee.total, self._currency)}", "ok")
-
-    @on(Input.Submitted, "#pay-tendered")
-    def _tendered_submitted(self, event: Input.Submitted) -> None:
-        event.stop()
-        self.action_confirm()
-
     def action_confirm(self) -> None:
         if not self.app.services.connected:
             self.not_connected("Taking a payment")
@@ -375,11 +344,11 @@ class PaymentScreen(KioskScreen):
         method = self.query_one("#pay-methods", MethodBar).method
         if self._busy:
             return
-        if self._stay is None:
+        if self._stay is None and self._plan is None:
             self._say("find the car first: type 2-3 characters of its plate", "needed")
             self.focus_now(self.query_one("#pay-plate", Input))
             return
-        if self._fee is None:
+        if self._due() is None:
             self._say("the fee is still being read: press Enter again in a moment")
             return
         if method is None:
@@ -394,15 +363,35 @@ class PaymentScreen(KioskScreen):
                 self.focus_now(self.query_one("#pay-tendered", Input))
                 return
             tendered = str(tendered)
+        due = self._due()
+        self._say(f"taking {format_money(due, self._currency)} by {method}…")
+        if self._plan is not None:
+            self.take_exception(self._plan, method, tendered)
+            return
         self._busy = True
-        self._say(f"taking {format_money(self._fee.total, self._currency)} by {method}…")
-        self._pay(self._stay.stay_id, method, tendered, self._txn)
+        stay_id, txn, collect = self._stay.stay_id, self._txn, self._collect
+        self._run_payment(lambda b: b.pay(stay_id, method, tendered, transaction_id=txn, collect_debts=collect))
+
+    def _due(self):
+        """What this payment takes: the fee (with the debts when added), an override's amount or a
+        lost ticket's quote; None while the fee is being read."""
+        if isinstance(self._plan, Override):
+            return self._plan.amount
+        if isinstance(self._plan, LostTicket):
+            return self._plan.quote.amount
+        if self._fee is None:
+            return None
+        return self._fee.total + (sum((d.amount for d in self._debts), Decimal(0)) if self._collect else Decimal(0))
+
+    def _run_payment(self, call, acting=None) -> None:
+        self._busy = True
+        self._pay(call, acting)
 
     @work(thread=True, exit_on_error=False, group=PAY_GROUP, description="taking the payment")
-    def _pay(self, stay_id: int, method: str, tendered: str | None, txn: str) -> None:
+    def _pay(self, call, acting=None) -> None:
         services = self.app.services
         try:
-            receipt = services.call(lambda b: b.pay(stay_id, method, tendered, transaction_id=txn))
+            receipt = services.call(call, acting=acting)
         except BoothError as exc:
             self.post_message(self.Refused(exc.field, exc.message))
             return
@@ -444,43 +433,17 @@ class PaymentScreen(KioskScreen):
             self._say("the payment was not taken: see the error notice; nothing was charged", "error")
         super().on_worker_state_changed(event)
 
-    # ---- refund, departed, clear ------------------------------------------------------------
+    # ---- which keys act now, clear ------------------------------------------------------------
     def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
         if action == "departed":
             return self._stay is not None and self._stay.overstay  # offered only for an overstay
+        if action == "collect_debts":  # a letter: only on the method bar, with a debt to add
+            return bool(self._debts) and self._plan is None and not isinstance(self.focused, Input)
         return True
-
-    def action_refund(self) -> None:
-        if not self.app.services.connected:
-            self.not_connected("Refunding a payment")
-            return
-        # Beyond an attendant's role: a supervisor approves first, and the refund then uses that approval.
-        self.app.session.gated(Permission.REFUND, lambda acting: self.app.push_screen(RefundDialog(acting), self._refunded))
-
-    def _refunded(self, refund: Refund | None) -> None:
-        if refund is None:
-            return
-        back = "; the car is back on site" if refund.reopened else ""
-        self._say(f"refunded {format_money(-refund.amount, self._currency)} of payment {refund.payment_id}: "
-                  f"{reason_label(None, refund.reason, 'refund')}{back}", "ok")
-        self.app.refresh_spots_now()
-        self.query_one(RecentPanel).reload()
-
-    def action_departed(self) -> None:
-        stay = self._stay
-        if stay is not None and stay.overstay:
-            self.app.session.gated(Permission.CLOSE_DEPARTED,
-                                   lambda acting: self.app.push_screen(DepartedDialog(stay, acting), self._departed))
-
-    def _departed(self, closed: bool | None) -> None:
-        if closed:
-            stay = self._stay
-            self._reset()
-            self._say(f"{stay.plate} closed as departed: spot {stay.spot or '?'} is free", "ok")
-            self.app.refresh_spots_now()
 
     def _reset(self) -> None:
         self._stay, self._fee, self._matches, self._prefix = None, None, [], ""
+        self._plan, self._debts, self._collect = None, (), False
         self._pick_when_found = None
         self.query_one("#pay-plate", Input).value = ""
         self._set_method(None)

@@ -23,18 +23,20 @@ RATE_FIELDS = (
     ("minimum_hours", "Minimum hours", "0-24 hours charged at least"),
     ("grace_minutes", "Grace (minutes)", "0-59 free minutes"),
     ("daily_cap", "Daily cap", "empty: none; else 0.01-100000.00"),
+    ("lost_ticket", "Lost ticket fee", "plate not on record; empty: a day, capped"),
 )
 
 
 def rate_values(rate: Rate | None) -> dict[str, str]:
     if rate is None:
-        return {"type": "", "rate": "", "minimum_hours": "1", "grace_minutes": "0", "daily_cap": ""}
+        return {"type": "", "rate": "", "minimum_hours": "1", "grace_minutes": "0", "daily_cap": "", "lost_ticket": ""}
     return {
         "type": rate.vehicle_type,
         "rate": f"{rate.rate_per_hour:.2f}",
         "minimum_hours": str(rate.minimum_hours),
         "grace_minutes": str(rate.grace_minutes),
         "daily_cap": "" if rate.daily_cap is None else f"{rate.daily_cap:.2f}",
+        "lost_ticket": "" if rate.lost_ticket is None else f"{rate.lost_ticket:.2f}",
     }
 
 
@@ -108,7 +110,8 @@ class RateDialog(ModalScreen[Rate | None]):
             return
         row.clear_error()
         if is_rate_amount(row.field) and checked is not None:
-            row.show_note(f"= {format_money(checked, self.currency)}" + (" per hour" if row.field == "rate" else " a day"))
+            per = {"rate": " per hour", "daily_cap": " a day"}.get(row.field, "")
+            row.show_note(f"= {format_money(checked, self.currency)}{per}")
 
     def action_save(self) -> None:
         values = {f: self.row(f).value for f, _, _ in RATE_FIELDS}
@@ -129,7 +132,7 @@ class RateDialog(ModalScreen[Rate | None]):
         try:
             rate = self.services.call(lambda booth: booth.set_rate(
                 values["type"], values["rate"], values["minimum_hours"], values["grace_minutes"],
-                values["daily_cap"].strip() or None), acting=acting)
+                values["daily_cap"].strip() or None, lost_ticket=values["lost_ticket"].strip() or None), acting=acting)
         except BoothError as exc:
             self.post_message(self.Refused(exc.field, exc.message))
             return

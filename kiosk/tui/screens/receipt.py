@@ -38,10 +38,11 @@ class ReceiptScreen(ModalScreen[str | None]):
         Binding("f12", "reprint", "Print again", key_display="F12", id="receipt.reprint"),
     ]
 
-    def __init__(self, text: str, path: str | None, file_error: str | None = None, *, receipt=None,
-                 print_job: int = 0) -> None:
+    def __init__(self, text: str, path: str | None, file_error: str | None = None, title: str = "Paid", *,
+                 receipt=None, print_job: int = 0) -> None:
         """`receipt` and `print_job` (its job in the print queue): F12 prints it again."""
         super().__init__()
+        self.title_text = title  # "Paid", or "Voided" over a void's slip
         self.text = text
         self.path = path
         self.file_error = file_error
@@ -53,7 +54,7 @@ class ReceiptScreen(ModalScreen[str | None]):
         with Horizontal(id="receipt-dialog"):
             yield Static(self.text.rstrip("\n"), id="receipt-text", markup=False)
             with Vertical(id="receipt-side"):
-                yield Label("Paid", id="receipt-title")
+                yield Label(self.title_text, id="receipt-title")
                 if self.file_error:
                     # the booth's words say which folder, why, and that the payment is recorded
                     yield Static(f"Receipt file NOT written: {self.file_error}.",

@@ -1,11 +1,12 @@
-"""Refund a recent payment; close an overstay as departed. Each with a reason code and an optional note.
+"""Refund a recent payment; close an overstay as departed. Each with a reason code and, where the
+code allows one, a note.
 
 Both are dialogs over Payment: Escape cancels, the Booth's refusal is shown inside the dialog,
 and the work runs in a thread worker. Both need a supervisor: `acting` is the attendant with a
 supervisor's approval (OverrideDialog), used by the one call; should that call be refused, the
-next Enter asks for an approval again. The reason is picked from a fixed list (a number key
-picks one); the audit trail keeps only its code. The note is free text kept with the stay
-and removed with the stay's personal data.
+next Enter asks for an approval again. The reason codes are the site's (reason_dialog.py); the
+audit trail keeps only the code. Closing a stay as "left without paying" records a debt against
+the plate, which the dialog dismisses with, so Payment can say so.
 """
 
 from __future__ import annotations
@@ -17,17 +18,13 @@ from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Horizontal, Vertical
 from textual.message import Message
-from textual.screen import ModalScreen
-from textual.widgets import Checkbox, Input, Label, OptionList, Static
+from textual.widgets import Checkbox, Label, OptionList, Static
 from textual.widgets.option_list import Option
-from textual.worker import Worker, WorkerState
 
-from ...booth import (Actor, BoothError, DepartedReason, OpenStay, Permission, PaymentRow, PaymentStatus, Refund,
-                      RefundReason, day_hm, format_money)
+from ...booth import Actor, BoothError, OpenStay, Permission, PaymentRow, PaymentStatus, Refund, day_hm, format_money
 from ..widgets.field_hint import FieldHint
 from ..widgets.kiosk_input import KioskInput
-
-NOTE_PLACEHOLDER = "optional note, expires with stay"  # fits the dialog at 80 columns
+from .reason_dialog import NOTE_PLACEHOLDER, ReasonDialog, ReasonList
 
 
 def payment_line(row: PaymentRow, currency: str, zone) -> str:
@@ -36,66 +33,18 @@ def payment_line(row: PaymentRow, currency: str, zone) -> str:
             f"{format_money(row.amount, currency):>9}  {state}")
 
 
-class ReasonList(OptionList):
-    """The reason codes as numbered options: a number key picks one (as Enter on it does)."""
+@dataclass
+class Departed:
+    """What DepartedDialog dismisses with: the stay closed, and the debt recorded (or None)."""
 
-    def __init__(self, reasons, **kwargs) -> None:
-        self.reasons = list(reasons)
-        super().__init__(*(Option(f"{i} {r.label}", id=str(r)) for i, r in enumerate(self.reasons, 1)), **kwargs)
-
-    def on_key(self, event) -> None:
-        if event.character and event.character.isdigit() and 1 <= int(event.character) <= len(self.reasons):
-            event.stop()
-            event.prevent_default()
-            self.highlighted = int(event.character) - 1
-            self.action_select()
+    debt: object | None
 
 
-class _ReasonDialog(ModalScreen):
-    """Shared: a reason list, an optional note, a message line, worker failures reported inside the dialog."""
+class RefundDialog(ReasonDialog):
+    """Pick a recent payment, then the reason, Enter. Dismisses with the Refund, or None."""
 
-    BINDINGS = [Binding("escape", "dismiss(None)", "Cancel")]
-    REASONS: type = RefundReason
-
-    @dataclass
-    class Refused(Message):
-        field: str | None
-        message: str
-
-    _reason: str | None = None
-
-    def _say(self, text: str, kind: str = "") -> None:
-        self.query_one(".dialog-message", FieldHint).say(text, kind)
-
-    def _note(self) -> Input:
-        return self.query_one(".dialog-note", Input)
-
-    @on(OptionList.OptionSelected, ".dialog-reasons")
-    def _reason_picked(self, event: OptionList.OptionSelected) -> None:
-        event.stop()
-        self._reason = event.option.id
-        label = self.REASONS(event.option.id).label
-        self._say(f"reason: {label}. Type a note if needed; Enter confirms")
-        self._note().focus()
-
-    def _need_reason(self) -> bool:
-        if self._reason is None:
-            self._say(f"choose the reason first (1-{len(self.REASONS)}, or ↑↓ and Enter)", "error")
-            self.query_one(".dialog-reasons", ReasonList).focus()
-            return True
-        return False
-
-    def on_worker_state_changed(self, event: Worker.StateChanged) -> None:
-        if event.state == WorkerState.ERROR:  # unexpected: the app's one handler, and the dialog stays usable
-            self._busy = False
-            self._say("not done: see the error notice", "error")
-            self.app.report_worker_error(event.worker)
-
-
-class RefundDialog(_ReasonDialog):
-    """Pick a recent payment, type the reason, Enter. Dismisses with the Refund, or None."""
-
-    BINDINGS = [*_ReasonDialog.BINDINGS, Binding("ctrl+o", "toggle_reopen", "Put back on site")]
+    BINDINGS = [*ReasonDialog.BINDINGS, Binding("ctrl+o", "toggle_reopen", "Put back on site")]
+    KIND = "refund"
 
     @dataclass
     class Loaded(Message):
@@ -112,23 +61,23 @@ class RefundDialog(_ReasonDialog):
         self._rows: list[PaymentRow] = []
         self._chosen: PaymentRow | None = None
         self._currency = "£"
-        self._busy = False
 
     def compose(self) -> ComposeResult:
         with Vertical(id="refund-dialog", classes="dialog"):
             yield Label("Refund a payment made in error", classes="dialog-title")
             yield OptionList(id="refund-payments")
             with Horizontal(classes="dialog-reason-row"):
-                yield ReasonList(RefundReason, id="refund-reasons", classes="dialog-reasons")
+                yield ReasonList(id="refund-reasons", classes="dialog-reasons")
                 with Vertical(classes="dialog-side"):
                     yield KioskInput(placeholder=NOTE_PLACEHOLDER, id="refund-note", classes="dialog-note", max_length=200)
                     yield Checkbox("car back on site (ctrl+o)", id="refund-reopen")
             yield FieldHint("reading recent payments…", classes="dialog-message field-hint")
-            yield Static("↑↓ choose  [b]Enter[/b] pick  [b]1-7[/b] reason  [b]Enter[/b] in the note confirms  "
+            yield Static("↑↓ choose  [b]Enter[/b] pick  [b]1-9[/b] reason  [b]Enter[/b] confirms  "
                          "[b]Esc[/b] cancel", classes="dialog-keys")
 
     def on_mount(self) -> None:
         self.query_one("#refund-payments", OptionList).focus()
+        self.read_reasons()
         self._load()
 
     @work(thread=True, exit_on_error=False, group="refund", description="reading recent payments")
@@ -156,33 +105,34 @@ class RefundDialog(_ReasonDialog):
         self._chosen = next(r for r in self._rows if str(r.payment_id) == event.option.id)
         money = format_money(self._chosen.amount, self._currency)
         self._say(f"refund {money} of payment {self._chosen.payment_id} ({self._chosen.plate or 'expired'}): "
-                  f"the reason (1-{len(RefundReason)})?")
-        self.query_one("#refund-reasons", ReasonList).focus()
+                  f"the reason ({self.count_text()})?")
+        self.reasons().focus()
 
     def action_toggle_reopen(self) -> None:
         self.query_one("#refund-reopen", Checkbox).toggle()
 
-    @on(Input.Submitted, "#refund-note")
-    def _confirm(self, event: Input.Submitted) -> None:
-        event.stop()
+    def not_ready(self) -> bool:
         if self._chosen is None:
             self._say("choose the payment to refund first (↑↓ then Enter)", "error")
             self.query_one("#refund-payments", OptionList).focus()
-            return
-        if self._need_reason() or self._busy:
-            return
-        payment_id, reason, reopen = self._chosen.payment_id, self._reason, self.query_one("#refund-reopen", Checkbox).value
+            return True
+        return False
+
+    def confirm(self, reason: str, note: str) -> None:
+        assert self._chosen is not None
+        payment_id, reopen = self._chosen.payment_id, self.query_one("#refund-reopen", Checkbox).value
 
         def go(acting: Actor | None) -> None:
             self.acting, self._busy = acting, True
-            self._refund(payment_id, reason, event.value, reopen, acting)
+            self._refund(payment_id, reason, note, reopen, acting)
 
         self.app.session.gated(Permission.REFUND, go, approval=self.acting)
 
     @work(thread=True, exit_on_error=False, group="refund", description="recording the refund")
     def _refund(self, payment_id: int, reason: str, note: str, reopen: bool, acting: Actor | None) -> None:
         try:
-            refund = self.app.services.call(lambda b: b.refund(payment_id, reason, note, reopen=reopen), acting=acting)
+            refund = self.app.services.call(lambda b: b.refund(payment_id, reason, note or None, reopen=reopen),
+                                            acting=acting)
         except BoothError as exc:
             self.post_message(self.Refused(exc.field, exc.message))
             return
@@ -192,52 +142,44 @@ class RefundDialog(_ReasonDialog):
     def _done(self, event: Done) -> None:
         self.dismiss(event.refund)
 
-    @on(_ReasonDialog.Refused)
-    def _refused(self, event: _ReasonDialog.Refused) -> None:
-        self._busy = False
-        self._say(event.message, "error")
-        if event.field == "reason":
-            self.query_one("#departed-reasons", ReasonList).focus()
-        if event.field == "payment":
+    def refused(self, field: str | None) -> None:
+        if field == "payment":
             self.query_one("#refund-payments", OptionList).focus()
-        elif event.field == "reason":
-            self.query_one("#refund-reasons", ReasonList).focus()
 
 
-class DepartedDialog(_ReasonDialog):
-    """Close an open stay whose car left without paying (an overstay). Dismisses True when closed."""
+class DepartedDialog(ReasonDialog):
+    """Close an open stay whose car left without paying (an overstay). Dismisses with Departed, or None."""
 
-    REASONS = DepartedReason
+    KIND = "departed"
 
     @dataclass
     class Done(Message):
-        pass
+        debt: object | None
 
     def __init__(self, stay: OpenStay, acting: Actor | None = None) -> None:
         super().__init__()
         self.stay = stay
         self.acting = acting  # with a supervisor's approval, when the signed-in role may not close a stay
-        self._busy = False
 
     def compose(self) -> ComposeResult:
         with Vertical(id="departed-dialog", classes="dialog"):
             yield Label(f"Close {self.stay.plate} at {self.stay.spot or '?'} as departed without paying",
                         classes="dialog-title", markup=False)
-            yield ReasonList(DepartedReason, id="departed-reasons", classes="dialog-reasons")
+            yield ReasonList(id="departed-reasons", classes="dialog-reasons")
             yield KioskInput(placeholder=NOTE_PLACEHOLDER, id="departed-note", classes="dialog-note", max_length=200)
-            yield FieldHint(f"the reason (1-{len(DepartedReason)})?", classes="dialog-message field-hint")
-            yield Static("[b]1-5[/b] reason  [b]Enter[/b] in the note closes the stay and frees the spot  "
+            yield FieldHint("reading the reasons…", classes="dialog-message field-hint")
+            yield Static("[b]1-9[/b] reason  [b]Enter[/b] closes the stay and frees the spot  "
                          "[b]Esc[/b] cancel", classes="dialog-keys")
 
     def on_mount(self) -> None:
-        self.query_one("#departed-reasons", ReasonList).focus()
+        self.reasons().focus()
+        self.read_reasons()
 
-    @on(Input.Submitted, "#departed-note")
-    def _confirm(self, event: Input.Submitted) -> None:
-        event.stop()
-        if self._need_reason() or self._busy:
-            return
-        stay_id, reason, note = self.stay.stay_id, self._reason, event.value
+    def reasons_shown(self) -> None:
+        self._say(f"the reason ({self.count_text()})? Left without paying records a debt on the plate")
+
+    def confirm(self, reason: str, note: str) -> None:
+        stay_id = self.stay.stay_id
 
         def go(acting: Actor | None) -> None:
             self.acting, self._busy = acting, True
@@ -248,19 +190,12 @@ class DepartedDialog(_ReasonDialog):
     @work(thread=True, exit_on_error=False, group="departed", description="closing the stay")
     def _close(self, stay_id: int, reason: str, note: str, acting: Actor | None) -> None:
         try:
-            self.app.services.call(lambda b: b.close_departed(stay_id, reason, note), acting=acting)
+            debt = self.app.services.call(lambda b: b.close_departed(stay_id, reason, note or None), acting=acting)
         except BoothError as exc:
             self.post_message(self.Refused(exc.field, exc.message))
             return
-        self.post_message(self.Done())
+        self.post_message(self.Done(debt))
 
     @on(Done)
     def _done(self, event: Done) -> None:
-        self.dismiss(True)
-
-    @on(_ReasonDialog.Refused)
-    def _refused(self, event: _ReasonDialog.Refused) -> None:
-        self._busy = False
-        self._say(event.message, "error")
-        if event.field == "reason":
-            self.query_one("#departed-reasons", ReasonList).focus()
+        self.dismiss(Departed(event.debt))
