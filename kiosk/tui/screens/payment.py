@@ -36,7 +36,10 @@ from ..widgets.kiosk_input import KioskInput
 MATCHES = 8  # open stays listed under the plate while typing
 PAY_GROUP = "pay-confirm"
 FIND_HINT = "type 2-3 characters of the plate: the cars on site that match are listed"
-KEYS = "[b]Enter[/b] pick / confirm  [b]C[/b] cash  [b]K[/b] card  [b]F8[/b] refund{needs}  [b]Esc[/b] clear"
+KEYS = "[b]Enter[/b] pick / confirm  [b]C[/b] cash  [b]K[/b] card{shift}  [b]F8[/b] refund{needs}  [b]Esc[/b] clear"
+NO_SHIFT = ": open a shift first (F7)"
+NO_SHIFT_SAID = ("no shift of this terminal is open at this booth: F7 Shift opens one (the float counted) or closes "
+                 "one left open; then take the payment")
 
 
 def needs_note(role) -> str:
@@ -52,7 +55,7 @@ class PaymentScreen(KioskScreen):
         Binding("enter", "confirm", "Confirm", id="pay.confirm", show=False),  # on the keys line: F10 keeps its room
         # Shown on the method bar and the keys line; the footer keeps room for the screens' keys.
         Binding("c,f6", "method('cash')", "Cash", key_display="C", show=False, id="pay.cash"),
-        Binding("k,f7", "method('card')", "Card", key_display="K", show=False, id="pay.card"),
+        Binding("k", "method('card')", "Card", key_display="K", show=False, id="pay.card"),
         Binding("down", "move(1)", "Next match", show=False),
         Binding("up", "move(-1)", "Previous match", show=False),
         # On the keys line (which says when it needs a supervisor): the footer keeps room for F9 and F10.
@@ -83,6 +86,10 @@ class PaymentScreen(KioskScreen):
         field: str | None
         message: str
 
+    @dataclass
+    class ShiftRead(Message):
+        open: bool  # a shift of this run is open at this booth: money can be taken
+
     def __init__(self, *args, **kwargs) -> None:
         super().__init__(*args, **kwargs)
         self._matches: list[OpenStay] = []
@@ -94,6 +101,7 @@ class PaymentScreen(KioskScreen):
         self._txn = ""  # one transaction id per chosen stay: a repeated Enter can never charge twice
         self._busy = False
         self._said_about_search = False
+        self._shift_open: bool | None = None  # None until read
 
     def compose_body(self) -> ComposeResult:
         with Horizontal(id="pay-body"):
@@ -119,7 +127,7 @@ class PaymentScreen(KioskScreen):
             yield KioskInput(placeholder="C first", id="pay-tendered", max_length=20, disabled=True)
             yield FieldHint("", id="pay-change")
         yield FieldHint(FIND_HINT, id="pay-message")
-        yield Static(KEYS.format(needs=""), id="pay-keys")
+        yield Static(KEYS.format(needs="", shift=""), id="pay-keys")
 
     def on_mount(self) -> None:
         self.watch(self.app, "spots_version", lambda _v: self.query_one(RecentPanel).reload(), init=False)
@@ -131,10 +139,23 @@ class PaymentScreen(KioskScreen):
     def _show_keys(self) -> None:
         needs = getattr(self.app, "session", None)
         role = needs.needs(Permission.REFUND) if needs is not None else None
-        self.query_one("#pay-keys", Static).update(KEYS.format(needs=needs_note(role)))
+        shift = NO_SHIFT if self._shift_open is False else ""
+        self.query_one("#pay-keys", Static).update(KEYS.format(needs=needs_note(role), shift=shift))
+
+    @work(thread=True, exit_on_error=False, exclusive=True, group="pay-shift", description="reading the shift")
+    def _read_shift(self) -> None:
+        shift = self.app.services.call(lambda b: b.current_shift())
+        usable = shift is not None and not shift.left_open and not getattr(shift, "counted", False)
+        self.post_message(self.ShiftRead(usable))
+
+    def on_payment_screen_shift_read(self, event: ShiftRead) -> None:
+        self._shift_open = event.open
+        self._show_keys()
 
     def on_screen_resume(self) -> None:
         self._show_keys()  # the person signed in may have changed (relief at the lock screen)
+        if self.app.services.connected:
+            self._read_shift()  # opened or closed on the Shift screen meanwhile
         self.query_one(RecentPanel).reload()
         spot, plate = self.app.take_payment_request()
         if not self.app.services.connected:
@@ -316,6 +337,9 @@ class PaymentScreen(KioskScreen):
             self._say("find the car first: type 2-3 characters of its plate", "needed")
             self.focus_now(self.query_one("#pay-plate", Input))
             return
+        if self._shift_open is False:
+            self._say(NO_SHIFT_SAID, "needed")
+            return
         self._set_method(method)
         if method == "cash":
             self.focus_now(self.query_one("#pay-tendered", Input))
@@ -431,6 +455,9 @@ class PaymentScreen(KioskScreen):
             return
         if event.field == "stay":  # closed at another booth: start again
             self._reset()
+        if event.field == "shift":  # closed, or left open, since the screen was shown
+            self._shift_open = False
+            self._show_keys()
         self._say(event.message, "error")
 
     def on_worker_state_changed(self, event: Worker.StateChanged) -> None:
