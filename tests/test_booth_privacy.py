@@ -56,7 +56,7 @@ def test_a_second_note_is_appended_and_notes_are_bounded(booth, clock):
     with pytest.raises(BoothError) as err:
         booth.refund(pay.payment_id, "wrong_amount", "x" * 201)
     assert err.value.field == "note" and "200" in err.value.message
-    booth.refund(pay.payment_id, "wrong_amount", "first", reopen=True)
+    booth.refund(pay.payment_id, "other", "first", reopen=True)
     pay2 = booth.pay(reg.stay_id, "card")
     booth.refund(pay2.payment_id, "goodwill", "second")
     assert Stay.get_by_id(reg.stay_id).note == "first\nsecond"
@@ -67,7 +67,7 @@ def test_expiry_removes_the_notes_of_expired_stays_and_only_those(booth, clock, 
     booth.close_departed(old.stay_id, "other", "Zoe Li complained")
     on_site = booth.register("XY34ZZZ", "Jim", PHONE, "car")
     pay = booth.pay(on_site.stay_id, "card")
-    booth.refund(pay.payment_id, "wrong_vehicle", "meant XY99ZZZ", reopen=True)  # open again, with a note
+    booth.refund(pay.payment_id, "other", "meant XY99ZZZ", reopen=True)  # open again, with a note
     clock.advance(hours=25)
     recent = booth.register("NEW1", "Ann", PHONE, "car")
     booth.close_departed(recent.stay_id, "other", "recent note")

@@ -73,7 +73,7 @@ def test_upgrade_to_1_8_0_scrubs_free_text_reasons_and_rollback_works(target, cl
         runner.migrate(target, db, None)  # the booth runs on the latest schema
         booth = make_booth(db, clock)  # the booth on the upgraded database: a code, labelled
         reg = booth.register("XY34ZZZ", "Jim", "07400 123456", "car")
-        booth.close_departed(reg.stay_id, "vehicle_removed", "towed by the council")
+        booth.close_departed(reg.stay_id, "vehicle_removed")
         clock.advance(hours=30)
         booth.expire()  # the moved note expires like any note
         assert db.execute_sql("SELECT note FROM stays WHERE id = 1").fetchone()[0] is None

@@ -46,6 +46,7 @@ CALLS = {
     "rename_staff": lambda b, w: b.rename_staff("Victim", "Renamed"),
     "set_staff_role": lambda b, w: b.set_staff_role("Victim", "supervisor"),
     "reset_pin": lambda b, w: b.reset_pin("Victim", "86428642"),
+    "set_reason_code": lambda b, w: b.set_reason_code("payout", "window_cleaner", "window cleaner"),
 }
 
 

@@ -227,17 +227,17 @@ async def test_refund_takes_a_reason_code_by_number_and_keeps_the_note_with_the_
         await settle(app, pilot)
         assert "choose the reason first" in text(app, ".dialog-message")
         assert Payment.select().where(Payment.refund_of.is_null(False)).count() == 0
-        await pilot.press("1", *"Zoe Li complained, meant XY99ZZZ", "enter")  # 1: wrong vehicle; the note
+        await pilot.press("7", *"Zoe Li complained, meant XY99ZZZ", "enter")  # 7: other (takes a note); the note
         await settle(app, pilot)
 
         assert isinstance(app.screen, PaymentScreen)
         refund = Payment.get(Payment.refund_of.is_null(False))
         assert (refund.amount_cents, refund.payment_status) == (-750, "refunded")
         audit = AuditLog.get(AuditLog.action == "refund")
-        assert json.loads(audit.details)["reason"] == "wrong_vehicle"
+        assert json.loads(audit.details)["reason"] == "other"
         assert "Zoe" not in audit.details and "XY99ZZZ" not in audit.details
         assert Stay.get_by_id(car.stay_id).note == "Zoe Li complained, meant XY99ZZZ"
-        assert "refunded £7.50 of payment 1: charged the wrong vehicle" in text(app, "#pay-message")
+        assert "refunded £7.50 of payment 1: other (say why in the note)" in text(app, "#pay-message")
         await pilot.press("f8")  # the refunded payment can no longer be chosen
         await settle(app, pilot)
         options = app.screen.query_one("#refund-payments", OptionList)

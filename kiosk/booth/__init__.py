@@ -13,7 +13,8 @@ from .localtime import day_hm, zone_name
 from .phones import format_phone, is_incomplete
 from .pins import PIN_RULE, PinHasher, Secret, check_new_pin
 from .plates import PlateReading, normalise_plate, read_plate
-from .reasons import DepartedReason, RefundReason, reason_label
+from .reasons import KINDS as REASON_KINDS
+from .reasons import DepartedReason, ReasonChoice, RefundReason, reason_label
 from .results import (AuditRow, Config, MapRow, MapStates, Occupancy, OpenStay, PaymentRow, PaymentStatus, Rate,
                       Receipt, Refund, Registration, RunReport, SpotState, StaffMember, StayRow, StayStatus)
 from .service import Booth
@@ -25,7 +26,7 @@ __all__ = [
     "AuditRow", "Booth", "BoothError", "Config", "DepartedReason", "FeeBreakdown", "FeeLine", "MapRow", "MapStates",
     "Occupancy", "OpenStay", "PaymentRow", "PaymentStatus", "Rate", "Receipt", "Refund", "RefundReason", "Registration",
     "RunReport", "SpotState", "StayRow", "StayStatus", "compute_fee", "format_money", "format_phone",
-    "normalise_plate", "parse_money", "reason_label", "PlateReading", "read_plate",
+    "normalise_plate", "parse_money", "reason_label", "ReasonChoice", "REASON_KINDS", "PlateReading", "read_plate",
     # checks a form runs as it is typed, with no database: the same ones the Booth applies
     "AUDIT_ACTIONS", "check_rate_field", "check_setting", "clean_name", "is_incomplete", "is_rate_amount",
     "normalise_spot", "day_hm", "zone_name", "check_new_pin", "clean_staff_name",

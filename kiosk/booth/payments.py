@@ -21,7 +21,7 @@ from .results import PaymentRow, PaymentStatus, Receipt, Refund, StayStatus
 from .shifts import shift_for_money
 from .spots import release
 from .sql import Insert, Statement, ts, when
-from .reasons import departed_reason, refund_reason
+from . import reasons
 from .text import clean_note
 from .validate import aware_moment, check_flag, parse_int
 
@@ -241,16 +241,16 @@ def pay(ctx: Context, stay_id, method, tendered=None, transaction_id=None) -> Re
 def refund(ctx: Context, payment_id, reason, note=None, reopen: bool = False) -> Refund:
     """A new, negative payments row pointing at the original (never edited).
 
-    `reason` is a RefundReason code (the audit trail keeps it); `note`, optional free text,
-    goes with the stay (stays.note) and expires with it. `reopen` puts the stay back on
+    `reason` is a 'refund' reason code (the audit trail keeps it); `note`, optional free text
+    with a code that allows one, goes with the stay (stays.note) and expires with it. `reopen` puts the stay back on
     site (spot re-taken) when the wrong car was charged.
     """
     pid = parse_int(payment_id, "payment", 1, 2**62, "the payment number")
-    why = refund_reason(reason)
     text = clean_note(note)
     reopen = check_flag(reopen, "reopen", "reopen (put the car back on site)")
 
     def change() -> Refund:
+        why = reasons.note_for_code(ctx, "refund", reason, text)
         ctx.backend.lock(Payment.select(Payment.id).where(Payment.id == pid))  # PostgreSQL: one refund at a time
         original = Payment.get_or_none(Payment.id == pid)
         if original is None:
@@ -329,13 +329,13 @@ def _add_note(ctx: Context, stay: Stay | None, vehicle: Vehicle, text: str, now:
 def close_departed(ctx: Context, stay_id, reason, note=None) -> None:
     """An open stay whose vehicle left without paying (e.g. an overstay): closed, spot freed, audited.
 
-    `reason` is a DepartedReason code (kept in stays.closed_reason and the audit trail);
-    `note`, optional free text, is kept with the stay and expires with it.
+    `reason` is a 'departed' reason code (kept in stays.closed_reason and the audit trail);
+    `note`, optional free text with a code that allows one, is kept with the stay and expires with it.
     """
-    why = departed_reason(reason)
     text = clean_note(note)
 
     def change() -> None:
+        why = reasons.note_for_code(ctx, "departed", reason, text)
         stay = _stay(stay_id)
         if ctx.backend.row_locks:  # re-read under a row lock: not closed twice at once
             stay = ctx.backend.locked(Stay.select().where(Stay.id == stay.id)).get()

@@ -18,7 +18,7 @@ import peewee as pw
 from ..clock import Clock
 from ..errors import ErrorCode
 from . import config as _config
-from . import entry, payments, receipts, reports, retention, shifts, spots, tx
+from . import entry, payments, reasons, receipts, reports, retention, shifts, spots, tx
 from .actors import Actor, Permission, Role
 from .context import AUDIT_ACTIONS, Context
 from .errors import BoothError
@@ -30,7 +30,9 @@ from .phones import format_phone as _format_phone
 from .plates import PlateReading
 from .plates import normalise_plate as _normalise_plate
 from .plates import read_plate as _read_plate
+from .reasons import ReasonChoice
 from .shift_results import ShiftInfo
+from .validate import check_flag
 from .results import (AuditRow, Config, MapStates, Occupancy, OpenStay, PaymentRow, Rate, Receipt, Refund,
                       Registration, RunReport, SpotState, StayRow)
 
@@ -163,7 +165,8 @@ class Booth(PeopleFacade):
 
     @needs(Permission.REFUND)
     def refund(self, payment_id, reason, note=None, reopen: bool = False) -> Refund:
-        """`reason`: a RefundReason code; `note`: optional free text kept with the stay (expires with it)."""
+        """`reason`: a 'refund' reason code (reason_codes('refund')); `note`: optional free text, only with a
+        code that allows one, kept with the stay (expires with it)."""
         return payments.refund(self._ctx, payment_id, reason, note, reopen)
 
     @needs(Permission.RECEIPT)
@@ -185,8 +188,22 @@ class Booth(PeopleFacade):
 
     @needs(Permission.CLOSE_DEPARTED)
     def close_departed(self, stay_id, reason, note=None) -> None:
-        """`reason`: a DepartedReason code; `note`: optional free text kept with the stay (expires with it)."""
+        """`reason`: a 'departed' reason code; `note`: optional free text, only with a code that allows one,
+        kept with the stay (expires with it)."""
         payments.close_departed(self._ctx, stay_id, reason, note)
+
+    # --- reason codes ----------------------------------------------------------
+    @anyone
+    def reason_codes(self, kind, include_retired=False) -> list[ReasonChoice]:
+        """The codes an attendant picks for `kind` (refund, departed, void, override, payout, drop,
+        variance, lost_ticket): the shipped list with the site's edits, in order."""
+        flag = check_flag(include_retired, "include_retired", "include_retired")
+        return reasons.choices(self._ctx, kind, flag)
+
+    @needs(Permission.CONFIGURE)
+    def set_reason_code(self, kind, code, label, note_allowed=False, active=True) -> ReasonChoice:
+        """Add a code, relabel one, or retire it (active=False); codes are never deleted."""
+        return reasons.set_reason_code(self._ctx, kind, code, label, note_allowed, active)
 
     # --- shifts --------------------------------------------------------------
     @anyone

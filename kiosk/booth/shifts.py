@@ -72,7 +72,9 @@ def _already_open(ctx: Context, found: tuple) -> BoothError:
     sid, session, opened_by, opened_at = found
     person = Staff.get_or_none(Staff.id == opened_by)
     who = person.display_name if person is not None else f"staff #{opened_by}"
-    at = stamp(when(opened_at), ctx.settings().zone)
+    opened = when(opened_at)
+    assert opened is not None  # opened_at is NOT NULL
+    at = stamp(opened, ctx.settings().zone)
     if session != ctx.session:
         return BoothError(f"shift {sid} opened by {who} at {at} was left open (the terminal was closed or lost power): "
                           "close it with a blind count first", field="shift", code=ErrorCode.REFUSED)

@@ -75,7 +75,7 @@ def detail_parts(row: AuditRow, zone: dt.tzinfo = localtime.UTC) -> list[str]:
         if key == "booth":
             continue  # it has its own column
         if key == "reason":  # a code: shown as its label
-            parts.append(f"reason: {reason_label(value)}")
+            parts.append(f"reason: {reason_label(None, value)}")
         elif key == "changes" and isinstance(value, dict):
             parts += [f"{k} {v[0]}→{v[1]}" if isinstance(v, list) and len(v) == 2 else f"{k}={v}"
                       for k, v in sorted(value.items())]

@@ -484,7 +484,7 @@ class PaymentScreen(KioskScreen):
             return
         back = "; the car is back on site" if refund.reopened else ""
         self._say(f"refunded {format_money(-refund.amount, self._currency)} of payment {refund.payment_id}: "
-                  f"{reason_label(refund.reason)}{back}", "ok")
+                  f"{reason_label(None, refund.reason, 'refund')}{back}", "ok")
         self.app.refresh_spots_now()
         self.query_one(RecentPanel).reload()
 
