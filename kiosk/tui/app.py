@@ -53,6 +53,9 @@ class KioskApp(ScreenAccess, App, inherit_bindings=False):
         ),
         Binding("f9", "sign_out", "Sign out", key_display="F9", id="sign_out"),
         Binding("f10", "request_quit", "Quit", key_display="F10", id="quit"),
+        # The palette's key without its word: at 80 columns the screens' keys need the room.
+        Binding("ctrl+p", "command_palette", "", show=False, priority=True, tooltip="Open the command palette",
+                id="palette"),
         # The keys that quit most terminal programs: say which key quits this one, even in a field.
         Binding("ctrl+c,ctrl+q", "how_to_quit", "How to quit", show=False, priority=True, id="quit.how"),
     ]
@@ -78,6 +81,7 @@ class KioskApp(ScreenAccess, App, inherit_bindings=False):
         read_spots_first: bool = False,
         typing_delay: float = TYPING_DELAY_S,
         idle_check_seconds: float | None = IDLE_CHECK_S,
+        shift_first: bool = True,
     ) -> None:
         if mode not in self.MODES:
             raise ValueError(f"unknown screen {mode!r}; one of: {', '.join(self.MODES)}")
@@ -85,7 +89,9 @@ class KioskApp(ScreenAccess, App, inherit_bindings=False):
         self.clock = clock or SystemClock()
         # `idle_check_seconds`: how often the idle lock is checked (None: never by itself; tests
         # call session.check_idle with a later clock).
-        self.session = Session(self, idle_check_seconds)
+        # `shift_first`: someone signed in at a booth with no shift of this run open sees the Shift
+        # screen first (False: the screen asked for, as before shifts; tests of other screens).
+        self.session = Session(self, idle_check_seconds, shift_first=shift_first)
         self.after_sign_in = mode
         self.DEFAULT_MODE = self.session.first_mode(mode)  # Textual reads it once, in App.__init__
         super().__init__()
@@ -362,7 +368,8 @@ class KioskApp(ScreenAccess, App, inherit_bindings=False):
 def build_app(target=None, database=None, schema_version: str = "", *, services: KioskServices | None = None,
               clock: Clock | None = None, mode: str = "entry", freeze_gc: bool = True, booth: Booth | None = None,
               lifecycle_interval: float | None = DEFAULT_INTERVAL, read_spots_first: bool = False,
-              typing_delay: float = TYPING_DELAY_S, idle_check_seconds: float | None = IDLE_CHECK_S) -> KioskApp:
+              typing_delay: float = TYPING_DELAY_S, idle_check_seconds: float | None = IDLE_CHECK_S,
+              shift_first: bool = True) -> KioskApp:
     """The one factory the CLI and the tests use. `services` defaults to services over `booth`, else
     over `database`: the app then holds that one service object, and through it one Booth."""
     if services is None:
@@ -386,4 +393,5 @@ def build_app(target=None, database=None, schema_version: str = "", *, services:
         read_spots_first=read_spots_first,
         typing_delay=typing_delay,
         idle_check_seconds=idle_check_seconds,
+        shift_first=shift_first,
     )

@@ -54,8 +54,10 @@ def approval_left(acting: Actor | None, permission: Permission, signed_in: Actor
 class Session:
     """Owned by the app (`app.session`)."""
 
-    def __init__(self, app: KioskApp, idle_check_seconds: float | None = IDLE_CHECK_S) -> None:
+    def __init__(self, app: KioskApp, idle_check_seconds: float | None = IDLE_CHECK_S, *,
+                 shift_first: bool = True) -> None:
         self.app = app
+        self.shift_first = shift_first
         self.idle_check_seconds = idle_check_seconds  # None: no timer (tests call check_idle)
         self.locked = False
         self.last_input: dt.datetime = app.clock.now()
@@ -174,7 +176,7 @@ class Session:
     def check_shift(self) -> None:
         """Someone signed in: with no shift of this terminal run open at this booth (none, or one
         left open by an earlier run), the Shift screen comes first, to open one or close that one."""
-        if self.signed_in and self.services.connected:
+        if self.shift_first and self.signed_in and self.services.connected:
             self.app.run_worker(self._read_shift, thread=True, exit_on_error=False, group="shift-check",
                                 description="reading the shift")
 
