@@ -18,6 +18,7 @@ from .reasons import DepartedReason, ReasonChoice, RefundReason, reason_label
 from .results import (AuditRow, Config, MapRow, MapStates, Occupancy, OpenStay, PaymentRow, PaymentStatus, Rate,
                       Receipt, Refund, Registration, RunReport, SpotState, StaffMember, StayRow, StayStatus)
 from .service import Booth
+from .shift_results import CloseResult, Movement, ShiftInfo, ShiftReport, ShiftRow
 from .staff import clean_staff_name
 from .text import clean_name
 from .validate import normalise_spot
@@ -33,4 +34,6 @@ __all__ = [
     # who is acting: roles, permissions, actors (kiosk.booth.actors), PINs (kiosk.booth.pins)
     "Actor", "HEADLESS", "Origin", "PIN_RULE", "Permission", "PinHasher", "ROLE_PERMISSIONS", "Role",
     "Secret", "StaffMember", "WORKER", "role_needed",
+    # the shift (kiosk.booth.shift_facade)
+    "CloseResult", "Movement", "ShiftInfo", "ShiftReport", "ShiftRow",
 ]

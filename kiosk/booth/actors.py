@@ -40,6 +40,7 @@ class Permission(StrEnum):
     RUN_RETENTION = "run_retention"  # expiry and archiving now (the worker runs them every 5 minutes anyway)
     REFUND = "refund"
     CLOSE_DEPARTED = "close_departed"  # close an open stay (an overstay) without payment
+    SIGN_OFF = "sign_off"  # sign off a shift's cash-up variance beyond the threshold
     # A fee override or free exit. No facade method takes one yet: closing a stay without
     # payment is CLOSE_DEPARTED. Kept in the matrix so the terminal labels it like the others.
     FEE_OVERRIDE = "fee_override"
@@ -52,7 +53,7 @@ class Permission(StrEnum):
 _ATTENDANT = frozenset({Permission.REGISTER, Permission.PAY, Permission.SHIFT, Permission.RECEIPT,
                         Permission.VIEW_OWN_ACTIVITY, Permission.RUN_RETENTION})
 _SUPERVISOR = _ATTENDANT | {Permission.REFUND, Permission.CLOSE_DEPARTED, Permission.FEE_OVERRIDE,
-                            Permission.VIEW_ALL_ACTIVITY}
+                            Permission.VIEW_ALL_ACTIVITY, Permission.SIGN_OFF}
 _MANAGER = _SUPERVISOR | {Permission.CONFIGURE, Permission.SPOTS, Permission.STAFF}
 
 # What each role may do (each role may do everything the one below it may).
@@ -158,6 +159,7 @@ PERMISSION_TEXT: dict[Permission, str] = {
     Permission.RUN_RETENTION: "running expiry and archiving",
     Permission.REFUND: "a refund",
     Permission.CLOSE_DEPARTED: "closing a stay as departed",
+    Permission.SIGN_OFF: "signing off a cash-up variance",
     Permission.FEE_OVERRIDE: "a fee override or free exit",
     Permission.VIEW_ALL_ACTIVITY: "seeing everyone's activity and the staff list",
     Permission.CONFIGURE: "changing the configuration",

@@ -32,7 +32,7 @@ _AUDIT = Statement('INSERT INTO "audit_logs" ("action", "entity", "entity_id", "
 AUDIT_ACTIONS = ("entry", "payment", "refund", "departed", "config", "rate", "spots_add", "spot_retype",
                  "spot_remove", "expire", "archive", "sign_in", "sign_in_failed", "sign_in_locked", "sign_out",
                  "staff_add", "staff_disable", "staff_enable", "staff_rename", "staff_role", "staff_pin_reset",
-                 "shift_open", "reason_code")
+                 "shift_open", "reason_code", "cash_movement", "shift_count", "shift_signoff", "shift_close")
 
 class Settings(NamedTuple):
     """The configuration a per-car call needs, read once per call (`Context.settings`)."""

@@ -270,7 +270,7 @@ def refund(ctx: Context, payment_id, reason, note=None, reopen: bool = False) ->
         refund_id = Payment.insert(
             vehicle=original.vehicle_id, stay_id=original.stay_id, amount=-from_cents(cents), amount_cents=-cents,
             payment_status=PaymentStatus.REFUNDED, payment_method=original.payment_method, transaction_id=_refund_txn(pid),
-            refund_of=pid, created_at=now, booth_name=booth, shift_id=shift_id,
+            refund_of=pid, created_at=now, booth_name=booth, shift_id=shift_id, reason=why,
         ).execute()
         reopened = False
         stay = Stay.get_or_none(Stay.id == original.stay_id) if original.stay_id else None

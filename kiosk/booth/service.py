@@ -18,12 +18,13 @@ import peewee as pw
 from ..clock import Clock
 from ..errors import ErrorCode
 from . import config as _config
-from . import entry, payments, reasons, receipts, reports, retention, shifts, spots, tx
+from . import entry, payments, reasons, receipts, reports, retention, spots, tx
 from .actors import Actor, Permission, Role
 from .context import AUDIT_ACTIONS, Context
 from .errors import BoothError
 from .guard import allows, anyone, authorise, declared, needs, require_person
 from .people import PeopleFacade
+from .shift_facade import ShiftFacade
 from .pins import PinHasher
 from .fees import FeeBreakdown
 from .phones import format_phone as _format_phone
@@ -31,7 +32,6 @@ from .plates import PlateReading
 from .plates import normalise_plate as _normalise_plate
 from .plates import read_plate as _read_plate
 from .reasons import ReasonChoice
-from .shift_results import ShiftInfo
 from .validate import check_flag
 from .results import (AuditRow, Config, MapStates, Occupancy, OpenStay, PaymentRow, Rate, Receipt, Refund,
                       Registration, RunReport, SpotState, StayRow)
@@ -68,7 +68,7 @@ def _guarded(method):
     return call
 
 
-class Booth(PeopleFacade):
+class Booth(PeopleFacade, ShiftFacade):
     def __init__(self, database: pw.Database, clock: Clock | None = None, booth_name: str | None = None,
                  receipts_dir: Path | None = None, auto_size: bool = True, *, actor: Actor | None = None,
                  pin_hasher: PinHasher | None = None):
@@ -205,24 +205,6 @@ class Booth(PeopleFacade):
         """Add a code, relabel one, or retire it (active=False); codes are never deleted."""
         return reasons.set_reason_code(self._ctx, kind, code, label, note_allowed, active)
 
-    # --- shifts --------------------------------------------------------------
-    @anyone
-    def current_shift(self) -> ShiftInfo | None:
-        """This booth's open shift; `left_open` when an earlier terminal run opened it (close it first)."""
-        return shifts.current_shift(self._ctx)
-
-    @anyone
-    def denominations(self) -> tuple[int, ...]:
-        """The notes and coins a cash count names, in cents, largest first."""
-        return shifts.denominations(self._ctx)
-
-    @needs(Permission.SHIFT)
-    def open_shift(self, float_total=None, float_pieces=None) -> ShiftInfo:
-        """Open this booth's shift for the signed-in person: the float as a total (an amount) or
-        counted per denomination ({cents: how many}), exactly one of the two."""
-        require_person(self._ctx)
-        return shifts.open_shift(self._ctx, float_total, float_pieces)
-
     # --- spots ---------------------------------------------------------------
     @anyone
     def spot_states(self) -> list[SpotState]:
@@ -326,7 +308,7 @@ class Booth(PeopleFacade):
 # Every public method: its permission checked first (guard.py), and a lost server connection reaches
 # the caller as a BoothError. A public method that declares no permission (nor `anyone` / `person`)
 # stops the kiosk from loading: a new action cannot skip the role matrix by being forgotten.
-for _cls in (PeopleFacade, Booth):
+for _cls in (PeopleFacade, ShiftFacade, Booth):
     for _name, _member in list(vars(_cls).items()):
         if callable(_member) and not _name.startswith("_") and not isinstance(_member, (property, classmethod)):
             if not declared(_member):

@@ -21,6 +21,10 @@ from .shift_results import ShiftInfo
 from .sql import Statement, when
 
 _OPEN = Statement("SELECT id, session, opened_by, opened_at FROM shifts WHERE booth_name = ? AND status = 'open'")
+# PostgreSQL: money taken holds a share lock on its shift until it commits, so a close (which locks
+# the row for update) waits for it and a Z report never misses a payment committed beside it.
+_FOR_MONEY = Statement("SELECT id, session, opened_by, opened_at, counted_cash_cents FROM shifts "
+                       "WHERE booth_name = ? AND status = 'open'", pg=" FOR SHARE")
 
 
 def denominations(ctx: Context) -> tuple[int, ...]:
@@ -39,7 +43,8 @@ def _info(ctx: Context, row: Shift) -> ShiftInfo:
         opened_by_name=person.display_name if person is not None else f"#{row.opened_by}", opened_at=row.opened_at,
         float_amount=from_cents(row.float_cents),
         float_pieces=None if row.float_counts is None else {int(k): v for k, v in json.loads(row.float_counts).items()},
-        left_open=row.status == "open" and row.session != ctx.session, closed_at=row.closed_at)
+        left_open=row.status == "open" and row.session != ctx.session, closed_at=row.closed_at,
+        counted=row.status == "open" and row.counted_cash_cents is not None)
 
 
 def current_shift(ctx: Context) -> ShiftInfo | None:
@@ -83,14 +88,18 @@ def _already_open(ctx: Context, found: tuple) -> BoothError:
 
 
 def shift_for_money(ctx: Context, booth: str | None = None) -> int:
-    """In the caller's transaction: the open shift a payment or refund belongs to; refused when the
-    booth has none, or its open shift was left open by an earlier terminal run."""
-    found = _OPEN.one(ctx.db, (booth or ctx.booth_name(),))
+    """In the caller's transaction: the open shift a payment, refund or cash movement belongs to;
+    refused when the booth has none, its open shift was left open by an earlier terminal run, or
+    it has been counted (closing)."""
+    found = _FOR_MONEY.one(ctx.db, (booth or ctx.booth_name(),))
     if found is None:
         raise BoothError("no shift is open at this booth: open one with the float counted into the drawer before "
                          "taking payments or refunds", field="shift", code=ErrorCode.REFUSED)
+    if found[4] is not None:
+        raise BoothError(f"shift {found[0]} has been counted and waits for a supervisor to sign off its variance: "
+                         "no money can be taken until it is closed", field="shift", code=ErrorCode.REFUSED)
     if found[1] != ctx.session:
-        raise _already_open(ctx, found)
+        raise _already_open(ctx, found[:4])
     return found[0]
 
 

@@ -16,4 +16,6 @@ COMMANDS = {
     "check": "check:check_cmd",
     "stats": "stats:stats_cmd",
     "staff": "staff:staff_cmd",
+    "shifts": "shifts:shifts_cmd",
+    "z-report": "shifts:z_report_cmd",
 }

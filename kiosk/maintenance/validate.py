@@ -5,7 +5,7 @@ triggers, views) matching what its history says (schema_compare), (on
 PostgreSQL: every constraint and index valid, every foreign key value found in
 its parent table),
 row counts before/after (a version that does not declare `DELETES_ROWS = True`
-must not lose rows), the plan's orphaned-records query (information only: the
+must not lose rows), the Z reports against their shifts (shift_check), the plan's orphaned-records query (information only: the
 plan joins vehicles.id to audit_logs.entity_id), and ANALYZE.
 """
 
@@ -17,7 +17,7 @@ import peewee as pw
 
 from ..backends import backend_for
 from ..schema.files import MigrationFile, Version
-from . import schema_compare
+from . import schema_compare, shift_check
 from .findings import Finding
 from .sites import site_for
 
@@ -97,6 +97,7 @@ def validate(
             Finding("error", "foreign_keys", f"{len(broken)} row(s) break a foreign key in {', '.join(tables)}")
         )
     result.rows_after = row_counts(database)
+    result.findings += shift_check.z_findings(database)
     if rows_before is not None:
         for table, before in sorted(rows_before.items()):
             after = result.rows_after.get(table)
