@@ -9,15 +9,19 @@ from decimal import Decimal
 import pytest
 from textual.widgets import Input
 
-from kiosk.models import AuditLog, Shift
+from kiosk.models import AuditLog, CashMovement, Payment, Shift, Staff, ZReport
 from kiosk.tui.app import build_app
 from kiosk.tui.screens.entry import EntryScreen
+from kiosk.tui.screens.override import OverrideDialog
 from kiosk.tui.screens.payment import PaymentScreen
 from kiosk.tui.screens.shift import ShiftScreen
+from kiosk.tui.screens.shift_close import CloseShiftScreen
+from kiosk.tui.screens.shift_dialogs import MovementDialog, ReportScreen
+from kiosk.tui.screens.sign_in import SignInScreen
 from kiosk.tui.services import booth_services
 from kiosk.tui.widgets.cash_count import CashCount
 from kiosk.tui.widgets.field_hint import FieldHint
-from staff_support import person, staff_name
+from staff_support import TEST_PIN, person, staff_name, staff_row
 from tui_helpers import screen_text, settle
 
 PHONE = "07400 123456"
@@ -35,6 +39,11 @@ def terminal(make_booth, target, database, clock, tmp_path):
                          idle_check_seconds=None)
 
     return make
+
+
+def text(app) -> str:
+    """The screen's text, runs of spaces and line breaks squeezed."""
+    return " ".join(screen_text(app).split())
 
 
 def hint(app, selector: str) -> FieldHint:
@@ -63,7 +72,7 @@ async def test_signed_in_with_no_shift_the_terminal_opens_on_the_float_and_one_e
         assert (shift.status, shift.float_cents) == ("open", 13500)
         assert shift.opened_by == app.services.actor.staff_id
         assert "shift_open" in [a.action for a in AuditLog.select()]
-        assert "is open: float £135.00" in screen_text(app)
+        assert "is open: float £135.00" in text(app)
 
 
 async def test_the_float_as_a_total(terminal):
@@ -141,3 +150,171 @@ async def test_signed_in_with_this_runs_shift_open_the_terminal_opens_where_aske
         await settle(relief, pilot)
         assert isinstance(relief.screen, EntryScreen)
         assert Decimal(Shift.get().float_cents) == 4000
+
+
+# ---- a whole shift ------------------------------------------------------------------------------
+
+async def register(app, pilot, plate: str, name: str = "Jane Doe") -> None:
+    await pilot.press("f1")
+    await settle(app, pilot)
+    await pilot.press(*plate, "tab", *name, "tab", *PHONE, "enter")
+    await settle(app, pilot)
+
+
+async def pay(app, pilot, prefix: str, method: str, tendered: str = "") -> None:
+    await pilot.press("f3")
+    await settle(app, pilot)
+    await pilot.press(*prefix, "enter")
+    await settle(app, pilot)
+    await pilot.press(method, *tendered, "enter")
+    await settle(app, pilot)
+    await pilot.press("escape")  # the receipt
+    await settle(app, pilot)
+
+
+async def test_a_whole_shift_in_the_terminal(terminal, clock):
+    """Open with a float, cars in and out, cash and card, a drop and a payout, the X report, the
+    blind close, the result, the Z report; then the next attendant signs in and opens theirs."""
+    app = terminal()
+    async with app.run_test(size=(80, 24)) as pilot:
+        await settle(app, pilot)
+        assert isinstance(app.screen, ShiftScreen)
+        await pilot.press(*"100", "enter")  # the float as a total
+        await settle(app, pilot)
+        await register(app, pilot, "AB12CDE")
+        await register(app, pilot, "XY34ZZZ", "Jim Roe")
+        clock.advance(hours=2, minutes=33)  # 3 hours started at £2.50: £7.50 each
+        await pay(app, pilot, "AB1", "c", "10")
+        await pay(app, pilot, "XY3", "k")
+        assert sorted(p.payment_method for p in Payment.select()) == ["card", "cash"]
+        shift = Shift.get()
+        assert {p.shift_id for p in Payment.select()} == {shift.id}
+
+        await pilot.press("f7")
+        await settle(app, pilot)
+        assert "payments 2" in text(app) and "cars in 2" in text(app)
+        await pilot.press("d")  # a drop to the safe
+        await settle(app, pilot)
+        assert isinstance(app.screen, MovementDialog)
+        await pilot.press(*"50", "enter", "1")
+        await settle(app, pilot)
+        await pilot.press("p")  # a payout for supplies
+        await settle(app, pilot)
+        await pilot.press(*"2.50", "enter", "2")
+        await settle(app, pilot)
+        moves = [(m.kind, m.amount_cents, m.reason) for m in CashMovement.select().order_by(CashMovement.id)]
+        assert moves == [("drop", 5000, "safe_drop"), ("payout", 250, "supplies")]
+        assert "payout of £2.50 recorded" in text(app)
+
+        await pilot.press("x")  # the X report, as printed
+        await settle(app, pilot)
+        assert isinstance(app.screen, ReportScreen) and "X REPORT" in text(app)
+        await pilot.press("p")  # no printer set up: said, and nothing lost
+        await settle(app, pilot)
+        assert "no receipt printer is set up" in text(app)
+        await pilot.press("enter")
+        await settle(app, pilot)
+
+        await pilot.press("c")  # the blind count: nothing expected is shown before it is recorded
+        await settle(app, pilot)
+        assert isinstance(app.screen, CloseShiftScreen)
+        assert "expected" not in text(app).lower()
+        # expected cash: 100 + 7.50 - 50 drop - 2.50 payout = 55.00; counted per note and coin: 2 x £20, £10, £5
+        await pilot.press("tab", "tab", "2", "tab", "1", "tab", "1")
+        await pilot.press("escape")  # Esc before it is recorded: nothing recorded... (back to the Shift screen)
+        await settle(app, pilot)
+        assert isinstance(app.screen, ShiftScreen) and Shift.get().counted_cash_cents is None
+        await pilot.press("c")
+        await settle(app, pilot)
+        await pilot.press("tab", "tab", "2", "tab", "1", "tab", "1")
+        app.screen.query_one("#close-card", Input).focus()
+        await pilot.press(*"7.50", "enter")  # checked: said back, not yet recorded
+        await settle(app, pilot)
+        assert "cash counted £55.00, card batch £7.50" in text(app) and Shift.get().counted_cash_cents is None
+        await pilot.press("enter")  # recorded: now the result
+        await settle(app, pilot)
+        shown = text(app)
+        assert "cash expected £55.00" in shown and "variance £0.00" in shown and "card expected £7.50" in shown
+        await pilot.press("enter")  # the Z report
+        await settle(app, pilot)
+        assert isinstance(app.screen, ReportScreen) and "Z REPORT No. 1" in text(app)
+        closed = Shift.get()
+        assert (closed.status, closed.counted_cash_cents, closed.variance_cents, closed.card_batch_cents) == (
+            "closed", 5500, 0, 750)
+        assert ZReport.get().number == 1
+        await pilot.press("enter")
+        await settle(app, pilot)
+        assert isinstance(app.screen, ShiftScreen) and "No shift is open" in text(app)
+        assert "F8 next attendant" in text(app)
+
+        await pilot.press("f8")  # relief: the next attendant signs in and opens, without quitting
+        await settle(app, pilot)
+        assert isinstance(app.screen, SignInScreen)
+        person_row = staff_row("Bob Next", "attendant")
+        await pilot.press(*"Bob Next", "enter", *TEST_PIN, "enter")
+        await settle(app, pilot)
+        assert isinstance(app.screen, ShiftScreen) and "Bob Next (attendant)" in text(app)
+        await pilot.press(*"55", "enter")
+        await settle(app, pilot)
+        second = Shift.select().order_by(Shift.id.desc()).get()
+        assert (second.status, second.opened_by, second.float_cents) == ("open", person_row, 5500)
+
+
+@pytest.mark.skip(reason="for the lead: needs the void and drive-off keys of h17-exceptions / h17-exception-screens")
+async def test_a_whole_shift_with_a_void_and_a_drive_off(terminal, clock):
+    """As test_a_whole_shift_in_the_terminal, plus: a cash payment voided in the same shift (the car
+    back on site), and an overstay closed as left without paying (a debt); the Z report's voids
+    and exceptions count them, and the drawer's expected cash leaves the voided payment out."""
+    raise NotImplementedError
+
+
+async def test_a_variance_over_the_threshold_needs_a_supervisor_s_sign_off(terminal, clock, make_booth, database):
+    staff_row("Sue Super", "supervisor")
+    app = terminal()
+    async with app.run_test(size=(80, 24)) as pilot:
+        await settle(app, pilot)
+        await pilot.press(*"100", "enter")
+        await settle(app, pilot)
+        await pilot.press("c")
+        await settle(app, pilot)
+        await pilot.press(*"90")  # £10 short: over the £5.00 threshold
+        app.screen.query_one("#close-card", Input).focus()
+        await pilot.press(*"0", "enter", "enter")
+        await settle(app, pilot)
+        shown = text(app)
+        assert "variance -£10.00" in shown and "signs it off" in shown
+        counted = Shift.get()
+        assert (counted.status, counted.counted_cash_cents) == ("open", 9000)
+        await pilot.press("1")  # miscount: an attendant may not sign off, so the override dialog asks
+        await settle(app, pilot)
+        assert isinstance(app.screen, OverrideDialog)
+        await pilot.press(*"Sue", "enter", *TEST_PIN, "enter")
+        await settle(app, pilot)
+        assert isinstance(app.screen, ReportScreen) and "Z REPORT No. 1" in text(app)
+        closed = Shift.get()
+        assert (closed.status, closed.signoff_code, closed.signed_off_by) == (
+            "closed", "miscount", Staff.get(Staff.display_name == "Sue Super").id)
+
+
+async def test_a_counted_shift_left_waiting_for_its_sign_off_refuses_money_and_leads_to_it(terminal, clock):
+    app = terminal()
+    async with app.run_test(size=(80, 24)) as pilot:
+        await settle(app, pilot)
+        await pilot.press(*"100", "enter")
+        await settle(app, pilot)
+        await pilot.press("c")
+        await settle(app, pilot)
+        await pilot.press(*"80")
+        app.screen.query_one("#close-card", Input).focus()
+        await pilot.press(*"0", "enter", "enter")
+        await settle(app, pilot)
+        await pilot.press("escape")  # later: the count is kept, the shift stays open
+        await settle(app, pilot)
+        assert isinstance(app.screen, ShiftScreen) and "is counted" in text(app)
+        await pilot.press("f3")
+        await settle(app, pilot)
+        assert "open a shift first (F7)" in text(app)
+        await pilot.press("f7", "c")
+        await settle(app, pilot)
+        assert isinstance(app.screen, CloseShiftScreen) and "1 miscount" in text(app)
+        assert Shift.get().counted_cash_cents == 8000  # not asked again: the count is not redone

@@ -145,7 +145,7 @@ class PaymentScreen(KioskScreen):
     @work(thread=True, exit_on_error=False, exclusive=True, group="pay-shift", description="reading the shift")
     def _read_shift(self) -> None:
         shift = self.app.services.call(lambda b: b.current_shift())
-        usable = shift is not None and not shift.left_open and not getattr(shift, "counted", False)
+        usable = shift is not None and not shift.left_open and not shift.counted
         self.post_message(self.ShiftRead(usable))
 
     def on_payment_screen_shift_read(self, event: ShiftRead) -> None:

@@ -49,7 +49,7 @@ ACTIONS = {
 def shift_state(shift) -> str:
     if shift is None:
         return "none"
-    if getattr(shift, "counted", False):
+    if shift.counted:
         return "counted"
     return "left_open" if shift.left_open else "open"
 
@@ -59,11 +59,13 @@ class ShiftScreen(KioskScreen):
 
     BINDINGS = [
         Binding("enter", "open", "Open shift", show=False, id="shift.open"),  # said on the keys line
-        Binding("x", "x_report", "X report", key_display="X", id="shift.x"),
-        Binding("d", "drop", "Drop", key_display="D", id="shift.drop"),
-        Binding("p", "payout", "Payout", key_display="P", id="shift.payout"),
-        Binding("c", "close", "Close shift", key_display="C", id="shift.close"),
-        Binding("f8", "relief", "Next attendant", key_display="F8", id="shift.relief"),
+        # On the keys line, which says them for the shift's state: at 80 columns the footer keeps its
+        # room for the screens, F9 and F10.
+        Binding("x", "x_report", "X report", key_display="X", show=False, id="shift.x"),
+        Binding("d", "drop", "Drop", key_display="D", show=False, id="shift.drop"),
+        Binding("p", "payout", "Payout", key_display="P", show=False, id="shift.payout"),
+        Binding("c", "close", "Close shift", key_display="C", show=False, id="shift.close"),
+        Binding("f8", "relief", "Next attendant", key_display="F8", show=False, id="shift.relief"),
     ]
 
     @dataclass
@@ -103,7 +105,7 @@ class ShiftScreen(KioskScreen):
             self.reload()
 
     # ---- reading the shift ---------------------------------------------------------------------
-    @work(thread=True, exit_on_error=False, exclusive=True, group=SHIFT_GROUP, description="reading the shift")
+    @work(thread=True, exit_on_error=False, group=SHIFT_GROUP, description="reading the shift")
     def reload(self) -> None:
         def read(b):
             shift = b.current_shift()
@@ -259,9 +261,9 @@ class ShiftScreen(KioskScreen):
         if self.shift is None:
             return
         screen = CloseShiftScreen(self.shift, self.denominations, self.symbol, signoff_only=self.state == "counted")
-        self.app.push_screen(screen, self._closed)
+        self.app.push_screen(screen, self._after_close)
 
-    def _closed(self, result) -> None:
+    def _after_close(self, result) -> None:
         if result is None:
             self._say("nothing recorded: the shift is still open")
             return

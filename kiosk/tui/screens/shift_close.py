@@ -199,8 +199,11 @@ class CloseShiftScreen(ModalScreen):
         self.post_message(self.Closed(None, list(choices)))
 
     @on(Closed)
-    def _closed(self, event: Closed) -> None:
+    def _on_closed(self, event: Closed) -> None:
         self._busy = False
+        if self.step == "signoff" and event.result is not None and not event.result.needs_signoff:
+            self.dismiss(event.result)  # signed off: the result was shown before the sign-off; now the Z report
+            return
         if event.result is not None:
             self.result = event.result
             self.query_one("#close-result", Static).update("\n".join(result_lines(event.result, self.symbol)))
