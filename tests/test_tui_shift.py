@@ -19,7 +19,6 @@ from kiosk.tui.screens.shift_close import CloseShiftScreen
 from kiosk.tui.screens.shift_dialogs import MovementDialog, ReportScreen
 from kiosk.tui.screens.sign_in import SignInScreen
 from kiosk.tui.services import booth_services
-from kiosk.tui.widgets.cash_count import CashCount
 from kiosk.tui.widgets.field_hint import FieldHint
 from staff_support import TEST_PIN, person, staff_name, staff_row
 from tui_helpers import screen_text, settle
