@@ -317,3 +317,84 @@ async def test_a_counted_shift_left_waiting_for_its_sign_off_refuses_money_and_l
         await settle(app, pilot)
         assert isinstance(app.screen, CloseShiftScreen) and "1 miscount" in text(app)
         assert Shift.get().counted_cash_cents == 8000  # not asked again: the count is not redone
+
+
+async def test_the_shift_left_open_is_closed_blind_here_then_a_new_one_opens(terminal, make_booth, database, clock):
+    make_booth(database, clock)  # an earlier run's shift, float £0.00, nothing taken
+    app = terminal()
+    async with app.run_test(size=(80, 24)) as pilot:
+        await settle(app, pilot)
+        await pilot.press("enter")  # Enter leads to the blind close
+        await settle(app, pilot)
+        assert isinstance(app.screen, CloseShiftScreen) and "left open by an earlier run" in text(app)
+        await pilot.press(*"0")
+        app.screen.query_one("#close-card", Input).focus()
+        await pilot.press(*"0", "enter", "enter")
+        await settle(app, pilot)
+        assert "variance £0.00" in text(app)
+        await pilot.press("enter", "enter")  # the Z report, then back
+        await settle(app, pilot)
+        assert isinstance(app.screen, ShiftScreen) and "No shift is open" in text(app)
+        await pilot.press(*"20", "enter")
+        await settle(app, pilot)
+        assert [s.status for s in Shift.select().order_by(Shift.id)] == ["closed", "open"]
+
+
+# ---- hostile input in the shift's other fields ----------------------------------------------------
+
+@pytest.mark.parametrize("amount, said", [
+    ("0", "0.01"), ("-5", "negative"), ("abc", "abc"), ("1.234", "1.234"), ("100001", "100000"), ("", "amount"),
+])
+async def test_hostile_drop_amounts_are_said_beside_the_amount_and_record_nothing(terminal, amount, said):
+    app = terminal()
+    async with app.run_test(size=(80, 24)) as pilot:
+        await settle(app, pilot)
+        await pilot.press(*"100", "enter")
+        await settle(app, pilot)
+        await pilot.press("d")
+        await settle(app, pilot)
+        await pilot.press(*amount, "enter")  # refused: the focus stays in the amount, no reason is offered
+        await settle(app, pilot)
+        assert isinstance(app.screen, MovementDialog) and app.screen.focused.id == "movement-amount"
+        amount_hint = hint(app, "#movement-amount-hint")
+        assert amount_hint.kind == "error" and said in amount_hint.text
+        assert CashMovement.select().count() == 0
+
+
+async def test_a_drop_larger_than_the_drawer_or_without_a_reason_is_refused_in_the_dialog(terminal):
+    app = terminal()
+    async with app.run_test(size=(80, 24)) as pilot:
+        await settle(app, pilot)
+        await pilot.press(*"100", "enter")
+        await settle(app, pilot)
+        await pilot.press("p", *"5", "enter", "9")  # no ninth payout reason: nothing picked
+        await settle(app, pilot)
+        assert isinstance(app.screen, MovementDialog) and CashMovement.select().count() == 0
+        await pilot.press("escape")  # cancelled: nothing recorded
+        await settle(app, pilot)
+        assert isinstance(app.screen, ShiftScreen) and CashMovement.select().count() == 0
+
+
+@pytest.mark.parametrize("cash, card, where, said", [
+    ("abc", "0", "#close-cash-sum", "abc"),
+    ("", "0", "#close-cash-sum", "neither"),
+    ("10", "", "#close-card-hint", "batch total"),
+    ("10", "-1", "#close-card-hint", "negative"),
+    ("10", "x", "#close-card-hint", "x"),
+])
+async def test_hostile_counts_at_the_close_are_said_beside_the_field_and_record_nothing(terminal, cash, card, where,
+                                                                                       said):
+    app = terminal()
+    async with app.run_test(size=(80, 24)) as pilot:
+        await settle(app, pilot)
+        await pilot.press(*"100", "enter")
+        await settle(app, pilot)
+        await pilot.press("c")
+        await settle(app, pilot)
+        await pilot.press(*cash)
+        app.screen.query_one("#close-card", Input).focus()
+        await pilot.press(*card, "enter", "enter")
+        await settle(app, pilot)
+        field_hint = hint(app, where)
+        assert field_hint.kind == "error" and said in field_hint.text
+        assert Shift.get().counted_cash_cents is None and "expected" not in text(app).lower()
