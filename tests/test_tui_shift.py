@@ -398,3 +398,69 @@ async def test_hostile_counts_at_the_close_are_said_beside_the_field_and_record_
         field_hint = hint(app, where)
         assert field_hint.kind == "error" and said in field_hint.text
         assert Shift.get().counted_cash_cents is None and "expected" not in text(app).lower()
+
+
+# ---- snapshots at 80x24 (plain def: snap_compare runs its own event loop) ----------------------------
+
+def _float_typed(pilot):
+    async def run(pilot):
+        app = pilot.app
+        await settle(app, pilot)
+        no_blink(app)
+        await pilot.press("tab", "2", "tab", "tab", "3", "tab", "tab", "tab", "tab", *"1x")  # one count refused
+        await settle(app, pilot)
+    return run(pilot)
+
+
+def test_snapshot_open_shift_80x24(snap_compare, terminal):
+    assert snap_compare(terminal(), terminal_size=(80, 24), run_before=_float_typed)
+
+
+def test_snapshot_shift_open_80x24(snap_compare, terminal, clock):
+    async def during(pilot):
+        app = pilot.app
+        await settle(app, pilot)
+        await pilot.press(*"100", "enter")
+        await settle(app, pilot)
+        await register(app, pilot, "AB12CDE")
+        clock.advance(hours=2, minutes=33)
+        await pay(app, pilot, "AB1", "c", "10")
+        await pilot.press("f7", "d")
+        await settle(app, pilot)
+        await pilot.press(*"50", "enter", "1")
+        await settle(app, pilot)
+
+    assert snap_compare(terminal(), terminal_size=(80, 24), run_before=during)
+
+
+def test_snapshot_blind_close_80x24(snap_compare, terminal):
+    async def counting(pilot):
+        app = pilot.app
+        await settle(app, pilot)
+        await pilot.press(*"100", "enter")
+        await settle(app, pilot)
+        await pilot.press("c")
+        await settle(app, pilot)
+        no_blink(app)
+        await pilot.press("tab", "tab", "4", "tab", "1", "tab", "1")
+        app.screen.query_one("#close-card", Input).focus()
+        await pilot.press(*"0", "enter")
+        await settle(app, pilot)
+
+    assert snap_compare(terminal(), terminal_size=(80, 24), run_before=counting)
+
+
+def test_snapshot_close_result_over_the_threshold_80x24(snap_compare, terminal):
+    async def over(pilot):
+        app = pilot.app
+        await settle(app, pilot)
+        await pilot.press(*"100", "enter")
+        await settle(app, pilot)
+        await pilot.press("c")
+        await settle(app, pilot)
+        await pilot.press(*"90")
+        app.screen.query_one("#close-card", Input).focus()
+        await pilot.press(*"0", "enter", "enter")
+        await settle(app, pilot)
+
+    assert snap_compare(terminal(), terminal_size=(80, 24), run_before=over)

@@ -145,14 +145,14 @@ class ShiftScreen(KioskScreen):
         if self.state == "none":
             return ("No shift is open at this booth: count the float into the drawer and type it below. "
                     "Payments wait until a shift is open.")
-        who = f"shift {shift.id}, opened by {shift.opened_by_name} at {self._when(shift.opened_at)}"
+        who = f"Shift {shift.id} (opened by {shift.opened_by_name} at {self._when(shift.opened_at)})"
         if self.state == "left_open":
-            return (f"The {who}, was left open by an earlier run of this terminal (it was closed or lost power). "
+            return (f"{who} was left open by an earlier run of this terminal (it was closed or lost power). "
                     "Close it with a blind count before taking money.")
         if self.state == "counted":
-            return (f"The {who}, is counted and its variance is over the threshold: a supervisor signs it off "
+            return (f"{who} is counted and its variance is over the threshold: a supervisor signs it off "
                     "to close it. No money can be taken until then.")
-        return f"The {who}, is open: float {format_money(shift.float_amount, self.symbol)}."
+        return f"{who} is open: float {format_money(shift.float_amount, self.symbol)}."
 
     def _summary_text(self, report) -> str:
         if report is None:

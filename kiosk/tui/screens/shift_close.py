@@ -30,7 +30,7 @@ from ..widgets.field_hint import FieldHint
 from ..widgets.kiosk_input import KioskInput
 from .shift_dialogs import CodeList, Refused
 
-CARD_HINT = "the card terminal's batch total (0.00 when no card was taken)"
+CARD_HINT = "the card terminal's batch total (0.00: none)"
 
 
 def result_lines(result, symbol: str) -> list[str]:

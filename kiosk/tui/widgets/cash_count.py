@@ -36,7 +36,8 @@ class CashCount(Vertical):
     CashCount {
         height: auto;
         & > .count-total-row { height: 1; }
-        & .count-label { width: 9; height: 1; color: $text-muted; }
+        & .count-label { width: 11; height: 1; color: $text-muted; }
+        & Input { background: $boost; }
         & .count-total-row > Input { width: 14; }
         & .count-total-row > .count-or { width: 1fr; height: 1; padding: 0 0 0 1; color: $text-muted; }
         & > Grid { grid-size: 8; grid-columns: 7 9; grid-gutter: 0 1; height: auto; margin: 1 0 0 0; }
