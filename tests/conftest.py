@@ -288,7 +288,7 @@ def make_app(booth, target, database, clock, tmp_path):
         options.setdefault("idle_check_seconds", None)
         # Where a test asks (the Shift screen first, when no shift of the run is open: tests/test_tui_shift.py).
         options.setdefault("shift_first", False)
-        return build_app(target, database, "1.10.0", services=services, clock=clock, mode=mode, freeze_gc=False,
+        return build_app(target, database, "1.5.0", services=services, clock=clock, mode=mode, freeze_gc=False,
                          **options)
 
     return make
@@ -309,7 +309,7 @@ def make_front_app(target, database, clock, tmp_path, auto_size, pin_hasher):
         options.setdefault("idle_check_seconds", None)
         # Where a test asks (the Shift screen first, when no shift of the run is open: tests/test_tui_shift.py).
         options.setdefault("shift_first", False)
-        return build_app(target, database, "1.10.0", services=services, clock=clock, mode=mode, freeze_gc=False,
+        return build_app(target, database, "1.9.0", services=services, clock=clock, mode=mode, freeze_gc=False,
                          **options)
 
     return make

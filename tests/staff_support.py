@@ -9,7 +9,7 @@ from __future__ import annotations
 from argon2 import PasswordHasher
 
 from kiosk.booth import Actor, Origin, PinHasher, Role, Secret
-from kiosk.models import Staff
+from kiosk.models import Shift, Staff
 
 TEST_MANAGER = "Test Manager"
 TEST_PIN = "2468"
@@ -46,10 +46,22 @@ def as_manager(booth):
     return booth.signed_in(manager_actor())
 
 
-def on_shift(booth, float_total="0.00"):
-    """`booth` with its booth's shift open in its run (opened now when none is open), so it can take money."""
+def off_shift(booth):
+    """`booth` with no shift open at its booth (a test that renames the booth, which an open shift forbids).
+    Closed by SQL with nothing counted: no Z report is written."""
+    booth.database.execute_sql(
+        "UPDATE shifts SET status = 'closed', closed_at = opened_at, counted_cash_cents = 0, expected_cash_cents = 0 "
+        "WHERE status = 'open'")
+    return booth
+
+
+def on_shift(booth, float_cents=0):
+    """`booth` with its booth's shift open in its run, so it can take money. Inserted directly (no
+    audit row), as the manager's account is, when none is open; Booth.open_shift is tested on its own."""
     if booth.current_shift() is None:
-        booth.open_shift(float_total)
+        ctx = booth._ctx
+        Shift.insert(booth_name=ctx.booth_name(), status="open", session=ctx.session, opened_by=booth.actor.staff_id,
+                     opened_at=booth.clock.now().replace(microsecond=0), float_cents=float_cents).execute()
     return booth
 
 

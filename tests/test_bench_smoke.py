@@ -14,7 +14,7 @@ sys.path.insert(0, str(ROOT))
 from bench.generate import Counts, generate_sqlite, generate_v100_sqlite  # noqa: E402
 
 from kiosk.schema.files import load_migrations  # noqa: E402
-from staff_support import as_manager  # noqa: E402
+from staff_support import as_manager, on_shift  # noqa: E402
 
 SCALE = 0.002
 
@@ -102,7 +102,7 @@ def test_the_site_works_with_the_booth(site, tmp_path):
     copy = tmp_path / "copy.db"
     shutil.copyfile(Path(_con.execute("PRAGMA database_list").fetchone()[2]), copy)
     database = connect(resolve_target(str(copy)))
-    booth = as_manager(Booth(database))
+    booth = on_shift(as_manager(Booth(database)))
     c = Counts.at(SCALE)
     assert booth.expiry_preview(24) == c.expirable
     assert len(booth.overstays()) == c.overstays

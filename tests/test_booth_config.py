@@ -5,6 +5,7 @@ import time
 from decimal import Decimal
 
 import pytest
+from staff_support import off_shift
 
 from kiosk.booth import BoothError
 from kiosk.models import AuditLog, ParkingRate, ParkingSpot
@@ -21,6 +22,7 @@ def test_defaults(booth):
 
 
 def test_update_config_validates_all_then_writes_once(booth):
+    off_shift(booth)  # renaming the booth needs its shift closed
     cfg = booth.update_config(retention_hours="48", archive_days=30, booth_name=" Booth A ", phone_region="ie")
     assert (cfg.retention_hours, cfg.archive_days, cfg.booth_name, cfg.phone_region) == (48, 30, "Booth A", "IE")
     audit = AuditLog.get(AuditLog.action == "config")
@@ -133,3 +135,12 @@ def test_a_rate_typed_with_a_decimal_comma_is_saved_as_typed(booth):
             booth.set_rate("car", bad)
         assert err.value.field == "rate"
     assert booth.config().rate_for("car").rate_per_hour == Decimal("2.75")
+
+
+def test_the_booth_cannot_be_renamed_while_its_shift_is_open(booth):
+    """Its shift, Z numbers and payments are recorded under the name: renaming would orphan the shift."""
+    assert booth.current_shift() is not None  # the fixture opened one
+    with pytest.raises(BoothError, match="has a shift open: close it before renaming") as err:
+        booth.update_config(booth_name="South", retention_hours=12)
+    assert err.value.field == "booth_name"
+    assert (booth.config().booth_name, booth.config().retention_hours) == ("Booth", 24)

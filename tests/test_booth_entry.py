@@ -6,14 +6,14 @@ import pytest
 
 from kiosk.booth import Booth, BoothError
 from kiosk.models import AuditLog, ParkingSpot, Stay, Vehicle
-from staff_support import as_manager
+from staff_support import as_manager, on_shift
 
 PHONE = "07400 123456"
 
 
 @pytest.fixture
 def booth(database, clock):
-    return as_manager(Booth(database, clock, booth_name="North"))
+    return on_shift(as_manager(Booth(database, clock, booth_name="North")))
 
 
 def counts():

@@ -8,14 +8,14 @@ import pytest
 
 import kiosk.booth as booth_pkg
 from kiosk.booth import (AUDIT_ACTIONS, Booth, BoothError, check_rate_field, check_setting, is_rate_amount)
-from staff_support import as_manager
+from staff_support import as_manager, on_shift
 
 PHONE = "07400 123456"
 
 
 @pytest.fixture
 def booth(database, clock, tmp_path):
-    return as_manager(Booth(database, clock, booth_name="North", receipts_dir=tmp_path / "receipts"))
+    return on_shift(as_manager(Booth(database, clock, booth_name="North", receipts_dir=tmp_path / "receipts")))
 
 
 def test_spot_state_is_the_one_spot_states_gives(booth):

@@ -10,6 +10,7 @@ import datetime as dt
 import subprocess
 import sys
 import zoneinfo
+from pathlib import Path
 from decimal import Decimal
 
 import pytest
@@ -168,9 +169,13 @@ def test_empty_means_the_machines_zone_and_the_tz_variable_is_honoured(booth, mo
 def test_empty_means_the_machines_zone_in_a_fresh_process(booth, target, tmp_path):
     code = (
         "import sys\n"
-        "from kiosk.booth import HEADLESS, Booth\nfrom kiosk.clock import FixedClock\nfrom kiosk.db import connect, resolve_target\n"
+        f"sys.path.insert(0, {str(Path(__file__).parent)!r})\n"
+        "from staff_support import manager_actor\n"
+        "from kiosk.booth import Booth\nfrom kiosk.clock import FixedClock\nfrom kiosk.db import connect, resolve_target\n"
         f"db = connect(resolve_target({target.raw!r}))\n"
-        "booth = Booth(db, FixedClock('2026-07-01 12:32:00'), actor=HEADLESS)\n"
+        # Each process its own booth, and so its own shift (another run's open shift takes no money).
+        "booth = Booth(db, FixedClock('2026-07-01 12:32:00'), booth_name='Booth AB12CDE').signed_in(manager_actor())\n"
+        "booth.open_shift('0.00')\n"
         "reg = booth.register('AB12CDE', 'Jane', '07400 123456', 'car')\n"
         "print(booth.config().zone_name)\n"
         "print(booth.pay(reg.stay_id, 'card').text())\n"

@@ -10,7 +10,7 @@ import pytest
 from kiosk.booth import Booth, BoothError
 from kiosk.booth.retention import expired_notes
 from kiosk.models import AuditLog, AuditLogArchive, Stay, Vehicle
-from staff_support import as_manager
+from staff_support import as_manager, on_shift
 
 PHONE = "07400 123456"
 HOSTILE = ["Zoe Li complained", "meant XY99ZZZ", "call 07700 900123 back"]
@@ -129,7 +129,7 @@ def test_expiry_deletes_the_receipt_files_of_expired_stays(database, clock, tmp_
 
 @pytest.mark.sqlite_only
 def test_the_cli_expire_deletes_receipts_beside_the_database(database, clock, tmp_path, kiosk_cli, target):
-    booth = as_manager(Booth(database, clock))  # receipts/ beside the database file by default
+    booth = on_shift(as_manager(Booth(database, clock)))  # receipts/ beside the database file by default
     reg = booth.register("AB12CDE", "Jane Doe", PHONE, "car")
     receipt = booth.pay(reg.stay_id, "card")
     booth.close_departed(booth.register("GO11NEE", "Ann", PHONE, "car").stay_id, "other", "Zoe Li complained")

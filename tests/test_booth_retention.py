@@ -10,7 +10,7 @@ from dbcheck import assert_consistent, is_pg, q
 from kiosk.booth import Booth, BoothError
 from kiosk.clock import FixedClock, SystemClock
 from kiosk.models import AuditLog, AuditLogArchive, LifecycleRun, Payment, Vehicle
-from staff_support import as_manager
+from staff_support import as_manager, on_shift
 
 PHONE = "07400 123456"
 
@@ -169,7 +169,7 @@ def test_archive_moves_old_audit_rows_exactly_once(booth, database, clock):
 
 def test_cli_expire_reports_and_flags_overstays(database, target, kiosk_cli):
     past = FixedClock("2020-01-01 08:00:00")
-    booth = as_manager(Booth(database, past))
+    booth = on_shift(as_manager(Booth(database, past)))
     r = booth.register("AB12CDE", "Jane", PHONE, "car")
     booth.pay(r.stay_id, "card")
     booth.register("XY34ZZZ", "Jim", PHONE, "car")

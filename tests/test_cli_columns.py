@@ -8,7 +8,7 @@ import re
 import pytest
 
 from kiosk.booth import Booth
-from staff_support import as_manager
+from staff_support import as_manager, on_shift
 
 PHONE = "07400 123456"
 
@@ -21,7 +21,7 @@ def column_of(line: str, pattern: str) -> int:
 
 @pytest.mark.sqlite_only  # the stays are moved back with SQLite's datetime(): the CLI runs on the real clock
 def test_expire_and_stats_print_their_runs_in_columns(database, clock, kiosk_cli, target):
-    booth = as_manager(Booth(database, clock))
+    booth = on_shift(as_manager(Booth(database, clock)))
     booth.pay(booth.register("AB12CDE", "Jane Doe", PHONE, "car").stay_id, "card")
     booth.close_departed(booth.register("GO11NEE", "Ann", PHONE, "car").stay_id, "other", "left a note")
     for table in ("vehicles", "stays"):

@@ -116,9 +116,10 @@ def test_dry_runs_to_1_4_0_1_1_0_and_1_0_0_count_what_each_would_remove(site, ki
     plan = dry_run(kiosk_cli, target, "1.4.0")
     assert plan["needs_allow_data_loss"] is True and plan["to_version"] == "1.4.0"
     t = plan["tables"]
-    # 1.9.0's rollback takes the staff accounts and who made each audit row (the fixture acts as a manager).
-    assert set(t) == {"stays", "payments", "system_config", "staff", "audit_logs"}
-    assert t["staff"]["rows"] == 1 and t["audit_logs"]["rows"] == 0
+    # 1.9.0's rollback takes the staff accounts and who made each audit row (the fixture acts as a manager),
+    # 1.10.0's the shift the fixture opened.
+    assert set(t) == {"stays", "payments", "system_config", "staff", "audit_logs", "shifts"}
+    assert t["staff"]["rows"] == 1 and t["audit_logs"]["rows"] == 0 and t["shifts"]["rows"] == 1
     assert t["audit_logs"]["rows_exported"] == one(target, AUDIT_WITH_STAFF) > 0
     assert t["stays"]["rows"] == stays and t["stays"]["rows_exported"] == stays  # the note leaves with its stay
     assert t["payments"]["rows"] == 0 and t["payments"]["rows_exported"] == payments  # the rows stay, the cents go
@@ -137,7 +138,7 @@ def test_dry_runs_to_1_4_0_1_1_0_and_1_0_0_count_what_each_would_remove(site, ki
     assert all(s["class"] != "destructive" for s in steps if s["what"].startswith("drops an index"))
 
     t = dry_run(kiosk_cli, target, "1.1.0")["tables"]
-    assert set(t) == {"stays", "payments", "system_config", "parking_rates", "vehicles", "staff", "audit_logs"}
+    assert set(t) == {"stays", "payments", "system_config", "parking_rates", "vehicles", "staff", "audit_logs", "shifts"}
     assert t["payments"]["rows"] == payments and t["parking_rates"]["rows"] == rates
     assert t["vehicles"]["rows"] == 0 and t["vehicles"]["values"]["payment_status"] == paid
 
@@ -191,7 +192,7 @@ def test_with_the_flag_the_rows_are_exported_owner_only_verified_recorded_and_th
     header, rows = read_export(path)
     assert header["command"] == "rollback" and header["from_version"] == LATEST and header["to_version"] == "1.4.0"
     assert header["tables"] == per_table(rows) == {"stays": 3, "payments": 2, "system_config": 1,
-                                                     "staff": 1, "audit_logs": audited}
+                                                     "staff": 1, "audit_logs": audited, "shifts": 1}
     exported_stays = {row["row"]["id"]: row for row in rows if row["table"] == "stays"}
     assert {i: (s["leaves"], s["row"]["note"]) for i, s in exported_stays.items()} == {i: ("row", n) for i, n in stays}
     assert NOTE in [n for _i, n in stays]
@@ -212,14 +213,17 @@ def test_the_run_record_in_the_table_and_the_audit_trail_name_the_export(site, k
     target = site
     r = cli(kiosk_cli, target, "rollback", "--to", "1.7.0")
     line = one_line(r.err)
-    assert r.code == 3 and "stays values in 1 row(s) (note); system_config values in 1 row(s) (time_zone)" in line
+    assert r.code == 3 and "stays values in 3 row(s) (note, shift_id); system_config values in 1 row(s) (time_zone)" in line
+    assert "shifts 1 row(s)" in line and "payments values in 2 row(s) (shift_id)" in line  # 1.10.0's, the same run
     r = cli(kiosk_cli, target, "rollback", "--to", "1.7.0", "--allow-data-loss")
     assert r.code == 0, r.out + r.err
     (path,) = exports(tmp_path)
     _header, rows = read_export(path)
-    rows = [row for row in rows if row["table"] in ("stays", "system_config")]  # 1.8.0's columns (1.9.0's: above)
+    # 1.8.0's columns (1.9.0's: above); every stay's shift_id (1.10.0) leaves in the same run, the note with it.
+    assert [row["leaves"] for row in rows if row["table"] == "stays"] == [["note", "shift_id"]] * 3
+    rows = [row for row in rows if row["table"] == "system_config" or (row["table"] == "stays" and row["row"]["note"])]
     assert [(row["table"], row["leaves"]) for row in rows] == [
-        ("stays", ["note", "shift_id"]),  # 1.10.0's stays.shift_id leaves in the same run
+        ("stays", ["note", "shift_id"]),
         ("system_config", ["backup_window_days", "denominations", "lock_minutes", "printer_kind", "printer_target",
                            "staff_retention_days", "time_zone", "variance_threshold_cents"])]
     assert rows[0]["row"]["note"] == NOTE and rows[1]["row"]["time_zone"] == "Europe/London"

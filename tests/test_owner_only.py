@@ -27,14 +27,16 @@ import json, os, stat, sys
 from pathlib import Path
 from kiosk.cli import build_terminal
 from kiosk.db import resolve_target
-from kiosk.booth import HEADLESS, Booth
+from kiosk.booth import Booth
 from kiosk.booth.receipts import write_receipt
 from kiosk.tui.services import receipts_dir_for
 
 target = resolve_target(sys.argv[1])
 app, presence = build_terminal(target)
 with presence:
-    booth = Booth(app.database, actor=HEADLESS)
+    site = Booth(app.database)  # a terminal's first start: its first manager, then a shift to take money in
+    booth = site.signed_in(site.create_first_manager("First Manager", "24681357"))
+    booth.open_shift("0.00")
     stay = booth.register("AB12CDE", "Jane", "07400 123456", "car").stay_id
     write_receipt(receipts_dir_for(target), booth.pay(stay, "card", transaction_id="T1"))
     found = {str(p): stat.S_IMODE(os.lstat(p).st_mode) for p in Path(target.path).parent.rglob("*")}

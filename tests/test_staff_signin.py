@@ -183,7 +183,8 @@ def test_unknown_names_and_empty_pins(front):
 
 
 # ----------------------------------------------------------------------------- approvals
-def test_an_attendant_refund_needs_a_supervisor_who_approves_it_once_and_both_ids_are_audited(front, booth, clock):
+def test_an_attendant_refund_needs_a_supervisor_who_approves_it_once_and_both_ids_are_audited(booth, clock):
+    front = booth.signed_out()  # the terminal's run: the shift the fixture opened takes the refund
     ann = front.signed_in(person(booth, "Ann", "attendant"))
     sup_id = staff_row("Sam", "supervisor", "55667788")
     reg = ann.register("AB12CDE", "Jane", PHONE, "car")

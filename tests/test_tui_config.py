@@ -16,7 +16,7 @@ from kiosk.tui.screens.rate_dialog import RateDialog
 from kiosk.tui.widgets.booth_header import BoothHeader
 from tui_helpers import settle
 from tui_seed import seed, until_ready
-from staff_support import as_manager
+from staff_support import as_manager, off_shift
 
 
 
@@ -98,6 +98,7 @@ async def test_invalid_retention_is_refused_beside_the_field_and_nothing_is_save
 
 
 async def test_one_refused_field_blocks_the_others_too(target, database, booth, clock):
+    off_shift(booth)  # renaming the booth needs its shift closed
     app = make_app(target, database, booth, clock)
     async with app.run_test(size=(80, 24)) as pilot:
         await settle(app, pilot)

@@ -5,6 +5,7 @@ from __future__ import annotations
 import re
 
 
+from staff_support import off_shift
 from test_tui_shell import make_app as make_shell_app
 from tui_helpers import screen_text, settle
 
@@ -63,7 +64,7 @@ async def test_the_map_details_line_shows_the_fee_so_far_and_f3_at_80x24(make_ap
 
 
 async def test_activity_enter_shows_the_whole_row_at_80x24(make_app, booth):
-    booth.update_config(booth_name="North entrance", retention_hours=36, archive_days=120)
+    off_shift(booth).update_config(booth_name="North entrance", retention_hours=36, archive_days=120)
     app = make_app("activity")
     async with app.run_test(size=(80, 24)) as pilot:
         await settle(app, pilot)

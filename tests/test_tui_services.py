@@ -8,13 +8,13 @@ import stat
 from kiosk.booth import Booth
 from kiosk.booth.receipts import write_receipt
 from kiosk.tui.services import booth_services, cells_from_states, receipts_dir_for
-from staff_support import as_manager
+from staff_support import as_manager, on_shift
 
 PHONE = "07400 123456"
 
 
 def test_cells_come_from_the_booth_with_overstays_and_natural_order(database, clock):
-    booth = as_manager(Booth(database, clock))
+    booth = on_shift(as_manager(Booth(database, clock)))
     booth.register("AB12CDE", "Jane", PHONE, "car")  # A01
     clock.advance(hours=30)  # past the default 24 h retention: an overstay
     booth.register("XY34ZZZ", "Jim", PHONE, "van")  # B01
@@ -35,7 +35,7 @@ def test_natural_order_puts_a2_before_a10():
 
 
 def test_spot_details_say_plate_time_on_site_and_fee_so_far(database, clock):
-    booth = as_manager(Booth(database, clock))
+    booth = on_shift(as_manager(Booth(database, clock)))
     booth.register("AB12CDE", "Jane", PHONE, "car")
     clock.advance(hours=2, minutes=33)
     services = booth_services(booth)
@@ -48,7 +48,7 @@ def test_spot_details_say_plate_time_on_site_and_fee_so_far(database, clock):
 def test_services_close_the_worker_threads_connection(database, clock):
     import threading
 
-    services = booth_services(as_manager(Booth(database, clock)))
+    services = booth_services(on_shift(as_manager(Booth(database, clock))))
     seen = []
 
     def in_thread():
@@ -62,7 +62,7 @@ def test_services_close_the_worker_threads_connection(database, clock):
 
 
 def test_receipt_file_is_private_and_named_by_time_stay_and_payment(database, clock, tmp_path):
-    booth = as_manager(Booth(database, clock))
+    booth = on_shift(as_manager(Booth(database, clock)))
     reg = booth.register("AB12CDE", "Jane", PHONE, "car")
     clock.advance(minutes=30)
     receipt = booth.pay(reg.stay_id, "card", transaction_id="T:1")

@@ -5,7 +5,7 @@ from __future__ import annotations
 from decimal import Decimal
 from functools import lru_cache
 
-from ..models import ParkingRate, SystemConfig
+from ..models import ParkingRate, Shift, SystemConfig
 from .context import Context
 from .errors import BoothError, shown
 from .localtime import check_zone, zone_name, zone_of
@@ -125,6 +125,11 @@ def update_config(ctx: Context, **fields) -> Config:
         row = ctx.config_row()
         before = {k: getattr(row, k) for k in clean}
         changes = {k: [before[k], v] for k, v in clean.items() if before[k] != v}
+        if "booth_name" in changes and Shift.select().where((Shift.booth_name == before["booth_name"])
+                                                             & (Shift.status == "open")).exists():
+            # The shift, its Z number sequence and its payments are recorded under the booth's name.
+            raise BoothError(f"booth {before['booth_name']} has a shift open: close it before renaming the booth",
+                             field="booth_name")
         if changes:
             SystemConfig.update(**clean, updated_at=ctx.now()).where(SystemConfig.id == row.id).execute()
             ctx.audit("config", "system_config", row.id, changes=changes)
