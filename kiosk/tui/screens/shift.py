@@ -158,12 +158,14 @@ class ShiftScreen(KioskScreen):
         if report is None:
             return ""
         money = lambda amount: format_money(amount, self.symbol)  # noqa: E731
-        return "\n".join([
-            f"payments {report.payments_count:>5}    cash {money(report.cash):>11}    card {money(report.card):>11}",
-            f"refunds {money(report.refunds):>11}    voids {money(report.voids):>10}    waived {money(report.waived):>9}",
-            f"drops {money(report.drops):>13}    payouts {money(report.payouts):>8}",
-            f"cars in {report.cars_in:>6}    cars out {report.cars_out:>6}",
-        ])
+        cells = [
+            [("payments", str(report.payments_count)), ("cash", money(report.cash)), ("card", money(report.card))],
+            [("refunds", money(report.refunds)), ("voids", money(report.voids)), ("waived", money(report.waived))],
+            [("drops", money(report.drops)), ("payouts", money(report.payouts)),
+             ("debts", money(report.debts_collected))],
+            [("cars in", str(report.cars_in)), ("cars out", str(report.cars_out))],
+        ]
+        return "\n".join("   ".join(f"{label:<9}{value:>10}" for label, value in row) for row in cells)
 
     def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
         if action in ("open", "x_report", "drop", "payout", "close", "relief"):
@@ -249,11 +251,12 @@ class ShiftScreen(KioskScreen):
     def action_payout(self) -> None:
         self.app.push_screen(MovementDialog("payout", self.symbol), self._moved)
 
-    def _moved(self, movement) -> None:
-        if movement is None:
+    def _moved(self, done) -> None:
+        if done is None:
             return
+        movement, label = done
         what = "cash drop" if movement.kind == "drop" else "payout"
-        self._say(f"{what} of {format_money(movement.amount, self.symbol)} recorded ({movement.reason})", "ok")
+        self._say(f"{what} of {format_money(movement.amount, self.symbol)} recorded: {label}", "ok")
         self.reload()
 
     # ---- closing, the Z report, the next attendant ---------------------------------------------

@@ -56,6 +56,9 @@ class CloseShiftScreen(ModalScreen):
     when nothing was recorded. `signoff_only`: the count was recorded earlier and awaits a sign-off."""
 
     BINDINGS = [
+        # Priority: focus moves as Tab is read, so counts typed in one burst land in their own fields.
+        Binding("tab", "app.focus_next", "Next field", show=False, priority=True),
+        Binding("shift+tab", "app.focus_previous", "Previous field", show=False, priority=True),
         Binding("enter", "next", "Next", priority=False, id="close.next"),
         Binding("escape", "back", "Back / cancel", id="close.back"),
     ]

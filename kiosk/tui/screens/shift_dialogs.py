@@ -63,9 +63,14 @@ class Refused(Message):
 
 
 class MovementDialog(ModalScreen):
-    """`MovementDialog("drop" | "payout", symbol)`: dismisses with the booth's Movement, or None."""
+    """`MovementDialog("drop" | "payout", symbol)`: dismisses with (the booth's Movement, its reason's
+    label), or None."""
 
-    BINDINGS = [Binding("escape", "dismiss(None)", "Cancel", id="movement.cancel")]
+    BINDINGS = [
+        Binding("escape", "dismiss(None)", "Cancel", id="movement.cancel"),
+        Binding("tab", "app.focus_next", "Next field", show=False, priority=True),  # as read: bursts of keys
+        Binding("shift+tab", "app.focus_previous", "Previous field", show=False, priority=True),
+    ]
 
     @dataclass
     class Loaded(Message):
@@ -165,7 +170,7 @@ class MovementDialog(ModalScreen):
 
     @on(Done)
     def _done(self, event: Done) -> None:
-        self.dismiss(event.movement)
+        self.dismiss((event.movement, self.query_one(CodeList).label_of(event.movement.reason)))
 
     @on(Refused)
     def _refused(self, event: Refused) -> None:
@@ -214,7 +219,7 @@ class ReportScreen(ModalScreen[None]):
             with Vertical(id="report-side"):
                 yield Label(title, id="report-title")
                 yield FieldHint("", id="report-message", classes="field-hint")
-                yield Static("[b]P[/b] print\n[b]↑↓[/b] scroll\n[b]Enter[/b] or [b]Esc[/b] close", id="report-keys")
+                yield Static("[b]P[/b] print\n[b]↑↓ PgUp PgDn[/b] scroll\n[b]Enter[/b] or [b]Esc[/b] close", id="report-keys")
 
     def on_mount(self) -> None:
         self.set_focus(self.query_one("#report-scroll"))
