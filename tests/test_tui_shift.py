@@ -465,3 +465,30 @@ def test_snapshot_close_result_over_the_threshold_80x24(snap_compare, terminal):
         await settle(app, pilot)
 
     assert snap_compare(terminal(), terminal_size=(80, 24), run_before=over)
+
+
+async def test_the_z_report_prints_and_printed_again_says_reprint(terminal):
+    app = terminal()
+    printed: list[tuple[str, list[str]]] = []
+    async with app.run_test(size=(80, 24)) as pilot:
+        # the receipt printer's queue as the app offers it (kiosk.tui.printing): a job id, never blocking
+        app.print_report = lambda title, lines: printed.append((title, list(lines))) or len(printed)
+        await settle(app, pilot)
+        await pilot.press(*"20", "enter")
+        await settle(app, pilot)
+        await pilot.press("c")
+        await settle(app, pilot)
+        await pilot.press(*"20")
+        app.screen.query_one("#close-card", Input).focus()
+        await pilot.press(*"0", "enter", "enter")
+        await settle(app, pilot)
+        await pilot.press("enter")  # the Z report
+        await settle(app, pilot)
+        await pilot.press("p")
+        await settle(app, pilot)
+        await pilot.press("p")
+        await settle(app, pilot)
+        assert [title for title, _lines in printed] == ["Z REPORT No. 1", "Z REPORT No. 1"]
+        assert not any("REPRINT" in line for line in printed[0][1])
+        assert any("REPRINT" in line for line in printed[1][1])
+        assert "sent to the printer" in text(app)

@@ -59,8 +59,6 @@ class KioskServices:
     lock_minutes: int = 5
     # The booth acting for nobody, which signing out returns to (default: `booth` signed out).
     site: Booth | None = None
-    # Prints lines of text on the receipt printer (raises when it cannot); None: no printer set up.
-    printer: Callable[[Sequence[str]], None] | None = None
 
     def __post_init__(self) -> None:
         if self.zone is None:
@@ -148,17 +146,6 @@ class KioskServices:
         if self.booth is None:
             raise RuntimeError("the booth layer is not connected")
         return self.booth.new_transaction_id()
-
-    def print_report(self, lines: Sequence[str]) -> str | None:
-        """None once `lines` went to the printer; else why not, in words. Never raises: what was
-        to be printed is on record whatever the printer does."""
-        if self.printer is None:
-            return "no receipt printer is set up (Configuration): nothing printed; the report is kept"
-        try:
-            self.printer(lines)
-        except Exception as exc:  # noqa: BLE001 - a printer's failure is said, never a traceback
-            return f"not printed: {exc or type(exc).__name__}; the report is kept, P tries again"
-        return None
 
     def save_receipt(self, receipt: Receipt) -> tuple[str | None, str | None]:
         """(path, None) once the receipt's file is written; (None, why not) if it could not be;

@@ -233,8 +233,15 @@ class ReportScreen(ModalScreen[None]):
         report = self.report
         if again and self.is_z:  # a Z report printed once more is read back from the booth, marked REPRINT
             report = self.app.services.call(lambda b: b.z_report(self.report.number, reprint=True))
-        answer = self.app.services.print_report(report.lines())
-        self.post_message(self.Printed(answer or "sent to the printer", answer is None))
+        # The receipt printer's queue (kiosk.tui.printing, mixed into the app): it never blocks, and
+        # says in the header when a job fails (F12 prints it again); 0: no printer is set up.
+        queue = getattr(self.app, "print_report", None)
+        job = queue(report.title, report.lines()) if queue is not None else 0
+        if job:
+            self.post_message(self.Printed("sent to the printer (the header says if it fails)", True))
+        else:
+            self.post_message(self.Printed("no receipt printer is set up (a manager chooses it in Configuration): "
+                                           "nothing printed; the report is kept", False))
 
     @on(Printed)
     def _printed_done(self, event: Printed) -> None:
