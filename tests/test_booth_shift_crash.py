@@ -25,9 +25,9 @@ PHONE = "07400 123456"
 # The child closes the booth's open shift; at STAGE it says so and waits to be killed.
 CHILD = textwrap.dedent("""
     import sys, time
-    from kiosk.booth import HEADLESS, Booth, shift_close
+    from kiosk.booth import Actor, Booth, Origin, Role, shift_close
     from kiosk.db import connect, resolve_target
-    raw, stage, counted = sys.argv[1], sys.argv[2], sys.argv[3]
+    raw, stage, counted, staff_id = sys.argv[1], sys.argv[2], sys.argv[3], int(sys.argv[4])
     def hold(name):
         if name == stage:
             print(name, flush=True)
@@ -43,15 +43,15 @@ CHILD = textwrap.dedent("""
         hold("z_written")  # the Z row written, not committed
         return out
     shift_close.shift_sums, shift_close.write_z = hooked_sums, hooked_write
-    booth = Booth(connect(resolve_target(raw)), actor=HEADLESS)
+    booth = Booth(connect(resolve_target(raw)), actor=Actor(staff_id, Role.MANAGER, Origin.TERMINAL, "Closer"))
     result = booth.close_shift(counted, card_batch="0.00")
     hold("committed")
     print("done", result.needs_signoff, flush=True)
 """)
 
 
-def _kill_at(raw: str, stage: str, counted: str) -> None:
-    proc = subprocess.Popen([sys.executable, "-c", CHILD, raw, stage, counted], stdout=subprocess.PIPE,
+def _kill_at(raw: str, stage: str, counted: str, staff_id: int) -> None:
+    proc = subprocess.Popen([sys.executable, "-c", CHILD, raw, stage, counted, str(staff_id)], stdout=subprocess.PIPE,
                             stderr=subprocess.PIPE, text=True)
     try:
         line = proc.stdout.readline().strip()
@@ -75,7 +75,7 @@ def test_a_close_killed_at_any_point_leaves_the_shift_open_or_closed_with_its_z(
     booth.cash_drop("5.00", "safe_drop")
     expected = 20 + paid.amount - 5
     database.close()
-    _kill_at(target.raw, stage, str(expected))
+    _kill_at(target.raw, stage, str(expected), booth.actor.staff_id)
     assert_consistent(database)
     shift = Shift.get()
     if stage == "committed":
@@ -95,7 +95,7 @@ def test_a_count_over_the_threshold_killed_is_kept_whole_or_not_at_all(database,
     booth = as_manager(Booth(database, clock, pin_hasher=pin_hasher))
     booth.open_shift("20.00")
     database.close()
-    _kill_at(target.raw, stage, "1.00")
+    _kill_at(target.raw, stage, "1.00", booth.actor.staff_id)
     assert_consistent(database)
     shift = Shift.get()
     assert shift.status == "open" and ZReport.select().count() == 0

@@ -21,6 +21,9 @@ from .validate import check_flag
 
 
 class ShiftFacade:
+    """The drawer's actions (SHIFT) are a person's: each requires one signed in, so the headless
+    operator, who holds every permission but is nobody, is refused them."""
+
     _ctx: Context
 
     @anyone
@@ -44,16 +47,19 @@ class ShiftFacade:
     @needs(Permission.SHIFT)
     def cash_drop(self, amount, reason) -> Movement:
         """Cash from the drawer to the safe, in this run's open shift; `reason`: a 'drop' code."""
+        require_person(self._ctx)
         return move_cash(self._ctx, "drop", amount, reason)
 
     @needs(Permission.SHIFT)
     def payout(self, amount, reason) -> Movement:
         """Cash paid out of the drawer, in this run's open shift; `reason`: a 'payout' code."""
+        require_person(self._ctx)
         return move_cash(self._ctx, "payout", amount, reason)
 
     @needs(Permission.SHIFT)
     def x_report(self) -> ShiftReport:
         """The open shift's running totals (an X report: number None); nothing is written."""
+        require_person(self._ctx)
         row = Shift.get_or_none((Shift.booth_name == self._ctx.booth_name()) & (Shift.status == "open"))
         if row is None:
             raise BoothError("no shift is open at this booth: an X report shows an open shift's totals",
@@ -65,6 +71,7 @@ class ShiftFacade:
         """The blind count: the cash counted (a total or {cents: how many}) and the card terminal's
         batch total ("0.00" allowed). Within the variance threshold the shift closes with its Z report;
         beyond it `needs_signoff` (the count is kept, no money is taken until sign_off_shift)."""
+        require_person(self._ctx)
         return shift_close.close_shift(self._ctx, counted_total, counted_pieces, card_batch)
 
     @needs(Permission.SIGN_OFF)
@@ -72,9 +79,11 @@ class ShiftFacade:
         """A supervisor signs off a counted shift's variance with a 'variance' reason code: it closes."""
         return shift_close.sign_off_shift(self._ctx, code)
 
-    @needs(Permission.SHIFT)
+    @needs(Permission.VIEW_OWN_ACTIVITY)
     def z_report(self, number, booth=None, reprint=True) -> ShiftReport:
-        """Z report `number` of `booth` (default this booth) as it was printed; marked REPRINT."""
+        """Z report `number` of `booth` (default this booth) as it was printed; marked REPRINT. A record
+        anyone on the staff may read again, and the headless operator too (`kiosk --maintenance z-report`),
+        so not SHIFT, which is a person's."""
         return z_reports.z_report(self._ctx, number, booth, check_flag(reprint, "reprint", "reprint"))
 
     @needs(Permission.VIEW_ALL_ACTIVITY)

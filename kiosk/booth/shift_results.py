@@ -38,7 +38,7 @@ class Movement:
 
 
 # (kind, code, label, how many, amount)
-Exception_ = tuple[str, str, str, int, Decimal]
+ExceptionLine = tuple[str, str, str, int, Decimal]
 
 
 @dataclass(frozen=True)
@@ -71,7 +71,7 @@ class ShiftReport:
     expected_card: Decimal
     card_batch: Decimal | None
     card_variance: Decimal | None
-    exceptions: tuple[Exception_, ...]
+    exceptions: tuple[ExceptionLine, ...]
     cars_in: int
     cars_out: int
     currency: str = "£"
