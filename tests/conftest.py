@@ -286,8 +286,6 @@ def make_app(booth, target, database, clock, tmp_path):
         acting = booth if role is None else booth.signed_in(person(booth, staff_name(role), role))
         services = booth_services(acting, receipts_dir=tmp_path / "receipts", refresh_seconds=3600.0)
         options.setdefault("idle_check_seconds", None)
-        # Where a test asks (the Shift screen first, when no shift of the run is open: tests/test_tui_shift.py).
-        options.setdefault("shift_first", False)
         return build_app(target, database, "1.5.0", services=services, clock=clock, mode=mode, freeze_gc=False,
                          **options)
 
@@ -307,8 +305,6 @@ def make_front_app(target, database, clock, tmp_path, auto_size, pin_hasher):
         site = Booth(database, clock, auto_size=auto_size, pin_hasher=pin_hasher)
         services = booth_services(site, receipts_dir=tmp_path / "receipts", refresh_seconds=3600.0)
         options.setdefault("idle_check_seconds", None)
-        # Where a test asks (the Shift screen first, when no shift of the run is open: tests/test_tui_shift.py).
-        options.setdefault("shift_first", False)
         return build_app(target, database, "1.9.0", services=services, clock=clock, mode=mode, freeze_gc=False,
                          **options)
 

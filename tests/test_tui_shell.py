@@ -225,7 +225,7 @@ async def test_build_app_reads_spots_from_the_database(database, target):
         [{"spot_number": f"A{i}", "vehicle_type": "car", "is_occupied": i == 2} for i in range(1, 13)]
     ).execute()
     staff_row("Ann", "attendant")
-    app = build_app(target, database, "1.4.0", mode="map", freeze_gc=False, shift_first=False, clock=FixedClock(CLOCK_TEXT))
+    app = build_app(target, database, "1.4.0", mode="map", freeze_gc=False, clock=FixedClock(CLOCK_TEXT))
     async with app.run_test(size=(80, 24)) as pilot:
         await settle(app, pilot)
         await pilot.press(*"Ann", "enter", *TEST_PIN, "enter")  # a terminal on a database opens on sign-in

@@ -35,7 +35,7 @@ def terminal(make_booth, target, database, clock, tmp_path):
         acting = base.signed_in(person(base, staff_name(role), role))
         services = booth_services(acting, receipts_dir=tmp_path / "receipts", refresh_seconds=3600.0)
         return build_app(target, database, "1.10.0", services=services, clock=clock, mode=mode, freeze_gc=False,
-                         idle_check_seconds=None)
+                         idle_check_seconds=None, shift_first=True)  # as the terminal `kiosk` starts
 
     return make
 
@@ -536,3 +536,10 @@ async def test_the_z_report_prints_and_printed_again_says_reprint(terminal):
         assert not any("REPRINT" in line for line in printed[0][1])
         assert any("REPRINT" in line for line in printed[1][1])
         assert "sent to the printer" in text(app)
+
+
+def test_the_terminal_kiosk_starts_shows_the_shift_first(target, database):
+    from kiosk.cli import build_terminal
+
+    app, _presence = build_terminal(target)  # as `kiosk` builds it (not run: its presence is not entered)
+    assert app.session.shift_first

@@ -81,7 +81,7 @@ class KioskApp(ScreenAccess, App, inherit_bindings=False):
         read_spots_first: bool = False,
         typing_delay: float = TYPING_DELAY_S,
         idle_check_seconds: float | None = IDLE_CHECK_S,
-        shift_first: bool = True,
+        shift_first: bool = False,
     ) -> None:
         if mode not in self.MODES:
             raise ValueError(f"unknown screen {mode!r}; one of: {', '.join(self.MODES)}")
@@ -369,9 +369,11 @@ def build_app(target=None, database=None, schema_version: str = "", *, services:
               clock: Clock | None = None, mode: str = "entry", freeze_gc: bool = True, booth: Booth | None = None,
               lifecycle_interval: float | None = DEFAULT_INTERVAL, read_spots_first: bool = False,
               typing_delay: float = TYPING_DELAY_S, idle_check_seconds: float | None = IDLE_CHECK_S,
-              shift_first: bool = True) -> KioskApp:
+              shift_first: bool = False) -> KioskApp:
     """The one factory the CLI and the tests use. `services` defaults to services over `booth`, else
-    over `database`: the app then holds that one service object, and through it one Booth."""
+    over `database`: the app then holds that one service object, and through it one Booth.
+    `shift_first`: after a sign-in at a booth with no shift of this run open, the Shift screen comes
+    first (the terminal `kiosk` starts says True; tests of other screens start where they ask)."""
     if services is None:
         if booth is not None:
             services = booth_services(booth, receipts_dir=receipts_dir_for(target) if target is not None else None)
