@@ -12,6 +12,7 @@ import sys
 import textwrap
 import time
 import threading
+from pathlib import Path
 from collections import Counter, defaultdict
 
 import pytest
@@ -32,10 +33,13 @@ PHONE = "07400 123456"
 # per stay (a retried request), odd booths make their own.
 CHILD = textwrap.dedent("""
     import json, os, random, sys, time
-    from kiosk.booth import HEADLESS, Booth, BoothError
+    sys.path.insert(0, sys.argv[6])
+    from staff_support import manager_actor, on_shift
+    from kiosk.booth import Booth, BoothError
     from kiosk.db import connect, resolve_target
     url, name, k, go, go2 = sys.argv[1], sys.argv[2], int(sys.argv[3]), sys.argv[4], sys.argv[5]
-    booth = Booth(connect(resolve_target(url), role=name), booth_name=name, actor=HEADLESS)
+    # Each booth process its own shift (the parent created the manager account).
+    booth = on_shift(Booth(connect(resolve_target(url), role=name), booth_name=name).signed_in(manager_actor()))
     def wait(path):
         while not os.path.exists(path):
             time.sleep(0.0005)
@@ -86,7 +90,8 @@ def test_booths_register_and_pay_at_once_until_full_then_settle_everything(datab
     capacity = booth.free_counts()["car"][0]
     database.close()
     go, go2 = tmp_path / "go", tmp_path / "go2"
-    procs = [subprocess.Popen([sys.executable, "-c", CHILD, target.raw, f"P{k}X", str(k), str(go), str(go2)],
+    procs = [subprocess.Popen([sys.executable, "-c", CHILD, target.raw, f"P{k}X", str(k), str(go), str(go2),
+                               str(Path(__file__).parent)],
                               stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True) for k in range(PROCS)]
     try:
         ready = [tmp_path / f"go.P{k}X" for k in range(PROCS)]
