@@ -77,7 +77,7 @@ def build_terminal(target, mode: str = "entry"):
     services = booth_services(Booth(database), receipts_dir=receipts_dir_for(target))
     booth_name = os.environ.get("KIOSK_BOOTH") or services.booth_name or socket.gethostname()
     app = build_app(target=target, database=database, schema_version=version, services=services, mode=mode,
-                    read_spots_first=True)
+                    read_spots_first=True, shift_first=True)
     return app, announce(target, database, booth_name)
 
 

@@ -20,7 +20,7 @@ from kiosk.tui.screens.refund import DepartedDialog, RefundDialog
 from kiosk.tui.services import booth_services
 from kiosk.tui.widgets.field_hint import FieldHint
 from tui_helpers import settle
-from staff_support import as_manager
+from staff_support import as_manager, on_shift
 
 PHONE = "07400 123456"
 HOUR = 3600.0
@@ -327,7 +327,7 @@ async def test_a_receipt_that_cannot_be_written_still_shows_and_the_payment_stan
 # ---- snapshots -------------------------------------------------------------------------------
 
 def _snapshot_app(database, target, clock, tmp_path):
-    booth = as_manager(Booth(database, clock))
+    booth = on_shift(as_manager(Booth(database, clock)))  # cash is taken within a shift
     booth.register("AB12CDE", "Jane", PHONE, "car")
     booth.register("AB19XYZ", "Jim", PHONE, "van")
     clock.advance(hours=2, minutes=33)

@@ -104,11 +104,18 @@ class ShiftReport:
                 _row("voids", money(-self.voids), width), _row("waived", money(self.waived), width),
                 _row("debts collected", money(self.debts_collected), width),
                 _row("drops", money(-self.drops), width), _row("payouts", money(-self.payouts), width), rule,
-                _row("float", money(self.float_amount), width), _row("expected cash", money(self.expected_cash), width),
-                _row("counted cash", money(self.counted_cash), width), _row("variance", money(self.variance), width),
-                _row("expected card", money(self.expected_card), width), _row("card batch", money(self.card_batch), width),
-                _row("card variance", money(self.card_variance), width), rule,
-                _row("cars in", str(self.cars_in), width), _row("cars out", str(self.cars_out), width)]
+                _row("float", money(self.float_amount), width)]
+        if self.number is None:
+            # An X report is read during the shift: the drawer's expected figure is not printed, so the
+            # close stays a blind count (the attendant counts without a total to make the count fit).
+            out.append("drawer: counted blind at the close")
+        else:
+            out += [_row("expected cash", money(self.expected_cash), width),
+                    _row("counted cash", money(self.counted_cash), width), _row("variance", money(self.variance), width),
+                    _row("expected card", money(self.expected_card), width),
+                    _row("card batch", money(self.card_batch), width),
+                    _row("card variance", money(self.card_variance), width)]
+        out += [rule, _row("cars in", str(self.cars_in), width), _row("cars out", str(self.cars_out), width)]
         if self.exceptions:
             out += [rule, "EXCEPTIONS"]
             for kind, code, label, count, amount in self.exceptions:

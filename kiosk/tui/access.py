@@ -26,6 +26,7 @@ SCREENS = {
     "payment": ("f3", "Pay"),
     "config": ("f4", "Config"),
     "activity": ("f5", "Activity"),
+    "shift": ("f7", "Shift"),
 }
 
 # mode -> (module under kiosk.tui.screens, screen class): imported when the mode is first shown
@@ -35,6 +36,7 @@ SCREEN_CLASSES = {
     "payment": ("payment", "PaymentScreen"),
     "config": ("configuration", "ConfigurationScreen"),
     "activity": ("activity", "ActivityScreen"),
+    "shift": ("shift", "ShiftScreen"),
 }
 
 # What a screen key needs beyond the attendant's role (the booth checks it again on every call).

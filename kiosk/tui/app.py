@@ -57,6 +57,9 @@ class KioskApp(ScreenAccess, Printing, App, inherit_bindings=False):
         # Said by the printer's header alert and the receipt screen: the footer keeps its room.
         Binding(REPRINT_KEY.lower(), "reprint", "Print again what failed", key_display=REPRINT_KEY, show=False,
                 id="printer.reprint"),
+        # The palette's key without its word: at 80 columns the screens' keys need the room.
+        Binding("ctrl+p", "command_palette", "", show=False, priority=True, tooltip="Open the command palette",
+                id="palette"),
         # The keys that quit most terminal programs: say which key quits this one, even in a field.
         Binding("ctrl+c,ctrl+q", "how_to_quit", "How to quit", show=False, priority=True, id="quit.how"),
     ]
@@ -82,6 +85,7 @@ class KioskApp(ScreenAccess, Printing, App, inherit_bindings=False):
         read_spots_first: bool = False,
         typing_delay: float = TYPING_DELAY_S,
         idle_check_seconds: float | None = IDLE_CHECK_S,
+        shift_first: bool = False,
     ) -> None:
         if mode not in self.MODES:
             raise ValueError(f"unknown screen {mode!r}; one of: {', '.join(self.MODES)}")
@@ -89,7 +93,9 @@ class KioskApp(ScreenAccess, Printing, App, inherit_bindings=False):
         self.clock = clock or SystemClock()
         # `idle_check_seconds`: how often the idle lock is checked (None: never by itself; tests
         # call session.check_idle with a later clock).
-        self.session = Session(self, idle_check_seconds)
+        # `shift_first`: someone signed in at a booth with no shift of this run open sees the Shift
+        # screen first (False: the screen asked for, as before shifts; tests of other screens).
+        self.session = Session(self, idle_check_seconds, shift_first=shift_first)
         self.after_sign_in = mode
         self.DEFAULT_MODE = self.session.first_mode(mode)  # Textual reads it once, in App.__init__
         super().__init__()
@@ -369,9 +375,12 @@ class KioskApp(ScreenAccess, Printing, App, inherit_bindings=False):
 def build_app(target=None, database=None, schema_version: str = "", *, services: KioskServices | None = None,
               clock: Clock | None = None, mode: str = "entry", freeze_gc: bool = True, booth: Booth | None = None,
               lifecycle_interval: float | None = DEFAULT_INTERVAL, read_spots_first: bool = False,
-              typing_delay: float = TYPING_DELAY_S, idle_check_seconds: float | None = IDLE_CHECK_S) -> KioskApp:
+              typing_delay: float = TYPING_DELAY_S, idle_check_seconds: float | None = IDLE_CHECK_S,
+              shift_first: bool = False) -> KioskApp:
     """The one factory the CLI and the tests use. `services` defaults to services over `booth`, else
-    over `database`: the app then holds that one service object, and through it one Booth."""
+    over `database`: the app then holds that one service object, and through it one Booth.
+    `shift_first`: after a sign-in at a booth with no shift of this run open, the Shift screen comes
+    first (the terminal `kiosk` starts says True; tests of other screens start where they ask)."""
     if services is None:
         if booth is not None:
             services = booth_services(booth, receipts_dir=receipts_dir_for(target) if target is not None else None)
@@ -393,4 +402,5 @@ def build_app(target=None, database=None, schema_version: str = "", *, services:
         read_spots_first=read_spots_first,
         typing_delay=typing_delay,
         idle_check_seconds=idle_check_seconds,
+        shift_first=shift_first,
     )

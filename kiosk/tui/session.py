@@ -12,6 +12,8 @@ mark such keys before they are pressed.
   app's clock) the lock screen covers everything. What was typed stays in the screens beneath;
   the same person's PIN unlocks, or another person signs in over it (relief: the services then
   act for them). While locked, notices and screens that would open over the lock wait for it.
+- Signed in at a booth with no shift of this terminal run open (none, or one left open by an
+  earlier run): the Shift screen comes first (`check_shift`), to open one or close that one.
 - Sign-out (F9) records it, returns the services to nobody and forgets every screen, so the
   next person starts on empty forms.
 """
@@ -29,6 +31,7 @@ if TYPE_CHECKING:
     from .app import KioskApp
 
 SIGN_IN = "signin"  # the app mode of the sign-in (or first-manager) screen
+SHIFT = "shift"  # the mode of the Shift screen (kiosk.tui.access.SCREENS)
 IDLE_CHECK_S = 15.0  # how often the idle lock is checked: a lock comes at most this late
 
 
@@ -51,8 +54,10 @@ def approval_left(acting: Actor | None, permission: Permission, signed_in: Actor
 class Session:
     """Owned by the app (`app.session`)."""
 
-    def __init__(self, app: KioskApp, idle_check_seconds: float | None = IDLE_CHECK_S) -> None:
+    def __init__(self, app: KioskApp, idle_check_seconds: float | None = IDLE_CHECK_S, *,
+                 shift_first: bool = True) -> None:
         self.app = app
+        self.shift_first = shift_first
         self.idle_check_seconds = idle_check_seconds  # None: no timer (tests call check_idle)
         self.locked = False
         self.last_input: dt.datetime = app.clock.now()
@@ -87,6 +92,7 @@ class Session:
 
     def start(self) -> None:
         self._show_who()
+        self.check_shift()
         if self.idle_check_seconds is not None:
             self.app.set_interval(self.idle_check_seconds, self.check_idle, name="idle lock")
 
@@ -164,6 +170,26 @@ class Session:
         self._show_who()
         self.app.switch_mode(self.app.open_to_role(mode))
         self.app.forget_screens(only=(SIGN_IN,))  # the next sign-in starts on an empty form
+        self.check_shift()
+
+    # ---- the shift at this booth -------------------------------------------------------------------
+    def check_shift(self) -> None:
+        """Someone signed in: with no shift of this terminal run open at this booth (none, or one
+        left open by an earlier run), the Shift screen comes first, to open one or close that one."""
+        if self.shift_first and self.signed_in and self.services.connected:
+            self.app.run_worker(self._read_shift, thread=True, exit_on_error=False, group="shift-check",
+                                description="reading the shift")
+
+    def _read_shift(self) -> None:
+        shift = self.services.call(lambda booth: booth.current_shift())
+        if shift is None or shift.left_open:
+            self.app.call_from_thread(self._to_shift)
+
+    def _to_shift(self) -> None:
+        from textual.screen import ModalScreen
+
+        if self.signed_in and not self.hides_screens and not isinstance(self.app.screen, ModalScreen):
+            self.app.switch_mode(SHIFT)
 
     def sign_out(self) -> None:
         """F9: record it, act for nobody, and forget every screen (the next person starts afresh)."""

@@ -43,7 +43,9 @@ PAY_GROUP = "pay-confirm"
 FIND_HINT = "type 2-3 characters of the plate: the cars on site that match are listed"
 # The keys line says what the keys do now: finding a car, or paying for the one picked.
 KEYS = "[b]Enter[/b] pick  [b]^L[/b] lost ticket  [b]^Z[/b] void  [b]F8[/b] refund{needs}  [b]Esc[/b] clear"
-PAY_KEYS = "[b]Enter[/b] confirm  [b]C[/b] cash  [b]K[/b] card  [b]^O[/b] override{needs}  [b]Esc[/b] clear"
+PAY_KEYS = "[b]Enter[/b] confirm  [b]C[/b] cash  [b]K[/b] card{shift}  [b]^O[/b] override{needs}  [b]Esc[/b] clear"
+NO_SHIFT = ": open a shift first (F7)"
+NO_SHIFT_KEYS = "taking money{shift}  [b]Esc[/b] clear"
 
 
 def needs_note(role) -> str:
@@ -97,6 +99,10 @@ class PaymentScreen(PaymentExceptions, CashOrCard):
         field: str | None
         message: str
 
+    @dataclass
+    class ShiftRead(Message):
+        open: bool  # a shift of this run is open at this booth: money can be taken
+
     def __init__(self, *args, **kwargs) -> None:
         super().__init__(*args, **kwargs)
         self._matches: list[OpenStay] = []
@@ -111,6 +117,7 @@ class PaymentScreen(PaymentExceptions, CashOrCard):
         self._debts: tuple = ()  # the picked plate's unpaid drive-offs
         self._collect = False  # D: they are added to this payment
         self._plan: LostTicket | Override | None = None  # an exception to take instead of the plain fee
+        self._shift_open: bool | None = None  # None until read
 
     def compose_body(self) -> ComposeResult:
         with Horizontal(id="pay-body"):
@@ -136,7 +143,7 @@ class PaymentScreen(PaymentExceptions, CashOrCard):
             yield KioskInput(placeholder="C first", id="pay-tendered", max_length=20, disabled=True)
             yield FieldHint("", id="pay-change")
         yield FieldHint(FIND_HINT, id="pay-message")
-        yield Static(KEYS.format(needs=""), id="pay-keys")
+        yield Static(KEYS.format(needs="", shift=""), id="pay-keys")
 
     def on_mount(self) -> None:
         self.watch(self.app, "spots_version", lambda _v: self.query_one(RecentPanel).reload(), init=False)
@@ -150,10 +157,24 @@ class PaymentScreen(PaymentExceptions, CashOrCard):
         paying = self._stay is not None or self._plan is not None
         permission = Permission.FEE_OVERRIDE if paying else Permission.REFUND
         role = session.needs(permission) if session is not None else None
-        self.query_one("#pay-keys", Static).update((PAY_KEYS if paying else KEYS).format(needs=needs_note(role)))
+        shift = NO_SHIFT if self._shift_open is False else ""
+        keys = PAY_KEYS if paying else (NO_SHIFT_KEYS if shift else KEYS)  # no shift: nothing here takes money
+        self.query_one("#pay-keys", Static).update(keys.format(needs=needs_note(role), shift=shift))
+
+    @work(thread=True, exit_on_error=False, exclusive=True, group="pay-shift", description="reading the shift")
+    def _read_shift(self) -> None:
+        shift = self.app.services.call(lambda b: b.current_shift())
+        usable = shift is not None and not shift.left_open and not shift.counted
+        self.post_message(self.ShiftRead(usable))
+
+    def on_payment_screen_shift_read(self, event: ShiftRead) -> None:
+        self._shift_open = event.open
+        self._show_keys()
 
     def on_screen_resume(self) -> None:
         self._show_keys()  # the person signed in may have changed (relief at the lock screen)
+        if self.app.services.connected:
+            self._read_shift()  # opened or closed on the Shift screen meanwhile
         self.query_one(RecentPanel).reload()
         spot, plate = self.app.take_payment_request()
         if not self.app.services.connected:
@@ -425,6 +446,9 @@ class PaymentScreen(PaymentExceptions, CashOrCard):
             return
         if event.field == "stay":  # closed at another booth: start again
             self._reset()
+        if event.field == "shift":  # closed, or left open, since the screen was shown
+            self._shift_open = False
+            self._show_keys()
         self._say(event.message, "error")
 
     def on_worker_state_changed(self, event: Worker.StateChanged) -> None:

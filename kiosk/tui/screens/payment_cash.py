@@ -12,6 +12,10 @@ from ..widgets.field_hint import FieldHint
 from ..widgets.method_bar import MethodBar
 from .base import KioskScreen
 
+# Payment's own words for a booth with no usable shift (kept here: payment.py imports this module).
+NO_SHIFT_SAID = ("no shift of this terminal is open at this booth: F7 Shift opens one (the float counted) or closes "
+                 "one left open; then take the payment")
+
 
 class CashOrCard(KioskScreen):
     def _set_method(self, method: str | None) -> None:
@@ -26,6 +30,9 @@ class CashOrCard(KioskScreen):
         if self._stay is None and self._plan is None:
             self._say("find the car first: type 2-3 characters of its plate", "needed")
             self.focus_now(self.query_one("#pay-plate", Input))
+            return
+        if self._shift_open is False:  # said on the keys line; here in full
+            self._say(NO_SHIFT_SAID, "needed")
             return
         self._set_method(method)
         if method == "cash":
