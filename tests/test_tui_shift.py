@@ -538,7 +538,12 @@ async def test_the_z_report_prints_and_printed_again_says_reprint(terminal):
 
 
 def test_the_terminal_kiosk_starts_shows_the_shift_first(target, database):
+    import gc
+
     from kiosk.cli import build_terminal
 
-    app, _presence = build_terminal(target)  # as `kiosk` builds it (not run: its presence is not entered)
-    assert app.session.shift_first
+    try:
+        app, _presence = build_terminal(target)  # as `kiosk` builds it (not run: its presence is not entered)
+        assert app.session.shift_first
+    finally:
+        gc.unfreeze()  # build_terminal freezes its imports for good; this worker process lives on
