@@ -46,13 +46,14 @@ class Permission(StrEnum):
     CONFIGURE = "configure"  # settings (retention, time zone, ...) and rates
     SPOTS = "spots"  # add, retype, remove spots
     STAFF = "staff"  # add, disable, enable, rename staff, reset a PIN, change a role
+    PRIVACY = "privacy"  # data-protection requests: find, export, erase a person's data; legal holds
 
 
 _ATTENDANT = frozenset({Permission.REGISTER, Permission.PAY, Permission.SHIFT, Permission.RECEIPT,
                         Permission.VIEW_OWN_ACTIVITY, Permission.RUN_RETENTION})
 _SUPERVISOR = _ATTENDANT | {Permission.REFUND, Permission.CLOSE_DEPARTED, Permission.FEE_OVERRIDE,
                             Permission.VIEW_ALL_ACTIVITY, Permission.SIGN_OFF}
-_MANAGER = _SUPERVISOR | {Permission.CONFIGURE, Permission.SPOTS, Permission.STAFF}
+_MANAGER = _SUPERVISOR | {Permission.CONFIGURE, Permission.SPOTS, Permission.STAFF, Permission.PRIVACY}
 
 # What each role may do (each role may do everything the one below it may).
 ROLE_PERMISSIONS: dict[Role, frozenset[Permission]] = {

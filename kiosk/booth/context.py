@@ -33,7 +33,9 @@ AUDIT_ACTIONS = ("entry", "payment", "refund", "departed", "config", "rate", "sp
                  "spot_remove", "expire", "archive", "sign_in", "sign_in_failed", "sign_in_locked", "sign_out",
                  "staff_add", "staff_disable", "staff_enable", "staff_rename", "staff_role", "staff_pin_reset",
                  "shift_open", "reason_code", "cash_movement", "shift_count", "shift_signoff", "shift_close",
-                 "lost_ticket", "void", "fee_override", "free_exit")
+                 "lost_ticket", "void", "fee_override", "free_exit",
+                 "request_add", "request_extend", "request_close", "hold_add", "hold_remove",
+                 "subject_find", "subject_export", "subject_erase")
 
 class Settings(NamedTuple):
     """The configuration a per-car call needs, read once per call (`Context.settings`)."""

@@ -12,10 +12,11 @@ from .plan import (
     SystemConfig,
     Vehicle,
 )
+from .privacy import PRIVACY_MODELS, LegalHold, PrivacyRequest
 from .shifts import SHIFT_MODELS, CashMovement, Debt, ReasonCode, Shift, ZReport
 from .staff import STAFF_MODELS, Staff
 
-ALL_MODELS = list(PLAN_MODELS) + list(BOOTH_MODELS) + list(STAFF_MODELS) + list(SHIFT_MODELS)
+ALL_MODELS = list(PLAN_MODELS) + list(BOOTH_MODELS) + list(STAFF_MODELS) + list(SHIFT_MODELS) + list(PRIVACY_MODELS)
 
 __all__ = [
     "ALL_MODELS",
@@ -24,10 +25,12 @@ __all__ = [
     "BaseModel",
     "CashMovement",
     "Debt",
+    "LegalHold",
     "LifecycleRun",
     "ParkingRate",
     "ParkingSpot",
     "Payment",
+    "PrivacyRequest",
     "ReasonCode",
     "Shift",
     "Staff",

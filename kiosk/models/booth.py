@@ -45,6 +45,7 @@ class LifecycleRun(BaseModel):
     longest_tx_ms = pw.IntegerField()
     booth_name = pw.TextField(null=True)
     message = pw.TextField(null=True)
+    held = pw.IntegerField(default=0)  # 1.11.0: rows an expiry run skipped for a legal hold
 
     class Meta:
         table_name = "lifecycle_runs"
