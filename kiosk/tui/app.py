@@ -268,7 +268,7 @@ class KioskApp(ScreenAccess, Printing, App, inherit_bindings=False):
 
         with self.database.connection_context():
             # timings=[]: the header never runs the timed typical queries (stats does)
-            return [a for a in collect_alerts(self.target, self.database, timings=[]) if a.level != "info"]
+            return [a for a in collect_alerts(self.target, self.database, timings=[], clock=self.clock) if a.level != "info"]
 
     def _alerts_read(self, alerts: list) -> None:
         self.set_alert("; ".join(a.message for a in alerts[:2]), source="maintenance")
