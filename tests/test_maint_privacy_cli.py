@@ -74,3 +74,12 @@ def test_no_database_fails_in_one_line(kiosk_cli, tmp_path):
     r = kiosk_cli("--db", str(tmp_path / "none.db"), "--maintenance", "privacy")
     assert r.code == 1 and r.err.count("\n") == 1 and "no database at" in r.err and "Traceback" not in r.err
     assert not (tmp_path / "none.db").exists()
+
+
+def test_a_database_below_the_latest_schema_is_refused_in_one_line(kiosk_cli, target, database):
+    from kiosk.schema import runner
+    from kiosk.schema.files import parse_version
+
+    runner.rollback(target, database, parse_version("1.10.0"))
+    r = privacy(kiosk_cli, target, "--json")
+    assert r.code == 1 and r.out == "" and r.err.count("\n") == 1 and "migrate" in r.err, (r.code, r.err)

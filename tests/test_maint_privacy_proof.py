@@ -10,7 +10,7 @@ from dbcheck import is_pg, q
 
 from kiosk.booth import HEADLESS, Booth
 from kiosk.clock import FixedClock, to_sqlite_text
-from kiosk.maintenance import alerts, privacy_alerts, privacy_proof, stats
+from kiosk.maintenance import alerts, privacy_alerts, privacy_facts, privacy_proof, stats
 from kiosk.maintenance.sites.pg_dump import SUFFIX as PG_SUFFIX
 from kiosk.maintenance.site_backup import backup_tool_for
 from kiosk.schema import runner
@@ -289,3 +289,18 @@ def test_the_site_zone_dates_requests(booth, database, target):
     [r] = proof(target, database, late).requests
     assert (r.days_left, r.state) == (0, "due_soon")
     assert proof(target, database, late).today == dt.date(2026, 11, 25)
+
+
+def test_text_that_is_no_time_or_json_is_read_without_a_crash(target, database, clock):
+    """A database edited by hand: junk in a time, a date or an audit row's details is passed over."""
+    run(database, "INSERT INTO vehicles (number_plate, contact_name, phone_number, entry_timestamp) "
+                  "VALUES ('AB12CDE', 'Jane', '', '2026-11-20 08:00:00')")
+    run(database, "INSERT INTO audit_logs (action, entity, entity_id, \"timestamp\", details, origin) "
+                  "VALUES ('config', 'system_config', '1', '2026-11-20 08:00:00', 'not json {', 'terminal')")
+    run(database, "INSERT INTO audit_logs (action, entity, entity_id, \"timestamp\", details, origin) "
+                  "VALUES ('config', 'system_config', '1', '2026-11-20 09:00:00', ?, 'terminal')",
+        (json.dumps({"changes": {"retention_hours": "48"}}),))
+    p = proof(target, database, clock)
+    assert p.history == [] and p.store("vehicles").over == 1
+    assert p.store("audit_logs").flagged == ()
+    assert privacy_facts.utc("not a time") is None and privacy_facts.day("2026-13-45") is None

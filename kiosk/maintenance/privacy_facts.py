@@ -36,7 +36,10 @@ def utc(value) -> dt.datetime | None:
     if value is None or value == "":
         return None
     if isinstance(value, str):
-        value = dt.datetime.fromisoformat(value.replace("T", " ")[:26])
+        try:
+            value = dt.datetime.fromisoformat(value.replace("T", " ")[:26])
+        except ValueError:  # text that is no time (a database edited by hand): unknown, not a crash
+            return None
     if not isinstance(value, dt.datetime):
         return None
     return value.replace(tzinfo=dt.timezone.utc) if value.tzinfo is None else value.astimezone(dt.timezone.utc)
@@ -49,7 +52,10 @@ def day(value) -> dt.date | None:
         return value.date()
     if isinstance(value, dt.date):
         return value
-    return dt.date.fromisoformat(str(value)[:10])
+    try:
+        return dt.date.fromisoformat(str(value)[:10])
+    except ValueError:
+        return None
 
 
 def _rows(database: pw.Database, sql: str, params: tuple = ()) -> list[tuple]:
@@ -365,6 +371,7 @@ def open_requests(database: pw.Database, today: dt.date) -> list[Request]:
             database, "SELECT reference, kind, received_on, due_on, extended_months FROM privacy_requests "
                       "WHERE status = 'open' ORDER BY due_on, id"):
         due_on, received_on = day(due), day(received)
-        assert due_on is not None and received_on is not None  # NOT NULL columns
+        if due_on is None or received_on is None:  # not a date (edited by hand): the log's own check says so
+            continue
         out.append(Request(str(ref), str(kind), received_on, due_on, int(ext or 0), (due_on - today).days))
     return out
