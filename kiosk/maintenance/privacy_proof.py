@@ -12,7 +12,7 @@ and the terminal's header).
 from __future__ import annotations
 
 import datetime as dt
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 
 import peewee as pw
 
@@ -172,7 +172,7 @@ def collect(target: Target, database: pw.Database, *, clock: Clock | None = None
     proof = Proof(now, today, days, s, facts.retention_history(database), stores,
                   facts.expiry_days(database, now, days), facts.last_expiry(database),
                   facts.holds_in_force(database, today), facts.open_requests(database, today))
-    return Proof(**{**proof.__dict__, "findings": findings(proof)})
+    return replace(proof, findings=findings(proof))
 
 
 def findings(p: Proof) -> list[Finding]:
