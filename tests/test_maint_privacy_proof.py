@@ -110,7 +110,7 @@ def test_oldest_personal_data_over_and_under_the_retention(booth, database, targ
     booth.update_config(staff_retention_days=2)
     booth.receipts_dir = tmp_path / "receipts"
     start = clock.now()
-    old_a, old_b = stays_gone(booth, "AB12CDE", "CD34EFG")
+    _old_a, old_b = stays_gone(booth, "AB12CDE", "CD34EFG")
     booth.save_receipt(booth.pay(booth.register("EF56GHI", "Ann", PHONE, "car").stay_id, "card"))
     refunded = booth.register("GH78JKL", "Bob", PHONE, "car")
     paid = booth.pay(refunded.stay_id, "cash", "20")
@@ -119,7 +119,7 @@ def test_oldest_personal_data_over_and_under_the_retention(booth, database, targ
     booth.disable_staff("Left Soon")
     booth.register("ON11SITE", "Still Here", PHONE, "car")  # on site: not due, whatever its age
     clock.advance(hours=20)
-    [fresh] = stays_gone(booth, "NE12WER")
+    stays_gone(booth, "NE12WER")
 
     clock.set(start + dt.timedelta(hours=24, minutes=30))  # past the retention, inside the grace
     p = proof(target, database, clock)
@@ -153,15 +153,13 @@ def test_oldest_personal_data_over_and_under_the_retention(booth, database, targ
 
     clock.set(start + dt.timedelta(days=3, hours=2))
     assert proof(target, database, clock).store("staff").over == 1
-    assert old_a.vehicle_id and fresh.vehicle_id
 
 
 def test_the_proofs_rule_is_what_expiry_removes(booth, database, target, clock, tmp_path):
     """Pinned to kiosk.booth.retention: what the proof counts as over, expiry removes; after it, nothing is."""
     booth.receipts_dir = tmp_path / "receipts"
     start = clock.now()
-    for reg in stays_gone(booth, "AA11AAA", "BB22BBB", "CC33CCC"):
-        pass
+    stays_gone(booth, "AA11AAA", "BB22BBB", "CC33CCC")
     booth.save_receipt(booth.pay(booth.register("DD44DDD", "Di", PHONE, "car").stay_id, "card"))
     booth.register("EE55EEE", "Ed", PHONE, "car")  # on site
     clock.advance(hours=10)
@@ -240,7 +238,7 @@ def test_holds_and_requests_outstanding_and_every_alert_fires_and_clears(booth, 
     request(database, "CASE-003", "access", "2026-11-20", "2026-12-20")
     request(database, "CASE-000", "access", "2026-09-01", "2026-10-01", status="done")
     expiry_run(database, "2026-11-24 11:00:00", held=2)
-    clock.advance(hours=26)  # the car's data is past its retention, not held by the hold in force... it is held
+    clock.advance(hours=26)  # the car's data is past its retention, kept by the hold in force
 
     p = proof(target, database, clock)
     assert p.today == dt.date(2026, 11, 25)
