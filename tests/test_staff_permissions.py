@@ -98,7 +98,7 @@ def test_the_matrix_is_the_issues():
         Permission.REFUND, Permission.CLOSE_DEPARTED, Permission.FEE_OVERRIDE, Permission.VIEW_ALL_ACTIVITY,
         Permission.SIGN_OFF}
     assert ROLE_PERMISSIONS[Role.MANAGER] - ROLE_PERMISSIONS[Role.SUPERVISOR] == {
-        Permission.CONFIGURE, Permission.SPOTS, Permission.STAFF}
+        Permission.CONFIGURE, Permission.SPOTS, Permission.STAFF, Permission.PRIVACY}
 
 
 def _world(booth) -> World:

@@ -317,7 +317,7 @@ class Booth(PeopleFacade, ShiftFacade, ExceptionsFacade, RequestsFacade):
 # Every public method: its permission checked first (guard.py), and a lost server connection reaches
 # the caller as a BoothError. A public method that declares no permission (nor `anyone` / `person`)
 # stops the kiosk from loading: a new action cannot skip the role matrix by being forgotten.
-for _cls in (PeopleFacade, ShiftFacade, ExceptionsFacade, Booth):
+for _cls in (PeopleFacade, ShiftFacade, ExceptionsFacade, RequestsFacade, Booth):
     for _name, _member in list(vars(_cls).items()):
         if callable(_member) and not _name.startswith("_") and not isinstance(_member, (property, classmethod)):
             if not declared(_member):
