@@ -191,6 +191,12 @@ def _find(ref: str) -> PrivacyRequest | None:
         pw.fn.LOWER(PrivacyRequest.reference) == ref.lower()).order_by(PrivacyRequest.id).first()
 
 
+def _locked(ctx: Context, rid: int) -> PrivacyRequest:
+    """In the caller's transaction: the request as it is now (PostgreSQL: locked until it ends, so
+    booths changing it at once take turns and each sees the other's change)."""
+    return ctx.backend.locked(PrivacyRequest.select().where(PrivacyRequest.id == rid)).get()
+
+
 def _get(raw: object) -> PrivacyRequest:
     ref = _named(raw)
     row = _find(ref)
@@ -281,7 +287,7 @@ def extend_request(ctx: Context, reference: object, months: object, reason: obje
     today = _today(ctx)
 
     def extend() -> None:
-        current = PrivacyRequest.get_by_id(row.id)
+        current = _locked(ctx, row.id)
         if current.status != "open":
             raise _closed(current)
         total = current.extended_months + more
@@ -326,7 +332,7 @@ def close_request(ctx: Context, reference: object, status: object, outcome: obje
     today = _today(ctx)
 
     def close() -> None:
-        current = PrivacyRequest.get_by_id(row.id)
+        current = _locked(ctx, row.id)
         if current.status != "open":
             raise _closed(current)
         now = ctx.now()
