@@ -14,7 +14,7 @@ from hypothesis import strategies as st
 from staff_support import staff_row
 
 from kiosk.booth import BoothError
-from kiosk.booth.privacy_requests import add_months, due_date
+from kiosk.booth.privacy_requests import REF_MAX, add_months, check_reference, due_date
 from kiosk.errors import ErrorCode
 from kiosk.models import AuditLog, PrivacyRequest
 
@@ -221,6 +221,19 @@ def test_closing_after_the_due_date_says_how_late_in_the_audit(booth, clock):
 def test_a_reference_not_of_the_rule_is_refused(booth, database, ref, word):
     refused(lambda: booth.log_request(ref, "access"), "reference", word, "at least one digit")
     assert request_rows(database) == [] and audit_rows() == []
+
+
+@settings(max_examples=400, deadline=None)
+@given(raw=st.one_of(st.text(max_size=60), st.from_regex(r"[A-Za-z0-9][A-Za-z0-9._/ -]{0,40}", fullmatch=True)))
+def test_any_text_is_a_reference_of_the_rule_or_refused_in_one_line(raw):
+    try:
+        ref = check_reference(raw)
+    except BoothError as err:
+        assert err.field == "reference" and "\n" not in err.message and err.code is ErrorCode.INVALID
+        return
+    assert ref == raw.strip(" ") and 1 <= len(ref) <= REF_MAX
+    assert ref.isascii() and ref[0].isalnum() and any(ch.isdigit() for ch in ref)
+    assert all(ch.isalnum() or ch in "._/-" for ch in ref)
 
 
 def test_a_reference_that_is_personal_data_is_refused_and_nothing_is_written(booth, database):
