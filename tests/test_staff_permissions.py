@@ -61,6 +61,9 @@ CALLS = {
     "void_payment": lambda b, w: b.void_payment(w.payment_id, "keyed_in_error"),
     "free_exit": lambda b, w: b.free_exit(w.stay_id, "emergency_vehicle"),
     "override_fee": lambda b, w: b.override_fee(w.stay_id, "0.50", "card", "goodwill"),
+    "place_hold": lambda b, w: b.place_hold("dispute", plate="AB12CDE"),
+    "release_hold": lambda b, w: _past_the_guard(lambda: b.release_hold(1)),
+    "holds": lambda b, w: b.holds(include_released=True),
 }
 
 
@@ -93,7 +96,7 @@ def test_the_matrix_is_the_issues():
         Permission.REFUND, Permission.CLOSE_DEPARTED, Permission.FEE_OVERRIDE, Permission.VIEW_ALL_ACTIVITY,
         Permission.SIGN_OFF}
     assert ROLE_PERMISSIONS[Role.MANAGER] - ROLE_PERMISSIONS[Role.SUPERVISOR] == {
-        Permission.CONFIGURE, Permission.SPOTS, Permission.STAFF}
+        Permission.CONFIGURE, Permission.SPOTS, Permission.STAFF, Permission.PRIVACY}
 
 
 def _world(booth) -> World:

@@ -8,6 +8,7 @@ from .config import check_rate_field, check_setting, is_rate_amount
 from .context import AUDIT_ACTIONS
 from .errors import BoothError
 from .fees import FeeBreakdown, FeeLine, compute_fee
+from .holds import HoldRow
 from .money import format_money, parse_money
 from .localtime import day_hm, zone_name
 from .phones import format_phone, is_incomplete
@@ -37,4 +38,6 @@ __all__ = [
     "Secret", "StaffMember", "WORKER", "role_needed",
     # the shift (kiosk.booth.shift_facade)
     "CloseResult", "Movement", "ShiftInfo", "ShiftReport", "ShiftRow",
+    # legal holds (kiosk.booth.holds_facade)
+    "HoldRow",
 ]

@@ -17,6 +17,9 @@ the retention: its note (stays.note, `expired_notes`) and its receipt file
 earlier stays of a plate that keeps coming back. A drive-off's debt is not personal
 data: it stays, linked to the anonymised vehicle (kiosk.booth.debts). Staff accounts disabled for longer
 than staff_retention_days are reduced to their id (kiosk.booth.staff.expired_staff).
+A vehicle or staff account under a legal hold (kiosk.booth.holds) keeps all of it, its stays' notes and
+receipts included; the check is inside each purge statement, so a hold committed during a run wins
+over its next batch. A run counts what holds kept (`held`).
 
 How big a batch is (kiosk.booth.pace): pinned to a row count when the caller
 gives one, otherwise sized by time (~20 ms). On SQLite a batch is several short
@@ -42,6 +45,7 @@ import peewee as pw
 
 from ..models import AuditLog, AuditLogArchive, LifecycleRun, Stay, Vehicle
 from . import receipts, staff, tx
+from .holds import HELD_VEHICLE_SQL, held_vehicle
 from .config import read_config
 from .context import Context
 from .errors import BoothError
@@ -56,7 +60,7 @@ ShouldStop = Callable[[], bool] | None
 # Both dialects, run on every call: plain SQL (kiosk.booth.sql), not peewee's ~0.3 ms of SQL building.
 _OVERSTAYS = Statement(f"SELECT COUNT(*) FROM stays WHERE status = '{StayStatus.OPEN}' AND entry_timestamp < ?")
 _RECORD = Insert("INSERT INTO lifecycle_runs (kind, status, started_at, finished_at, cutoff, rows_done, batches, "
-                 "batch_size, duration_ms, longest_tx_ms, booth_name, message) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)")
+                 "batch_size, duration_ms, longest_tx_ms, booth_name, message, held) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)")
 AUDIT_COLUMNS: list[pw.Field] = [AuditLog.id, AuditLog.action, AuditLog.entity, AuditLog.entity_id, AuditLog.timestamp,
                                  AuditLog.details, AuditLog.staff_id, AuditLog.approver_id, AuditLog.origin]
 
@@ -70,19 +74,34 @@ def _holds_due_data(cutoff: dt.datetime):
     return (Vehicle.entry_timestamp < cutoff) & Vehicle.purged_at.is_null()
 
 
-def expirable(cutoff: dt.datetime):
-    """Vehicles whose personal data is due: the plan's WHERE, closed, not yet purged."""
+def _closed_and_due(cutoff: dt.datetime):
     open_stay = Stay.select(Stay.id).where((Stay.vehicle == Vehicle.id) & (Stay.status == StayStatus.OPEN))
-    return Vehicle.select(Vehicle.id).where(_holds_due_data(cutoff) & ~pw.fn.EXISTS(open_stay))
+    return _holds_due_data(cutoff) & ~pw.fn.EXISTS(open_stay)
 
 
-def _note_due(cutoff: dt.datetime):
+def expirable(cutoff: dt.datetime):
+    """Vehicles whose personal data is due: the plan's WHERE, closed, not yet purged, not held."""
+    return Vehicle.select(Vehicle.id).where(_closed_and_due(cutoff) & ~held_vehicle(Vehicle.id))
+
+
+def _note_expired(cutoff: dt.datetime):
     return Stay.note.is_null(False) & (Stay.entry_timestamp < cutoff) & (Stay.status != StayStatus.OPEN)
 
 
+def _note_due(cutoff: dt.datetime):
+    return _note_expired(cutoff) & ~held_vehicle(Stay.vehicle)
+
+
 def expired_notes(cutoff: dt.datetime):
-    """Stays whose note is due: closed, entered before the cutoff (served by idx_stays_note)."""
+    """Stays whose note is due: closed, entered before the cutoff (served by idx_stays_note), vehicle not held."""
     return Stay.select(Stay.id).where(_note_due(cutoff))
+
+
+def held_back(cutoff: dt.datetime) -> int:
+    """Vehicles a hold keeps although their details or a stay's note are due (what a run skips)."""
+    note = Stay.select(Stay.id).where((Stay.vehicle == Vehicle.id) & _note_expired(cutoff))
+    return Vehicle.select(Vehicle.id).where((_closed_and_due(cutoff) | pw.fn.EXISTS(note))
+                                            & held_vehicle(Vehicle.id)).count()
 
 
 def _clear_notes(ctx: Context, cutoff: dt.datetime, booth: str) -> int:
@@ -123,8 +142,9 @@ _CANDIDATES = "SELECT v.id FROM vehicles AS v WHERE v.purged_at IS NULL AND v.en
 _CANDIDATE_LIST = _CANDIDATES.replace("SELECT v.id", "SELECT json_group_array(v.id)", 1)
 # ...then purged in id order, a range of the list per statement: neighbouring ids share table
 # pages, so a batch rewrites far fewer pages than in entry order (random ids at full size).
-# `expirable` in plain SQL, on `vehicles AS v`, one parameter: the cutoff.
-_DUE = f"v.purged_at IS NULL AND v.entry_timestamp < ? AND {_OPEN_STAY}"
+# `expirable` in plain SQL, on `vehicles AS v`, one parameter: the cutoff. The hold is checked in the
+# purge statement itself: a hold committed after the candidates were read still wins.
+_DUE = f"v.purged_at IS NULL AND v.entry_timestamp < ? AND {_OPEN_STAY} AND NOT {HELD_VEHICLE_SQL}"
 _PURGE = ("UPDATE vehicles AS v SET number_plate = '~' || v.id, contact_name = '', phone_number = '', "
           f"purged_at = ?, updated_at = ? WHERE v.id BETWEEN ? AND ? AND {_DUE}")
 # Archiving goes oldest first on idx_audit_logs_timestamp: the n-th due row bounds a statement,
@@ -155,8 +175,8 @@ def _statements(pace: Pace, session: WorkerSession | None, step: Callable[[int],
 
 
 class _SqliteExpiry:
-    def __init__(self, ctx: Context, cutoff: dt.datetime, booth: str, overstays: int):
-        self.ctx, self.cutoff, self.booth, self.overstays = ctx, cutoff, booth, overstays
+    def __init__(self, ctx: Context, cutoff: dt.datetime, booth: str, overstays: int, held: int):
+        self.ctx, self.cutoff, self.booth, self.overstays, self.held = ctx, cutoff, booth, overstays, held
         self.ids: list[int] = []
         self.next = 0
 
@@ -166,7 +186,7 @@ class _SqliteExpiry:
             self.ids = sorted(json.loads(self.ctx.db.execute_sql(_CANDIDATE_LIST, cutoff).fetchone()[0]))
         except pw.OperationalError:  # an SQLite built without its JSON functions
             self.ids = sorted(r[0] for r in self.ctx.db.execute_sql(_CANDIDATES, cutoff))
-        return max(0, len(self.ids) - self.overstays)  # a car on site since before the cutoff is never purged
+        return max(0, len(self.ids) - self.overstays - self.held)  # cars on site and held rows are skipped
 
     @property
     def finished(self) -> bool:
@@ -246,8 +266,9 @@ def _expire_batch(ctx: Context, cutoff: dt.datetime, size: int) -> int:
         return 0
     now = ctx.now()
     token = pw.Value("~").concat(pw.Cast(Vehicle.id, "TEXT"))
+    # The hold again in the statement: one placed since the select (it waited for these row locks) wins.
     done = (Vehicle.update(number_plate=token, contact_name="", phone_number="", purged_at=now, updated_at=now)
-            .where(Vehicle.id.in_(ids) & _holds_due_data(cutoff)).execute())
+            .where(Vehicle.id.in_(ids) & _holds_due_data(cutoff) & ~held_vehicle(Vehicle.id)).execute())
     ctx.audit("expire", "vehicles", f"{ids[0]}-{ids[-1]}", count=done, cutoff=f"{cutoff:%Y-%m-%d %H:%M:%S}")
     return done
 
@@ -298,7 +319,7 @@ def _check_callbacks(progress, should_stop) -> None:
 
 
 def _run(ctx: Context, kind: str, cutoff: dt.datetime, job, pace: Pace, progress: Progress,
-         should_stop: ShouldStop, remaining: Callable[[], int], overstays: int, booth: str) -> RunReport:
+         should_stop: ShouldStop, remaining: Callable[[], int], overstays: int, booth: str, kept: int = 0) -> RunReport:
     started, t0 = ctx.now(), time.perf_counter()
     rows = batches = longest = 0
     status, message = "done", ""
@@ -338,24 +359,24 @@ def _run(ctx: Context, kind: str, cutoff: dt.datetime, job, pace: Pace, progress
         status, message = "failed", " ".join(str(exc).split())[:300] or type(exc).__name__
         try:
             _record(ctx, kind, status, started, cutoff, rows, batches, pace.largest or pace.room(), t0, longest,
-                    message, booth)
+                    message, booth, kept)
         except Exception:  # noqa: BLE001 - e.g. the disk is still full: the run's own error is the one to report
             pass
         raise
     left = remaining() if status != "done" else 0
     size = pace.largest or pace.room()
     # Outside the session: synchronous is FULL again, so the record (and every batch before it) is durable.
-    run_id = _record(ctx, kind, status, started, cutoff, rows, batches, size, t0, longest, message, booth)
+    run_id = _record(ctx, kind, status, started, cutoff, rows, batches, size, t0, longest, message, booth, kept)
     return RunReport(kind=kind, status=status, rows=rows, batches=batches, batch_size=size,
                      duration_ms=round((time.perf_counter() - t0) * 1000), longest_tx_ms=longest, started_at=started,
                      finished_at=ctx.now(), cutoff=cutoff, remaining=left, overstays=overstays, message=message,
-                     run_id=run_id)
+                     run_id=run_id, held=kept)
 
 
-def _record(ctx, kind, status, started, cutoff, rows, batches, size, t0, longest, message, booth) -> int:
+def _record(ctx, kind, status, started, cutoff, rows, batches, size, t0, longest, message, booth, held) -> int:
     return ctx.write(lambda: _RECORD.new_id(ctx.db, (
         kind, status, ts(started), ts(ctx.now()), ts(cutoff), rows, batches, size,
-        round((time.perf_counter() - t0) * 1000), longest, booth, message or None)))
+        round((time.perf_counter() - t0) * 1000), longest, booth, message or None, held)))
 
 
 def _pace(ctx: Context, batch_size, configured: int) -> Pace:
@@ -373,12 +394,15 @@ def expire(ctx: Context, batch_size=None, progress: Progress = None, should_stop
     assert counted is not None  # COUNT(*) returns one row
     overstays = counted[0]
     count = lambda: expirable(cutoff).count()  # noqa: E731
-    job = (_SqliteExpiry(ctx, cutoff, cfg.booth_name, overstays) if ctx.backend.single_writer
+    staff_cutoff = ctx.now() - dt.timedelta(days=cfg.staff_retention_days)
+    held_vehicles = held_back(cutoff)
+    held = held_vehicles + staff.held_accounts(staff_cutoff)
+    job = (_SqliteExpiry(ctx, cutoff, cfg.booth_name, overstays, held_vehicles) if ctx.backend.single_writer
            else _Statements(ctx, cutoff, _expire_batch, count))
     notes = _clear_notes(ctx, cutoff, cfg.booth_name)
     # Staff accounts: their own period, counted from when they were disabled (kiosk.booth.staff).
-    accounts = staff.purge_expired(ctx, ctx.now() - dt.timedelta(days=cfg.staff_retention_days))
-    report = _run(ctx, "expire", cutoff, job, pace, progress, should_stop, count, overstays, cfg.booth_name)
+    accounts = staff.purge_expired(ctx, staff_cutoff)
+    report = _run(ctx, "expire", cutoff, job, pace, progress, should_stop, count, overstays, cfg.booth_name, held)
     # Files are not transactional: deleted after the rows are committed. A run that stops
     # here leaves them for the next run, which finds them again by their stay.
     files = receipts.delete_expired(ctx.db, ctx.receipts_dir, cutoff) if report.status == "done" else 0
@@ -401,4 +425,5 @@ def last_runs(ctx: Context, limit=10) -> list[RunReport]:
     rows = LifecycleRun.select().order_by(LifecycleRun.id.desc()).limit(limit)
     return [RunReport(kind=r.kind, status=r.status, rows=r.rows_done, batches=r.batches, batch_size=r.batch_size,
                       duration_ms=r.duration_ms, longest_tx_ms=r.longest_tx_ms, started_at=r.started_at,
-                      finished_at=r.finished_at, cutoff=r.cutoff, message=r.message or "", run_id=r.id) for r in rows]
+                      finished_at=r.finished_at, cutoff=r.cutoff, message=r.message or "", run_id=r.id, held=r.held)
+            for r in rows]

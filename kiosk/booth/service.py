@@ -24,6 +24,7 @@ from .context import AUDIT_ACTIONS, Context
 from .errors import BoothError
 from .guard import allows, anyone, authorise, declared, needs, require_person
 from .exceptions_facade import ExceptionsFacade
+from .holds_facade import HoldsFacade
 from .people import PeopleFacade
 from .shift_facade import ShiftFacade
 from .pins import PinHasher
@@ -69,7 +70,7 @@ def _guarded(method):
     return call
 
 
-class Booth(PeopleFacade, ShiftFacade, ExceptionsFacade):
+class Booth(PeopleFacade, ShiftFacade, ExceptionsFacade, HoldsFacade):
     def __init__(self, database: pw.Database, clock: Clock | None = None, booth_name: str | None = None,
                  receipts_dir: Path | None = None, auto_size: bool = True, *, actor: Actor | None = None,
                  pin_hasher: PinHasher | None = None):
@@ -316,7 +317,7 @@ class Booth(PeopleFacade, ShiftFacade, ExceptionsFacade):
 # Every public method: its permission checked first (guard.py), and a lost server connection reaches
 # the caller as a BoothError. A public method that declares no permission (nor `anyone` / `person`)
 # stops the kiosk from loading: a new action cannot skip the role matrix by being forgotten.
-for _cls in (PeopleFacade, ShiftFacade, ExceptionsFacade, Booth):
+for _cls in (PeopleFacade, ShiftFacade, ExceptionsFacade, HoldsFacade, Booth):
     for _name, _member in list(vars(_cls).items()):
         if callable(_member) and not _name.startswith("_") and not isinstance(_member, (property, classmethod)):
             if not declared(_member):
