@@ -175,8 +175,8 @@ def _statements(pace: Pace, session: WorkerSession | None, step: Callable[[int],
 
 
 class _SqliteExpiry:
-    def __init__(self, ctx: Context, cutoff: dt.datetime, booth: str, overstays: int, held: int):
-        self.ctx, self.cutoff, self.booth, self.overstays, self.held = ctx, cutoff, booth, overstays, held
+    def __init__(self, ctx: Context, cutoff: dt.datetime, booth: str, overstays: int):
+        self.ctx, self.cutoff, self.booth, self.overstays = ctx, cutoff, booth, overstays
         self.ids: list[int] = []
         self.next = 0
 
@@ -186,7 +186,8 @@ class _SqliteExpiry:
             self.ids = sorted(json.loads(self.ctx.db.execute_sql(_CANDIDATE_LIST, cutoff).fetchone()[0]))
         except pw.OperationalError:  # an SQLite built without its JSON functions
             self.ids = sorted(r[0] for r in self.ctx.db.execute_sql(_CANDIDATES, cutoff))
-        return max(0, len(self.ids) - self.overstays - self.held)  # cars on site and held rows are skipped
+        # Cars on site since before the cutoff and held rows are never purged.
+        return max(0, len(self.ids) - self.overstays - held_back(self.cutoff))
 
     @property
     def finished(self) -> bool:
@@ -319,7 +320,8 @@ def _check_callbacks(progress, should_stop) -> None:
 
 
 def _run(ctx: Context, kind: str, cutoff: dt.datetime, job, pace: Pace, progress: Progress,
-         should_stop: ShouldStop, remaining: Callable[[], int], overstays: int, booth: str, kept: int = 0) -> RunReport:
+         should_stop: ShouldStop, remaining: Callable[[], int], overstays: int, booth: str,
+         kept: Callable[[], int] = lambda: 0) -> RunReport:
     started, t0 = ctx.now(), time.perf_counter()
     rows = batches = longest = 0
     status, message = "done", ""
@@ -359,18 +361,19 @@ def _run(ctx: Context, kind: str, cutoff: dt.datetime, job, pace: Pace, progress
         status, message = "failed", " ".join(str(exc).split())[:300] or type(exc).__name__
         try:
             _record(ctx, kind, status, started, cutoff, rows, batches, pace.largest or pace.room(), t0, longest,
-                    message, booth, kept)
+                    message, booth, kept())
         except Exception:  # noqa: BLE001 - e.g. the disk is still full: the run's own error is the one to report
             pass
         raise
     left = remaining() if status != "done" else 0
     size = pace.largest or pace.room()
     # Outside the session: synchronous is FULL again, so the record (and every batch before it) is durable.
-    run_id = _record(ctx, kind, status, started, cutoff, rows, batches, size, t0, longest, message, booth, kept)
+    skipped = kept()  # after the batches: a hold placed during the run counts too
+    run_id = _record(ctx, kind, status, started, cutoff, rows, batches, size, t0, longest, message, booth, skipped)
     return RunReport(kind=kind, status=status, rows=rows, batches=batches, batch_size=size,
                      duration_ms=round((time.perf_counter() - t0) * 1000), longest_tx_ms=longest, started_at=started,
                      finished_at=ctx.now(), cutoff=cutoff, remaining=left, overstays=overstays, message=message,
-                     run_id=run_id, held=kept)
+                     run_id=run_id, held=skipped)
 
 
 def _record(ctx, kind, status, started, cutoff, rows, batches, size, t0, longest, message, booth, held) -> int:
@@ -395,9 +398,8 @@ def expire(ctx: Context, batch_size=None, progress: Progress = None, should_stop
     overstays = counted[0]
     count = lambda: expirable(cutoff).count()  # noqa: E731
     staff_cutoff = ctx.now() - dt.timedelta(days=cfg.staff_retention_days)
-    held_vehicles = held_back(cutoff)
-    held = held_vehicles + staff.held_accounts(staff_cutoff)
-    job = (_SqliteExpiry(ctx, cutoff, cfg.booth_name, overstays, held_vehicles) if ctx.backend.single_writer
+    held = lambda: held_back(cutoff) + staff.held_accounts(staff_cutoff)  # noqa: E731
+    job = (_SqliteExpiry(ctx, cutoff, cfg.booth_name, overstays) if ctx.backend.single_writer
            else _Statements(ctx, cutoff, _expire_batch, count))
     notes = _clear_notes(ctx, cutoff, cfg.booth_name)
     # Staff accounts: their own period, counted from when they were disabled (kiosk.booth.staff).

@@ -77,6 +77,8 @@ def add_cmd(ctx: click.Context, plate, phone, name, staff, reason, until, reques
     """Hold every record of one person: name them by exactly one of --plate, --phone, --name, --staff."""
     booth = _booth(ctx)
     before = {h.id for h in booth.holds()}
+    if staff is not None and staff.strip().isdecimal() and staff.strip().isascii():
+        staff = int(staff)  # an id: a staff name always has a letter
     rows = _run(lambda: booth.place_hold(reason, until, request, plate=plate, phone=phone, name=name, staff=staff))
     if as_json:
         _dump(rows)
