@@ -14,7 +14,7 @@ from __future__ import annotations
 import datetime as dt
 import re
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, Iterable
+from typing import TYPE_CHECKING, Any, Iterable
 
 import peewee as pw
 
@@ -38,13 +38,13 @@ _REFERENCE = re.compile(r"[A-Za-z0-9][A-Za-z0-9._/-]{0,31}", re.ASCII)
 HEADLESS_NAME = "maintenance (headless)"
 
 
-def held_vehicle(vehicle_id: pw.Field) -> pw.Expression:
+def held_vehicle(vehicle_id: pw.Field) -> pw.Function:
     """`vehicle_id` (a column of the outer query) has a hold in force."""
     return pw.fn.EXISTS(LegalHold.select(LegalHold.id).where(
         (LegalHold.vehicle == vehicle_id) & LegalHold.released_at.is_null()))
 
 
-def held_staff(staff_id: pw.Field) -> pw.Expression:
+def held_staff(staff_id: pw.Field) -> pw.Function:
     return pw.fn.EXISTS(LegalHold.select(LegalHold.id).where(
         (LegalHold.staff == staff_id) & LegalHold.released_at.is_null()))
 
@@ -187,9 +187,9 @@ def place_holds(ctx: Context, match: SubjectMatch, reason, until=None, request=N
                 continue
             h = LegalHold.create(vehicle=ident if kind == "v" else None, staff=ident if kind == "s" else None,
                                  reason=code, until_on=review, request=req, placed_by=by, placed_at=now)
-            ctx.audit("hold_add", "legal_holds", h.id, reason=code,
-                      **({"vehicle": ident} if kind == "v" else {"staff": ident}),
-                      until=f"{review:%Y-%m-%d}" if review else None, request=req.reference if req else None)
+            record: dict[str, Any] = {"vehicle": ident} if kind == "v" else {"staff": ident}
+            ctx.audit("hold_add", "legal_holds", h.id, reason=code, until=f"{review:%Y-%m-%d}" if review else None,
+                      request=req.reference if req else None, **record)
             out.append(h)
         return out
 
@@ -215,8 +215,8 @@ def release_hold(ctx: Context, hold_id) -> HoldRow:
         by = ctx.actor.staff_id if ctx.actor is not None else None
         LegalHold.update(released_at=now, released_by=by).where(
             (LegalHold.id == ident) & LegalHold.released_at.is_null()).execute()
-        ctx.audit("hold_remove", "legal_holds", ident, reason=h.reason,
-                  **({"vehicle": h.vehicle_id} if h.vehicle_id is not None else {"staff": h.staff_id}))
+        record: dict[str, Any] = {"vehicle": h.vehicle_id} if h.vehicle_id is not None else {"staff": h.staff_id}
+        ctx.audit("hold_remove", "legal_holds", ident, reason=h.reason, **record)
         return LegalHold.get_by_id(ident)
 
     return _rows(ctx, [ctx.write(change)])[0]
