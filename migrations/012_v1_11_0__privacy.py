@@ -62,9 +62,10 @@ _COLUMNS = [
 ]
 
 _INDEXES = [
-    # Expiry's NOT EXISTS per candidate vehicle, and the stats' count of holds in force.
-    "CREATE INDEX idx_legal_holds_vehicle ON legal_holds(vehicle_id) WHERE released_at IS NULL",
-    "CREATE INDEX idx_legal_holds_staff ON legal_holds(staff_id) WHERE released_at IS NULL",
+    # Expiry's NOT EXISTS per candidate vehicle (or account), and the foreign key checks of a deleted
+    # vehicle (the plan's cleanup DELETE): a partial index would not serve those.
+    "CREATE INDEX idx_legal_holds_vehicle ON legal_holds(vehicle_id, released_at)",
+    "CREATE INDEX idx_legal_holds_staff ON legal_holds(staff_id, released_at)",
     # Alerts: the open requests by due date.
     "CREATE INDEX idx_privacy_requests_open_due ON privacy_requests(due_on) WHERE status = 'open'",
 ]
