@@ -18,7 +18,7 @@ import peewee as pw
 from ..clock import Clock
 from ..errors import ErrorCode
 from . import config as _config
-from . import entry, payments, reasons, receipts, reports, retention, spots, tx
+from . import audit_archive, entry, payments, reasons, receipts, reports, retention, spots, tx
 from .actors import Actor, Permission, Role
 from .context import AUDIT_ACTIONS, Context
 from .errors import BoothError
@@ -268,7 +268,7 @@ class Booth(PeopleFacade, ShiftFacade, ExceptionsFacade, HoldsFacade):
 
     @needs(Permission.RUN_RETENTION)
     def archive(self, batch_size=None, progress=None, should_stop=None) -> RunReport:
-        return retention.archive(self._ctx, batch_size, progress, should_stop)
+        return audit_archive.archive(self._ctx, batch_size, progress, should_stop)
 
     @anyone
     def last_runs(self, limit=10) -> list[RunReport]:
