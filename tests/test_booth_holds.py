@@ -192,3 +192,22 @@ def test_include_released_must_be_a_flag(booth):
     with pytest.raises(BoothError) as caught:
         booth.holds(include_released="yes")
     assert caught.value.field == "include_released"
+
+
+def test_a_record_that_expired_after_it_was_matched_is_not_held(booth, clock, database, people):
+    """The person was looked up, then an expiry run purged the record before the hold was written."""
+    from kiosk.booth import holds
+    from kiosk.booth.context import Context
+    from kiosk.booth.subject_match import match, read_selector
+
+    jane, _, _ = people
+    booth.pay(jane.stay_id, "card")
+    clock.advance(hours=25)
+    ctx = Context.create(database, clock)
+    found = match(ctx, read_selector(ctx, plate="AB12COE"))
+    assert found.vehicle_ids == (jane.vehicle_id,)
+    booth.expire()
+    with pytest.raises(BoothError) as caught:
+        holds.place_holds(ctx, found, "dispute")
+    assert caught.value.code is ErrorCode.CONFLICT and "nothing was held" in caught.value.message
+    assert LegalHold.select().count() == 0
