@@ -146,3 +146,20 @@ def test_the_cutoff_of_a_held_vehicle_is_the_same_rule(booth, clock):
     clock.advance(seconds=1)
     assert booth.expire().held == 1
     assert booth.last_runs(1)[0].cutoff == clock.now().replace(microsecond=0) - dt.timedelta(hours=24)
+
+
+def test_the_terminal_says_what_a_hold_kept(booth, clock):
+    from kiosk.tui.lifecycle_worker import summary
+    from kiosk.tui.screens.activity import run_line
+
+    reg = booth.register("HE11DDD", "Hana Held", PHONE, "car")
+    booth.pay(reg.stay_id, "card")
+    booth.place_hold("dispute", plate="HE11DDD")
+    clock.advance(hours=25)
+    report = booth.expire()
+    assert summary([report]) == "removed personal data of 0 closed stays (1 kept under a legal hold)"
+    assert run_line("expiry", booth.last_runs(1)[0]).endswith(" · 1 held")
+    booth.release_hold(booth.holds()[0].id)
+    after = booth.expire()
+    assert summary([after]) == "removed personal data of 1 closed stays"
+    assert "held" not in run_line("expiry", booth.last_runs(1)[0])
