@@ -44,6 +44,15 @@ def held_vehicle(vehicle_id: pw.Field) -> pw.Function:
         (LegalHold.vehicle == vehicle_id) & LegalHold.released_at.is_null()))
 
 
+def held_vehicles() -> pw.Select:
+    """The ids of the vehicles with a hold in force (served by idx_legal_holds_vehicle)."""
+    return LegalHold.select(LegalHold.vehicle).where(LegalHold.vehicle.is_null(False) & LegalHold.released_at.is_null())
+
+
+def held_staff_accounts() -> pw.Select:
+    return LegalHold.select(LegalHold.staff).where(LegalHold.staff.is_null(False) & LegalHold.released_at.is_null())
+
+
 def held_staff(staff_id: pw.Field) -> pw.Function:
     return pw.fn.EXISTS(LegalHold.select(LegalHold.id).where(
         (LegalHold.staff == staff_id) & LegalHold.released_at.is_null()))

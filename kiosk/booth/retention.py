@@ -46,7 +46,7 @@ import peewee as pw
 
 from ..models import LifecycleRun, Stay, Vehicle
 from . import receipts, staff, tx
-from .holds import HELD_VEHICLE_SQL, held_vehicle
+from .holds import HELD_VEHICLE_SQL, held_vehicle, held_vehicles
 from .config import read_config
 from .context import Context
 from .errors import BoothError
@@ -96,10 +96,11 @@ def expired_notes(cutoff: dt.datetime):
 
 
 def held_back(cutoff: dt.datetime) -> int:
-    """Vehicles a hold keeps although their details or a stay's note are due (what a run skips)."""
+    """Vehicles a hold keeps although their details or a stay's note are due (what a run skips).
+    Read from the holds in force (few), never by scanning the vehicles."""
     note = Stay.select(Stay.id).where((Stay.vehicle == Vehicle.id) & _note_expired(cutoff))
-    return Vehicle.select(Vehicle.id).where((_closed_and_due(cutoff) | pw.fn.EXISTS(note))
-                                            & held_vehicle(Vehicle.id)).count()
+    return Vehicle.select(Vehicle.id).where(Vehicle.id.in_(held_vehicles())
+                                            & (_closed_and_due(cutoff) | pw.fn.EXISTS(note))).count()
 
 
 def _clear_notes(ctx: Context, cutoff: dt.datetime, booth: str) -> int:

@@ -17,7 +17,7 @@ import peewee as pw
 from ..errors import ErrorCode
 from ..models import Staff, SystemConfig
 from . import tx
-from .holds import held_staff
+from .holds import held_staff, held_staff_accounts
 from .actors import Role
 from .context import Context
 from .errors import BoothError, shown
@@ -265,7 +265,7 @@ def expired_staff(cutoff: dt.datetime):
 
 def held_accounts(cutoff: dt.datetime) -> int:
     """Accounts a hold keeps although they are due (what an expiry run skips)."""
-    return Staff.select(Staff.id).where(_disabled_before(cutoff) & held_staff(Staff.id)).count()
+    return Staff.select(Staff.id).where(Staff.id.in_(held_staff_accounts()) & _disabled_before(cutoff)).count()
 
 
 def purge_expired(ctx: Context, cutoff: dt.datetime) -> int:
