@@ -61,6 +61,14 @@ CALLS = {
     "void_payment": lambda b, w: b.void_payment(w.payment_id, "keyed_in_error"),
     "free_exit": lambda b, w: b.free_exit(w.stay_id, "emergency_vehicle"),
     "override_fee": lambda b, w: b.override_fee(w.stay_id, "0.50", "card", "goodwill"),
+    "log_request": lambda b, w: b.log_request("DSR-1", "access"),
+    "extend_request": lambda b, w: b.extend_request("DSR-OPEN-1", 1, "complex"),
+    "close_request": lambda b, w: b.close_request("DSR-OPEN-1", "done", "answered"),
+    "requests": lambda b, w: b.requests(),
+    "request_for": lambda b, w: b.request_for("DSR-OPEN-1", ("access",)),
+    "place_hold": lambda b, w: b.place_hold("dispute", plate="AB12CDE"),
+    "release_hold": lambda b, w: _past_the_guard(lambda: b.release_hold(1)),
+    "holds": lambda b, w: b.holds(include_released=True),
 }
 
 
@@ -103,6 +111,7 @@ def _world(booth) -> World:
     staff_row("Victim", "attendant")
     booth.add_staff("Resting", "attendant", "1234")
     booth.disable_staff("Resting")
+    booth.log_request("DSR-OPEN-1", "access")
     return World(reg.stay_id, paid.payment_id, paid)
 
 

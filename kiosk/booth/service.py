@@ -18,13 +18,15 @@ import peewee as pw
 from ..clock import Clock
 from ..errors import ErrorCode
 from . import config as _config
-from . import entry, payments, reasons, receipts, reports, retention, spots, tx
+from . import audit_archive, entry, payments, reasons, receipts, reports, retention, spots, tx
 from .actors import Actor, Permission, Role
 from .context import AUDIT_ACTIONS, Context
 from .errors import BoothError
 from .guard import allows, anyone, authorise, declared, needs, require_person
 from .exceptions_facade import ExceptionsFacade
+from .holds_facade import HoldsFacade
 from .people import PeopleFacade
+from .requests_facade import RequestsFacade
 from .shift_facade import ShiftFacade
 from .pins import PinHasher
 from .fees import FeeBreakdown
@@ -69,7 +71,7 @@ def _guarded(method):
     return call
 
 
-class Booth(PeopleFacade, ShiftFacade, ExceptionsFacade):
+class Booth(PeopleFacade, ShiftFacade, ExceptionsFacade, RequestsFacade, HoldsFacade):
     def __init__(self, database: pw.Database, clock: Clock | None = None, booth_name: str | None = None,
                  receipts_dir: Path | None = None, auto_size: bool = True, *, actor: Actor | None = None,
                  pin_hasher: PinHasher | None = None):
@@ -267,7 +269,7 @@ class Booth(PeopleFacade, ShiftFacade, ExceptionsFacade):
 
     @needs(Permission.RUN_RETENTION)
     def archive(self, batch_size=None, progress=None, should_stop=None) -> RunReport:
-        return retention.archive(self._ctx, batch_size, progress, should_stop)
+        return audit_archive.archive(self._ctx, batch_size, progress, should_stop)
 
     @anyone
     def last_runs(self, limit=10) -> list[RunReport]:
@@ -316,7 +318,7 @@ class Booth(PeopleFacade, ShiftFacade, ExceptionsFacade):
 # Every public method: its permission checked first (guard.py), and a lost server connection reaches
 # the caller as a BoothError. A public method that declares no permission (nor `anyone` / `person`)
 # stops the kiosk from loading: a new action cannot skip the role matrix by being forgotten.
-for _cls in (PeopleFacade, ShiftFacade, ExceptionsFacade, Booth):
+for _cls in (PeopleFacade, ShiftFacade, ExceptionsFacade, RequestsFacade, HoldsFacade, Booth):
     for _name, _member in list(vars(_cls).items()):
         if callable(_member) and not _name.startswith("_") and not isinstance(_member, (property, classmethod)):
             if not declared(_member):
