@@ -302,3 +302,20 @@ def test_text_that_is_no_time_or_json_is_read_without_a_crash(target, database, 
     assert p.history == [] and p.store("vehicles").over == 1
     assert p.store("audit_logs").flagged == ()
     assert privacy_facts.utc("not a time") is None and privacy_facts.day("2026-13-45") is None
+
+
+def test_a_hold_placed_at_the_booth_is_what_expiry_skips_and_the_proof_counts(booth, database, target, clock):
+    stays_gone(booth, "AA11AAA", "BB22BBB")
+    booth.place_hold("dispute", "2026-12-31", plate="BB22BBB")
+    clock.advance(hours=26)
+    before = proof(target, database, clock).store("vehicles")
+    assert (before.over, before.held) == (1, 1)
+    report = booth.expire()
+    assert (report.rows, report.held) == (1, 1)
+    after = proof(target, database, clock)
+    assert (after.store("vehicles").over, after.store("vehicles").held) == (0, 1)
+    assert [f.code for f in after.findings] == ["expiry_held"] and after.exit_code == 0  # info only
+    today = next(d for d in after.expiry if d.day == clock.now().date())
+    assert (today.runs, today.rows, today.held) == (1, 1, 1)
+    assert after.last_expiry["held"] == 1
+    assert codes(target, database, clock).get("expiry_held") == "info"
