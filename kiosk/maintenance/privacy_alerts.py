@@ -36,13 +36,13 @@ def live_findings(stores: list[facts.Store], holds: list[facts.Hold], requests: 
         r = overdue[0]
         out.append(("error", "request_overdue",
                     f"{len(overdue)} data-protection request(s) past their due date ({r.reference}, due {r.due_on}): "
-                    "answer and close them, or extend them with a reason ('kiosk --maintenance request extend')"))
+                    "answer and close them ('kiosk --maintenance request close')"))
     soon = [r for r in requests if r.state == "due_soon"]
     if soon:
         r = soon[0]
         out.append(("warning", "request_due_soon",
                     f"{len(soon)} data-protection request(s) due within {facts.DUE_SOON_DAYS} days "
-                    f"({r.reference}, due {r.due_on})"))
+                    f"({r.reference}, due {r.due_on}): answer them, or extend them with a reason while that is allowed"))
     review = [h for h in holds if h.past_review]
     if review:
         h = review[0]
