@@ -18,4 +18,5 @@ COMMANDS = {
     "staff": "staff:staff_cmd",
     "shifts": "shifts:shifts_cmd",
     "z-report": "shifts:z_report_cmd",
+    "subject": "subject:subject_cmd",
 }
