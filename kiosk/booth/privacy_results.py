@@ -231,7 +231,7 @@ class SubjectReport:
 
     def to_json(self, *, export: bool = False) -> dict:
         """`export`: the file for the person, so other people's rows (look-alikes, namesakes) are counted only."""
-        out = {
+        out: dict[str, object] = {
             "summary": self.summary() if not export else [
                 line for line in self.summary() if "look-alike" not in line and "with this name" not in line],
             "kind": self.kind, "at": _t(self.at), "request": self.request,

@@ -94,6 +94,8 @@ def _vehicles(ctx: Context, match: SubjectMatch, request, dry_run: bool) -> Eras
     firsts = [s.entry_timestamp for s in Stay.select(Stay.entry_timestamp).where(Stay.vehicle.in_(list(match.vehicle_ids)))]
     report = change() if dry_run else ctx.write(change)
     files = receipt_paths(ctx, ctx.receipts_dir, sorted(set(report.vehicles) | _earlier_vehicles(request.id)))
+    gone: tuple[str, ...]
+    left: tuple[str, ...]
     if dry_run:
         gone, left = tuple(str(p) for p in files), ()
     else:
