@@ -5,11 +5,13 @@ a bystander. Plus the scan that says where any of the person's values is still s
 
 from __future__ import annotations
 
+import datetime as dt
 from dataclasses import dataclass, field
 from decimal import Decimal
 from pathlib import Path
 
 from dbcheck import is_pg
+from kiosk.models import LegalHold, PrivacyRequest
 
 PLATE = "AB10CDE"
 LOOKALIKE = "AB1OCDE"  # O for 0: another person's car, flagged, never touched
@@ -70,6 +72,20 @@ def build(booth, clock) -> World:
     booth.pay(bystander.stay_id, "cash", tendered="50.00")
     clock.advance(hours=1)
     return w
+
+
+def log(ref: str, kind: str, status: str = "open", clock=None) -> int:
+    """A request in the log, as the request commands leave it (the log's own rules are tested with it)."""
+    day = dt.date(2026, 1, 10)
+    return int(PrivacyRequest.insert(reference=ref, kind=kind, received_on=day, due_on=dt.date(2026, 2, 10),
+                                     status=status, outcome=None if status == "open" else "erased",
+                                     closed_at=None if status == "open" else dt.datetime(2026, 1, 11, tzinfo=dt.timezone.utc),
+                                     created_at=dt.datetime(2026, 1, 10, tzinfo=dt.timezone.utc),
+                                     updated_at=dt.datetime(2026, 1, 10, tzinfo=dt.timezone.utc)).execute())
+
+
+def hold(clock, *, vehicle_id=None, staff_id=None) -> int:
+    return int(LegalHold.insert(vehicle=vehicle_id, staff=staff_id, reason="dispute", placed_at=clock.now()).execute())
 
 
 def text_columns(db) -> list[tuple[str, str]]:

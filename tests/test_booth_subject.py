@@ -4,31 +4,16 @@ audit trail. The whole scenario through the commands is tests/test_subject_cli.p
 
 from __future__ import annotations
 
-import datetime as dt
 import json
 
 import pytest
 
 from kiosk.booth import BoothError
 from kiosk.errors import ErrorCode
-from kiosk.models import AuditLog, LegalHold, PrivacyRequest, Staff, Stay, Vehicle
+from kiosk.models import AuditLog, LegalHold, Staff, Stay, Vehicle
 from staff_support import staff_row
-from subject_support import (E164, LOOKALIKE, NAME, NOTE, PHONE, PLATE, VALUES, World, build, payment_amounts,
-                             traces)
-
-
-def log(ref: str, kind: str, status: str = "open", clock=None) -> int:
-    """A request in the log, as the request commands leave it (the log's own rules are tested with it)."""
-    day = dt.date(2026, 1, 10)
-    return int(PrivacyRequest.insert(reference=ref, kind=kind, received_on=day, due_on=dt.date(2026, 2, 10),
-                                     status=status, outcome=None if status == "open" else "erased",
-                                     closed_at=None if status == "open" else dt.datetime(2026, 1, 11, tzinfo=dt.timezone.utc),
-                                     created_at=dt.datetime(2026, 1, 10, tzinfo=dt.timezone.utc),
-                                     updated_at=dt.datetime(2026, 1, 10, tzinfo=dt.timezone.utc)).execute())
-
-
-def hold(clock, *, vehicle_id=None, staff_id=None) -> int:
-    return int(LegalHold.insert(vehicle=vehicle_id, staff=staff_id, reason="dispute", placed_at=clock.now()).execute())
+from subject_support import (E164, LOOKALIKE, NAME, NOTE, PHONE, PLATE, VALUES, World, build, hold, log,
+                             payment_amounts, traces)
 
 
 @pytest.fixture
