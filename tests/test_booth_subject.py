@@ -63,7 +63,7 @@ def test_export_json_is_complete_with_the_personal_data_but_not_the_lookalikes(b
     assert list(data)[0] == "summary" and data["request"] == "SAR-2026-001"
     assert data["vehicles"][0]["plate"] == PLATE and data["vehicles"][0]["phone"] == E164
     assert len(data["stays"]) == 4 and len(data["payments"]) == 4 and len(data["receipts"]) == 3
-    assert data["others_not_included"] == {"lookalike_plates": 1, "staff_namesakes": 0}
+    assert data["others_not_included"] == {"lookalike_plates": 1, "staff_namesakes": 0, "notes_of_other_visits": 0}
     assert LOOKALIKE not in json.dumps(data)
     (row,) = [r for r in subject_audit() if r["_action"] == "subject_export"]
     assert row["_entity"] == "privacy_requests" and row["request"] == "SAR-2026-001" and row["stays"] == 4
@@ -176,3 +176,20 @@ def test_staff_find_and_erase_an_active_account_is_refused_a_disabled_one_reduce
     assert {(t, c) for t, c, _ in traces(database, ("Petra Quill",))} == {("vehicles", "contact_name")}  # the namesake
     with pytest.raises(BoothError):  # a purged account is no longer there to find
         booth.find_subject(staff="Petra Quill")
+
+
+def test_another_visits_note_that_names_them_is_flagged_not_changed(booth, world, clock, database):
+    other = booth.register("NT11OTE", "Someone Else", "07400 123460", "car")
+    clock.advance(hours=1)
+    booth.close_departed(other.stay_id, "other", "followed ab10 cde out, driver rang +44 7400 123457")
+    for selector in ({"plate": PLATE}, {"phone": PHONE}):
+        report = booth.find_subject(**selector)
+        assert report.mentioned_in == (other.stay_id,), selector
+        assert "of other visits mention them" in "\n".join(report.summary())
+        assert report.to_json(export=True)["others_not_included"]["notes_of_other_visits"] == 1
+        assert "followed" not in json.dumps(report.to_json(export=True))
+    assert booth.find_subject(name=NAME).mentioned_in == ()
+    log("ERA-N", "erasure")
+    done = booth.erase_subject("ERA-N", plate=PLATE)
+    assert {k.what: k.ids for k in done.kept}["mentions"] == (other.stay_id,) and not done.refused
+    assert Stay.get_by_id(other.stay_id).note.startswith("followed ab10 cde")

@@ -154,6 +154,11 @@ class BackupEntry:
         return {"path": self.path, "taken_at": _t(self.taken_at), "rotated_by": _t(self.rotated_by)}
 
 
+def _about_others(line: str) -> bool:
+    """A summary line about other people's rows (left out of the export, which goes to the person)."""
+    return "look-alike" in line or "with this name" in line or "of other visits" in line
+
+
 def _by_action(audit: tuple[AuditEntry, ...]) -> dict[str, int]:
     out: dict[str, int] = {}
     for a in audit:
@@ -177,6 +182,7 @@ class SubjectReport:
     staff: tuple[StaffEntry, ...] = ()
     lookalike_ids: tuple[tuple[int, str], ...] = ()  # (vehicle id, plate): another person's, flagged only
     namesake_ids: tuple[int, ...] = ()  # staff accounts with the contact name searched for
+    mentioned_in: tuple[int, ...] = ()  # other visits whose note names them: another person's record, flagged
     first_seen: dt.datetime | None = None  # the person's first recorded entry (or account creation)
     backups: tuple[BackupEntry, ...] = ()  # filled by the command (it knows where backups are)
     request: str | None = None  # the request an export answers
@@ -222,6 +228,9 @@ class SubjectReport:
         if self.namesake_ids:
             lines.append(f"{len(self.namesake_ids)} staff account(s) with this name not included: "
                          + ", ".join(f"#{i}" for i in self.namesake_ids))
+        if self.mentioned_in:
+            lines.append(f"{len(self.mentioned_in)} note(s) of other visits mention them (visits "
+                         + ", ".join(f"#{i}" for i in self.mentioned_in) + "): another person's record, not included")
         if self.backups:
             lines.append(f"{len(self.backups)} backup(s) may still hold them, each deleted by rotation: "
                          + "; ".join(f"{b.path} (rotated by {_day(b.rotated_by)})" for b in self.backups))
@@ -229,11 +238,14 @@ class SubjectReport:
             lines.append("no backup taken since their first visit")
         return lines
 
+    def export_summary(self) -> list[str]:
+        """The summary without the lines about other people's rows."""
+        return [line for line in self.summary() if not _about_others(line)]
+
     def to_json(self, *, export: bool = False) -> dict:
         """`export`: the file for the person, so other people's rows (look-alikes, namesakes) are counted only."""
         out: dict[str, object] = {
-            "summary": self.summary() if not export else [
-                line for line in self.summary() if "look-alike" not in line and "with this name" not in line],
+            "summary": self.export_summary() if export else self.summary(),
             "kind": self.kind, "at": _t(self.at), "request": self.request,
             "found": not self.empty, "first_seen": _t(self.first_seen),
             "vehicles": [v.to_json() for v in self.vehicles],
@@ -249,10 +261,12 @@ class SubjectReport:
         }
         if export:
             out["others_not_included"] = {"lookalike_plates": len(self.lookalike_ids),
-                                          "staff_namesakes": len(self.namesake_ids)}
+                                          "staff_namesakes": len(self.namesake_ids),
+                                          "notes_of_other_visits": len(self.mentioned_in)}
         else:
             out["lookalikes"] = [{"vehicle_id": i, "plate": p} for i, p in self.lookalike_ids]
             out["staff_namesakes"] = list(self.namesake_ids)
+            out["mentioned_in_notes"] = list(self.mentioned_in)
         return out
 
 
@@ -264,6 +278,7 @@ KEPT_REASONS = {
     "hold": "a legal hold in force: skipped; erase again once the hold is removed",
     "active_account": "an active staff account: disable it first ('kiosk --maintenance staff disable NAME')",
     "lookalike": "a plate that only looks alike (O/0, I/1): another vehicle, never touched",
+    "mentions": "a note of another visit mentions them: another person's record, not changed; review it",
 }
 
 
@@ -299,7 +314,7 @@ class ErasureReport:
     @property
     def refused(self) -> int:
         """Rows of the person left holding data (not counting payments, which never hold any)."""
-        return sum(len(k.ids) for k in self.kept if k.what not in ("payments", "lookalike"))
+        return sum(len(k.ids) for k in self.kept if k.what not in ("payments", "lookalike", "mentions"))
 
     @property
     def held(self) -> int:

@@ -25,7 +25,7 @@ from .context import Context
 from .privacy_results import ErasureReport, Kept
 from .results import StayStatus
 from .staff import PURGED_PREFIX
-from .subject_find import receipt_paths
+from .subject_find import mentions, receipt_paths
 from .subject_match import SubjectMatch
 
 
@@ -76,8 +76,10 @@ def _vehicles(ctx: Context, match: SubjectMatch, request, dry_run: bool) -> Eras
         stays = Stay.select().where(Stay.vehicle.in_(erase)).count() if erase else 0
         notes = Stay.select().where(Stay.vehicle.in_(erase) & Stay.note.is_null(False)).count() if erase else 0
         paid = [p.id for p in Payment.select(Payment.id).where(Payment.vehicle.in_(erase)).order_by(Payment.id)] if erase else []
+        own = {s.id for s in Stay.select(Stay.id).where(Stay.vehicle.in_(list(match.vehicle_ids)))}
         kept = [Kept(what, tuple(ids)) for what, ids in (("payments", paid), ("on_site", on_site), ("debt", owing),
-                                                          ("hold", held), ("lookalike", match.lookalike_ids)) if ids]
+                                                          ("hold", held), ("lookalike", match.lookalike_ids),
+                                                          ("mentions", mentions(match, own))) if ids]
         if not dry_run:
             if erase:
                 token = pw.Value("~").concat(pw.Cast(Vehicle.id, "TEXT"))

@@ -19,7 +19,7 @@ from .context import Context
 from .money import from_cents
 from .privacy_results import (AuditEntry, DebtEntry, HoldEntry, PaymentEntry, ReceiptEntry, StaffEntry, StayEntry,
                               SubjectReport, VehicleEntry)
-from .subject_match import SubjectMatch
+from .subject_match import SubjectMatch, name_form
 
 _NEVER = dt.datetime(1970, 1, 1, tzinfo=dt.timezone.utc)  # receipt files of unknown stay are never the person's
 
@@ -73,6 +73,23 @@ def _holds(where) -> tuple[HoldEntry, ...]:
     return tuple(HoldEntry(h.id, h.vehicle_id, h.staff_id, h.reason, h.until_on, h.placed_at) for h in rows)
 
 
+def mentions(match: SubjectMatch, own: set[int]) -> tuple[int, ...]:
+    """Other visits whose note names the person (a plate, a phone's digits, a name typed in free
+    text): flagged for the operator to judge, never acted on (the note is another person's record)."""
+    kind, value = match.selector.kind, match.selector.value
+    if kind == "staff":
+        return ()
+    if kind == "phone":  # typed any way: compare the significant digits ('07400 123457' and '+44 7400 123457')
+        needle = value.lstrip("+")[-10:]
+        form = lambda text: "".join(ch for ch in text if ch.isdigit())  # noqa: E731
+    elif kind == "plate":
+        needle, form = value, lambda text: "".join(text.split()).upper()  # noqa: E731
+    else:
+        needle, form = value, name_form
+    rows = Stay.select(Stay.id, Stay.note).where(Stay.note.is_null(False)).order_by(Stay.id).tuples()
+    return tuple(sid for sid, note in rows.iterator() if sid not in own and needle and needle in form(note))
+
+
 def staff_entry(row: Staff) -> StaffEntry:
     return StaffEntry(row.id, row.display_name, row.role, row.created_at, row.last_sign_in_at, row.disabled_at)
 
@@ -92,7 +109,8 @@ def find(ctx: Context, match: SubjectMatch) -> SubjectReport:
                              first_seen=min(r.created_at for r in rows))
     vids = list(match.vehicle_ids)
     if not vids:
-        return SubjectReport(match.selector.kind, now, lookalike_ids=lookalikes, namesake_ids=match.staff_namesakes)
+        return SubjectReport(match.selector.kind, now, lookalike_ids=lookalikes, namesake_ids=match.staff_namesakes,
+                             mentioned_in=mentions(match, set()))
     vehicles = tuple(VehicleEntry(v.id, v.number_plate, v.contact_name, v.phone_number, v.vehicle_type, v.created_at,
                                   v.purged_at is not None)
                      for v in Vehicle.select().where(Vehicle.id.in_(vids)).order_by(Vehicle.id))
@@ -113,4 +131,5 @@ def find(ctx: Context, match: SubjectMatch) -> SubjectReport:
     first = min([s.entry_at for s in stays] + [v.registered_at for v in vehicles])
     return SubjectReport(match.selector.kind, now, vehicles=vehicles, stays=stays, payments=payments, debts=debts,
                          holds=_holds(LegalHold.vehicle.in_(vids)), receipts=_receipts(ctx, vids), audit=audit,
-                         lookalike_ids=lookalikes, namesake_ids=match.staff_namesakes, first_seen=first)
+                         lookalike_ids=lookalikes, namesake_ids=match.staff_namesakes, first_seen=first,
+                         mentioned_in=mentions(match, set(stay_ids)))

@@ -166,12 +166,11 @@ def export_cmd(ctx: click.Context, plate, phone, name, staff, request: str, out:
     finally:
         with contextlib.suppress(FileNotFoundError):
             tmp.unlink()
-    for line in report.summary():
-        if "look-alike" not in line and "with this name" not in line:
-            echo(line)
-    others = len(report.lookalike_ids) + len(report.namesake_ids)
+    for line in report.export_summary():
+        echo(line)
+    others = len(report.lookalike_ids) + len(report.namesake_ids) + len(report.mentioned_in)
     if others:
-        echo(f"not in the file: {others} other person's record(s) that only look alike (see 'subject find')")
+        echo(f"not in the file: {others} record(s) of other people that look alike or mention them (see 'subject find')")
     echo(f"exported to {one_line(out)} (mode 0600) for request {request}")
     return EXIT_OK
 
