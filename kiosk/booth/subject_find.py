@@ -17,6 +17,7 @@ from ..models import AuditLog, AuditLogArchive, Debt, LegalHold, Payment, Staff,
 from ..receipt_files import scan, select_files
 from .context import Context
 from .money import from_cents
+from .phones import significant_digits
 from .privacy_results import (AuditEntry, DebtEntry, HoldEntry, PaymentEntry, ReceiptEntry, StaffEntry, StayEntry,
                               SubjectReport, VehicleEntry)
 from .subject_match import SubjectMatch, name_form
@@ -80,7 +81,7 @@ def mentions(match: SubjectMatch, own: set[int]) -> tuple[int, ...]:
     if kind == "staff":
         return ()
     if kind == "phone":  # typed any way: compare the significant digits ('07400 123457' and '+44 7400 123457')
-        needle = value.lstrip("+")[-10:]
+        needle = significant_digits(value)
         form = lambda text: "".join(ch for ch in text if ch.isdigit())  # noqa: E731
     elif kind == "plate":
         needle, form = value, lambda text: "".join(text.split()).upper()  # noqa: E731
