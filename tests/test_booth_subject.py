@@ -193,3 +193,14 @@ def test_another_visits_note_that_names_them_is_flagged_not_changed(booth, world
     done = booth.erase_subject("ERA-N", plate=PLATE)
     assert {k.what: k.ids for k in done.kept}["mentions"] == (other.stay_id,) and not done.refused
     assert Stay.get_by_id(other.stay_id).note.startswith("followed ab10 cde")
+
+
+def test_find_counts_the_archived_audit_rows_too(booth, world, clock):
+    live = {a.action for a in booth.find_subject(plate=PLATE).audit if a.table == "audit_logs"}
+    clock.advance(days=100)
+    booth.archive()  # the person's audit rows move to audit_logs_archive (ids only in them)
+    report = booth.find_subject(plate=PLATE)
+    archived = [a for a in report.audit if a.table == "audit_logs_archive"]
+    assert {a.action for a in archived} == live | {"subject_find"} and len(archived) == 10  # the first look-up too
+    assert report.to_json()["audit"]["by_action"] == {"departed": 1, "entry": 4, "payment": 3, "refund": 1,
+                                                      "subject_find": 1}
