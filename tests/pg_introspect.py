@@ -48,6 +48,7 @@ SQLITE_TO_PG_TYPE = {
     "INTEGER": "integer",
     "TEXT": "text",
     "DATETIME": "timestamp without time zone",
+    "DATE": "date",
     "BOOLEAN": "boolean",
     "DECIMAL(10,2)": "numeric(10,2)",
     "VARCHAR(255)": "character varying(255)",  # migratehistory.name, made by peewee

@@ -62,9 +62,14 @@ CALLS = {
     "free_exit": lambda b, w: b.free_exit(w.stay_id, "emergency_vehicle"),
     "override_fee": lambda b, w: b.override_fee(w.stay_id, "0.50", "card", "goodwill"),
     "find_subject": lambda b, w: b.find_subject(plate="ZZ99ZZZ"),
-    # No request is logged in the world: a permitted call is refused for that, past the guard.
-    "export_subject": lambda b, w: _past_the_guard(lambda: b.export_subject("REQ-1", plate="ZZ99ZZZ")),
-    "erase_subject": lambda b, w: _past_the_guard(lambda: b.erase_subject("REQ-1", plate="ZZ99ZZZ")),
+    "export_subject": lambda b, w: b.export_subject("DSR-OPEN-1", plate="AB12CDE"),
+    # The world's request is an access request: a permitted erasure is refused for that, past the guard.
+    "erase_subject": lambda b, w: _past_the_guard(lambda: b.erase_subject("DSR-OPEN-1", plate="AB12CDE")),
+    "log_request": lambda b, w: b.log_request("DSR-1", "access"),
+    "extend_request": lambda b, w: b.extend_request("DSR-OPEN-1", 1, "complex"),
+    "close_request": lambda b, w: b.close_request("DSR-OPEN-1", "done", "answered"),
+    "requests": lambda b, w: b.requests(),
+    "request_for": lambda b, w: b.request_for("DSR-OPEN-1", ("access",)),
 }
 
 
@@ -107,6 +112,7 @@ def _world(booth) -> World:
     staff_row("Victim", "attendant")
     booth.add_staff("Resting", "attendant", "1234")
     booth.disable_staff("Resting")
+    booth.log_request("DSR-OPEN-1", "access")
     return World(reg.stay_id, paid.payment_id, paid)
 
 

@@ -13,6 +13,7 @@ from .localtime import day_hm, zone_name
 from .phones import format_phone, is_incomplete
 from .pins import PIN_RULE, PinHasher, Secret, check_new_pin
 from .plates import PlateReading, normalise_plate, read_plate
+from .privacy_requests import RequestRow
 from .printer_setting import PrinterTarget, check_printer
 from .reasons import KINDS as REASON_KINDS
 from .reasons import DepartedReason, ReasonChoice, RefundReason, reason_label
@@ -37,4 +38,6 @@ __all__ = [
     "Secret", "StaffMember", "WORKER", "role_needed",
     # the shift (kiosk.booth.shift_facade)
     "CloseResult", "Movement", "ShiftInfo", "ShiftReport", "ShiftRow",
+    # the data-protection request log (kiosk.booth.requests_facade)
+    "RequestRow",
 ]

@@ -164,5 +164,5 @@ PERMISSION_TEXT: dict[Permission, str] = {
     Permission.CONFIGURE: "changing the configuration",
     Permission.SPOTS: "changing the spots",
     Permission.STAFF: "managing staff accounts",
-    Permission.PRIVACY: "data-protection requests and legal holds",
+    Permission.PRIVACY: "data-protection requests, legal holds and a person's data",
 }

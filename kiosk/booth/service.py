@@ -25,6 +25,7 @@ from .errors import BoothError
 from .guard import allows, anyone, authorise, declared, needs, require_person
 from .exceptions_facade import ExceptionsFacade
 from .people import PeopleFacade
+from .requests_facade import RequestsFacade
 from .shift_facade import ShiftFacade
 from .subject_facade import SubjectFacade
 from .pins import PinHasher
@@ -70,7 +71,7 @@ def _guarded(method):
     return call
 
 
-class Booth(PeopleFacade, ShiftFacade, ExceptionsFacade, SubjectFacade):
+class Booth(PeopleFacade, ShiftFacade, ExceptionsFacade, RequestsFacade, SubjectFacade):
     def __init__(self, database: pw.Database, clock: Clock | None = None, booth_name: str | None = None,
                  receipts_dir: Path | None = None, auto_size: bool = True, *, actor: Actor | None = None,
                  pin_hasher: PinHasher | None = None):

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from dataclasses import replace
 
-from . import subject_erase, subject_find, subject_match
+from . import privacy_requests, subject_erase, subject_find, subject_match
 from .actors import Permission
 from .context import Context
 from .guard import needs
@@ -51,8 +51,6 @@ class SubjectFacade:
     def export_subject(self, request, *, plate=None, phone=None, name=None, staff=None) -> SubjectReport:
         """What `find` lists, for the file answering `request` (an open access or rectification
         request: kiosk.booth.privacy_requests). The command writes the file."""
-        from . import privacy_requests  # noqa: PLC0415 - the request log is another helper's module
-
         row = privacy_requests.request_for(self._ctx, request, EXPORT_KINDS)
         match = self._match(plate, phone, name, staff)
         report = subject_find.find(self._ctx, match)

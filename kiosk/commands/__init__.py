@@ -19,4 +19,5 @@ COMMANDS = {
     "shifts": "shifts:shifts_cmd",
     "z-report": "shifts:z_report_cmd",
     "subject": "subject:subject_cmd",
+    "request": "requests:request_cmd",
 }
