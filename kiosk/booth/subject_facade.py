@@ -62,7 +62,6 @@ class SubjectFacade:
     def erase_subject(self, request, dry_run=False, *, plate=None, phone=None, name=None, staff=None) -> ErasureReport:
         """Erase the person's data now, as expiry would (see subject_erase.py), answering `request`
         (an open erasure request). `dry_run`: the same report, nothing changed, nothing audited."""
-        from . import privacy_requests  # noqa: PLC0415 - see export_subject
-        dry = check_flag(dry_run, "dry_run", "dry_run")
+        dry = check_flag(dry_run, "dry_run", "a dry run")
         row = privacy_requests.request_for(self._ctx, request, ERASE_KINDS)
         return subject_erase.erase(self._ctx, self._match(plate, phone, name, staff), row, dry)
