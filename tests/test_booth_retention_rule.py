@@ -1,7 +1,7 @@
 """What expiry may purge is defined once (kiosk.booth.retention.expirable); the plain-SQL fast
 path, the row-lock path, the partial index and a real run are pinned to it on a fixture that
 holds every case: closed, departed, still on site, too new, exactly at the cutoff, a plate
-that came back, already purged. Runs on both databases."""
+that came back, already purged, under a legal hold (closed, on site, released). Runs on both databases."""
 
 import datetime as dt
 
@@ -16,6 +16,7 @@ from kiosk.models import Vehicle
 
 PHONE = "07400 123456"
 HOURS = 24
+HELD, RELEASED = ("HE55LDD", "HS77ITE"), ("RE66LSD",)
 
 
 def _rich_site(booth, clock):
@@ -33,6 +34,9 @@ def _rich_site(booth, clock):
     booth.pay(back.stay_id, "cash", "5")
     twice = booth.register("TW33ICE", "Tia", PHONE, "car")  # leaves twice: every stay closed
     booth.pay(twice.stay_id, "cash", "5")
+    for plate in ("HE55LDD", "RE66LSD"):  # closed and held; closed, held, then released
+        booth.pay(booth.register(plate, "Hal", PHONE, "car").stay_id, "card")
+    booth.register("HS77ITE", "Hal", PHONE, "car")  # on site and held
     clock.advance(minutes=1)
     edge = booth.register("ED44GEE", "Ed", PHONE, "car")  # entered exactly at the cutoff: kept
     booth.pay(edge.stay_id, "card")
@@ -42,6 +46,11 @@ def _rich_site(booth, clock):
     booth.pay(booth.register("TW33ICE", "Tia", PHONE, "car").stay_id, "card")
     new = booth.register("NE55WWW", "Nia", PHONE, "car")  # too new
     booth.pay(new.stay_id, "card")
+    for plate in HELD + RELEASED:
+        booth.place_hold("dispute", plate=plate)
+    for h in booth.holds():
+        if Vehicle.get_by_id(h.vehicle_id).number_plate in RELEASED:
+            booth.release_hold(h.id)
     clock.advance(hours=HOURS - 1)
     return clock.now().replace(microsecond=0) - dt.timedelta(hours=HOURS)
 
@@ -92,3 +101,10 @@ def test_a_run_on_this_database_purges_what_the_definition_selects(site, booth, 
     purged = {v.id for v in Vehicle.select().where(Vehicle.purged_at.is_null(False))}
     assert purged - purged_before == rule
     assert ctx.backend is backend_for(database)
+
+
+def test_the_rule_skips_held_vehicles_and_takes_released_ones(site, database):
+    ctx, cutoff, rule, _ = site
+    plate_of = {v.id: v.number_plate for v in Vehicle.select()}
+    assert not {plate_of[i] for i in rule} & set(HELD) and set(RELEASED) <= {plate_of[i] for i in rule}
+    assert retention.held_back(cutoff) == 1  # the closed held one; the one on site is not due anyway

@@ -70,6 +70,9 @@ CALLS = {
     "close_request": lambda b, w: b.close_request("DSR-OPEN-1", "done", "answered"),
     "requests": lambda b, w: b.requests(),
     "request_for": lambda b, w: b.request_for("DSR-OPEN-1", ("access",)),
+    "place_hold": lambda b, w: b.place_hold("dispute", plate="AB12CDE"),
+    "release_hold": lambda b, w: _past_the_guard(lambda: b.release_hold(1)),
+    "holds": lambda b, w: b.holds(include_released=True),
 }
 
 

@@ -8,6 +8,7 @@ from .config import check_rate_field, check_setting, is_rate_amount
 from .context import AUDIT_ACTIONS
 from .errors import BoothError
 from .fees import FeeBreakdown, FeeLine, compute_fee
+from .holds import HoldRow
 from .money import format_money, parse_money
 from .localtime import day_hm, zone_name
 from .phones import format_phone, is_incomplete
@@ -40,4 +41,6 @@ __all__ = [
     "CloseResult", "Movement", "ShiftInfo", "ShiftReport", "ShiftRow",
     # the data-protection request log (kiosk.booth.requests_facade)
     "RequestRow",
+    # legal holds (kiosk.booth.holds_facade)
+    "HoldRow",
 ]

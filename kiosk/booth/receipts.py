@@ -19,6 +19,7 @@ import peewee as pw
 from .. import owner_only
 from ..backends import backend_for
 from ..receipt_files import ReceiptFile, outliving, receipts_dir_for, scan, select_files
+from .holds import HELD_VEHICLE_SQL
 from .results import StayStatus
 from .sql import ts
 
@@ -58,9 +59,9 @@ def write_receipt(directory: Path, receipt: Receipt) -> Path:
     return path
 
 
-# A stay's personal data has expired once it is closed and its entry is older than the retention
-# (the same rule clears its note: kiosk.booth.retention.expired_notes).
-_EXPIRED = f"s.status <> '{StayStatus.OPEN}' AND s.entry_timestamp < ?"
+# A stay's personal data has expired once it is closed and its entry is older than the retention,
+# unless its vehicle is under a legal hold (the same rule clears its note: kiosk.booth.retention.expired_notes).
+_EXPIRED = f"s.status <> '{StayStatus.OPEN}' AND s.entry_timestamp < ? AND NOT {HELD_VEHICLE_SQL}"
 
 
 def expired(database: pw.Database, directory: Path | None, cutoff: dt.datetime) -> list[Path]:

@@ -332,6 +332,7 @@ class RunReport:
     notes: int = 0  # expiry: stay notes removed
     receipts: int = 0  # expiry: receipt files deleted
     staff: int = 0  # expiry: disabled staff accounts reduced to their id
+    held: int = 0  # expiry: vehicles and staff accounts whose due data a legal hold kept
 
     def to_json(self) -> dict:
         return {
@@ -340,7 +341,7 @@ class RunReport:
             "started_at": f"{self.started_at:%Y-%m-%d %H:%M:%S}", "finished_at": f"{self.finished_at:%Y-%m-%d %H:%M:%S}",
             "cutoff": f"{self.cutoff:%Y-%m-%d %H:%M:%S}" if self.cutoff else None, "remaining": self.remaining,
             "overstays": self.overstays, "message": self.message, "run_id": self.run_id,
-            "notes": self.notes, "receipts": self.receipts, "staff": self.staff,
+            "notes": self.notes, "receipts": self.receipts, "staff": self.staff, "held": self.held,
         }
 
 

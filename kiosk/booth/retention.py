@@ -1,4 +1,5 @@
-"""Retention: expiry of personal data, and archiving of old audit rows.
+"""Retention: expiry of personal data, and the batched runs it shares with archiving of old audit
+rows (kiosk.booth.audit_archive).
 
 Both work in batches, one short write transaction each, so booths keep
 registering while they run, and a kill at any moment loses nothing: a batch is
@@ -17,6 +18,9 @@ the retention: its note (stays.note, `expired_notes`) and its receipt file
 earlier stays of a plate that keeps coming back. A drive-off's debt is not personal
 data: it stays, linked to the anonymised vehicle (kiosk.booth.debts). Staff accounts disabled for longer
 than staff_retention_days are reduced to their id (kiosk.booth.staff.expired_staff).
+A vehicle or staff account under a legal hold (kiosk.booth.holds) keeps all of it, its stays' notes and
+receipts included; the check is inside each purge statement, so a hold committed during a run wins
+over its next batch. A run counts what holds kept (`held`).
 
 How big a batch is (kiosk.booth.pace): pinned to a row count when the caller
 gives one, otherwise sized by time (~20 ms). On SQLite a batch is several short
@@ -40,8 +44,9 @@ from typing import Callable
 
 import peewee as pw
 
-from ..models import AuditLog, AuditLogArchive, LifecycleRun, Stay, Vehicle
+from ..models import LifecycleRun, Stay, Vehicle
 from . import receipts, staff, tx
+from .holds import HELD_VEHICLE_SQL, held_vehicle, held_vehicles
 from .config import read_config
 from .context import Context
 from .errors import BoothError
@@ -56,10 +61,7 @@ ShouldStop = Callable[[], bool] | None
 # Both dialects, run on every call: plain SQL (kiosk.booth.sql), not peewee's ~0.3 ms of SQL building.
 _OVERSTAYS = Statement(f"SELECT COUNT(*) FROM stays WHERE status = '{StayStatus.OPEN}' AND entry_timestamp < ?")
 _RECORD = Insert("INSERT INTO lifecycle_runs (kind, status, started_at, finished_at, cutoff, rows_done, batches, "
-                 "batch_size, duration_ms, longest_tx_ms, booth_name, message) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)")
-AUDIT_COLUMNS: list[pw.Field] = [AuditLog.id, AuditLog.action, AuditLog.entity, AuditLog.entity_id, AuditLog.timestamp,
-                                 AuditLog.details, AuditLog.staff_id, AuditLog.approver_id, AuditLog.origin]
-
+                 "batch_size, duration_ms, longest_tx_ms, booth_name, message, held) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)")
 
 # What expiry may purge is defined once, here: `expirable` and `expired_notes`. The row-lock
 # path runs them as they are; the single-writer fast path (`_DUE` below, plain SQL) and the
@@ -70,19 +72,35 @@ def _holds_due_data(cutoff: dt.datetime):
     return (Vehicle.entry_timestamp < cutoff) & Vehicle.purged_at.is_null()
 
 
-def expirable(cutoff: dt.datetime):
-    """Vehicles whose personal data is due: the plan's WHERE, closed, not yet purged."""
+def _closed_and_due(cutoff: dt.datetime):
     open_stay = Stay.select(Stay.id).where((Stay.vehicle == Vehicle.id) & (Stay.status == StayStatus.OPEN))
-    return Vehicle.select(Vehicle.id).where(_holds_due_data(cutoff) & ~pw.fn.EXISTS(open_stay))
+    return _holds_due_data(cutoff) & ~pw.fn.EXISTS(open_stay)
 
 
-def _note_due(cutoff: dt.datetime):
+def expirable(cutoff: dt.datetime):
+    """Vehicles whose personal data is due: the plan's WHERE, closed, not yet purged, not held."""
+    return Vehicle.select(Vehicle.id).where(_closed_and_due(cutoff) & ~held_vehicle(Vehicle.id))
+
+
+def _note_expired(cutoff: dt.datetime):
     return Stay.note.is_null(False) & (Stay.entry_timestamp < cutoff) & (Stay.status != StayStatus.OPEN)
 
 
+def _note_due(cutoff: dt.datetime):
+    return _note_expired(cutoff) & ~held_vehicle(Stay.vehicle)
+
+
 def expired_notes(cutoff: dt.datetime):
-    """Stays whose note is due: closed, entered before the cutoff (served by idx_stays_note)."""
+    """Stays whose note is due: closed, entered before the cutoff (served by idx_stays_note), vehicle not held."""
     return Stay.select(Stay.id).where(_note_due(cutoff))
+
+
+def held_back(cutoff: dt.datetime) -> int:
+    """Vehicles a hold keeps although their details or a stay's note are due (what a run skips).
+    Read from the holds in force (few), never by scanning the vehicles."""
+    note = Stay.select(Stay.id).where((Stay.vehicle == Vehicle.id) & _note_expired(cutoff))
+    return Vehicle.select(Vehicle.id).where(Vehicle.id.in_(held_vehicles())
+                                            & (_closed_and_due(cutoff) | pw.fn.EXISTS(note))).count()
 
 
 def _clear_notes(ctx: Context, cutoff: dt.datetime, booth: str) -> int:
@@ -123,22 +141,14 @@ _CANDIDATES = "SELECT v.id FROM vehicles AS v WHERE v.purged_at IS NULL AND v.en
 _CANDIDATE_LIST = _CANDIDATES.replace("SELECT v.id", "SELECT json_group_array(v.id)", 1)
 # ...then purged in id order, a range of the list per statement: neighbouring ids share table
 # pages, so a batch rewrites far fewer pages than in entry order (random ids at full size).
-# `expirable` in plain SQL, on `vehicles AS v`, one parameter: the cutoff.
-_DUE = f"v.purged_at IS NULL AND v.entry_timestamp < ? AND {_OPEN_STAY}"
+# `expirable` in plain SQL, on `vehicles AS v`, one parameter: the cutoff. The hold is checked in the
+# purge statement itself: a hold committed after the candidates were read still wins.
+_DUE = f"v.purged_at IS NULL AND v.entry_timestamp < ? AND {_OPEN_STAY} AND NOT {HELD_VEHICLE_SQL}"
 _PURGE = ("UPDATE vehicles AS v SET number_plate = '~' || v.id, contact_name = '', phone_number = '', "
           f"purged_at = ?, updated_at = ? WHERE v.id BETWEEN ? AND ? AND {_DUE}")
-# Archiving goes oldest first on idx_audit_logs_timestamp: the n-th due row bounds a statement,
-# and the copy and the delete take exactly the rows up to it (the index order is total).
-_NTH_DUE = "SELECT timestamp, id FROM audit_logs WHERE timestamp < ? ORDER BY timestamp, id LIMIT 1 OFFSET ?"
-_LAST_DUE = "SELECT timestamp, id FROM audit_logs WHERE timestamp < ? ORDER BY timestamp DESC, id DESC LIMIT 1"
-_FIRST_DUE = "SELECT id FROM audit_logs WHERE timestamp < ? ORDER BY timestamp, id LIMIT 1"
-_UP_TO = "timestamp <= ? AND (timestamp, id) <= (?, ?)"
-_COLUMNS = "id, action, entity, entity_id, timestamp, details, staff_id, approver_id, origin"
-_COPY = f"INSERT INTO audit_logs_archive ({_COLUMNS}) SELECT {_COLUMNS} FROM audit_logs WHERE {_UP_TO}"
-_DELETE = f"DELETE FROM audit_logs WHERE {_UP_TO}"
 
 
-def _statements(pace: Pace, session: WorkerSession | None, step: Callable[[int], tuple[int, int, bool]]) -> Batch:
+def run_statements(pace: Pace, session: WorkerSession | None, step: Callable[[int], tuple[int, int, bool]]) -> Batch:
     """One batch: statements of pace.chunk() rows until the batch is full, a booth waits, or nothing is left."""
     t0 = time.perf_counter()
     rows = seen = 0
@@ -166,7 +176,8 @@ class _SqliteExpiry:
             self.ids = sorted(json.loads(self.ctx.db.execute_sql(_CANDIDATE_LIST, cutoff).fetchone()[0]))
         except pw.OperationalError:  # an SQLite built without its JSON functions
             self.ids = sorted(r[0] for r in self.ctx.db.execute_sql(_CANDIDATES, cutoff))
-        return max(0, len(self.ids) - self.overstays)  # a car on site since before the cutoff is never purged
+        # Cars on site since before the cutoff and held rows are never purged.
+        return max(0, len(self.ids) - self.overstays - held_back(self.cutoff))
 
     @property
     def finished(self) -> bool:
@@ -183,7 +194,7 @@ class _SqliteExpiry:
             seen, pos = end - pos, end
             return cur.rowcount, seen, end >= len(self.ids)
 
-        b = _statements(pace, session, step)
+        b = run_statements(pace, session, step)
         if b.rows:
             self.ctx.audit("expire", "vehicles", f"{self.ids[start]}-{self.ids[pos - 1]}", booth=self.booth,
                            count=b.rows, cutoff=f"{self.cutoff:%Y-%m-%d %H:%M:%S}")
@@ -192,47 +203,6 @@ class _SqliteExpiry:
 
     def committed(self, b: Batch) -> None:
         self.next = b.end
-
-
-class _SqliteArchive:
-    def __init__(self, ctx: Context, cutoff: dt.datetime, booth: str):
-        self.ctx, self.cutoff, self.booth = ctx, cutoff, booth
-        self.finished = False
-
-    def prepare(self) -> int:
-        return AuditLog.select().where(AuditLog.timestamp < self.cutoff).count()
-
-    def batch(self, pace: Pace, session: WorkerSession | None) -> Batch:
-        db, cutoff = self.ctx.db, ts(self.cutoff)
-        first = db.execute_sql(_FIRST_DUE, (cutoff,)).fetchone()
-        if first is None:
-            return Batch(0, 0, True)
-        last = {}
-
-        def step(n):
-            bound = db.execute_sql(_NTH_DUE, (cutoff, max(1, n) - 1)).fetchone()
-            done = bound is None  # fewer than n rows are due: this statement takes the rest
-            if done:
-                bound = db.execute_sql(_LAST_DUE, (cutoff,)).fetchone()
-                if bound is None:
-                    return 0, 0, True
-            args = (bound[0], bound[0], bound[1])
-            # The same rows for the copy and the delete, in one transaction: each ends up in exactly one table.
-            copied = db.execute_sql(_COPY, args).rowcount
-            deleted = db.execute_sql(_DELETE, args).rowcount
-            if copied != deleted:
-                raise RuntimeError(f"archive batch copied {copied} rows but deleted {deleted}: undone")
-            last["id"] = bound[1]
-            return deleted, deleted, done
-
-        b = _statements(pace, session, step)
-        if b.rows:
-            self.ctx.audit("archive", "audit_logs", f"{first[0]}-{last['id']}", booth=self.booth,
-                           count=b.rows, cutoff=f"{self.cutoff:%Y-%m-%d %H:%M:%S}")
-        return b
-
-    def committed(self, b: Batch) -> None:
-        self.finished = b.done
 
 
 # ------------------------------------------------------------ row-lock databases (PostgreSQL)
@@ -246,29 +216,14 @@ def _expire_batch(ctx: Context, cutoff: dt.datetime, size: int) -> int:
         return 0
     now = ctx.now()
     token = pw.Value("~").concat(pw.Cast(Vehicle.id, "TEXT"))
+    # The hold again in the statement: one placed since the select (it waited for these row locks) wins.
     done = (Vehicle.update(number_plate=token, contact_name="", phone_number="", purged_at=now, updated_at=now)
-            .where(Vehicle.id.in_(ids) & _holds_due_data(cutoff)).execute())
+            .where(Vehicle.id.in_(ids) & _holds_due_data(cutoff) & ~held_vehicle(Vehicle.id)).execute())
     ctx.audit("expire", "vehicles", f"{ids[0]}-{ids[-1]}", count=done, cutoff=f"{cutoff:%Y-%m-%d %H:%M:%S}")
     return done
 
 
-def _archive_batch(ctx: Context, cutoff: dt.datetime, size: int) -> int:
-    ids = [r.id for r in AuditLog.select(AuditLog.id).where(AuditLog.timestamp < cutoff).order_by(AuditLog.id).limit(size)]
-    if not ids:
-        return 0
-    # The same WHERE for the copy and the delete, in one transaction: each row ends up in exactly one table.
-    where = (AuditLog.timestamp < cutoff) & AuditLog.id.between(ids[0], ids[-1])
-    copied = (AuditLogArchive.insert_from(AuditLog.select(*AUDIT_COLUMNS).where(where),
-                                          fields=[getattr(AuditLogArchive, c.name) for c in AUDIT_COLUMNS])
-              .as_rowcount().execute())
-    deleted = AuditLog.delete().where(where).execute()
-    if copied != deleted:
-        raise RuntimeError(f"archive batch copied {copied} rows but deleted {deleted}: undone")
-    ctx.audit("archive", "audit_logs", f"{ids[0]}-{ids[-1]}", count=deleted, cutoff=f"{cutoff:%Y-%m-%d %H:%M:%S}")
-    return deleted
-
-
-class _Statements:
+class RowLockJob:
     """One statement per batch, rows locked (SKIP LOCKED) by the batch: PostgreSQL and any other
     database that is not single-writer."""
 
@@ -291,14 +246,15 @@ class _Statements:
 
 
 # ------------------------------------------------------------------------------------ runs
-def _check_callbacks(progress, should_stop) -> None:
+def check_callbacks(progress, should_stop) -> None:
     for name, fn in (("progress", progress), ("should_stop", should_stop)):
         if fn is not None and not callable(fn):
             raise BoothError(f"{name} must be a function or None", field=name)
 
 
-def _run(ctx: Context, kind: str, cutoff: dt.datetime, job, pace: Pace, progress: Progress,
-         should_stop: ShouldStop, remaining: Callable[[], int], overstays: int, booth: str) -> RunReport:
+def run_job(ctx: Context, kind: str, cutoff: dt.datetime, job, pace: Pace, progress: Progress,
+         should_stop: ShouldStop, remaining: Callable[[], int], overstays: int, booth: str,
+         kept: Callable[[], int] = lambda: 0) -> RunReport:
     started, t0 = ctx.now(), time.perf_counter()
     rows = batches = longest = 0
     status, message = "done", ""
@@ -338,62 +294,54 @@ def _run(ctx: Context, kind: str, cutoff: dt.datetime, job, pace: Pace, progress
         status, message = "failed", " ".join(str(exc).split())[:300] or type(exc).__name__
         try:
             _record(ctx, kind, status, started, cutoff, rows, batches, pace.largest or pace.room(), t0, longest,
-                    message, booth)
+                    message, booth, kept())
         except Exception:  # noqa: BLE001 - e.g. the disk is still full: the run's own error is the one to report
             pass
         raise
     left = remaining() if status != "done" else 0
     size = pace.largest or pace.room()
     # Outside the session: synchronous is FULL again, so the record (and every batch before it) is durable.
-    run_id = _record(ctx, kind, status, started, cutoff, rows, batches, size, t0, longest, message, booth)
+    skipped = kept()  # after the batches: a hold placed during the run counts too
+    run_id = _record(ctx, kind, status, started, cutoff, rows, batches, size, t0, longest, message, booth, skipped)
     return RunReport(kind=kind, status=status, rows=rows, batches=batches, batch_size=size,
                      duration_ms=round((time.perf_counter() - t0) * 1000), longest_tx_ms=longest, started_at=started,
                      finished_at=ctx.now(), cutoff=cutoff, remaining=left, overstays=overstays, message=message,
-                     run_id=run_id)
+                     run_id=run_id, held=skipped)
 
 
-def _record(ctx, kind, status, started, cutoff, rows, batches, size, t0, longest, message, booth) -> int:
+def _record(ctx, kind, status, started, cutoff, rows, batches, size, t0, longest, message, booth, held) -> int:
     return ctx.write(lambda: _RECORD.new_id(ctx.db, (
         kind, status, ts(started), ts(ctx.now()), ts(cutoff), rows, batches, size,
-        round((time.perf_counter() - t0) * 1000), longest, booth, message or None)))
+        round((time.perf_counter() - t0) * 1000), longest, booth, message or None, held)))
 
 
-def _pace(ctx: Context, batch_size, configured: int) -> Pace:
+def pace_for(ctx: Context, batch_size, configured: int) -> Pace:
     if batch_size is not None:
         return Pace(pinned=parse_int(batch_size, "batch_size", 1, 100_000, "batch size"))
     return Pace(start=configured) if ctx.auto_size else Pace(pinned=configured)
 
 
 def expire(ctx: Context, batch_size=None, progress: Progress = None, should_stop: ShouldStop = None) -> RunReport:
-    _check_callbacks(progress, should_stop)
+    check_callbacks(progress, should_stop)
     cfg = read_config(ctx)
-    pace = _pace(ctx, batch_size, cfg.expiry_batch_size)
+    pace = pace_for(ctx, batch_size, cfg.expiry_batch_size)
     cutoff = ctx.now() - dt.timedelta(hours=cfg.retention_hours)
     counted = _OVERSTAYS.one(ctx.db, (ts(cutoff),))
     assert counted is not None  # COUNT(*) returns one row
     overstays = counted[0]
     count = lambda: expirable(cutoff).count()  # noqa: E731
+    staff_cutoff = ctx.now() - dt.timedelta(days=cfg.staff_retention_days)
+    held = lambda: held_back(cutoff) + staff.held_accounts(staff_cutoff)  # noqa: E731
     job = (_SqliteExpiry(ctx, cutoff, cfg.booth_name, overstays) if ctx.backend.single_writer
-           else _Statements(ctx, cutoff, _expire_batch, count))
+           else RowLockJob(ctx, cutoff, _expire_batch, count))
     notes = _clear_notes(ctx, cutoff, cfg.booth_name)
     # Staff accounts: their own period, counted from when they were disabled (kiosk.booth.staff).
-    accounts = staff.purge_expired(ctx, ctx.now() - dt.timedelta(days=cfg.staff_retention_days))
-    report = _run(ctx, "expire", cutoff, job, pace, progress, should_stop, count, overstays, cfg.booth_name)
+    accounts = staff.purge_expired(ctx, staff_cutoff)
+    report = run_job(ctx, "expire", cutoff, job, pace, progress, should_stop, count, overstays, cfg.booth_name, held)
     # Files are not transactional: deleted after the rows are committed. A run that stops
     # here leaves them for the next run, which finds them again by their stay.
     files = receipts.delete_expired(ctx.db, ctx.receipts_dir, cutoff) if report.status == "done" else 0
     return replace(report, notes=notes, receipts=files, staff=accounts)
-
-
-def archive(ctx: Context, batch_size=None, progress: Progress = None, should_stop: ShouldStop = None) -> RunReport:
-    _check_callbacks(progress, should_stop)
-    cfg = read_config(ctx)
-    pace = _pace(ctx, batch_size, cfg.archive_batch_size)
-    cutoff = ctx.now() - dt.timedelta(days=cfg.archive_days)
-    due = lambda: AuditLog.select().where(AuditLog.timestamp < cutoff).count()  # noqa: E731
-    job = (_SqliteArchive(ctx, cutoff, cfg.booth_name) if ctx.backend.single_writer
-           else _Statements(ctx, cutoff, _archive_batch, due))
-    return _run(ctx, "archive", cutoff, job, pace, progress, should_stop, due, 0, cfg.booth_name)
 
 
 def last_runs(ctx: Context, limit=10) -> list[RunReport]:
@@ -401,4 +349,5 @@ def last_runs(ctx: Context, limit=10) -> list[RunReport]:
     rows = LifecycleRun.select().order_by(LifecycleRun.id.desc()).limit(limit)
     return [RunReport(kind=r.kind, status=r.status, rows=r.rows_done, batches=r.batches, batch_size=r.batch_size,
                       duration_ms=r.duration_ms, longest_tx_ms=r.longest_tx_ms, started_at=r.started_at,
-                      finished_at=r.finished_at, cutoff=r.cutoff, message=r.message or "", run_id=r.id) for r in rows]
+                      finished_at=r.finished_at, cutoff=r.cutoff, message=r.message or "", run_id=r.id, held=r.held)
+            for r in rows]

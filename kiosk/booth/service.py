@@ -18,12 +18,13 @@ import peewee as pw
 from ..clock import Clock
 from ..errors import ErrorCode
 from . import config as _config
-from . import entry, payments, reasons, receipts, reports, retention, spots, tx
+from . import audit_archive, entry, payments, reasons, receipts, reports, retention, spots, tx
 from .actors import Actor, Permission, Role
 from .context import AUDIT_ACTIONS, Context
 from .errors import BoothError
 from .guard import allows, anyone, authorise, declared, needs, require_person
 from .exceptions_facade import ExceptionsFacade
+from .holds_facade import HoldsFacade
 from .people import PeopleFacade
 from .requests_facade import RequestsFacade
 from .shift_facade import ShiftFacade
@@ -71,7 +72,7 @@ def _guarded(method):
     return call
 
 
-class Booth(PeopleFacade, ShiftFacade, ExceptionsFacade, RequestsFacade, SubjectFacade):
+class Booth(PeopleFacade, ShiftFacade, ExceptionsFacade, RequestsFacade, HoldsFacade, SubjectFacade):
     def __init__(self, database: pw.Database, clock: Clock | None = None, booth_name: str | None = None,
                  receipts_dir: Path | None = None, auto_size: bool = True, *, actor: Actor | None = None,
                  pin_hasher: PinHasher | None = None):
@@ -269,7 +270,7 @@ class Booth(PeopleFacade, ShiftFacade, ExceptionsFacade, RequestsFacade, Subject
 
     @needs(Permission.RUN_RETENTION)
     def archive(self, batch_size=None, progress=None, should_stop=None) -> RunReport:
-        return retention.archive(self._ctx, batch_size, progress, should_stop)
+        return audit_archive.archive(self._ctx, batch_size, progress, should_stop)
 
     @anyone
     def last_runs(self, limit=10) -> list[RunReport]:

@@ -17,6 +17,7 @@ import peewee as pw
 from ..errors import ErrorCode
 from ..models import Staff, SystemConfig
 from . import tx
+from .holds import held_staff, held_staff_accounts
 from .actors import Role
 from .context import Context
 from .errors import BoothError, shown
@@ -253,10 +254,18 @@ def reset_pin(ctx: Context, who, pin) -> StaffMember:
 
 
 # ------------------------------------------------------------------ retention
+def _disabled_before(cutoff: dt.datetime):
+    return Staff.disabled_at.is_null(False) & (Staff.disabled_at < cutoff) & Staff.purged_at.is_null()
+
+
 def expired_staff(cutoff: dt.datetime):
-    """Accounts whose personal data is due: disabled before the cutoff, not yet reduced to an id."""
-    return Staff.select(Staff.id).where(Staff.disabled_at.is_null(False) & (Staff.disabled_at < cutoff)
-                                        & Staff.purged_at.is_null())
+    """Accounts whose personal data is due: disabled before the cutoff, not yet reduced to an id, not held."""
+    return Staff.select(Staff.id).where(_disabled_before(cutoff) & ~held_staff(Staff.id))
+
+
+def held_accounts(cutoff: dt.datetime) -> int:
+    """Accounts a hold keeps although they are due (what an expiry run skips)."""
+    return Staff.select(Staff.id).where(Staff.id.in_(held_staff_accounts()) & _disabled_before(cutoff)).count()
 
 
 def purge_expired(ctx: Context, cutoff: dt.datetime) -> int:
@@ -270,8 +279,7 @@ def purge_expired(ctx: Context, cutoff: dt.datetime) -> int:
         now = ctx.now()
         done = (Staff.update(display_name=token, name_key=token, pin_hash=None, failed_attempts=0, lockouts=0,
                              locked_until=None, last_sign_in_at=None, purged_at=now, updated_at=now)
-                .where(Staff.id.in_(ids) & Staff.disabled_at.is_null(False) & (Staff.disabled_at < cutoff)
-                       & Staff.purged_at.is_null()).execute())
+                .where(Staff.id.in_(ids) & _disabled_before(cutoff) & ~held_staff(Staff.id)).execute())
         ctx.audit("expire", "staff", f"{ids[0]}-{ids[-1]}", staff=done, cutoff=f"{cutoff:%Y-%m-%d %H:%M:%S}")
         return done
 

@@ -21,6 +21,7 @@ from pathlib import Path
 import peewee as pw
 
 from ..models import AuditLog, AuditLogArchive, Debt, Payment, Staff, Stay, Vehicle
+from . import holds
 from .context import Context
 from .privacy_results import ErasureReport, Kept
 from .results import StayStatus
@@ -57,8 +58,6 @@ def _delete(paths: list[Path]) -> tuple[tuple[str, ...], tuple[str, ...]]:
 
 
 def _vehicles(ctx: Context, match: SubjectMatch, request, dry_run: bool) -> ErasureReport:
-    from . import holds  # noqa: PLC0415 - the holds module is another helper's (merged separately)
-
     kind = match.selector.kind
 
     def change() -> ErasureReport:
@@ -106,8 +105,6 @@ def _vehicles(ctx: Context, match: SubjectMatch, request, dry_run: bool) -> Eras
 
 
 def _staff(ctx: Context, match: SubjectMatch, request, dry_run: bool) -> ErasureReport:
-    from . import holds  # noqa: PLC0415 - see _vehicles
-
     sid = match.staff_ids[0]
 
     def change() -> ErasureReport:

@@ -92,6 +92,8 @@ def expire_cmd(ctx: click.Context, as_json: bool, batch_size: int | None) -> int
                 rows.append((r.kind, "", f"{r.notes} stay note(s) removed, {r.receipts} receipt file(s) deleted"))
             if r.kind == "expire" and r.staff:
                 rows.append((r.kind, "", f"{r.staff} disabled staff account(s) reduced to their id"))
+            if r.kind == "expire" and r.held:
+                rows.append((r.kind, "", f"{r.held} record(s) kept under a legal hold ('subject hold list')"))
             if r.remaining:
                 rows.append((r.kind, "", f"{r.remaining} row(s) left for the next run"))
         table(rows, indent=0)

@@ -30,6 +30,7 @@ from ..errors import ErrorCode, KioskError, UsageError, one_line
 from ..maintenance.retention import limit_of, taken_at
 from ..maintenance.sites import site_for
 from ..startup import require_latest
+from .holds import hold_cmd
 from .output import EXIT_OK, EXIT_WARNINGS, echo, echo_text
 
 _RULE = "name the person by exactly one of --plate, --phone, --name or --staff"
@@ -88,6 +89,9 @@ def _selector(plate, phone, name, staff) -> dict:
 @click.group("subject")
 def subject_cmd() -> None:
     """A person's data: find, export, erase, hold."""
+
+
+subject_cmd.add_command(hold_cmd)
 
 
 @subject_cmd.command("find")

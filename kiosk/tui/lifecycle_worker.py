@@ -233,5 +233,6 @@ def summary(reports: tuple[RunReport, ...] | list[RunReport]) -> str:
     for r in reports:
         noun = "personal data of {} closed stays" if r.kind == "expire" else "{} audit rows"
         verb = "removed" if r.kind == "expire" else "archived"
-        parts.append(f"{verb} {noun.format(f'{r.rows:,}')}" + (f" ({r.status})" if r.status != "done" else ""))
+        kept = f" ({r.held:,} kept under a legal hold)" if r.held else ""
+        parts.append(f"{verb} {noun.format(f'{r.rows:,}')}{kept}" + (f" ({r.status})" if r.status != "done" else ""))
     return ", ".join(parts) or "nothing to do"

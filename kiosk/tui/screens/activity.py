@@ -115,6 +115,8 @@ def run_line(label: str, run: RunReport | None, today: dt.date | None = None, zo
     text = f"{label:<13} {when} {run.status} · {run.rows:,} rows in {batches} · {run.duration_ms:,} ms"
     if run.longest_tx_ms:
         text += f" (lock ≤{run.longest_tx_ms:,} ms)"
+    if run.held:
+        text += f" · {run.held:,} held"
     if run.message and run.status != "done":
         text += f"\n{'':<13} {run.message}"
     return text
