@@ -20,5 +20,4 @@ COMMANDS = {
     "z-report": "shifts:z_report_cmd",
     "subject": "subject:subject_cmd",
     "request": "requests:request_cmd",
-    "subject": "subject:subject_cmd",
 }
