@@ -20,4 +20,5 @@ COMMANDS = {
     "z-report": "shifts:z_report_cmd",
     "subject": "subject:subject_cmd",
     "request": "requests:request_cmd",
+    "privacy": "privacy:privacy_cmd",
 }

@@ -53,6 +53,12 @@ def _print_stats(d: dict) -> None:
              "" if lc.get("rows") is None else f"{lc['rows']} rows") for lc in d.get("last_lifecycle_runs", [])],
           right=(2, 3), indent=0)
     echo(f"errors (24 h)   {d.get('errors_24h', 0)}")
+    p = d.get("privacy")
+    if p:
+        echo(f"legal holds     {p['holds_in_force']} in force ({p['holds_past_review']} past review); "
+             f"last expiry skipped {p['expiry_held_last_run']} held row(s)")
+        echo(f"requests        {p['requests_open']} open, {p['requests_due_soon']} due within a week, "
+             f"{p['requests_overdue']} overdue")
     q = d.get("slowest_query")
     if q:
         echo(f"slowest query   '{q['name']}' {q['ms']:.2f} ms (budget {q['budget_ms']:.0f} ms), {'uses an index' if q['uses_index'] else 'NO index'}")

@@ -20,7 +20,7 @@ from ..db import Target
 from ..receipt_files import outliving, receipts_dir_for
 from ..schema import runner
 from ..schema.files import EMPTY, MigrationFile, load_migrations
-from . import facts, queries, retention, runs, schema_compare
+from . import facts, privacy_alerts, queries, retention, runs, schema_compare
 from .site_backup import backup_tool_for
 
 LEVELS = ("error", "warning", "info")
@@ -80,6 +80,7 @@ def collect_alerts(
         out += _outliving_backups(found, clock, limit)
     if database is not None:
         out += _outliving_receipts(database, receipts_dir_for(target), clock, limit)
+        out += _privacy_alerts(database, clock)
     return sorted(out, key=lambda a: LEVELS.index(a.level))
 
 
@@ -112,6 +113,13 @@ def _outliving_receipts(database: pw.Database, folder, clock: Clock, limit: rete
     return [Alert("warning", "receipt_outlives_retention",
                   f"{len(files)} receipt file(s) in {folder} belong to stays whose personal data has expired "
                   f"(e.g. {files[0].name}): run 'kiosk --maintenance expire', which deletes them")]
+
+
+def _privacy_alerts(database: pw.Database, clock: Clock) -> list[Alert]:
+    try:
+        return [Alert(*raised) for raised in privacy_alerts.collect(database, clock)]
+    except pw.DatabaseError:  # a schema that differs from its version: the schema alerts say so
+        return []
 
 
 def _schema_alerts(target: Target, database: pw.Database, files) -> list[Alert]:

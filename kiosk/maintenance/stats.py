@@ -14,7 +14,7 @@ from ..clock import Clock, SystemClock, to_sqlite_text
 from ..db import Target
 from ..schema import runner
 from ..schema.files import EMPTY, MigrationFile, format_version
-from . import alerts, queries, retention, runs, schema_compare
+from . import alerts, privacy_facts, queries, retention, runs, schema_compare
 from .site_backup import backup_tool_for
 
 LIFECYCLE_TABLE = "lifecycle_runs"  # added by schema 1.5.0; may be absent
@@ -55,6 +55,7 @@ def collect(
         out["last_lifecycle_runs"] = _lifecycle(database)
         since = to_sqlite_text(clock.now() - dt.timedelta(hours=24))
         out["errors_24h"] = runs.failures_since(database, since) + _lifecycle_errors(database, since)
+        out["privacy"] = _privacy(database, clock)
         timings = queries.time_queries(database, timer)
         worst = queries.slowest(timings)
         out["queries"] = [t.to_json() for t in timings]
@@ -90,6 +91,24 @@ def _lifecycle(database: pw.Database) -> list[dict]:
             {"kind": kind, "started_at": str(started_at), "duration_ms": duration_ms, "rows": rows_done, "status": status},
         )
     return list(latest.values())
+
+
+def _privacy(database: pw.Database, clock: Clock) -> dict | None:
+    """Holds in force, rows the last expiry skipped for them, requests open (schema 1.11.0 on)."""
+    if not runs.has_table(database, "legal_holds"):
+        return None
+    try:
+        with database.atomic():
+            today = clock.now().astimezone(privacy_facts.settings(database).zone).date()
+            holds = privacy_facts.holds_in_force(database, today)
+            requests = privacy_facts.open_requests(database, today)
+            last = privacy_facts.last_expiry(database)
+    except pw.DatabaseError:
+        return None
+    return {"holds_in_force": len(holds), "holds_past_review": sum(h.past_review for h in holds),
+            "expiry_held_last_run": last["held"] if last else 0,
+            "requests_open": len(requests), "requests_due_soon": sum(r.state == "due_soon" for r in requests),
+            "requests_overdue": sum(r.state == "overdue" for r in requests)}
 
 
 def _lifecycle_errors(database: pw.Database, since: str) -> int:

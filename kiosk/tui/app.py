@@ -116,6 +116,8 @@ class KioskApp(ScreenAccess, Printing, App, inherit_bindings=False):
         self._background_started = False
         self._gc = BoothGC() if freeze_gc else None
         self._spot_timer: Timer | None = None
+        self._alerts_timer: Timer | None = None
+        self._lifecycle_runs = 0
         self._spots_alert = ""
         self._alerts: dict[str, str] = {}
         self._payment_request: tuple[str | None, str | None] | None = None
@@ -177,7 +179,7 @@ class KioskApp(ScreenAccess, Printing, App, inherit_bindings=False):
     def on_mount(self) -> None:
         self._screen_keys.start()
         self.session.start()
-        self.lifecycle.changed.subscribe(self, lambda s: self.set_alert(s.alert, source="lifecycle"), immediate=True)
+        self.lifecycle.changed.subscribe(self, self._lifecycle_changed, immediate=True)
         self.start_printer()
         self.set_interval(1.0, self._tick)
         # Should the first read hang (a stalled server), alerts and the lifecycle timer start anyway.
@@ -261,14 +263,30 @@ class KioskApp(ScreenAccess, Printing, App, inherit_bindings=False):
             self._alerts.pop(source, None)
         self.header_info = replace(self.header_info, alert=" · ".join(self._alerts.values()))
 
+    def _lifecycle_changed(self, status) -> None:
+        self.set_alert(status.alert, source="lifecycle")
+        if status.runs != self._lifecycle_runs:  # a run ended: what it removed may clear a privacy alert
+            self._lifecycle_runs = status.runs
+            self.refresh_alerts_now()
+
     # ---- maintenance findings (disk space, failed runs, validation) for the header ----------
+    def refresh_alerts_now(self) -> None:
+        """Check the alerts at once (not waiting for the next minute), unless a check is under way."""
+        if not self._background_started or self.target is None or self.database is None:
+            return
+        if any(w.group == ALERTS_GROUP and not w.is_finished for w in self.workers):
+            return
+        if self._alerts_timer is not None:
+            self._alerts_timer.stop()  # one chain of checks: this one re-arms it
+        self.refresh_alerts()
+
     @work(thread=True, exit_on_error=False, group=ALERTS_GROUP, description="checking for alerts")
     def refresh_alerts(self) -> list:
         from ..maintenance.alerts import collect_alerts
 
         with self.database.connection_context():
             # timings=[]: the header never runs the timed typical queries (stats does)
-            return [a for a in collect_alerts(self.target, self.database, timings=[]) if a.level != "info"]
+            return [a for a in collect_alerts(self.target, self.database, timings=[], clock=self.clock) if a.level != "info"]
 
     def _alerts_read(self, alerts: list) -> None:
         self.set_alert("; ".join(a.message for a in alerts[:2]), source="maintenance")
@@ -322,7 +340,7 @@ class KioskApp(ScreenAccess, Printing, App, inherit_bindings=False):
         if worker.group == ALERTS_GROUP and event.state in (WorkerState.SUCCESS, WorkerState.ERROR):
             if event.state == WorkerState.SUCCESS:
                 self._alerts_read(worker.result)
-            self.set_timer(ALERTS_EVERY_S, self.refresh_alerts)  # re-armed after each check: never overlapping
+            self._alerts_timer = self.set_timer(ALERTS_EVERY_S, self.refresh_alerts)  # re-armed after each check: never overlapping
             return  # a failed alert check is itself not worth an error dialog; the next one retries
         if event.state == WorkerState.ERROR:
             self.report_worker_error(worker)

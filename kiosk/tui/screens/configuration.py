@@ -1,6 +1,6 @@
 """Configuration (F4): booth name, retention (with what the next expiry would remove), archive age,
 phone region, time zone, backup window, terminal lock, staff data kept, the receipt printer (ctrl+g: a test
-print), rates per vehicle type, the spots, (F6) the staff accounts and (F8) the reason codes. kiosk.booth decides what is valid; this screen shows why a value is refused,
+print), rates per vehicle type, the spots, (F6) the staff accounts, (F8) the reason codes and (F11) the privacy proof. kiosk.booth decides what is valid; this screen shows why a value is refused,
 beside the field, and saves nothing while one is. Changing anything needs a manager, or a
 manager's approval for that one change (kiosk.tui.screens.config_spots, which also holds the spots).
 """
@@ -61,7 +61,8 @@ def stays(n: int) -> str:
 class ConfigurationScreen(PrinterSection, SpotsSection):
     TITLE = "Configuration"
     GATED = {"save": Permission.CONFIGURE, "edit_rate": Permission.CONFIGURE, "new_rate": Permission.CONFIGURE,
-             "retype_spot": Permission.SPOTS, "remove_spot": Permission.SPOTS, "staff": Permission.STAFF}
+             "retype_spot": Permission.SPOTS, "remove_spot": Permission.SPOTS, "staff": Permission.STAFF,
+             "privacy": Permission.PRIVACY}
 
     BINDINGS = [
         Binding("ctrl+s", "save", "Save", id="config.save"),
@@ -74,6 +75,7 @@ class ConfigurationScreen(PrinterSection, SpotsSection):
         Binding("f6", "staff", "Staff", key_display="F6", show=False, id="config.staff"),  # said in its section title
         Binding(TEST_KEY.lower(), "test_print", "Test print", key_display=TEST_KEY, show=False, id="config.test_print"),
         Binding("f8", "reasons", "Reasons", key_display="F8", show=False, id="config.reasons"),  # likewise (F7 is Shift)
+        Binding("f11", "privacy", "Privacy", key_display="F11", show=False, id="config.privacy"),  # as F6, F8: no room at 80 columns
     ]
 
     @dataclass
@@ -122,6 +124,8 @@ class ConfigurationScreen(PrinterSection, SpotsSection):
                     yield from self.compose_spots()
                     yield Label("Staff accounts   (F6: add, disable, rename, new PIN)", classes="config-section")
                     yield Label("Reason codes   (F8: add, relabel, retire)", classes="config-section")
+                    yield Label("Privacy proof   (F11: retention, oldest data, expiry, holds, requests)",
+                                classes="config-section")
 
     def on_mount(self) -> None:
         self.query_one("#config-rates", DataTable).add_columns("type", "rate / h", "min h", "grace", "daily cap", "lost ticket")
@@ -373,3 +377,14 @@ class ConfigurationScreen(PrinterSection, SpotsSection):
         from .reason_codes import ReasonCodesScreen
 
         self.app.push_screen(ReasonCodesScreen(approval=self.approval))
+
+    # ---- the proof of storage limitation (a screen of its own; a manager in person) -------------
+    def action_privacy(self) -> None:
+        role = self.app.session.needs(Permission.PRIVACY)
+        if role is not None:  # what it shows is for a manager signed in, not by approval
+            self.notify(f"The privacy proof needs {role.label} signed in: F9 signs you out, then a manager signs in.",
+                        title=f"Needs {role.label}", severity="warning")
+            return
+        from .privacy import PrivacyScreen
+
+        self.app.push_screen(PrivacyScreen())
