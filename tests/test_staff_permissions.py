@@ -61,6 +61,10 @@ CALLS = {
     "void_payment": lambda b, w: b.void_payment(w.payment_id, "keyed_in_error"),
     "free_exit": lambda b, w: b.free_exit(w.stay_id, "emergency_vehicle"),
     "override_fee": lambda b, w: b.override_fee(w.stay_id, "0.50", "card", "goodwill"),
+    "find_subject": lambda b, w: b.find_subject(plate="ZZ99ZZZ"),
+    "export_subject": lambda b, w: b.export_subject("DSR-OPEN-1", plate="AB12CDE"),
+    # The world's request is an access request: a permitted erasure is refused for that, past the guard.
+    "erase_subject": lambda b, w: _past_the_guard(lambda: b.erase_subject("DSR-OPEN-1", plate="AB12CDE")),
     "log_request": lambda b, w: b.log_request("DSR-1", "access"),
     "extend_request": lambda b, w: b.extend_request("DSR-OPEN-1", 1, "complex"),
     "close_request": lambda b, w: b.close_request("DSR-OPEN-1", "done", "answered"),

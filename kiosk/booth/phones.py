@@ -115,3 +115,13 @@ def is_incomplete(raw: object, region: str = "GB") -> bool:
     if not lengths:
         return pn.is_possible_number_with_reason(number) == pn.ValidationResult.TOO_SHORT
     return len(pn.national_significant_number(number)) < max(lengths)
+
+
+def significant_digits(e164: str) -> str:
+    """The national significant number of a stored (E.164) number: the digits every way of typing it
+    contains ('07400 123457', '+44 7400 123457'); '' when it does not parse."""
+    pn = _pn()
+    try:
+        return pn.national_significant_number(pn.parse(e164, None))
+    except pn.NumberParseException:
+        return ""

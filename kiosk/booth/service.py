@@ -28,6 +28,7 @@ from .holds_facade import HoldsFacade
 from .people import PeopleFacade
 from .requests_facade import RequestsFacade
 from .shift_facade import ShiftFacade
+from .subject_facade import SubjectFacade
 from .pins import PinHasher
 from .fees import FeeBreakdown
 from .phones import format_phone as _format_phone
@@ -71,7 +72,7 @@ def _guarded(method):
     return call
 
 
-class Booth(PeopleFacade, ShiftFacade, ExceptionsFacade, RequestsFacade, HoldsFacade):
+class Booth(PeopleFacade, ShiftFacade, ExceptionsFacade, RequestsFacade, HoldsFacade, SubjectFacade):
     def __init__(self, database: pw.Database, clock: Clock | None = None, booth_name: str | None = None,
                  receipts_dir: Path | None = None, auto_size: bool = True, *, actor: Actor | None = None,
                  pin_hasher: PinHasher | None = None):
@@ -317,8 +318,9 @@ class Booth(PeopleFacade, ShiftFacade, ExceptionsFacade, RequestsFacade, HoldsFa
 
 # Every public method: its permission checked first (guard.py), and a lost server connection reaches
 # the caller as a BoothError. A public method that declares no permission (nor `anyone` / `person`)
-# stops the kiosk from loading: a new action cannot skip the role matrix by being forgotten.
-for _cls in (PeopleFacade, ShiftFacade, ExceptionsFacade, RequestsFacade, HoldsFacade, Booth):
+# stops the kiosk from loading: a new action cannot skip the role matrix by being forgotten. Every
+# mixin in Booth's bases counts, so a new one is guarded by being listed there, nowhere else.
+for _cls in (*Booth.__bases__, Booth):
     for _name, _member in list(vars(_cls).items()):
         if callable(_member) and not _name.startswith("_") and not isinstance(_member, (property, classmethod)):
             if not declared(_member):

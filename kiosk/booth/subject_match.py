@@ -68,6 +68,8 @@ def read_selector(ctx: Context, *, plate=None, phone=None, name=None, staff=None
         return Selector("phone", to_e164(raw, ctx.settings().phone_region))
     if kind == "name":
         return Selector("name", name_form(clean_name(raw)))
+    if isinstance(raw, str) and raw.strip().isascii() and raw.strip().isdigit():  # the command line gives an id as text
+        raw = int(raw.strip())
     row = staff_accounts.find(raw, field="staff")  # disabled accounts too; purged ones hold nothing
     return Selector("staff", str(row.id))
 

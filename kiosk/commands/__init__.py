@@ -18,7 +18,7 @@ COMMANDS = {
     "staff": "staff:staff_cmd",
     "shifts": "shifts:shifts_cmd",
     "z-report": "shifts:z_report_cmd",
-    "request": "requests:request_cmd",
     "subject": "subject:subject_cmd",
+    "request": "requests:request_cmd",
     "privacy": "privacy:privacy_cmd",
 }
