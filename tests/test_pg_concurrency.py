@@ -29,7 +29,7 @@ PHONE = "07400 123456"
 
 # Phase 1: register until the car park is full, every third car paying (cash or card) and
 # leaving at once, so its spot goes back to the others. Phase 2 (after the parent's signal):
-# every booth tries to settle every open stay at once; even booths reuse one transaction id
+# every booth tries to settle every open stay (the list the parent read) at once; even booths reuse one transaction id
 # per stay (a retried request), odd booths make their own.
 CHILD = textwrap.dedent("""
     import json, os, random, sys, time
@@ -63,7 +63,10 @@ CHILD = textwrap.dedent("""
         i += 1
     print(json.dumps({"regs": regs, "paid": paid}), flush=True)
     wait(go2)
-    stays = [s.stay_id for s in booth.open_stays(limit=10000)]
+    # The open stays as the parent read them once: a booth reading its own list later would miss
+    # the ones the others had paid meanwhile, and never try them.
+    with open(go2) as f:
+        stays = json.load(f)
     random.Random(k).shuffle(stays)
     outcomes = []
     for sid in stays:
@@ -122,7 +125,9 @@ def test_booths_register_and_pay_at_once_until_full_then_settle_everything(datab
         assert AuditLog.select().where(AuditLog.action == "payment").count() == len(paid)
         database.close()
 
-        go2.touch()
+        ready = tmp_path / "go2.tmp"
+        ready.write_text(json.dumps(sorted(r[2] for r in expected_open)))
+        ready.rename(go2)  # whole, or not there yet
         settled = []
         for p in procs:
             settled.append(_read_json_line(p, "phase 2")["settle"])
