@@ -17,31 +17,10 @@ import json
 
 import click
 
-from ..booth import HEADLESS, Booth, BoothError, HoldRow
+from ..booth import HoldRow
 from ..booth.privacy_codes import HOLD_REASONS
-from ..db import connect
-from ..errors import ErrorCode, KioskError, UsageError
-from ..startup import require_latest
+from .headless import headless_booth, run
 from .output import EXIT_OK, echo, echo_text, table
-
-
-def _booth(ctx: click.Context) -> Booth:
-    target = ctx.obj["target"]
-    if not target.exists():
-        raise KioskError(f"no database at {target.describe()}: start the kiosk or run 'kiosk --maintenance migrate' first")
-    database = connect(target)
-    require_latest(target, database)
-    return Booth(database, actor=HEADLESS)
-
-
-def _run(fn):
-    """A BoothError as the command's one line: bad input is usage (exit 2), anything else failed (1)."""
-    try:
-        return fn()
-    except BoothError as exc:
-        if exc.code is ErrorCode.INVALID:
-            raise UsageError(exc.message) from None
-        raise
 
 
 def _record(h: HoldRow) -> str:
@@ -75,11 +54,11 @@ def hold_cmd() -> None:
 @click.pass_context
 def add_cmd(ctx: click.Context, plate, phone, name, staff, reason, until, request, as_json: bool) -> int:
     """Hold every record of one person: name them by exactly one of --plate, --phone, --name, --staff."""
-    booth = _booth(ctx)
+    booth = headless_booth(ctx)
     before = {h.id for h in booth.holds()}
     if staff is not None and staff.strip().isdecimal() and staff.strip().isascii():
         staff = int(staff)  # an id: a staff name always has a letter
-    rows = _run(lambda: booth.place_hold(reason, until, request, plate=plate, phone=phone, name=name, staff=staff))
+    rows = run(lambda: booth.place_hold(reason, until, request, plate=plate, phone=phone, name=name, staff=staff))
     if as_json:
         _dump(rows)
         return EXIT_OK
@@ -94,7 +73,7 @@ def add_cmd(ctx: click.Context, plate, phone, name, staff, reason, until, reques
 @click.pass_context
 def remove_cmd(ctx: click.Context, hold_id: str, as_json: bool) -> int:
     """Remove a hold: the record expires with the next run once its retention has passed."""
-    h = _run(lambda: _booth(ctx).release_hold(hold_id))
+    h = run(lambda: headless_booth(ctx).release_hold(hold_id))
     if as_json:
         echo_text(json.dumps(h.to_json(), indent=2, ensure_ascii=False))
     else:
@@ -108,7 +87,7 @@ def remove_cmd(ctx: click.Context, hold_id: str, as_json: bool) -> int:
 @click.pass_context
 def list_cmd(ctx: click.Context, show_all: bool, as_json: bool) -> int:
     """The holds in force (with --all, the removed ones too), oldest first; times in UTC."""
-    rows = _booth(ctx).holds(include_released=show_all)
+    rows = headless_booth(ctx).holds(include_released=show_all)
     if as_json:
         _dump(rows)
         return EXIT_OK

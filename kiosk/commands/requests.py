@@ -17,34 +17,14 @@ import json
 
 import click
 
-from ..booth import HEADLESS, Booth, BoothError, RequestRow
+from ..booth import RequestRow
 from ..booth.privacy_codes import EXTENSION_REASONS, OUTCOMES
 from ..booth.privacy_requests import KINDS
-from ..db import connect
-from ..errors import ErrorCode, KioskError, UsageError
-from ..startup import require_latest
+from ..errors import UsageError
+from .headless import headless_booth, run
 from .output import EXIT_OK, echo, echo_text, table
 
 _STATE = {"open": "open", "due_soon": "DUE SOON", "overdue": "OVERDUE", "done": "done", "refused": "refused"}
-
-
-def _booth(ctx: click.Context) -> Booth:
-    target = ctx.obj["target"]
-    if not target.exists():
-        raise KioskError(f"no database at {target.describe()}: start the kiosk or run 'kiosk --maintenance migrate' first")
-    database = connect(target)
-    require_latest(target, database)
-    return Booth(database, actor=HEADLESS)
-
-
-def _run(fn):
-    """A BoothError as the one line: bad input is usage (2); a refusal for the request's state failed (1)."""
-    try:
-        return fn()
-    except BoothError as exc:
-        if exc.code is ErrorCode.INVALID:
-            raise UsageError(exc.message) from None
-        raise
 
 
 def _left(r: RequestRow) -> str:
@@ -74,8 +54,8 @@ def request_cmd() -> None:
 @click.pass_context
 def add_cmd(ctx: click.Context, kind: str, reference: str, received: str | None, as_json: bool) -> int:
     """Log a request received from a person; its answer is due one calendar month later."""
-    booth = _booth(ctx)
-    row = _run(lambda: booth.log_request(reference, kind, received))
+    booth = headless_booth(ctx)
+    row = run(lambda: booth.log_request(reference, kind, received))
     if as_json:
         echo_text(json.dumps(row.to_json(), indent=2, ensure_ascii=False))
     else:
@@ -89,7 +69,7 @@ def add_cmd(ctx: click.Context, kind: str, reference: str, received: str | None,
 @click.pass_context
 def list_cmd(ctx: click.Context, open_only: bool, as_json: bool) -> int:
     """The requests: open ones soonest due first, then closed ones, latest first."""
-    rows = _run(lambda: _booth(ctx).requests(open_only=open_only))
+    rows = run(lambda: headless_booth(ctx).requests(open_only=open_only))
     if as_json:
         echo_text(json.dumps([r.to_json() for r in rows], indent=2, ensure_ascii=False))
         return EXIT_OK
@@ -112,8 +92,8 @@ def list_cmd(ctx: click.Context, open_only: bool, as_json: bool) -> int:
 @click.pass_context
 def extend_cmd(ctx: click.Context, reference: str, months: str, reason: str) -> int:
     """Extend an open request's deadline (tell the person within the first month)."""
-    booth = _booth(ctx)
-    row = _run(lambda: booth.extend_request(reference, months, reason))
+    booth = headless_booth(ctx)
+    row = run(lambda: booth.extend_request(reference, months, reason))
     echo(f"extended {_said(row)}")
     return EXIT_OK
 
@@ -129,8 +109,8 @@ def close_cmd(ctx: click.Context, reference: str, done: bool, refused: bool, out
     if done == refused:
         raise UsageError("say how the request ended: either --done or --refused (with --outcome CODE)")
     status = "done" if done else "refused"
-    booth = _booth(ctx)
-    row = _run(lambda: booth.close_request(reference, status, outcome))
+    booth = headless_booth(ctx)
+    row = run(lambda: booth.close_request(reference, status, outcome))
     late = f", {-row.days_left} day(s) after it was due" if row.days_left < 0 else ""
     echo(f"closed request {row.reference} ({row.kind}): {row.status}, {row.outcome} ({row.outcome_label}){late}")
     return EXIT_OK

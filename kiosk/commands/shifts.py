@@ -21,12 +21,11 @@ from pathlib import Path
 
 import click
 
-from ..booth import HEADLESS, Booth, BoothError, ShiftReport, ShiftRow
+from ..booth import ShiftReport, ShiftRow
 from ..booth.localtime import day_start
-from ..db import connect
 from ..errors import ErrorCode, KioskError, UsageError, one_line
 from ..owner_only import open_file
-from ..startup import require_latest
+from .headless import headless_booth, run
 from .output import EXIT_OK, echo, echo_text, table
 
 ALL = 100_000  # the most shift_list gives at once
@@ -36,23 +35,11 @@ CSV_FIELDS = ("booth", "z_number", "shift_id", "opened_at", "closed_at", "opened
               "signoff_code")
 
 
-def _booth(ctx: click.Context) -> Booth:
-    target = ctx.obj["target"]
-    if not target.exists():
-        raise KioskError(f"no database at {target.describe()}: start the kiosk or run 'kiosk --maintenance migrate' first")
-    database = connect(target)
-    require_latest(target, database)
-    return Booth(database, actor=HEADLESS)
+_USAGE = (ErrorCode.INVALID, ErrorCode.REFUSED)  # bad input, or something named that does not exist
 
 
 def _run(fn):
-    """A BoothError as the one line: bad input or something named that does not exist is usage (2)."""
-    try:
-        return fn()
-    except BoothError as exc:
-        if exc.code in (ErrorCode.INVALID, ErrorCode.REFUSED) and exc.field is not None:
-            raise UsageError(exc.message) from None
-        raise
+    return run(fn, _USAGE, named_only=True)
 
 
 def _money(value: Decimal | None) -> str | None:
@@ -132,7 +119,7 @@ def shifts_cmd(ctx: click.Context, as_json: bool, booth_name: str | None, day_fr
     start, end = _day(day_from, "--from"), _day(day_to, "--to")
     if start and end and start > end:
         raise UsageError(f"--from {start} is after --to {end}: give the earlier day first")
-    booth = _booth(ctx)
+    booth = headless_booth(ctx)
     zone = booth.config().zone
     since = None if start is None else day_start(start, zone)
     until = None if end is None else day_start(end + dt.timedelta(days=1), zone)
@@ -185,7 +172,7 @@ def report_json(z: ShiftReport) -> dict:
 @click.pass_context
 def z_report_cmd(ctx: click.Context, number: str, booth_name: str | None, as_json: bool) -> int:
     """Print Z report NUMBER of a booth again (marked REPRINT)."""
-    booth = _booth(ctx)
+    booth = headless_booth(ctx)
     z = _run(lambda: booth.z_report(number, booth=booth_name))
     if as_json:
         echo_text(json.dumps(report_json(z), indent=2, ensure_ascii=False))

@@ -19,11 +19,10 @@ import sys
 
 import click
 
-from ..booth import HEADLESS, PIN_RULE, Booth, BoothError, Secret, StaffMember, clean_staff_name
+from ..booth import PIN_RULE, Secret, StaffMember, clean_staff_name
 from ..booth.staff import name_key
-from ..db import connect
-from ..errors import ErrorCode, KioskError, UsageError, one_line
-from ..startup import require_latest
+from ..errors import UsageError, one_line
+from .headless import headless_booth, run
 from .output import EXIT_OK, echo, echo_text, table
 
 
@@ -48,25 +47,6 @@ def _read_pin() -> Secret:
     return Secret(line.removesuffix("\n").removesuffix("\r"))
 
 
-def _booth(ctx: click.Context) -> Booth:
-    target = ctx.obj["target"]
-    if not target.exists():
-        raise KioskError(f"no database at {target.describe()}: start the kiosk or run 'kiosk --maintenance migrate' first")
-    database = connect(target)
-    require_latest(target, database)
-    return Booth(database, actor=HEADLESS)
-
-
-def _run(fn):
-    """A BoothError as the command's one line: bad input is usage (exit 2), anything else failed (1)."""
-    try:
-        return fn()
-    except BoothError as exc:
-        if exc.code is ErrorCode.INVALID:
-            raise UsageError(exc.message) from None
-        raise
-
-
 def _state(m: StaffMember) -> str:
     if not m.active:
         return f"disabled {m.disabled_at:%Y-%m-%d %H:%M} UTC" if m.disabled_at else "disabled"
@@ -85,9 +65,9 @@ def staff_cmd() -> None:
 @click.pass_context
 def add_cmd(ctx: click.Context, name: str, role: str) -> int:
     """Add an account; its PIN is asked (twice) or read from standard input, never from the command line."""
-    booth = _booth(ctx)
-    _run(lambda: clean_staff_name(name))  # a bad name is said before the PIN is asked for
-    made = _run(lambda: booth.add_staff(name, role, _read_pin()))
+    booth = headless_booth(ctx)
+    run(lambda: clean_staff_name(name))  # a bad name is said before the PIN is asked for
+    made = run(lambda: booth.add_staff(name, role, _read_pin()))
     echo(f"added {made.name} ({made.role}), staff id {made.staff_id}")
     return EXIT_OK
 
@@ -97,7 +77,7 @@ def add_cmd(ctx: click.Context, name: str, role: str) -> int:
 @click.pass_context
 def list_cmd(ctx: click.Context, as_json: bool) -> int:
     """Every account that still holds its name (times in UTC)."""
-    members = _booth(ctx).staff_list()
+    members = headless_booth(ctx).staff_list()
     if as_json:
         echo_text(json.dumps([m.to_json() for m in members], indent=2, ensure_ascii=False))
         return EXIT_OK
@@ -116,8 +96,8 @@ def list_cmd(ctx: click.Context, as_json: bool) -> int:
 @click.pass_context
 def disable_cmd(ctx: click.Context, name: str) -> int:
     """Disable an account: it can no longer sign in (its data is kept for staff_retention_days)."""
-    booth = _booth(ctx)
-    m = _run(lambda: booth.disable_staff(name))
+    booth = headless_booth(ctx)
+    m = run(lambda: booth.disable_staff(name))
     echo(f"disabled {m.name} (staff id {m.staff_id})")
     return EXIT_OK
 
@@ -127,8 +107,8 @@ def disable_cmd(ctx: click.Context, name: str) -> int:
 @click.pass_context
 def enable_cmd(ctx: click.Context, name: str) -> int:
     """Enable a disabled account again (also clears a lock)."""
-    booth = _booth(ctx)
-    m = _run(lambda: booth.enable_staff(name))
+    booth = headless_booth(ctx)
+    m = run(lambda: booth.enable_staff(name))
     echo(f"enabled {m.name} (staff id {m.staff_id})")
     return EXIT_OK
 
@@ -139,10 +119,10 @@ def enable_cmd(ctx: click.Context, name: str) -> int:
 @click.pass_context
 def reset_pin_cmd(ctx: click.Context, name: str) -> int:
     """Give an account a new PIN (asked twice, or read from standard input); clears a lock."""
-    booth = _booth(ctx)
+    booth = headless_booth(ctx)
     if not any(name_key(name) == name_key(m.name) for m in booth.staff_list()):  # before the PIN is asked for
         raise UsageError(f"there is no staff member named '{one_line(name)}': see 'kiosk --maintenance staff list'")
-    m = _run(lambda: booth.reset_pin(name, _read_pin()))
+    m = run(lambda: booth.reset_pin(name, _read_pin()))
     echo(f"new PIN set for {m.name} (staff id {m.staff_id})")
     return EXIT_OK
 
@@ -153,8 +133,8 @@ def reset_pin_cmd(ctx: click.Context, name: str) -> int:
 @click.pass_context
 def rename_cmd(ctx: click.Context, old: str, new: str) -> int:
     """Rename an account (the audit trail records ids, so its history follows it)."""
-    booth = _booth(ctx)
-    m = _run(lambda: booth.rename_staff(old, new))
+    booth = headless_booth(ctx)
+    m = run(lambda: booth.rename_staff(old, new))
     echo(f"renamed staff id {m.staff_id} to {m.name}")
     return EXIT_OK
 
@@ -165,7 +145,7 @@ def rename_cmd(ctx: click.Context, old: str, new: str) -> int:
 @click.pass_context
 def role_cmd(ctx: click.Context, name: str, role: str) -> int:
     """Change an account's role (the last active manager stays a manager)."""
-    booth = _booth(ctx)
-    m = _run(lambda: booth.set_staff_role(name, role))
+    booth = headless_booth(ctx)
+    m = run(lambda: booth.set_staff_role(name, role))
     echo(f"{m.name} is now {m.role} (staff id {m.staff_id})")
     return EXIT_OK

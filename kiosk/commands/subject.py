@@ -22,15 +22,12 @@ from pathlib import Path
 import click
 
 from .. import owner_only
-from ..booth import HEADLESS, Booth, BoothError
 from ..booth.privacy_results import BackupEntry
-from ..booth.receipts import receipts_dir_for
-from ..db import connect
-from ..errors import ErrorCode, KioskError, UsageError, one_line
+from ..errors import UsageError, one_line
 from ..maintenance.retention import limit_of, taken_at
 from ..maintenance.sites import site_for
-from ..startup import require_latest
 from .holds import hold_cmd
+from .headless import open_booth, run
 from .output import EXIT_OK, EXIT_WARNINGS, echo, echo_text
 
 _RULE = "name the person by exactly one of --plate, --phone, --name or --staff"
@@ -45,25 +42,6 @@ def _selector_options(fn):
     )):
         fn = opt(fn)
     return fn
-
-
-def _open(ctx: click.Context):
-    target = ctx.obj["target"]
-    if not target.exists():
-        raise KioskError(f"no database at {target.describe()}: start the kiosk or run 'kiosk --maintenance migrate' first")
-    database = connect(target)
-    require_latest(target, database)
-    return target, database, Booth(database, receipts_dir=receipts_dir_for(target), actor=HEADLESS)
-
-
-def _run(fn):
-    """A BoothError as the command's one line: bad input is usage (exit 2), anything else failed (1)."""
-    try:
-        return fn()
-    except BoothError as exc:
-        if exc.code is ErrorCode.INVALID:
-            raise UsageError(exc.message) from None
-        raise
 
 
 def _backups(target, database, first_seen) -> tuple[BackupEntry, ...]:
@@ -101,8 +79,9 @@ subject_cmd.add_command(hold_cmd)
 def find_cmd(ctx: click.Context, plate, phone, name, staff, as_json: bool) -> int:
     """Every place the person appears, and which backups may still hold them."""
     selector = _selector(plate, phone, name, staff)
-    target, database, booth = _open(ctx)
-    report = _run(lambda: booth.find_subject(**selector))
+    target, booth = open_booth(ctx)
+    database = booth.database
+    report = run(lambda: booth.find_subject(**selector))
     report = report.with_backups(_backups(target, database, report.first_seen))
     if as_json:
         echo_text(json.dumps(report.to_json(), indent=2, ensure_ascii=False))
@@ -152,7 +131,8 @@ def export_cmd(ctx: click.Context, plate, phone, name, staff, request: str, out:
     """Write everything find lists, with the personal data, to one owner-only JSON file."""
     selector = _selector(plate, phone, name, staff)
     _check_out(out)
-    target, database, booth = _open(ctx)
+    target, booth = open_booth(ctx)
+    database = booth.database
     tmp = out.with_name(f".{out.name}.{os.getpid()}.tmp")
     try:
         fd = owner_only.open_file(tmp, os.O_WRONLY | os.O_EXCL)
@@ -160,7 +140,7 @@ def export_cmd(ctx: click.Context, plate, phone, name, staff, request: str, out:
         raise UsageError(f"cannot write {out}: {exc.strerror or exc}") from None
     try:
         with os.fdopen(fd, "w", encoding="utf-8") as f:
-            report = _run(lambda: booth.export_subject(request, **selector))
+            report = run(lambda: booth.export_subject(request, **selector))
             report = report.with_backups(_backups(target, database, report.first_seen))
             json.dump(report.to_json(export=True), f, indent=2, ensure_ascii=False)
             f.write("\n")
@@ -188,8 +168,9 @@ def export_cmd(ctx: click.Context, plate, phone, name, staff, request: str, out:
 def erase_cmd(ctx: click.Context, plate, phone, name, staff, request: str, dry_run: bool, as_json: bool) -> int:
     """Erase the person's data now, as expiry would; say what was kept and why."""
     selector = _selector(plate, phone, name, staff)
-    target, database, booth = _open(ctx)
-    report = _run(lambda: booth.erase_subject(request, dry_run, **selector))
+    target, booth = open_booth(ctx)
+    database = booth.database
+    report = run(lambda: booth.erase_subject(request, dry_run, **selector))
     report = report.with_backups(_backups(target, database, report.first_seen))
     if as_json:
         echo_text(json.dumps(report.to_json(), indent=2))
