@@ -144,3 +144,37 @@ def test_the_explain_table_sees_the_booths_own_statements(site, tmp_path, monkey
     assert any(s.startswith("UPDATE parking_spots") for s in by_op["register"])
     assert len(by_op["look up + fee"]) == 2  # one query per call
     assert any(s.startswith("UPDATE stays SET status = 'paid'") for s in by_op["payment"])
+
+
+@pytest.mark.sqlite_only
+def test_ui_child_memory_reports_every_stage_signed_in_on_the_map(tmp_path):
+    """The memory figure's child (bench/ui_memory.py) on a small site: every stage in start order, the map
+    really open (a person signed in: the site has no staff), the PIN hash's buffer kept apart from the peak."""
+    import json
+    import subprocess
+
+    from bench.run import _memory_row
+
+    path = tmp_path / "site.db"
+    generate_sqlite(path, SCALE, log=lambda _m: None)
+    proc = subprocess.run([sys.executable, "-m", "bench.ui_child", "memory", str(path)], capture_output=True,
+                          text=True, cwd=ROOT, timeout=300)
+    assert proc.returncode == 0, proc.stderr[-2000:]
+    out = json.loads(proc.stdout.strip().splitlines()[-1])
+    stages = [s["stage"] for s in out["stages"]]
+    assert stages[:2] == ["interpreter", "Textual (the minimal app's imports)"]
+    assert stages.index("database opened, schema checked") < stages.index("app built, first spot read")
+    assert stages.index("first usable screen: the spot map") < stages.index("Entry screen opened too")
+    assert all(s["rss_mb"] > 0 for s in out["stages"])
+    assert out["argon2_mb"] > 32  # Argon2id's 64 MiB, not in the terminal's own peak
+    assert out["peak_mb"] < out["argon2_hwm_mb"]
+    assert out["peak_mb"] >= max(s["rss_mb"] for s in out["stages"])
+    assert out["pragmas"]["mmap_size"] == 0  # no database page counts in RSS by being mapped
+    assert out["mappings_mb"]["database file (mmap)"] == 0
+    con = sqlite3.connect(path)
+    assert con.execute("SELECT COUNT(*) FROM staff").fetchone()[0] == 1  # the bench's manager, on this copy only
+    con.close()
+    row = _memory_row({"memory": out, "minimal_rss_mb": 30.0})
+    assert row["id"] == "tui_memory" and row["budget"] == "≤ 1.5×"
+    assert row["ok"] == (out["peak_mb"] / 30.0 <= 1.5)
+    assert "Argon2id" in row["detail"] and "the spot map +" in row["detail"]

@@ -266,3 +266,25 @@ async def test_a_map_with_padding_is_drawn_by_textuals_style_cache():
         spot_map = app.query_one(SpotMap)
         lines = spot_map.render_lines(spot_map.size.region)
         assert lines[1].text.startswith("   A001")  # two columns of padding, then the margin
+
+
+@pytest.mark.parametrize("numbers", [
+    ["A001", "A002", "A010", "B7"],  # the usual: upper-case already (one table serves both exact look-ups)
+    ["a001", "A002", "b-7", "Ä12"],  # lower case and non-ASCII: typed in any case, found all the same
+])
+def test_lookups_find_the_same_spots_whatever_the_case(numbers):
+    spot_map = SpotMap([SpotCell(n, "Zone A · car", "free") for n in numbers])
+    for at, number in enumerate(numbers):
+        assert spot_map._find(number.upper()) == at  # exact
+        assert spot_map.highlight_spot(number.lower())
+        assert spot_map.highlighted.spot_number == number
+    assert spot_map._find(numbers[0].upper()[:1]) == 0  # the first prefix match
+    assert spot_map._find("ZZ") is None
+    assert spot_map.highlight_spot("nowhere") is False
+
+
+def test_labels_are_padded_to_the_widest_number_in_terminal_cells():
+    """ASCII numbers by their length; wide characters by their cells (two each)."""
+    spot_map = SpotMap([SpotCell("A1", "g", "free"), SpotCell("車12", "g", "free"), SpotCell("B100", "g", "free")])
+    assert spot_map._label_w == 4  # 車 is two cells: 車12 is four, as wide as B100
+    assert spot_map._labels == ["A1   ", "車12 ", "B100 "]

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import sys
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from decimal import Decimal
@@ -152,7 +153,8 @@ class MapStates:
         if len(parts) != 3:
             raise ValueError(f"spot map entry {entry!r} is not number, type and state")
         number, vtype, state = parts
-        return MapRow(number, vtype or None, state)
+        # One string object per type and state, not one per spot (10,000 of each on a large site).
+        return MapRow(number, sys.intern(vtype) or None, sys.intern(state))
 
     def rows(self) -> list[MapRow]:
         return [self.row(entry) for entry in self.entries()]

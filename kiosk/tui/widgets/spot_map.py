@@ -46,6 +46,12 @@ class _Group:
         return self.end - self.start
 
 
+def _width(text: str) -> int:
+    """Terminal cells of a spot number: its length when ASCII, without filling rich's cache of
+    widths with 10,000 numbers (~0.7 MB)."""
+    return len(text) if text.isascii() and text.isprintable() else cell_len(text)
+
+
 def _loose(spot: str) -> str:
     """'A007' and 'A7' both become 'A7', so a spot can be typed without its zeros."""
     return re.sub(r"(?<!\d)0+(?=\d)", "", spot.upper())
@@ -144,7 +150,8 @@ class SpotMap(ScrollView, can_focus=True):
         self._index: dict[str, int] = {}  # spot number -> its index in self._cells
         self._exact: dict[str, int] = {}
         self._loose: dict[str, int] = {}
-        self._sorted: list[tuple[str, int]] = []
+        self._sorted: list[str] = []  # the numbers upper-cased, in order (prefix search)...
+        self._sorted_at: list[int] = []  # ...and each one's index in self._cells
         self._counts = SpotCounts()
         self._cursor = 0
         self._want_col = 0  # column kept while moving up and down through short rows
@@ -264,9 +271,10 @@ class SpotMap(ScrollView, can_focus=True):
 
     def _load(self, cells: list[SpotCell], keep: str | None) -> None:
         self._cells = cells
-        self._label_w = max((cell_len(c.spot_number) for c in cells), default=1)
+        widths = [_width(c.spot_number) for c in cells]
+        self._label_w = max(widths, default=1)
         # Each label carries its trailing gap, so a run of same-state tiles is one string.
-        self._labels = [c.spot_number + " " * (self._label_w - cell_len(c.spot_number) + GAP) for c in cells]
+        self._labels = [c.spot_number + " " * (self._label_w - w + GAP) for c, w in zip(cells, widths)]
         self._groups = []
         for i, cell in enumerate(cells):
             if not self._groups or self._groups[-1].name != cell.group:
@@ -276,12 +284,19 @@ class SpotMap(ScrollView, can_focus=True):
             group.counts[cell.state] += 1
         self._group_starts = [g.start for g in self._groups]
         self._index = {c.spot_number: i for i, c in enumerate(cells)}
-        upper = [c.spot_number.upper() for c in cells]
-        self._exact = {u: i for i, u in enumerate(upper)}
+        # Per-spot tables, kept small at 10,000 spots: the number itself where upper-casing changes
+        # nothing (the usual case), and then one dict for both exact look-ups.
+        upper = []
+        for c in cells:
+            u = c.spot_number.upper()
+            upper.append(c.spot_number if u == c.spot_number else u)
+        same = all(u is c.spot_number for u, c in zip(upper, cells))
+        self._exact = self._index if same else {u: i for i, u in enumerate(upper)}
         self._loose = {}
         for i, u in enumerate(upper):
             self._loose.setdefault(_loose(u), i)
-        self._sorted = sorted(zip(upper, range(len(cells))))
+        self._sorted_at = sorted(range(len(cells)), key=upper.__getitem__)
+        self._sorted = [upper[i] for i in self._sorted_at]
         self._counts = SpotCounts(**{s: sum(g.counts[s] for g in self._groups) for s in STATES})
         index = self._exact.get(keep.upper()) if keep else None
         self._cursor = min(index if index is not None else self._cursor, max(len(cells) - 1, 0))
@@ -563,9 +578,9 @@ class SpotMap(ScrollView, can_focus=True):
             return self._exact[text]
         if (index := self._loose.get(_loose(text))) is not None:
             return index
-        at = bisect_left(self._sorted, (text, -1))
-        if at < len(self._sorted) and self._sorted[at][0].startswith(text):
-            return self._sorted[at][1]
+        at = bisect_left(self._sorted, text)
+        if at < len(self._sorted) and self._sorted[at].startswith(text):
+            return self._sorted_at[at]
         return None
 
     def on_key(self, event: events.Key) -> None:
