@@ -36,16 +36,15 @@ CAUSES = {
         "parse for the theme, one footer rebuild. At full size the first read (10,000 cells, ~50 ms) is on the path."
     ),
     "tui_memory": (
-        "Measured stage by stage (`python -m bench.ui_child memory DB`; docs/performance.md, TUI memory): the "
-        "kiosk's libraries and layers (peewee + sqlite3 ~3.6 MB, click + CLI ~1.7, argon2 + kiosk.booth ~3.5, the rest "
-        "~1), 10,000 spots read and held (~7 MB at full size, ~1 at 1/10), the spot map and Entry screens' widgets "
-        "(~5-6 MB each), and the background checks the app starts at once (the maintenance alerts' schema-drift "
-        "check builds the expected schema with peewee-migrate in a scratch database: ~2.5 MB, the rest of the alerts "
-        "~2.5, phone rules ~1). No database pages are memory-mapped and SQLite's own heap stays under ~2 MB. "
-        "Reaching 1.5x (~50 MB) would mean dropping about 18 MB: the schema-drift check in the terminal (ship each "
-        "version's expected catalog instead), imports of the booth layer split by screen, and a packed spot store "
-        "instead of one object per spot, each a change of its own; a sign-in's Argon2id hash (64 MiB while it runs, "
-        "RFC 9106's profile) dwarfs all of it and is a security setting, not a leak."
+        "Measured stage by stage (`python -m bench.ui_child memory DB`; docs/performance.md, TUI peak memory): the "
+        "kiosk's libraries and layers (peewee + sqlite3 ~3.5 MB, click + CLI ~1.8, argon2 + kiosk.booth ~3.4, the rest "
+        "~2), 10,000 spots read and held (~7 MB at full size, ~1 at 1/10), the spot map's and Entry's widgets (~5 MB "
+        "each), and the background the app starts at once: the maintenance alerts check ~5 MB (its schema-drift check "
+        "alone 3-3.5: it builds the expected schema with peewee-migrate in a scratch database), phone rules and the "
+        "large type ~1-3. No database page is memory-mapped and SQLite's own heap stays under ~2 MB. 1.5x (~50 MB) "
+        "needs ~18 MB less: the drift check out of the terminal (ship each version's expected catalog), the booth layer "
+        "split per screen, a packed spot store instead of one object per spot, each a change of its own. A sign-in's "
+        "Argon2id hash adds 64 MiB while it runs (RFC 9106's profile): a security setting, reported apart."
     ),
     "map_open": (
         "Opening builds the map's layout for every spot and draws the first screenful; the first spot read (one packed "
