@@ -110,3 +110,16 @@ def test_map_states_read_back_the_rows_they_were_made_of_and_refuse_a_bad_entry(
     assert MapStates().rows() == []
     with pytest.raises(ValueError, match="not number, type and state"):
         MapStates.row("A01")
+
+
+def test_rows_read_from_map_states_share_one_string_per_type_and_state():
+    """10,000 spots hold one "free" and one "car", not 10,000 copies of each (the map's memory)."""
+    from kiosk.booth import MapStates
+
+    states = MapStates.of_rows((f"A{i:03d}", "car", ("free", "occupied")[i % 2]) for i in range(100))
+    rows = states.rows()
+    assert len({id(r.state) for r in rows}) == 2
+    assert len({id(r.vehicle_type) for r in rows}) == 1
+    feed = SpotFeed(lambda: states, lambda rows: [SpotCell(n, vtype or "any", state) for n, vtype, state in rows])
+    cells = feed.read().cells
+    assert len({id(c.state) for c in cells}) == 2 and {c.state for c in cells} == {"free", "occupied"}
