@@ -107,7 +107,7 @@ def _line(proc, k: int, err_dir: Path) -> dict:
     return json.loads(line)
 
 
-def booths_at(srv: Server, url: str, n: int, order: tuple[str, ...], slot0: int, warmup: float, duration: float,
+def booths_at(postmaster_pid: int | None, url: str, n: int, order: tuple[str, ...], slot0: int, warmup: float, duration: float,
               staff_id: int) -> dict:
     from .pg_monitor import Monitor
 
@@ -126,7 +126,7 @@ def booths_at(srv: Server, url: str, n: int, order: tuple[str, ...], slot0: int,
                 for k, p in enumerate(procs):
                     _line(p, k, err_dir)  # connected (signed in, shift open): ready
                 ready_s = time.perf_counter() - t_ready
-                mon = Monitor(url, srv.postmaster_pid())
+                mon = Monitor(url, postmaster_pid)
                 start = time.monotonic() + START_LEAD_S
                 go = json.dumps({"start": start, "measure": start + warmup, "end": start + warmup + duration})
                 for p in procs:
@@ -171,8 +171,9 @@ def cause(n: int, side: dict) -> str:
     s = side["server"]
     locks = sum(s["lock_waits_by_table_mean"].values())
     where = ", ".join(f"{t} {v:.1f}" for t, v in s["lock_waits_by_table_mean"].items()) or "none"
+    pg = "?" if s["postgres_cpu_s"] is None else f"{s['postgres_cpu_s']:.1f}"
     cpu = (f"machine CPU {s['machine_busy_pct']:.0f}% busy: booth processes {side['booth_cpu_s']:.1f} CPU-s and "
-           f"PostgreSQL {s['postgres_cpu_s']:.1f} CPU-s of {s['cpu_capacity_s']:.1f}")
+           f"PostgreSQL {pg} CPU-s of {s['cpu_capacity_s']:.1f}")
     waits = ", ".join(f"{k} {v:.1f}" for k, v in s["waits_mean"].items())
     idle_tx = s["states_mean"].get("idle in transaction", 0.0)
     detail = (f"{cpu}; {s['connections_mean']:.0f} connections, active backends by wait: {waits or 'none'}; "
@@ -214,7 +215,8 @@ def measure(scale: float, n: int, ns=NS, warmup: float = 2.0, duration: float = 
         for i, count in enumerate(ns):
             order = ("kiosk", "baseline") if i % 2 == 0 else ("baseline", "kiosk")
             log(f"  {count} booth processes ({' then '.join(order)})")
-            r["booths"][str(count)] = booths_at(srv, url, count, order, slot, warmup, duration, staff_id)
+            r["booths"][str(count)] = booths_at(srv.postmaster_pid(), url, count, order, slot, warmup, duration,
+                                                   staff_id)
             slot += 2 * count
     r["stops"] = {side: stops_growing(r["booths"], side) for side in ("kiosk", "baseline")}
     r["seconds"] = round(time.perf_counter() - t0, 1)

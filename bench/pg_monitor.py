@@ -52,7 +52,8 @@ def children_of(ppid: int) -> list[int]:
 
 
 class Monitor:
-    def __init__(self, url: str, postmaster_pid: int):
+    def __init__(self, url: str, postmaster_pid: int | None):
+        """`postmaster_pid`: the server's, to read its processes' CPU time (None: a server elsewhere)."""
         import psycopg
 
         self.con = psycopg.connect(url, autocommit=True, application_name="bench-monitor")
@@ -70,6 +71,8 @@ class Monitor:
         self._t0 = time.monotonic()
 
     def _server_cpu(self) -> dict[int, float]:
+        if self.postmaster is None:
+            return {}
         return {pid: process_cpu_s(pid) for pid in [self.postmaster, *children_of(self.postmaster)]}
 
     def sample(self) -> None:
@@ -107,7 +110,7 @@ class Monitor:
             "wall_s": round(wall, 2),
             "machine_busy_pct": round(100 * (busy1 - busy0) / max(1, total1 - total0), 1),
             "cpu_capacity_s": round(wall * (os.cpu_count() or 1), 2),
-            "postgres_cpu_s": round(pg_cpu, 2),
+            "postgres_cpu_s": round(pg_cpu, 2) if self.postmaster is not None else None,
             "connections_mean": round(sum(self.connections) / n, 1),
             "connections_max": max(self.connections, default=0),
             "states_mean": {k: round(v / n, 2) for k, v in self.states.most_common()},
