@@ -233,7 +233,7 @@ def pg_python() -> str:
         pass
     for candidate in (os.environ.get("BENCH_PG_PYTHON"), str(HERE.parent / ".venv-pg" / "bin" / "python")):
         if candidate and Path(candidate).exists():
-            return candidate
+            return str(Path(candidate).absolute())
     raise RuntimeError("the booths figure needs psycopg: run it through `make bench` (it builds .venv-pg), "
                        "or set BENCH_PG_PYTHON to a Python that has the kiosk's postgres extra")
 
