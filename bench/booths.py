@@ -170,14 +170,17 @@ def cause(n: int, side: dict) -> str:
     """What limited throughput at this N, from what was measured."""
     s = side["server"]
     locks = sum(s["lock_waits_by_table_mean"].values())
-    where = ", ".join(f"{t} {v:.1f}" for t, v in s["lock_waits_by_table_mean"].items()) or "none"
+    where = ", ".join(f"{t} {v:.2f}" for t, v in s["lock_waits_by_table_mean"].items()) or "none"
     pg = "?" if s["postgres_cpu_s"] is None else f"{s['postgres_cpu_s']:.1f}"
-    cpu = (f"machine CPU {s['machine_busy_pct']:.0f}% busy: booth processes {side['booth_cpu_s']:.1f} CPU-s and "
-           f"PostgreSQL {pg} CPU-s of {s['cpu_capacity_s']:.1f}")
-    waits = ", ".join(f"{k} {v:.1f}" for k, v in s["waits_mean"].items())
+    other = s["machine_busy_cpu_s"] - side["booth_cpu_s"] - (s["postgres_cpu_s"] or 0.0)
+    cpu = (f"machine CPU {s['machine_busy_pct']:.0f}% busy ({s['machine_busy_cpu_s']:.1f} of {s['cpu_capacity_s']:.1f} "
+           f"CPU-s): booth processes {side['booth_cpu_s']:.1f}, PostgreSQL {pg}, the rest {other:.1f} (kernel, monitor, "
+           "other work on the machine)")
+    waits = ", ".join(f"{k} {v:.2f}" for k, v in s["waits_mean"].items())
     idle_tx = s["states_mean"].get("idle in transaction", 0.0)
-    detail = (f"{cpu}; {s['connections_mean']:.0f} connections, active backends by wait: {waits or 'none'}; "
-              f"idle in transaction {idle_tx:.1f}; lock waiters {locks:.1f} (by table: {where})")
+    detail = (f"{cpu}; {s['connections_mean']:.0f} connections; backends on average: idle in transaction (waiting "
+              f"for their booth) {idle_tx:.1f}, active by wait event {waits or 'none'}; lock waiters {locks:.2f} "
+              f"(by table: {where})")
     if s["machine_busy_pct"] >= 90:
         return "CPU saturated — " + detail
     if locks >= 0.25 * n:

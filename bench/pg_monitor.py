@@ -110,11 +110,12 @@ class Monitor:
             "wall_s": round(wall, 2),
             "machine_busy_pct": round(100 * (busy1 - busy0) / max(1, total1 - total0), 1),
             "cpu_capacity_s": round(wall * (os.cpu_count() or 1), 2),
+            "machine_busy_cpu_s": round((busy1 - busy0) / _TICK, 2),
             "postgres_cpu_s": round(pg_cpu, 2) if self.postmaster is not None else None,
             "connections_mean": round(sum(self.connections) / n, 1),
             "connections_max": max(self.connections, default=0),
             "states_mean": {k: round(v / n, 2) for k, v in self.states.most_common()},
-            "waits_mean": {k: round(v / n, 2) for k, v in self.waits.most_common(8)},
+            "waits_mean": {k: round(v / n, 2) for k, v in self.waits.most_common(8) if v / n >= 0.005},
             "lock_waits_by_table_mean": {k: round(v / n, 2) for k, v in self.lock_tables.most_common()},
             "locks_waiting_mean": round(self.locks_waiting / n, 2),
         }
