@@ -126,7 +126,7 @@ def booths_at(postmaster_pid: int | None, url: str, n: int, order: tuple[str, ..
                 for k, p in enumerate(procs):
                     _line(p, k, err_dir)  # connected (signed in, shift open): ready
                 ready_s = time.perf_counter() - t_ready
-                mon = Monitor(url, postmaster_pid)
+                mon = Monitor(url, postmaster_pid, [p.pid for p in procs])
                 start = time.monotonic() + START_LEAD_S
                 go = json.dumps({"start": start, "measure": start + warmup, "end": start + warmup + duration})
                 for p in procs:
@@ -160,8 +160,9 @@ def _side(results: list[dict], duration: float, server: dict, ready_s: float) ->
             for name, count in r[key].items():
                 into[name] = into.get(name, 0) + count
     cycles = sum(r["cycles"] for r in results)
+    # The booths' CPU: read by the monitor from /proc at the window's ends, as the server's is.
     return {"throughput": round(cycles / duration, 2), "cycles": cycles, "ops": {op: stats(v) for op, v in lat.items()},
-            "errors": errors, "retried": retried, "booth_cpu_s": round(sum(r["cpu_s"] for r in results), 2),
+            "errors": errors, "retried": retried, "booth_cpu_s": server["clients_cpu_s"],
             "server": server, "ready_s": round(ready_s, 1),
             "per_booth_cycles": sorted(r["cycles"] for r in results)}
 

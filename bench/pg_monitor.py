@@ -52,12 +52,13 @@ def children_of(ppid: int) -> list[int]:
 
 
 class Monitor:
-    def __init__(self, url: str, postmaster_pid: int | None):
+    def __init__(self, url: str, postmaster_pid: int | None, clients: list[int] = ()):
         """`postmaster_pid`: the server's, to read its processes' CPU time (None: a server elsewhere)."""
         import psycopg
 
         self.con = psycopg.connect(url, autocommit=True, application_name="bench-monitor")
         self.postmaster = postmaster_pid
+        self.clients = list(clients)
         self.samples = 0
         self.states: Counter[str] = Counter()
         self.waits: Counter[str] = Counter()
@@ -68,7 +69,11 @@ class Monitor:
     def begin(self) -> None:
         self._ticks = machine_ticks()
         self._pg_cpu = self._server_cpu()
+        self._client_cpu = self._clients_cpu()
         self._t0 = time.monotonic()
+
+    def _clients_cpu(self) -> float:
+        return sum(process_cpu_s(pid) for pid in self.clients)
 
     def _server_cpu(self) -> dict[int, float]:
         if self.postmaster is None:
@@ -95,11 +100,11 @@ class Monitor:
             t = time.monotonic()
             self.sample()
             time.sleep(max(0.0, min(every_s - (time.monotonic() - t), end - END_MARGIN_S - time.monotonic())))
-        self._end = (machine_ticks(), time.monotonic(), self._server_cpu())
+        self._end = (machine_ticks(), time.monotonic(), self._server_cpu(), self._clients_cpu())
 
     def finish(self) -> dict:
         busy0, total0 = self._ticks
-        (busy1, total1), t1, now = self._end
+        (busy1, total1), t1, now, clients = self._end
         wall = t1 - self._t0
         # A backend that exited during the window counts up to its last reading; a new one from zero.
         pg_cpu = sum(v - self._pg_cpu.get(pid, 0.0) for pid, v in now.items())
@@ -112,6 +117,7 @@ class Monitor:
             "cpu_capacity_s": round(wall * (os.cpu_count() or 1), 2),
             "machine_busy_cpu_s": round((busy1 - busy0) / _TICK, 2),
             "postgres_cpu_s": round(pg_cpu, 2) if self.postmaster is not None else None,
+            "clients_cpu_s": round(clients - self._client_cpu, 2),
             "connections_mean": round(sum(self.connections) / n, 1),
             "connections_max": max(self.connections, default=0),
             "states_mean": {k: round(v / n, 2) for k, v in self.states.most_common()},
