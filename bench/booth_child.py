@@ -6,7 +6,8 @@ For each side named in the config, in order: connect (and, for the kiosk, sign i
 booth's shift), print {"ready": side}, wait for the parent's start line on stdin
 ({"start", "measure", "end"}: CLOCK_MONOTONIC seconds, shared by every process on the machine),
 then run the window's cycle — register a new car, look it up by plate with its fee, take its
-payment — as fast as it can until "end"; print the side's result as one JSON line, and close.
+payment — as fast as it can until "end"; print the side's result as one JSON line, and close
+when the parent says so (any line on stdin).
 
 Cycles are counted, and operations timed, when they finish between "measure" and "end" (the
 first seconds warm the connection, the plans and the caches). Every exception a booth sees is
@@ -113,9 +114,12 @@ def main(argv=None) -> int:
             while time.monotonic() < go["start"]:  # every booth starts at once
                 time.sleep(0.0005)
             result = run_window(booth, slot, go["measure"], go["end"], bare=side == "baseline")
+            print(json.dumps({"side": side, **result}), flush=True)
+            # Connected until the parent has read the CPU time of every process, the server's too
+            # (a backend ending while it reads would take its CPU time with it).
+            sys.stdin.readline()
         finally:
             booth.close()
-        print(json.dumps({"side": side, **result}), flush=True)
     return 0
 
 

@@ -138,6 +138,9 @@ def booths_at(postmaster_pid: int | None, url: str, n: int, order: tuple[str, ..
                 mon.run_until(start + warmup + duration)
                 server = mon.finish()
                 results = [_line(p, k, err_dir) for k, p in enumerate(procs)]
+                for p in procs:  # the readings are taken: the booths may close
+                    p.stdin.write("close\n")
+                    p.stdin.flush()
                 out[side] = _side(results, duration, server, ready_s)
                 log(f"    N={n} {side}: {out[side]['throughput']:.1f} cycles/s, CPU {server['machine_busy_pct']:.0f}% "
                     f"busy, errors {out[side]['errors'] or 0}")
@@ -212,7 +215,8 @@ def measure(scale: float, n: int, ns=NS, warmup: float = 2.0, duration: float = 
         with psycopg.connect(url) as con:
             staff_id = con.execute("SELECT id FROM staff WHERE name_key = %s", (MANAGER.casefold(),)).fetchone()[0]
         log(f"  site loaded in {load_s:.0f} s ({table_bytes(url) / 1e9:.2f} GB); one booth, per car")
-        r: dict = {"scale": scale, "server": srv.version(), "load_s": round(load_s, 1), "db_bytes": table_bytes(url),
+        r: dict = {"scale": scale, "server": srv.version(), "load_s": round(load_s, 1), "vacuum_s": meta["vacuum_s"],
+                   "db_bytes": table_bytes(url),
                    "counts": meta["counts"], "warmup_s": warmup, "duration_s": duration,
                    "per_car": per_car(url, n, staff_id), "booths": {}}
         slot = len(PER_CAR_SLOTS)

@@ -61,7 +61,8 @@ def rows(b: dict) -> list[dict]:
 
 
 def details(b: dict) -> list[str]:
-    lines = [f"Booths on PostgreSQL {b['server']}: site loaded in {b['load_s']:.0f} s ({b['db_bytes'] / 1e9:.2f} GB); "
+    lines = [f"Booths on PostgreSQL {b['server']}: site loaded in {b['load_s']:.0f} s "
+             f"(of which VACUUM {b.get('vacuum_s', 0):.0f} s; {b['db_bytes'] / 1e9:.2f} GB); "
              f"each side {b['warmup_s']:g} s warm-up then {b['duration_s']:g} s measured; whole step {b['seconds']:.0f} s.",
              "", "| N | side | cycles/s | register p50 / p99 | look up p50 / p99 | payment p50 / p99 | errors (conflicts "
              "retried) | CPU busy | CPU-s booths / server | connections | active / idle in tx | lock waiters (by table) |",

@@ -21,7 +21,6 @@ _TABLE = re.compile(r"\b(?:FROM|UPDATE|INTO)\s+\"?(\w+)", re.I)
 ACTIVITY = ("SELECT state, wait_event_type, wait_event, left(query, 300) FROM pg_stat_activity "
             "WHERE datname = current_database() AND backend_type = 'client backend' AND pid <> pg_backend_pid()")
 WAITING_LOCKS = "SELECT count(*) FROM pg_locks WHERE NOT granted"
-END_MARGIN_S = 0.05
 
 
 def machine_ticks() -> tuple[int, int]:
@@ -31,12 +30,13 @@ def machine_ticks() -> tuple[int, int]:
     return sum(fields) - idle, sum(fields)
 
 
-def process_cpu_s(pid: int) -> float:
+def process_cpu_s(pid: int, reaped: bool = False) -> float:
+    """utime + stime of a process; `reaped`: plus its waited-for children's (cutime + cstime)."""
     try:
         parts = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
     except OSError:
         return 0.0
-    return (int(parts[11]) + int(parts[12])) / _TICK  # utime + stime
+    return sum(int(x) for x in parts[11:15 if reaped else 13]) / _TICK
 
 
 def children_of(ppid: int) -> list[int]:
@@ -75,10 +75,13 @@ class Monitor:
     def _clients_cpu(self) -> float:
         return sum(process_cpu_s(pid) for pid in self.clients)
 
-    def _server_cpu(self) -> dict[int, float]:
+    def _server_cpu(self) -> float:
+        """The server's CPU seconds so far: the postmaster with every child it has reaped, plus the
+        live children. A backend or autovacuum worker that ends inside the window moves from the
+        second term to the first, so the difference of two readings is the window's, pid reuse or not."""
         if self.postmaster is None:
-            return {}
-        return {pid: process_cpu_s(pid) for pid in [self.postmaster, *children_of(self.postmaster)]}
+            return 0.0
+        return process_cpu_s(self.postmaster, reaped=True) + sum(process_cpu_s(p) for p in children_of(self.postmaster))
 
     def sample(self) -> None:
         rows = self.con.execute(ACTIVITY).fetchall()
@@ -94,20 +97,18 @@ class Monitor:
         self.locks_waiting += self.con.execute(WAITING_LOCKS).fetchone()[0]
 
     def run_until(self, end: float, every_s: float = 0.1) -> None:
-        """Sample until `end`; the CPU readings end just before it (a booth closes its connection at
-        `end`, and its backend's CPU time goes with it)."""
-        while time.monotonic() < end - END_MARGIN_S:
+        """Sample until `end`, then read the CPU times (the booths stay connected until told to close)."""
+        while time.monotonic() < end:
             t = time.monotonic()
             self.sample()
-            time.sleep(max(0.0, min(every_s - (time.monotonic() - t), end - END_MARGIN_S - time.monotonic())))
+            time.sleep(max(0.0, min(every_s - (time.monotonic() - t), end - time.monotonic())))
         self._end = (machine_ticks(), time.monotonic(), self._server_cpu(), self._clients_cpu())
 
     def finish(self) -> dict:
         busy0, total0 = self._ticks
         (busy1, total1), t1, now, clients = self._end
         wall = t1 - self._t0
-        # A backend that exited during the window counts up to its last reading; a new one from zero.
-        pg_cpu = sum(v - self._pg_cpu.get(pid, 0.0) for pid, v in now.items())
+        pg_cpu = now - self._pg_cpu
         n = max(1, self.samples)
         self.con.close()
         return {
