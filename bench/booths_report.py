@@ -65,18 +65,24 @@ def details(b: dict) -> list[str]:
              f"(of which VACUUM {b.get('vacuum_s', 0):.0f} s; {b['db_bytes'] / 1e9:.2f} GB); "
              f"each side {b['warmup_s']:g} s warm-up then {b['duration_s']:g} s measured; whole step {b['seconds']:.0f} s.",
              "", "| N | side | cycles/s | register p50 / p99 | look up p50 / p99 | payment p50 / p99 | errors (conflicts "
-             "retried) | CPU busy | CPU-s booths / server | connections | active / idle in tx | lock waiters (by table) |",
-             "|---|---|---|---|---|---|---|---|---|---|---|---|"]
+             "retried) | CPU busy | CPU-s booths / server / rest | CPU ms per cycle, booths / server | connections | "
+             "active / idle in tx | lock waiters (by table) |",
+             "|---|---|---|---|---|---|---|---|---|---|---|---|---|"]
     for n, sides in sorted(b["booths"].items(), key=lambda kv: int(kv[0])):
         for side in ("kiosk", "baseline"):
             d = sides[side]
             s = d["server"]
             pg = "?" if s["postgres_cpu_s"] is None else f"{s['postgres_cpu_s']:.1f}"
+            rest = s["machine_busy_cpu_s"] - d["booth_cpu_s"] - (s["postgres_cpu_s"] or 0.0)
+            per = max(1, d["cycles"])
+            per_cycle = (f"{1000 * d['booth_cpu_s'] / per:.1f} / "
+                         + ("?" if s["postgres_cpu_s"] is None else f"{1000 * s['postgres_cpu_s'] / per:.1f}"))
             locks = ", ".join(f"{t} {v:.1f}" for t, v in s["lock_waits_by_table_mean"].items()) or "0"
             lines.append(
                 f"| {n} | {side} | {d['throughput']:.0f} | {_pair(d['ops']['register'])} | {_pair(d['ops']['lookup'])} | "
                 f"{_pair(d['ops']['payment'])} | {_errors(d['errors'])} ({_errors(d['retried'])}) | "
-                f"{s['machine_busy_pct']:.0f}% | {d['booth_cpu_s']:.1f} / {pg} | {s['connections_mean']:.0f} | "
+                f"{s['machine_busy_pct']:.0f}% | {d['booth_cpu_s']:.1f} / {pg} / {rest:.1f} | {per_cycle} | "
+                f"{s['connections_mean']:.0f} | "
                 f"{s['states_mean'].get('active', 0):.1f} / {s['states_mean'].get('idle in transaction', 0):.1f} | "
                 f"{locks} |")
     return lines + [""]

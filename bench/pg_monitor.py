@@ -115,7 +115,7 @@ class Monitor:
             "samples": self.samples,
             "wall_s": round(wall, 2),
             "machine_busy_pct": round(100 * (busy1 - busy0) / max(1, total1 - total0), 1),
-            "cpu_capacity_s": round(wall * (os.cpu_count() or 1), 2),
+            "cpu_capacity_s": round((total1 - total0) / _TICK, 2),  # the same jiffies as busy, so never below it
             "machine_busy_cpu_s": round((busy1 - busy0) / _TICK, 2),
             "postgres_cpu_s": round(pg_cpu, 2) if self.postmaster is not None else None,
             "clients_cpu_s": round(clients - self._client_cpu, 2),
