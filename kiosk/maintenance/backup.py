@@ -42,6 +42,9 @@ class Backup:
     size: int
     seconds: float
     removed: list[Path] = field(default_factory=list)
+    # A byte-for-byte copy checked with the file (kiosk.maintenance.verbatim): its tables' definitions
+    # then, so validation after the change can check only what changed (kiosk.maintenance.file_check).
+    definitions: dict[str, str] | None = None
 
     def to_json(self) -> dict:
         return {
@@ -91,11 +94,14 @@ def take_backup(
     progress: Progress | None = None,
     tag: str = "",
     protect: Path | None = None,
+    pending=None,
 ) -> Backup:
     """Copy the database with the online backup API, verify it, chmod 0600, rotate.
 
     `out` writes to that file instead of `backups/` (no rotation). `tag` marks
     special copies, e.g. "pre-restore". The caller holds the maintenance lock.
+    `pending` (a kiosk.maintenance.verbatim.Pending, made and verified during the
+    pre-flight) is put in place instead, if nothing was written since.
     """
     started = time.perf_counter()
     clock = clock or SystemClock()
@@ -105,9 +111,16 @@ def take_backup(
     folder = final.parent
     if out is None:
         owner_only.make_dir(folder)
-        _remove_partials(folder)
+        remove_partials(folder, keep=pending.tmp if pending is not None else None)
     elif not folder.is_dir():
         raise BackupFailed(f"folder {folder} does not exist: create it or choose another --out file")
+    if pending is not None and out is None and pending.still_current():
+        os.replace(pending.tmp, final)
+        pending.close()
+        return _kept(db_path, Backup(final, version, pending.counts, final.stat().st_size, time.perf_counter() - started,
+                                     definitions=pending.definitions), keep, protect, clock, pending.limit)
+    if pending is not None:
+        pending.discard()
     tmp = folder / f".{final.name}.partial"
     try:
         source = _source_counts(db_path)
@@ -123,11 +136,15 @@ def take_backup(
         if isinstance(exc, OSError) and not isinstance(exc, KioskError):
             raise BackupFailed(f"cannot write the backup in {folder}: {exc.strerror or exc}") from None
         raise
-    if out is None:
-        for p in list_backups(db_path):  # older backups, from before they were kept owner-only
-            owner_only.tighten(p)
-    removed = rotate(db_path, keep, protect=protect, now=clock.now(), limit=limit) if out is None else []
-    return Backup(final, version, counts, final.stat().st_size, time.perf_counter() - started, removed)
+    taken = Backup(final, version, counts, final.stat().st_size, time.perf_counter() - started)
+    return taken if out is not None else _kept(db_path, taken, keep, protect, clock, limit)
+
+
+def _kept(db_path: Path, taken: Backup, keep: int, protect: Path | None, clock: Clock, limit: retention.Limit) -> Backup:
+    for p in list_backups(db_path):  # older backups, from before they were kept owner-only
+        owner_only.tighten(p)
+    taken.removed = rotate(db_path, keep, protect=protect, now=clock.now(), limit=limit)
+    return taken
 
 
 def _source_counts(db_path: Path) -> dict[str, int]:
@@ -217,9 +234,11 @@ def _new_name(db_path: Path, version: str, clock: Clock, tag: str) -> Path:
     return candidate
 
 
-def _remove_partials(folder: Path) -> None:
+def remove_partials(folder: Path, keep: Path | None = None) -> None:
     """Left by a run that was killed: never a valid backup."""
     for p in folder.glob(".*.partial*"):
+        if p == keep:
+            continue
         with contextlib.suppress(OSError):
             p.unlink()
 

@@ -71,7 +71,9 @@ def change_schema(
     touched = False  # until the first version runs, a failure leaves the database byte for byte as it was
     try:
         with preflight.hold(target, database, pre):
-            st = preflight.check_history(target, database if target.exists() else None, files, pre)
+            pre.progress = progress
+            st = preflight.check_history(target, database if target.exists() else None, files, pre,
+                                         copy=lambda st: _has_work(database, goal, files, direction))
             run.from_version = format_version(st.schema_version)
             preflight.check_disk(target, pre, database=database)
             pre.refuse_if_failed()
@@ -117,7 +119,7 @@ def change_schema(
                 out.steps = runner.rollback(target, database, final, files=files, locked=True)
             run.to_version = format_version(runner.status(target, database, files).schema_version)
             out.validation = validate.validate(database, files, final, rows_before=_expected(database, run.rows_before, out.forecast),
-                                               deletes_allowed=allowed)
+                                               deletes_allowed=allowed, since=pre.taken)
             out.validation.rows_before = run.rows_before
             out.validation.findings += out.data
             run.rows_after = out.validation.rows_after
@@ -147,6 +149,14 @@ def change_schema(
         if full is not None:
             raise full from None
         raise
+
+
+def _has_work(database: pw.Database, goal: Version | None, files: list[MigrationFile], direction: str) -> bool:
+    """Whether the run will change the schema (and so take a backup): only then is the copy made early."""
+    try:
+        return any(s.direction == direction for s in runner.plan(database, goal, files))
+    except Exception:  # the history check reports what is wrong with it
+        return False
 
 
 def _check_data_loss(database: pw.Database, steps: list[runner.Step], pre: preflight.Preflight, run: RunRecord,

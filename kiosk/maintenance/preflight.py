@@ -12,7 +12,7 @@ import contextlib
 import logging
 import os
 from dataclasses import dataclass, field
-from typing import Iterator
+from typing import Callable, Iterator
 
 import peewee as pw
 
@@ -44,6 +44,13 @@ class Preflight:
     command: str = "maintenance"  # migrate, rollback, restore...: how an expiry run refused by it names it
     results: list[CheckResult] = field(default_factory=list)
     taken: backup.Backup | None = None
+    progress: object = None  # the backup's progress callback (pages done, total)
+    pending: object = None  # the backup's copy made during the integrity check (kiosk.maintenance.verbatim)
+
+    def discard_pending(self) -> None:
+        if self.pending is not None:
+            self.pending.discard()
+            self.pending = None
 
     def add(self, name: str, ok: bool, message: str) -> bool:
         status = "skipped" if name in self.skip else ("ok" if ok else "failed")
@@ -84,7 +91,7 @@ def hold(target: Target, database: pw.Database, pre: Preflight, *, need_exclusiv
     """The lock, then (for changes) the database held against kiosks and expiry runs, for the whole run."""
     site = backup_tool_for(target)
     site.prepare()
-    with runner.maintenance_lock(target, database, wait_seconds=LOCK_WAIT_SECONDS):
+    with runner.maintenance_lock(target, database, wait_seconds=LOCK_WAIT_SECONDS), _discarding(pre):
         site.locked()
         pre.results.append(CheckResult("lock", "ok", "no other maintenance run"))
         log.info(pre.results[-1].line())
@@ -103,14 +110,30 @@ def hold(target: Target, database: pw.Database, pre: Preflight, *, need_exclusiv
             yield
 
 
-def check_history(target: Target, database: pw.Database | None, files: list[MigrationFile], pre: Preflight) -> runner.Status:
+@contextlib.contextmanager
+def _discarding(pre: Preflight) -> Iterator[None]:
+    try:
+        yield
+    finally:
+        pre.discard_pending()  # a copy the run did not keep as its backup (refused, failed, nothing to do)
+
+
+def check_history(target: Target, database: pw.Database | None, files: list[MigrationFile], pre: Preflight, *,
+                  copy: Callable[[runner.Status], bool] | None = None) -> runner.Status:
+    """The history, and the file's integrity and schema. `copy`: make the backup's copy during the
+    integrity check where the database allows and `copy(status)` says a backup will be wanted (one check
+    serves both: kiosk.maintenance.verbatim)."""
     st = runner.status(target, database, files)
     found = recognise.unversioned(database, files) if database is not None and not st.applied else None
     if found is not None:  # tables but no history: running 1.0.0 on them would fail ("table vehicles already exists")
         pre.add("schema", False, unversioned_refusal(found))
     problems = list(st.findings)
     if database is not None and st.schema_version != EMPTY and not problems:
-        problems += [f.message for f in validate.consistency(database, files, st.schema_version) if f.level == "error"]
+        integrity = None
+        if copy is not None and "backup" not in pre.skip and copy(st):
+            integrity, pre.pending = backup_tool_for(target).checked_copy(database, pre.progress)
+        found = validate.consistency(database, files, st.schema_version, integrity=integrity)
+        problems += [f.message for f in found if f.level == "error"]
         if problems:
             newest = backup_tool_for(target).newest()
             hint = f"restore the newest backup: kiosk --maintenance restore {newest}" if newest else "restore it from a backup"
@@ -152,7 +175,9 @@ def take_backup(target: Target, version: str, pre: Preflight, *, keep: int, cloc
     if not target.exists():
         pre.add("backup", True, "no database yet, nothing to back up")
         return
-    pre.taken = backup_tool_for(target).take(database, version, keep=keep, clock=clock, progress=progress, tag=tag)
+    pending, pre.pending = pre.pending, None
+    pre.taken = backup_tool_for(target).take(database, version, keep=keep, clock=clock, progress=progress, tag=tag,
+                                             pending=pending)
     rows = sum(pre.taken.counts.values())
     rotated = f", {len(pre.taken.removed)} old backup(s) rotated out" if pre.taken.removed else ""
     pre.add(

@@ -18,8 +18,9 @@ import peewee as pw
 from ..backends import backend_for
 from ..schema.files import MigrationFile, Version
 from . import schema_compare, shift_check
+from .backup import Backup
 from .findings import Finding
-from .sites import site_for
+from .sites import Site, site_for
 
 # Tables whose row count changes by design during maintenance.
 BOOKKEEPING = {"migratehistory", "maintenance_runs", "sqlite_stat1", "sqlite_sequence"}
@@ -66,9 +67,10 @@ def row_counts(database: pw.Database) -> dict[str, int]:
     return {t: database.execute_sql(f'SELECT COUNT(*) FROM "{t}"').fetchone()[0] for t in sorted(tables)}
 
 
-def consistency(database: pw.Database, files: list[MigrationFile], version: Version) -> list[Finding]:
-    """Integrity of the file and the schema against its recorded version."""
-    out = site_for(database).integrity(database)
+def consistency(database: pw.Database, files: list[MigrationFile], version: Version, *,
+                integrity: list[Finding] | None = None, since: Backup | None = None, site: Site | None = None) -> list[Finding]:
+    """Integrity of the file (`integrity`: already found) and the schema against its recorded version."""
+    out = integrity if integrity is not None else (site or site_for(database)).integrity(database, since)
     out += schema_drift(database, files, version)
     return out
 
@@ -86,10 +88,13 @@ def validate(
     rows_before: dict[str, int] | None = None,
     deletes_allowed: bool = False,
     analyze: bool = True,
+    since: Backup | None = None,
 ) -> Validation:
+    """`since`: the backup taken just before the change; where it is a verbatim copy, the file's integrity
+    is checked for what changed since (kiosk.maintenance.file_check)."""
     site = site_for(database)
     result = Validation(rows_before=rows_before, backend=backend_for(database).name)
-    result.findings += consistency(database, files, version)
+    result.findings += consistency(database, files, version, since=since, site=site)
     broken = site.broken_foreign_keys(database)
     if broken:
         tables = sorted({r[0] for r in broken})
@@ -122,9 +127,11 @@ def validate(
                 )
             )
     if analyze and any(t not in BOOKKEEPING for t in result.rows_after):
-        database.execute_sql("ANALYZE")
+        site.analyze(database, site.checked_tables)
     else:
         site.forget_statistics(database)
+    if site.scope is not None:  # what the integrity check covered, when it checked only what changed
+        result.findings.append(site.scope)
     result.checked = site.checks_line(result.findings)
     return result
 

@@ -35,6 +35,10 @@ class Site(abc.ABC):
 
     def __init__(self, target: Target | None = None):
         self._target = target
+        # Set by integrity(since=...) where it checked only what changed: the user tables it checked
+        # (ANALYZE needs no more) and a line saying so for the run record.
+        self.checked_tables: list[str] | None = None
+        self.scope: Finding | None = None
 
     @property
     def target(self) -> Target:
@@ -57,8 +61,18 @@ class Site(abc.ABC):
 
     # ------------------------------------------------------------------- the checks
     @abc.abstractmethod
-    def integrity(self, database: pw.Database) -> list[Finding]:
-        """The file's or the catalog's soundness (check and the validation after a migration)."""
+    def integrity(self, database: pw.Database, since: backup.Backup | None = None) -> list[Finding]:
+        """The file's or the catalog's soundness (check and the validation after a migration). `since`:
+        the backup taken before the change, where the kind of database can use it to check less."""
+
+    def checked_copy(self, database: pw.Database, progress=None) -> tuple[list[Finding], object | None]:
+        """The integrity findings, and (where the kind of database can) the backup's copy made meanwhile
+        (a pending copy for `take(pending=...)`, or None). The default: no copy."""
+        return self.integrity(database), None
+
+    def analyze(self, database: pw.Database, tables: list[str] | None = None) -> None:
+        """Refresh the planner's statistics, of `tables` only when given (the rest did not change)."""
+        database.execute_sql("ANALYZE")
 
     @abc.abstractmethod
     def broken_foreign_keys(self, database: pw.Database) -> list[tuple]:
@@ -96,8 +110,8 @@ class Site(abc.ABC):
 
     @abc.abstractmethod
     def take(self, database: pw.Database | None, version: str, *, out: Path | None = None, keep: int = backup.DEFAULT_KEEP,
-             clock=None, progress=None, tag: str = "") -> backup.Backup:
-        """A verified backup, the older ones rotated out (not with `out`)."""
+             clock=None, progress=None, tag: str = "", pending=None) -> backup.Backup:
+        """A verified backup, the older ones rotated out (not with `out`); `pending`: see checked_copy."""
 
     def prepare(self) -> None:
         """Before the maintenance lock is taken: refuse early what cannot be written (a hook:

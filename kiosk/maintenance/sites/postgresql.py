@@ -74,7 +74,7 @@ class PostgresqlSite(Site):
             ) from None
 
     # ------------------------------------------------------------------- the checks
-    def integrity(self, database: pw.Database) -> list[Finding]:
+    def integrity(self, database: pw.Database, since=None) -> list[Finding]:
         """NOT VALID constraints and INVALID indexes."""
         out = []
         for table, name in database.execute_sql(
@@ -124,7 +124,7 @@ class PostgresqlSite(Site):
     def backups(self) -> list[Path]:
         return pg_dump.list_backups(self.target)
 
-    def take(self, database, version, *, out=None, keep=backup.DEFAULT_KEEP, clock=None, progress=None, tag=""):
+    def take(self, database, version, *, out=None, keep=backup.DEFAULT_KEEP, clock=None, progress=None, tag="", pending=None):
         return pg_dump.take(self.target, database, version, out=out, keep=keep, clock=clock, tag=tag)
 
     def _probe(self) -> Path:

@@ -18,7 +18,7 @@ from ... import owner_only
 from ...db import resolve_target, sqlite_database
 from ...errors import KioskError
 from ...schema.history import MIGRATE_TABLE
-from .. import backup, facts
+from .. import backup, facts, file_check, verbatim
 from ..findings import Finding
 from .base import Schema, Site
 
@@ -63,9 +63,45 @@ class SqliteSite(Site):
             scratch.close()
 
     # ------------------------------------------------------------------- the checks
-    def integrity(self, database: pw.Database) -> list[Finding]:
-        rows = [r[0] for r in database.execute_sql("PRAGMA integrity_check(20)").fetchall()]
-        return [] if rows == ["ok"] else [Finding("error", "integrity", f"PRAGMA integrity_check: {'; '.join(rows[:3])}")]
+    def integrity(self, database: pw.Database, since: backup.Backup | None = None) -> list[Finding]:
+        """PRAGMA integrity_check's checks on both cores (file_check); with `since`, a verbatim backup
+        taken before the change, of the tables whose pages or definition changed (and the whole file's pages)."""
+        path = _file_of(database)
+        if path is None:
+            rows = [r[0] for r in database.execute_sql("PRAGMA integrity_check(20)").fetchall()]
+            return [] if rows == ["ok"] else [_integrity_error(rows)]
+        emptied = _checkpoint(database)
+        if since is not None and (since.definitions is None or not since.path.is_file() or not emptied):
+            since = None  # not a verbatim copy, gone, or the WAL could not be emptied: check everything
+        report = file_check.check(path, since=since.path if since else None,
+                                  since_definitions=since.definitions if since else None)
+        self.checked_tables = [t for t in report.tables_checked if not t.startswith("sqlite_")] if since else None
+        self.scope = Finding("info", "integrity_scope", file_check.scope_line(report)) if since else None
+        return [] if report.ok else [_integrity_error(report.problems)]
+
+    def checked_copy(self, database: pw.Database, progress=None) -> tuple[list[Finding], object | None]:
+        path = _file_of(database)
+        folder = self.backups_dir() if self._target is not None else None
+        if path is None or folder is None or facts.free_bytes(folder.parent) < facts.needed_bytes(path):
+            return self.integrity(database), None  # the disk check refuses it later, with its own message
+        made = not folder.exists()
+        owner_only.make_dir(folder)
+        backup.remove_partials(folder)
+        try:
+            pending = verbatim.checked_copy(path, folder / f".{path.name}.checked.partial", progress)
+            pending.made_folder = made
+        except verbatim.Unusable:
+            if made:
+                folder.rmdir()
+            return self.integrity(database), None
+        if pending.report.ok:
+            return [], pending
+        pending.discard()
+        return [_integrity_error(pending.report.problems)], None
+
+    def analyze(self, database: pw.Database, tables: list[str] | None = None) -> None:
+        for table in tables if tables is not None else [None]:
+            database.execute_sql("ANALYZE" if table is None else f'ANALYZE "{table}"')
 
     def broken_foreign_keys(self, database: pw.Database) -> list[tuple]:
         return database.execute_sql("PRAGMA foreign_key_check").fetchall()
@@ -96,8 +132,9 @@ class SqliteSite(Site):
     def newest(self) -> Path | None:
         return backup.newest_backup(self.path)
 
-    def take(self, database, version, *, out=None, keep=backup.DEFAULT_KEEP, clock=None, progress=None, tag=""):
-        return backup.take_backup(self.path, version, out=out, keep=keep, clock=clock, progress=progress, tag=tag)
+    def take(self, database, version, *, out=None, keep=backup.DEFAULT_KEEP, clock=None, progress=None, tag="", pending=None):
+        return backup.take_backup(self.path, version, out=out, keep=keep, clock=clock, progress=progress, tag=tag,
+                                  pending=pending)
 
     def prepare(self) -> None:
         folder = self.path.parent
@@ -152,6 +189,23 @@ class SqliteSite(Site):
         from .sqlite_restore import restore  # the restore's own imports, only when one runs
 
         return restore(self.target, database, source, files, skip=skip, keep=keep, clock=clock, progress=progress)
+
+
+def _file_of(database: pw.Database) -> Path | None:
+    row = database.execute_sql("PRAGMA database_list").fetchone()
+    return Path(row[2]) if row and row[2] else None
+
+
+def _checkpoint(database: pw.Database) -> bool:
+    """Empty the WAL into the file (file_check reads the file itself); False if it could not."""
+    try:
+        return database.execute_sql("PRAGMA wal_checkpoint(TRUNCATE)").fetchone()[0] == 0
+    except pw.OperationalError:  # a read-only connection
+        return False
+
+
+def _integrity_error(problems: list[str]) -> Finding:
+    return Finding("error", "integrity", f"PRAGMA integrity_check: {'; '.join(problems[:3])}")
 
 
 def _describe_table(database: pw.Database, table: str, out: Schema) -> None:
