@@ -21,6 +21,22 @@ def _errors(d: dict) -> str:
     return ", ".join(f"{k} {v}" for k, v in sorted(d.items())) or "0"
 
 
+def rest_cpu_s(side: dict) -> float:
+    """CPU seconds the machine spent on other things than the booths and the server during the window."""
+    s = side["server"]
+    return s["machine_busy_cpu_s"] - side["booth_cpu_s"] - (s["postgres_cpu_s"] or 0.0)
+
+
+def _quiet(kiosk: dict, base: dict) -> str:
+    """A warning when other work took a tenth of the machine or more during either side's window."""
+    rest = {name: rest_cpu_s(side) for name, side in (("kiosk", kiosk), ("baseline", base))}
+    cap = kiosk["server"]["cpu_capacity_s"] or 1.0
+    if max(rest.values()) < 0.1 * cap:
+        return ""
+    return (f". Machine not quiet: other work took {rest['kiosk']:.1f} CPU-s during the kiosk's window and "
+            f"{rest['baseline']:.1f} during the baseline's (of {cap:.1f})")
+
+
 def rows(b: dict) -> list[dict]:
     out = []
     pc = b["per_car"]
@@ -46,7 +62,7 @@ def rows(b: dict) -> list[dict]:
             "baseline": f"psycopg {base['throughput']:.0f}/s, p99 {_ms(base['ops'][worst]['p99_ms'])}",
             "ratio": f"{ratio:.2f}× / p99 {worst_ratio:.1f}×", "value": ratio,
             "budget": f"≥ {THROUGHPUT_BUDGET:g}×, p99 ≤ {P99_BUDGET:g}×, 0 errors", "ok": ok,
-            "measured": cause(int(n), k)})
+            "measured": cause(int(n), k) + _quiet(k, base)})
     for side in ("kiosk", "baseline"):
         stop = b["stops"].get(side)
         text = (f"after N={stop['after']} ({stop['from']:.0f}/s → {stop['to']:.0f}/s at N={stop['at']})" if stop
@@ -73,7 +89,7 @@ def details(b: dict) -> list[str]:
             d = sides[side]
             s = d["server"]
             pg = "?" if s["postgres_cpu_s"] is None else f"{s['postgres_cpu_s']:.1f}"
-            rest = s["machine_busy_cpu_s"] - d["booth_cpu_s"] - (s["postgres_cpu_s"] or 0.0)
+            rest = rest_cpu_s(d)
             per = max(1, d["cycles"])
             per_cycle = (f"{1000 * d['booth_cpu_s'] / per:.1f} / "
                          + ("?" if s["postgres_cpu_s"] is None else f"{1000 * s['postgres_cpu_s'] / per:.1f}"))
