@@ -21,6 +21,7 @@ from __future__ import annotations
 import argparse
 import json
 import os
+import signal
 import statistics
 import subprocess
 import sys
@@ -253,12 +254,19 @@ def step(scale: float, n: int, ns=NS, warmup: float = 2.0, duration: float = 10.
         return measure(scale, n, ns, warmup, duration)
     with tempfile.NamedTemporaryFile(suffix=".json", delete=False) as fh:
         out = Path(fh.name)
+    proc = subprocess.Popen([python, "-m", "bench.booths", "--scale", f"{scale:g}", "--n", str(n), "--ns",
+                             ",".join(map(str, ns)), "--warmup", str(warmup), "--duration", str(duration), "--json-out",
+                             str(out)], cwd=HERE.parent)
+    old = signal.signal(signal.SIGTERM, lambda signum, frame: sys.exit(128 + signum))
     try:
-        subprocess.run([python, "-m", "bench.booths", "--scale", f"{scale:g}", "--n", str(n), "--ns",
-                        ",".join(map(str, ns)), "--warmup", str(warmup), "--duration", str(duration), "--json-out",
-                        str(out)], cwd=HERE.parent, check=True)
+        if proc.wait() != 0:
+            raise RuntimeError(f"the booths figure failed (exit {proc.returncode}): see the messages above")
         return json.loads(out.read_text())
     finally:
+        signal.signal(signal.SIGTERM, old)
+        if proc.poll() is None:  # stopped here (Ctrl-C, SIGTERM): it stops its server and its booths
+            proc.terminate()
+            proc.wait(timeout=180)
         out.unlink(missing_ok=True)
 
 
@@ -271,10 +279,17 @@ def main(argv=None) -> int:
     parser.add_argument("--duration", type=float, default=10.0, help="measured seconds per side and N (default 10)")
     parser.add_argument("--json-out", type=Path, help="write the result here (default: print it)")
     args = parser.parse_args(argv)
+    # Ctrl-C stops the run (its server and booths with it) even when started from a script's
+    # background job, which starts with SIGINT ignored.
+    signal.signal(signal.SIGINT, signal.default_int_handler)
     ns = tuple(int(x) for x in args.ns.split(","))
     if not 0 < args.scale <= 2 or any(not 1 <= x <= 150 for x in ns) or args.duration <= 0 or args.warmup < 0:
         parser.error("--scale in (0, 2], --ns each 1-150, --duration > 0, --warmup >= 0")
-    result = measure(args.scale, args.n, ns, args.warmup, args.duration)
+    try:
+        result = measure(args.scale, args.n, ns, args.warmup, args.duration)
+    except KeyboardInterrupt:
+        log("interrupted: the booths and the PostgreSQL server were stopped")
+        return 130
     text = json.dumps(result, indent=2)
     if args.json_out:
         args.json_out.write_text(text)
