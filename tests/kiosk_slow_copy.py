@@ -7,7 +7,7 @@ import os
 import time
 
 from kiosk.__main__ import main
-from kiosk.maintenance import verbatim
+from kiosk.maintenance.sites import sqlite_copy
 
 
 def _half_then_wait(source, tmp, progress, stop):
@@ -20,5 +20,5 @@ def _half_then_wait(source, tmp, progress, stop):
 
 
 if __name__ == "__main__":
-    verbatim._copy_and_compare = _half_then_wait
+    sqlite_copy._copy_and_compare = _half_then_wait
     main()

@@ -42,8 +42,8 @@ class Backup:
     size: int
     seconds: float
     removed: list[Path] = field(default_factory=list)
-    # A byte-for-byte copy checked with the file (kiosk.maintenance.verbatim): its tables' definitions
-    # then, so validation after the change can check only what changed (kiosk.maintenance.file_check).
+    # A byte-for-byte copy checked with the file (kiosk.maintenance.sites.sqlite_copy): its tables' definitions
+    # then, so validation after the change can check only what changed (kiosk.maintenance.sites.sqlite_check).
     definitions: dict[str, str] | None = None
 
     def to_json(self) -> dict:
@@ -100,7 +100,7 @@ def take_backup(
 
     `out` writes to that file instead of `backups/` (no rotation). `tag` marks
     special copies, e.g. "pre-restore". The caller holds the maintenance lock.
-    `pending` (a kiosk.maintenance.verbatim.Pending, made and verified during the
+    `pending` (a kiosk.maintenance.sites.sqlite_copy.Pending, made and verified during the
     pre-flight) is put in place instead, if nothing was written since.
     """
     started = time.perf_counter()

@@ -45,7 +45,7 @@ class Preflight:
     results: list[CheckResult] = field(default_factory=list)
     taken: backup.Backup | None = None
     progress: object = None  # the backup's progress callback (pages done, total)
-    pending: object = None  # the backup's copy made during the integrity check (kiosk.maintenance.verbatim)
+    pending: object = None  # the backup's copy made during the integrity check (kiosk.maintenance.sites.sqlite_copy)
 
     def discard_pending(self) -> None:
         if self.pending is not None:
@@ -122,7 +122,7 @@ def check_history(target: Target, database: pw.Database | None, files: list[Migr
                   copy: Callable[[runner.Status], bool] | None = None) -> runner.Status:
     """The history, and the file's integrity and schema. `copy`: make the backup's copy during the
     integrity check where the database allows and `copy(status)` says a backup will be wanted (one check
-    serves both: kiosk.maintenance.verbatim)."""
+    serves both: kiosk.maintenance.sites.sqlite_copy)."""
     st = runner.status(target, database, files)
     found = recognise.unversioned(database, files) if database is not None and not st.applied else None
     if found is not None:  # tables but no history: running 1.0.0 on them would fail ("table vehicles already exists")

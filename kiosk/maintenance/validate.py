@@ -91,7 +91,7 @@ def validate(
     since: Backup | None = None,
 ) -> Validation:
     """`since`: the backup taken just before the change; where it is a verbatim copy, the file's integrity
-    is checked for what changed since (kiosk.maintenance.file_check)."""
+    is checked for what changed since (kiosk.maintenance.sites.sqlite_check)."""
     site = site_for(database)
     result = Validation(rows_before=rows_before, backend=backend_for(database).name)
     result.findings += consistency(database, files, version, since=since, site=site)

@@ -18,7 +18,8 @@ from ... import owner_only
 from ...db import resolve_target, sqlite_database
 from ...errors import KioskError
 from ...schema.history import MIGRATE_TABLE
-from .. import backup, facts, file_check, verbatim
+from .. import backup, facts
+from . import sqlite_check, sqlite_copy
 from ..findings import Finding
 from .base import Schema, Site
 
@@ -64,7 +65,7 @@ class SqliteSite(Site):
 
     # ------------------------------------------------------------------- the checks
     def integrity(self, database: pw.Database, since: backup.Backup | None = None) -> list[Finding]:
-        """PRAGMA integrity_check's checks on both cores (file_check); with `since`, a verbatim backup
+        """PRAGMA integrity_check's checks on both cores (sqlite_check); with `since`, a verbatim backup
         taken before the change, of the tables whose pages or definition changed (and the whole file's pages)."""
         path = _file_of(database)
         if path is None:
@@ -73,10 +74,10 @@ class SqliteSite(Site):
         emptied = _checkpoint(database)
         if since is not None and (since.definitions is None or not since.path.is_file() or not emptied):
             since = None  # not a verbatim copy, gone, or the WAL could not be emptied: check everything
-        report = file_check.check(path, since=since.path if since else None,
+        report = sqlite_check.check(path, since=since.path if since else None,
                                   since_definitions=since.definitions if since else None)
         self.checked_tables = [t for t in report.tables_checked if not t.startswith("sqlite_")] if since else None
-        self.scope = Finding("info", "integrity_scope", file_check.scope_line(report)) if since else None
+        self.scope = Finding("info", "integrity_scope", sqlite_check.scope_line(report)) if since else None
         return [] if report.ok else [_integrity_error(report.problems)]
 
     def checked_copy(self, database: pw.Database, progress=None) -> tuple[list[Finding], object | None]:
@@ -88,9 +89,9 @@ class SqliteSite(Site):
         owner_only.make_dir(folder)
         backup.remove_partials(folder)
         try:
-            pending = verbatim.checked_copy(path, folder / f".{path.name}.checked.partial", progress)
+            pending = sqlite_copy.checked_copy(path, folder / f".{path.name}.checked.partial", progress)
             pending.made_folder = made
-        except verbatim.Unusable:
+        except sqlite_copy.Unusable:
             if made:
                 folder.rmdir()
             return self.integrity(database), None
@@ -197,7 +198,7 @@ def _file_of(database: pw.Database) -> Path | None:
 
 
 def _checkpoint(database: pw.Database) -> bool:
-    """Empty the WAL into the file (file_check reads the file itself); False if it could not."""
+    """Empty the WAL into the file (sqlite_check reads the file itself); False if it could not."""
     try:
         return database.execute_sql("PRAGMA wal_checkpoint(TRUNCATE)").fetchone()[0] == 0
     except pw.OperationalError:  # a read-only connection

@@ -20,8 +20,9 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Callable
 
-from .. import owner_only
-from . import facts, file_check, retention
+from ... import owner_only
+from .. import facts, retention
+from . import sqlite_check
 
 CHUNK = 64 * 1024 * 1024
 Progress = Callable[[int, int], None]
@@ -37,7 +38,7 @@ class Pending:
 
     tmp: Path
     source: Path
-    report: file_check.Report
+    report: sqlite_check.Report
     counts: dict[str, int]
     limit: retention.Limit
     definitions: dict[str, str]
@@ -46,7 +47,7 @@ class Pending:
 
     def still_current(self) -> bool:
         """Nothing was written since the copy: still pinned, and the WAL still empty."""
-        return self.pin is not None and file_check.wal_empty(self.source)
+        return self.pin is not None and sqlite_check.wal_empty(self.source)
 
     def close(self) -> None:
         if self.pin is not None:
@@ -65,7 +66,7 @@ class Pending:
 
 
 def checked_copy(db_path: Path, tmp: Path, progress: Progress | None = None) -> Pending:
-    """Check `db_path` (file_check.check) while copying it to `tmp`; the copy is kept only if it is verified.
+    """Check `db_path` (sqlite_check.check) while copying it to `tmp`; the copy is kept only if it is verified.
 
     Raises Unusable when the WAL cannot be emptied first; OSError from writing the copy (disk full...).
     """
@@ -82,19 +83,19 @@ def checked_copy(db_path: Path, tmp: Path, progress: Progress | None = None) -> 
         pin.execute("BEGIN")
         counts = facts.row_counts(pin)  # also takes the read lock that keeps checkpoints off the file
         limit = retention.limit_of_sqlite(pin)
-        definitions = file_check.definitions(pin)
-        pending = Pending(tmp, db_path, file_check.Report(), counts, limit, definitions, pin)
+        definitions = sqlite_check.definitions(pin)
+        pending = Pending(tmp, db_path, sqlite_check.Report(), counts, limit, definitions, pin)
         owner_only.create_new(tmp)  # 0600 before a byte of personal data is in it
         with ThreadPoolExecutor(1) as copier:
             copied = copier.submit(_copy_and_compare, db_path, tmp, progress, stop)
             try:
-                pending.report = file_check.check(db_path, stop=stop)
+                pending.report = sqlite_check.check(db_path, stop=stop)
             finally:
                 if copied.running() and not pending.report.ok:
                     stop.set()  # a damaged file: no reason to finish its copy
                 try:
                     copied.result()
-                except file_check.Stopped:
+                except sqlite_check.Stopped:
                     pass
         if not pending.still_current():
             raise Unusable("the database was written to while it was copied")
@@ -113,7 +114,7 @@ def _copy_and_compare(source: Path, tmp: Path, progress: Progress | None, stop: 
         done = 0
         while done < total:
             if stop.is_set():
-                raise file_check.Stopped()
+                raise sqlite_check.Stopped()
             n = os.copy_file_range(src.fileno(), dst.fileno(), min(CHUNK, total - done), done, done)
             if n == 0:
                 break
@@ -123,10 +124,10 @@ def _copy_and_compare(source: Path, tmp: Path, progress: Progress | None, stop: 
         dst.truncate(done)
         # A standalone file, as `PRAGMA journal_mode=DELETE` leaves it (it writes these two bytes and
         # nothing else): no -wal beside it to lose when it is moved or copied.
-        dst.seek(file_check.HEADER_FORMAT_BYTES.start)
+        dst.seek(sqlite_check.HEADER_FORMAT_BYTES.start)
         dst.write(b"\x01\x01")
         dst.flush()
         os.fsync(dst.fileno())
-    differs = file_check.changed_pages(tmp, source, stop)
+    differs = sqlite_check.changed_pages(tmp, source, stop)
     if differs or tmp.stat().st_size != total:
         raise OSError(f"the copy differs from the database at page {differs[0] if differs else 'end'}")

@@ -24,7 +24,7 @@ from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from ..db import sqlite_uri
+from ...db import sqlite_uri
 
 WORKERS = 2  # this machine class has two cores; more threads only queue for them
 CHUNK = 8 * 1024 * 1024
@@ -53,8 +53,12 @@ class Stopped(Exception):
 
 
 def connect(path: Path) -> sqlite3.Connection:
-    return sqlite3.connect(sqlite_uri(path, mode="ro"), uri=True, isolation_level=None, timeout=30,
+    conn = sqlite3.connect(sqlite_uri(path, mode="ro"), uri=True, isolation_level=None, timeout=30,
                            check_same_thread=False)
+    # Pages read in place from the OS cache instead of copied into SQLite's own one page at a time:
+    # the archive table's check took 24 s of CPU instead of 44 s (capped at SQLite's build limit, 2 GB).
+    conn.execute("PRAGMA mmap_size=2147418112")
+    return conn
 
 
 def tables(conn: sqlite3.Connection) -> list[tuple[str, int]]:

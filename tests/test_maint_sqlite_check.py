@@ -1,6 +1,6 @@
-"""The parallel integrity check (kiosk.maintenance.file_check) finds what SQLite's own whole-file
+"""The parallel integrity check (kiosk.maintenance.sites.sqlite_check) finds what SQLite's own whole-file
 PRAGMA integrity_check finds, on damage made by hand; the check `since` a verbatim copy checks what
-changed and nothing it needs less; the verbatim copy (kiosk.maintenance.verbatim) is the file's bytes."""
+changed and nothing it needs less; the verbatim copy (kiosk.maintenance.sites.sqlite_copy) is the file's bytes."""
 
 from __future__ import annotations
 
@@ -10,7 +10,7 @@ from pathlib import Path
 
 import pytest
 
-from kiosk.maintenance import file_check, verbatim
+from kiosk.maintenance.sites import sqlite_check, sqlite_copy
 
 pytestmark = pytest.mark.sqlite_only
 
@@ -100,7 +100,7 @@ KINDS = ["index entry changed", "freelist count wrong", "pages never used", "fre
 
 def test_a_sound_file_passes_both_checks_and_every_table_is_checked(tmp_path):
     db = build(tmp_path / "a.db")
-    report = file_check.check(db)
+    report = sqlite_check.check(db)
     assert sqlite_says(db) == ["ok"] and report.ok, report.problems
     assert set(report.tables_checked) == {"big", "small", "sqlite_schema"}
     assert report.pages == db.stat().st_size // PAGE
@@ -111,7 +111,7 @@ def test_damage_sqlite_finds_is_found(tmp_path, kind):
     db = build(tmp_path / "a.db")
     damage(db, kind)
     assert sqlite_says(db) != ["ok"]  # the damage is real
-    report = file_check.check(db)
+    report = sqlite_check.check(db)
     assert not report.ok
     assert report.problems and all(isinstance(p, str) and p for p in report.problems)
 
@@ -119,9 +119,9 @@ def test_damage_sqlite_finds_is_found(tmp_path, kind):
 def test_the_accounting_names_the_page_two_trees_share(tmp_path):
     db = build(tmp_path / "a.db")
     damage(db, "two tables share a page")
-    con = file_check.connect(db)
+    con = sqlite_check.connect(db)
     try:
-        found = file_check.account(con, db).problems
+        found = sqlite_check.account(con, db).problems
     finally:
         con.close()
     assert f"2nd reference to page {root(db, 'small')}" in " ".join(found)
@@ -133,7 +133,7 @@ def test_a_file_whose_wal_holds_pages_gets_sqlites_own_whole_check(tmp_path):
     con.execute("PRAGMA wal_autocheckpoint=0")
     con.execute("INSERT INTO small (note) VALUES ('in the wal only')")
     assert (tmp_path / "a.db-wal").stat().st_size > 0
-    report = file_check.check(db)
+    report = sqlite_check.check(db)
     con.close()
     assert report.ok and report.tables_checked == ["(whole file)"]
 
@@ -142,9 +142,9 @@ def test_a_file_whose_wal_holds_pages_gets_sqlites_own_whole_check(tmp_path):
 def copy_of(db: Path, tmp_path: Path) -> tuple[Path, dict[str, str]]:
     backup = tmp_path / "backup.db"
     shutil.copyfile(db, backup)
-    con = file_check.connect(backup)
+    con = sqlite_check.connect(backup)
     try:
-        return backup, file_check.definitions(con)
+        return backup, sqlite_check.definitions(con)
     finally:
         con.close()
 
@@ -155,13 +155,13 @@ def test_since_a_copy_only_tables_whose_pages_or_definition_changed_are_checked(
     con = sqlite3.connect(db, isolation_level=None)
     con.execute("INSERT INTO small (note) VALUES ('new')")
     con.close()
-    report = file_check.check(db, since=backup, since_definitions=before)
+    report = sqlite_check.check(db, since=backup, since_definitions=before)
     assert report.ok and report.tables_checked == ["small", "sqlite_schema"] and report.pages_changed >= 1
 
     con = sqlite3.connect(db, isolation_level=None)
     con.execute("CREATE TABLE fresh (id INTEGER PRIMARY KEY)")
     con.close()
-    report = file_check.check(db, since=backup, since_definitions=before)
+    report = sqlite_check.check(db, since=backup, since_definitions=before)
     assert set(report.tables_checked) == {"small", "fresh", "sqlite_schema"}
 
 
@@ -170,7 +170,7 @@ def test_since_a_copy_damage_to_a_table_the_change_did_not_touch_is_still_found(
     db = build(tmp_path / "a.db")
     backup, before = copy_of(db, tmp_path)
     damage(db, "index entry changed")
-    report = file_check.check(db, since=backup, since_definitions=before)
+    report = sqlite_check.check(db, since=backup, since_definitions=before)
     assert not report.ok and "big" in report.tables_checked
 
 
@@ -179,7 +179,7 @@ def test_since_a_copy_the_whole_files_accounting_still_runs(tmp_path, kind):
     db = build(tmp_path / "a.db")
     backup, before = copy_of(db, tmp_path)
     damage(db, kind)
-    assert not file_check.check(db, since=backup, since_definitions=before).ok
+    assert not sqlite_check.check(db, since=backup, since_definitions=before).ok
 
 
 # ------------------------------------------------------------------------------ the verbatim copy
@@ -189,7 +189,7 @@ def test_the_checked_copy_is_the_files_bytes_as_a_standalone_file_with_its_count
     keep.execute("PRAGMA wal_autocheckpoint=0")
     keep.execute("INSERT INTO small (note) VALUES ('only in the wal')")
     seen = []
-    pending = verbatim.checked_copy(db, tmp_path / ".copy.partial", lambda done, total: seen.append((done, total)))
+    pending = sqlite_copy.checked_copy(db, tmp_path / ".copy.partial", lambda done, total: seen.append((done, total)))
     try:
         assert pending.report.ok and pending.counts == {"big": 3000, "small": 11}
         assert pending.pin is not None and pending.still_current()
@@ -210,7 +210,7 @@ def test_the_checked_copy_is_the_files_bytes_as_a_standalone_file_with_its_count
 
 def test_a_write_after_the_copy_makes_it_stale_and_a_damaged_file_is_reported(tmp_path):
     db = build(tmp_path / "a.db", wal=True)
-    pending = verbatim.checked_copy(db, tmp_path / ".copy.partial")
+    pending = sqlite_copy.checked_copy(db, tmp_path / ".copy.partial")
     con = sqlite3.connect(db, isolation_level=None)
     con.execute("INSERT INTO small (note) VALUES ('late')")  # reaches the WAL only: the file is pinned
     assert not pending.still_current()
@@ -222,7 +222,7 @@ def test_a_write_after_the_copy_makes_it_stale_and_a_damaged_file_is_reported(tm
 
     bad = build(tmp_path / "b.db")
     damage(bad, "index entry changed")
-    pending = verbatim.checked_copy(bad, tmp_path / ".bad.partial")
+    pending = sqlite_copy.checked_copy(bad, tmp_path / ".bad.partial")
     assert not pending.report.ok
     pending.discard()
     assert not pending.tmp.exists()
@@ -237,8 +237,8 @@ def test_no_copy_while_a_reader_keeps_the_wal_from_being_emptied(tmp_path):
     reader.execute("BEGIN")
     reader.execute("SELECT COUNT(*) FROM small").fetchone()
     writer.execute("INSERT INTO small (note) VALUES ('y')")  # past the reader's snapshot: not checkpointable
-    with pytest.raises(verbatim.Unusable):
-        verbatim.checked_copy(db, tmp_path / ".copy.partial")
+    with pytest.raises(sqlite_copy.Unusable):
+        sqlite_copy.checked_copy(db, tmp_path / ".copy.partial")
     assert not (tmp_path / ".copy.partial").exists()
     reader.close()
     writer.close()
