@@ -55,6 +55,23 @@ CAUSES = {
         "spots, lines come from a per-line cache, full collections wait until nobody types. A p99 over budget comes "
         "from young-generation collections and other processes on the machine; per-key breakdown in latest.json."
     ),
+    "pg_register": (
+        "One booth on PostgreSQL: ~28 round trips per cycle on both sides (the same statements), so the ratio is the "
+        "kiosk's Python per statement (peewee's execute_sql, validation, the guard, result objects: ~1 ms of CPU per "
+        "cycle over bare psycopg). A miss at p99 with p50 in budget is the machine's noise on ~200 samples."
+    ),
+    "pg_lookup": "Two indexed SELECTs on both sides; a p99 miss on ~200 samples of ~0.3 ms is the machine's noise.",
+    "pg_payment": (
+        "The same 13 statements on both sides; a miss is the kiosk's Python per statement (see pg_register) or, at p99 "
+        "only, the machine's noise."
+    ),
+    "booths": (
+        "Measured below: on 2 cores the booths and the server share the CPU, so from 4 booths on the machine is 100% "
+        "busy and each side's throughput is the CPU divided by its CPU per cycle; the kiosk's booth process spends "
+        "~1 ms more per cycle than bare psycopg (peewee, validation, the guard, result objects), and the CPU per cycle "
+        "of both grows with N (context switches of N processes). A miss with CPU saturated and lock waiters near 0 is "
+        "that; a large 'rest' in the detail table is other work on the machine (rerun on a quiet machine)."
+    ),
     "during": (
         "Booths announce themselves on <db>.intent and the worker hands the lock over within a fraction of a "
         "millisecond (it interrupts the statement under way; docs/performance.md). What is left: the booth's own "

@@ -4,6 +4,7 @@
     python -m bench.run --scales 0.1          # quicker: the 1/10 site only
     python -m bench.run --scales 0.01 --out /tmp/r   # a smoke run
     python -m bench.run --only oltp,during --no-explain   # some figures only (results in bench/data/results)
+    python -m bench.run --only booths --scales 0.1        # many booths on one PostgreSQL server only
 
 Generates (or reuses) the sites under bench/data/, measures each figure at every
 scale (each baseline and subject on its own copy), prints the table, and writes
@@ -20,7 +21,7 @@ import sys
 import time
 from pathlib import Path
 
-from . import lifecycle, oltp, plans, schema_bench, window
+from . import booths, booths_report, lifecycle, oltp, plans, schema_bench, window
 from .causes import CAUSES
 from .common import Copy, Sample, log, machine_info
 from .generate import cached_site
@@ -65,10 +66,10 @@ def _ui(site: Path, reps: int) -> dict:
     return out
 
 
-STEPS = ("oltp", "expiry", "archive", "schema", "window", "ui", "during")
+STEPS = ("oltp", "expiry", "archive", "schema", "window", "ui", "during", "booths")
 
 
-def measure_scale(scale: float, n: int, ui_reps: int, only: tuple[str, ...] = STEPS) -> dict:
+def measure_scale(scale: float, n: int, ui_reps: int, only: tuple[str, ...] = STEPS, booth_opts: dict | None = None) -> dict:
     site, meta = cached_site(scale, log=log)
     v100, meta100 = cached_site(scale, v100=True, log=log)
     log(f"scale {scale:g}: {site} ({meta['size_bytes'] / 1e9:.2f} GB)")
@@ -82,6 +83,8 @@ def measure_scale(scale: float, n: int, ui_reps: int, only: tuple[str, ...] = ST
         "window": lambda: window.measure(site),
         "ui": lambda: _ui(site, ui_reps),
         "during": lambda: lifecycle.register_during_expiry(site, meta, n_alone=max(50, n)),
+        # its own PostgreSQL server, loaded with the same site at this scale (bench/booths.py)
+        "booths": lambda: booths.step(scale, n, **(booth_opts or {})),
     }
     r["step_seconds"] = {}
     for name, fn in steps.items():
@@ -138,9 +141,12 @@ def figures(r: dict) -> list[dict]:
         rows += _ui_rows(r["ui"])
     if "during" in r:
         rows.append(_during_row(r["during"]))
+    if "booths" in r:
+        rows += booths_report.rows(r["booths"])
     for row in rows:
         if row["ok"] is False:
-            row["note"] = CAUSES.get(row["id"], "cause not analysed")
+            measured = f" Measured: {row['measured']}." if row.get("measured") else ""
+            row["note"] = CAUSES.get(row["id"], "cause not analysed") + measured
         if row.get("detail"):
             row["note"] = f"{row.get('note', '')} {row['detail']}".strip()
     return rows
@@ -215,6 +221,8 @@ def markdown(results: list[dict], machine: dict, explain: list[dict], total_s: f
         if notes:
             lines += ["", "Misses and notes:", ""] + notes
         lines.append("")
+        if "booths" in r:
+            lines += booths_report.details(r["booths"])
     if len(results) > 1:
         small = results[0]
         lines += [f"## Growth from scale {small['scale']:g} to {big['scale']:g}", "",
@@ -255,12 +263,22 @@ def main(argv=None) -> int:
     parser.add_argument("--only", default=",".join(STEPS),
                         help=f"comma-separated figures to measure (default all: {','.join(STEPS)})")
     parser.add_argument("--no-explain", action="store_true", help="skip the EXPLAIN QUERY PLAN table")
+    parser.add_argument("--booths", default=",".join(map(str, booths.NS)),
+                        help="booth process counts of the booths figure (default 1,4,16,64)")
+    parser.add_argument("--booth-seconds", type=float, default=10.0,
+                        help="measured seconds per side and booth count, after a 2 s warm-up (default 10)")
     args = parser.parse_args(argv)
     scales = sorted(float(s) for s in args.scales.split(","))
     only = tuple(x.strip() for x in args.only.split(",") if x.strip())
     unknown = sorted(set(only) - set(STEPS))
     if unknown:
         parser.error(f"unknown figure(s) {', '.join(unknown)}: choose from {', '.join(STEPS)}")
+    try:
+        booth_opts = {"ns": tuple(int(x) for x in args.booths.split(",")), "duration": args.booth_seconds}
+    except ValueError:
+        parser.error(f"--booths takes comma-separated process counts, e.g. 1,4,16,64 (got {args.booths!r})")
+    if any(not 1 <= x <= 150 for x in booth_opts["ns"]) or not 0 < args.booth_seconds <= 600:
+        parser.error("--booths: each count 1-150; --booth-seconds: above 0, at most 600")
     if args.out is None:
         args.out = RESULTS if set(only) == set(STEPS) else HERE / "data" / "results"
     t0 = time.perf_counter()
@@ -268,7 +286,7 @@ def main(argv=None) -> int:
     results = []
     args.out.mkdir(parents=True, exist_ok=True)
     for s in scales:
-        results.append(measure_scale(s, args.n, args.ui_reps, only))
+        results.append(measure_scale(s, args.n, args.ui_reps, only, booth_opts))
         # kept as we go: a run stopped later still leaves what it measured
         (args.out / "partial.json").write_text(json.dumps(_jsonable(results), indent=2, default=str))
     log("EXPLAIN QUERY PLAN of the hot queries")
