@@ -30,6 +30,7 @@ import time
 from pathlib import Path
 
 from .common import log, pct
+from . import window_pg
 from .pg_site import MANAGER, PIN, Server, load_site, table_bytes
 
 HERE = Path(__file__).resolve().parent
@@ -207,7 +208,8 @@ def stops_growing(booths: dict, side: str) -> dict | None:
 def measure(scale: float, n: int, ns=NS, warmup: float = 2.0, duration: float = 10.0) -> dict:
     t0 = time.perf_counter()
     with Server() as srv:
-        url = srv.create("site_s" + f"{scale:g}".replace(".", "_"))
+        name = "site_s" + f"{scale:g}".replace(".", "_")
+        url = srv.create(name)
         t1 = time.perf_counter()
         meta = load_site(url, scale)
         load_s = time.perf_counter() - t1
@@ -227,6 +229,8 @@ def measure(scale: float, n: int, ns=NS, warmup: float = 2.0, duration: float = 
             r["booths"][str(count)] = booths_at(srv.postmaster_pid(), url, count, order, slot, warmup, duration,
                                                    staff_id)
             slot += 2 * count
+        # The same loaded site, for the maintenance window's PostgreSQL figure (bench/window_pg.py).
+        r["window_pg"] = window_pg.measure(srv, name)
     r["stops"] = {side: stops_growing(r["booths"], side) for side in ("kiosk", "baseline")}
     r["seconds"] = round(time.perf_counter() - t0, 1)
     return r

@@ -143,6 +143,11 @@ def figures(r: dict) -> list[dict]:
         rows.append(_during_row(r["during"]))
     if "booths" in r:
         rows += booths_report.rows(r["booths"])
+        wp = r["booths"].get("window_pg")
+        if wp:
+            rows.append({"id": "window_pg", "figure": f"maintenance window on PostgreSQL: whole `kiosk --maintenance migrate` "
+                         f"{wp['from']} → {wp['to']}", "subject": wp["subject"], "baseline": wp["baseline"],
+                         "ratio": f"{wp['ratio']:.2f}×", "value": wp["ratio"], "budget": "report", "ok": None})
     for row in rows:
         if row["ok"] is False:
             measured = f" Measured: {row['measured']}." if row.get("measured") else ""
