@@ -144,7 +144,11 @@ def figures(r: dict) -> list[dict]:
     if "booths" in r:
         rows += booths_report.rows(r["booths"])
         wp = r["booths"].get("window_pg")
-        if wp:
+        if wp and "error" in wp:
+            rows.append({"id": "window_pg", "figure": "maintenance window on PostgreSQL", "subject": "failed",
+                         "baseline": "—", "ratio": "—", "value": None, "budget": "report", "ok": False,
+                         "measured": wp["error"]})
+        elif wp:
             rows.append({"id": "window_pg", "figure": f"maintenance window on PostgreSQL: whole `kiosk --maintenance migrate` "
                          f"{wp['from']} → {wp['to']}", "subject": wp["subject"], "baseline": wp["baseline"],
                          "ratio": f"{wp['ratio']:.2f}×", "value": wp["ratio"], "budget": "report", "ok": None})
