@@ -20,6 +20,7 @@ from test_maint_support import (
     digest,
     folder_with,
     kill,
+    maintenance_runs,
     make_db,
     no_traceback,
     one_line,
@@ -29,15 +30,6 @@ from test_maint_support import (
 )
 
 pytestmark = pytest.mark.sqlite_only
-
-
-def maintenance_runs(db):
-    conn = sqlite3.connect(db)
-    conn.row_factory = sqlite3.Row
-    try:
-        return [dict(r) for r in conn.execute("SELECT * FROM maintenance_runs ORDER BY id")]
-    finally:
-        conn.close()
 
 
 def test_migrate_runs_every_check_and_records_the_run(kiosk_cli, tmp_path):

@@ -39,6 +39,16 @@ def db_state(path: Path) -> tuple[str, dict[str, int], list[str]]:
     return (versions[-1] if versions else "0"), counts, integrity
 
 
+def maintenance_runs(db: Path) -> list[dict]:
+    """The run records, oldest first, read with plain sqlite3."""
+    conn = sqlite3.connect(db)
+    conn.row_factory = sqlite3.Row
+    try:
+        return [dict(r) for r in conn.execute("SELECT * FROM maintenance_runs ORDER BY id")]
+    finally:
+        conn.close()
+
+
 def make_db(path: Path, to: str | None = None, vehicles: int = 3, files=None, audit: bool = True) -> Path:
     """A kiosk database at `to` (default latest) with a few vehicles and audit rows."""
     target = resolve_target(str(path))

@@ -6,28 +6,19 @@ from __future__ import annotations
 
 import json
 import os
-import sqlite3
 import subprocess
 import sys
 from pathlib import Path
 
 import pytest
 
-from test_maint_support import FILES, LATEST, db_state, digest, kill, make_db, no_traceback, one_line, wait_for
+from test_maint_support import (FILES, LATEST, db_state, digest, kill, maintenance_runs, make_db, no_traceback, one_line,
+                                wait_for)
 
 pytestmark = pytest.mark.sqlite_only
 
 BEFORE = FILES[-2].version_text
 HERE = Path(__file__).resolve().parent
-
-
-def runs(db: Path) -> list[dict]:
-    con = sqlite3.connect(db)
-    con.row_factory = sqlite3.Row
-    try:
-        return [dict(r) for r in con.execute("SELECT * FROM maintenance_runs ORDER BY id")]
-    finally:
-        con.close()
 
 
 def damage_an_index(db: Path, needle: bytes, other: bytes) -> None:
@@ -54,7 +45,7 @@ def test_the_backup_is_the_checked_file_and_validation_names_what_it_checked(kio
     assert len(copy) == len(before) and copy[:18] + copy[20:] == before[:18] + before[20:]
     assert copy[18:20] == b"\x01\x01" and db_state(backup)[2] == ["ok"]
     assert not list((tmp_path / "backups").glob(".*partial*"))
-    (scope,) = [f for f in json.loads(runs(db)[-1]["findings"]) if f["code"] == "integrity_scope"]
+    (scope,) = [f for f in json.loads(maintenance_runs(db)[-1]["findings"]) if f["code"] == "integrity_scope"]
     assert "pages changed since the verified backup" in scope["message"]
     assert "migratehistory" in scope["message"] and "vehicles" not in scope["message"].split("(pages")[0]
     assert "integrity_scope" in r.out
