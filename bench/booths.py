@@ -19,6 +19,7 @@ Every figure is a ratio against the bare side measured in the same run.
 from __future__ import annotations
 
 import argparse
+import contextlib
 import json
 import os
 import signal
@@ -242,12 +243,10 @@ def measure(scale: float, n: int, ns=NS, warmup: float = 2.0, duration: float = 
 
 def pg_python() -> str:
     """An interpreter with psycopg: this one, else the PostgreSQL booth's environment (make bench builds it)."""
-    try:
+    with contextlib.suppress(ImportError):
         import psycopg  # noqa: F401
 
         return sys.executable
-    except ImportError:
-        pass
     for candidate in (os.environ.get("BENCH_PG_PYTHON"), str(HERE.parent / ".venv-pg" / "bin" / "python")):
         if candidate and Path(candidate).exists():
             return str(Path(candidate).absolute())

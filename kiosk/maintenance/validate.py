@@ -70,7 +70,7 @@ def row_counts(database: pw.Database) -> dict[str, int]:
 def consistency(database: pw.Database, files: list[MigrationFile], version: Version, *,
                 integrity: list[Finding] | None = None, since: Backup | None = None, site: Site | None = None) -> list[Finding]:
     """Integrity of the file (`integrity`: already found) and the schema against its recorded version."""
-    out = integrity if integrity is not None else (site or site_for(database)).integrity(database, since)
+    out = list(integrity) if integrity is not None else (site or site_for(database)).integrity(database, since)
     out += schema_drift(database, files, version)
     return out
 

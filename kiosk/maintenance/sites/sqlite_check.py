@@ -61,10 +61,12 @@ def connect(path: Path) -> sqlite3.Connection:
     return conn
 
 
-def tables(conn: sqlite3.Connection) -> list[tuple[str, int]]:
-    """(table, rows) for every b-tree table incl. sqlite_schema, largest first: the longest check starts first."""
+def tables(conn: sqlite3.Connection, rows: dict[str, int] | None = None) -> list[tuple[str, int]]:
+    """(table, rows) for every b-tree table incl. sqlite_schema, largest first: the longest check starts first.
+    `rows`: counts already read in the same snapshot (not counted again)."""
     names = [r[0] for r in conn.execute("SELECT name FROM sqlite_schema WHERE type = 'table' AND rootpage > 0")]
-    sized = [(n, conn.execute(f'SELECT COUNT(*) FROM "{n}"').fetchone()[0]) for n in names]
+    known = rows or {}
+    sized = [(n, known[n] if n in known else conn.execute(f'SELECT COUNT(*) FROM "{n}"').fetchone()[0]) for n in names]
     return sorted(sized, key=lambda t: -t[1]) + [("sqlite_schema", 0)]
 
 
@@ -77,7 +79,7 @@ def definitions(conn: sqlite3.Connection) -> dict[str, str]:
 
 
 def check(path: Path, *, since: Path | None = None, since_definitions: dict[str, str] | None = None,
-          stop: threading.Event | None = None, limit: int = 20) -> Report:
+          stop: threading.Event | None = None, limit: int = 20, rows: dict[str, int] | None = None) -> Report:
     """The integrity of `path` as PRAGMA integrity_check establishes it (see the module's docstring)."""
     stop = stop or threading.Event()
     report = Report()
@@ -93,7 +95,7 @@ def check(path: Path, *, since: Path | None = None, since_definitions: dict[str,
         if first.execute("PRAGMA auto_vacuum").fetchone()[0] != 0 or not wal_empty(path):
             # pointer-map pages (unknown to the accounting below), or pages only in the WAL: SQLite's own check
             return _whole(first, limit)
-        todo = tables(first)
+        todo = tables(first, rows)
         with ThreadPoolExecutor(WORKERS) as pool:
             pages = pool.submit(account, opened(), path, stop)
             changed = pool.submit(changed_pages, path, since, stop) if since is not None else None

@@ -89,14 +89,14 @@ def checked_copy(db_path: Path, tmp: Path, progress: Progress | None = None) -> 
         with ThreadPoolExecutor(1) as copier:
             copied = copier.submit(_copy_and_compare, db_path, tmp, progress, stop)
             try:
-                pending.report = sqlite_check.check(db_path, stop=stop)
-            finally:
-                if copied.running() and not pending.report.ok:
-                    stop.set()  # a damaged file: no reason to finish its copy
-                try:
-                    copied.result()
-                except sqlite_check.Stopped:
-                    pass
+                pending.report = sqlite_check.check(db_path, stop=stop, rows=counts)
+            except BaseException:
+                stop.set()  # interrupted (Ctrl-C) or failed: the copy stops at its next chunk
+                raise
+            if not pending.report.ok:
+                stop.set()  # a damaged file: no reason to finish its copy
+            with contextlib.suppress(sqlite_check.Stopped):
+                copied.result()
         if not pending.still_current():
             raise Unusable("the database was written to while it was copied")
         return pending
